@@ -1,0 +1,37 @@
+// argv for the agent under test, with Freezer's option names. The agent is started with
+// this Node (process.execPath) rather than through the bin's shebang, so the harness and
+// the agent always run on the same runtime.
+import type { BenchConfig } from './config.js';
+
+export type Codec = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
+
+export interface BackupOptions {
+  store: string;
+  name: string;
+  source: string;
+  compression: Codec;
+  threads?: number;
+  maxSegmentSize?: number;
+}
+
+export function agentBackupArgv(cfg: BenchConfig, o: BackupOptions): string[] {
+  const argv = [process.execPath, cfg.agentBin,
+    '--action', 'backup', '--mode', 'fs', '--storage', 'local',
+    '--container', o.store, '--backup-name', o.name, '--path-to-backup', o.source,
+    '--compression', o.compression,
+    // Every timed backup is a level 0 into an empty store, but say so: an accidental L1 would be tiny.
+    '--no-incremental', 'true',
+    '--quiet'];
+  if (o.threads !== undefined) argv.push('--threads', String(o.threads));
+  if (o.maxSegmentSize !== undefined) argv.push('--max-segment-size', String(o.maxSegmentSize));
+  return argv;
+}
+
+export function agentRestoreArgv(cfg: BenchConfig, o: { store: string; name: string; dest: string }): string[] {
+  return [process.execPath, cfg.agentBin,
+    '--action', 'restore', '--storage', 'local',
+    '--container', o.store, '--backup-name', o.name, '--restore-abs-path', o.dest, '--quiet'];
+}
+
+/** The agent's compressed tar streams are the `data` objects (metadata objects are not counted). */
+export const isAgentDataObject = (name: string) => name === 'data';

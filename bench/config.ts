@@ -1,0 +1,53 @@
+// Benchmark settings, read once from the environment so every module sees the same values
+// and the report can echo exactly what was run.
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface BenchConfig {
+  /** Size of the main "mixed" tree, MiB. */
+  sizeMiB: number;
+  /** Size of the tree used for the peak-RSS case, MiB. */
+  rssMiB: number;
+  /** Timed repetitions per row; the median is reported. */
+  reps: number;
+  /** PRNG seed of the tree generator: same seed + size ⇒ byte-identical tree. */
+  seed: number;
+  /** Parent of the cached trees and of the scratch outputs. */
+  workRoot: string;
+  repoRoot: string;
+  /** The agent CLI under test. */
+  agentBin: string;
+  /** bench/ in the source tree (RESULTS.md is committed there by the team, raw output goes to bench/out/). */
+  benchSrcDir: string;
+  outDir: string;
+  /** BENCH_PEER_FSYNC=1: peers fsync their output like the agent does (default: the plain pipelines). */
+  peerFsync: boolean;
+}
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+export function loadConfig(): BenchConfig {
+  // dist/bench/config.js → repo root is two levels up; this holds both when run from dist
+  // and if someone points node at a different build dir with the same shape.
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const benchSrcDir = path.join(repoRoot, 'bench');
+  return {
+    sizeMiB: positiveInt('BENCH_SIZE_MB', 500),
+    rssMiB: positiveInt('BENCH_RSS_MB', 1024),
+    reps: positiveInt('BENCH_REPS', 3),
+    seed: positiveInt('BENCH_SEED', 20240601),
+    workRoot: path.join(process.env.BENCH_DIR || os.tmpdir(), 'permafrost-bench'),
+    repoRoot,
+    agentBin: process.env.BENCH_AGENT || path.join(repoRoot, 'bin', 'permafrost-agent'),
+    benchSrcDir,
+    outDir: path.join(benchSrcDir, 'out'),
+    peerFsync: process.env.BENCH_PEER_FSYNC === '1',
+  };
+}

@@ -1,0 +1,59 @@
+// Shape of the raw results (bench/out/results.json) shared by the runner and the reports.
+import type { MachineFacts } from './machine.js';
+import type { Sample } from './measure.js';
+import type { Summary } from './stats.js';
+import type { TreeInfo } from './tree.js';
+
+export interface RowResult {
+  id: string;
+  label: string;
+  tool: 'permafrost' | 'peer';
+  op: 'backup' | 'restore';
+  samples: Sample[];
+  /** Absent when no repetition succeeded. */
+  summary?: Summary;
+  /** Bytes of the tree read (backup) or written (restore). */
+  inputBytes: number;
+  outputBytes?: number;
+  /** Tree MiB per second of median wall time. */
+  mibPerS?: number;
+  /** Tree bytes / output bytes. */
+  compressionRatio?: number;
+  /** This row's median wall time / the case's reference row's. */
+  timeVsReference?: number;
+  /** One line, for the report. */
+  error?: string;
+  /** Command line and stderr of the failure. */
+  errorDetail?: string;
+}
+
+export interface CaseResult {
+  name: string;
+  title: string;
+  referenceRow?: string;
+  tree: TreeInfo;
+  rows: RowResult[];
+}
+
+export interface TargetResult {
+  name: string;
+  measured?: number;
+  limit: number;
+  unit: 'x' | 'MiB';
+  verdict: 'PASS' | 'MISS' | 'n/a';
+  note: string;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  machine: MachineFacts;
+  settings: {
+    reps: number; seed: number; sizeMiB: number; rssMiB: number; peerFsync: boolean;
+    cases: string[];
+    /** The case names given on the command line ([] = all). */
+    argv: string[];
+  };
+  cases: CaseResult[];
+  targets: TargetResult[];
+}

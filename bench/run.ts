@@ -1,0 +1,94 @@
+// Entry point of `npm run bench [-- case ...]`: generates (or reuses) the trees, runs the
+// selected cases, and writes bench/RESULTS.md, bench/out/results.json and bench/out/throughput.svg.
+//
+// Environment: BENCH_SIZE_MB (500), BENCH_RSS_MB (1024), BENCH_REPS (3), BENCH_DIR (os.tmpdir()),
+// BENCH_SEED, BENCH_AGENT (agent bin), BENCH_PEER_FSYNC=1 (peers fsync their output like the agent).
+import fs from 'node:fs';
+import path from 'node:path';
+import { CASES, type CaseDef } from './cases.js';
+import { loadConfig } from './config.js';
+import { machineFacts } from './machine.js';
+import { renderMarkdown } from './report-md.js';
+import { renderThroughputSvg } from './report-svg.js';
+import type { BenchResults, CaseResult } from './results.js';
+import { runCase } from './runner.js';
+import { haveCommand } from './shell.js';
+import { evaluateTargets } from './targets.js';
+import { ensureTree, type TreeInfo } from './tree.js';
+
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+function selectCases(args: readonly string[]): CaseDef[] {
+  const names = args.filter((a) => a !== 'all');
+  if (names.length === 0) return CASES;
+  const unknown = names.filter((n) => !CASES.some((c) => c.name === n));
+  if (unknown.length > 0) {
+    throw new Error(`unknown case(s): ${unknown.join(', ')}; choose from: ${CASES.map((c) => c.name).join(' ')} (or all)`);
+  }
+  return CASES.filter((c) => names.includes(c.name)); // canonical order, whatever the argv order
+}
+
+/** Fails before any long tree generation if a peer tool is missing, with the install line. */
+function checkTools(cases: readonly CaseDef[]): void {
+  const needed = new Set(['bash', 'sync', '/usr/bin/time', ...cases.flatMap((c) => c.tools)]);
+  const missing = [...needed].filter((t) => !haveCommand(t));
+  if (missing.length > 0) {
+    const pkgs = missing.map((t) => (t === '/usr/bin/time' ? 'time' : t));
+    throw new Error(`missing tools: ${missing.join(', ')} (Debian/Ubuntu: apt-get install -y ${pkgs.join(' ')})`);
+  }
+}
+
+async function main(): Promise<void> {
+  const cfg = loadConfig();
+  const selected = selectCases(process.argv.slice(2));
+  checkTools(selected);
+  if (!fs.existsSync(cfg.agentBin)) log(`warning: agent ${cfg.agentBin} not found; its rows will fail`);
+
+  const startedAt = new Date().toISOString();
+  const machine = machineFacts(cfg.repoRoot);
+  if (machine.loadAvgAtStart > machine.nproc * 0.25) {
+    log(`warning: load average ${machine.loadAvgAtStart.toFixed(2)} on ${machine.nproc} CPUs; timings will be noisy`);
+  }
+
+  const trees = new Map<'main' | 'rss', TreeInfo>();
+  const treeFor = (kind: 'main' | 'rss') => {
+    let t = trees.get(kind);
+    if (!t) {
+      t = ensureTree(cfg.workRoot, kind === 'main' ? cfg.sizeMiB : cfg.rssMiB, cfg.seed, log);
+      trees.set(kind, t);
+    }
+    return t;
+  };
+
+  const cases: CaseResult[] = [];
+  for (const def of selected) {
+    log(`case ${def.name}: ${def.title}`);
+    cases.push(await runCase(def, treeFor(def.tree), cfg, log));
+  }
+
+  const results: BenchResults = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    settings: {
+      reps: cfg.reps, seed: cfg.seed, sizeMiB: cfg.sizeMiB, rssMiB: cfg.rssMiB, peerFsync: cfg.peerFsync,
+      cases: selected.map((c) => c.name),
+      argv: process.argv.slice(2),
+    },
+    cases,
+    targets: evaluateTargets(cases),
+  };
+
+  const markdown = renderMarkdown(results);
+  fs.mkdirSync(cfg.outDir, { recursive: true });
+  fs.writeFileSync(path.join(cfg.benchSrcDir, 'RESULTS.md'), markdown);
+  fs.writeFileSync(path.join(cfg.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(cfg.outDir, 'throughput.svg'), renderThroughputSvg(results));
+  process.stdout.write(markdown);
+  log(`wrote ${path.join(cfg.benchSrcDir, 'RESULTS.md')}, ${path.join(cfg.outDir, 'results.json')}, ${path.join(cfg.outDir, 'throughput.svg')}`);
+}
+
+main().catch((e: unknown) => {
+  log(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,83 @@
+// Runs one case: prepares its rows, then repeats them round-robin (row A, row B, A, B, ...)
+// so slow drift in machine load hits every row alike instead of biasing whichever ran last.
+import path from 'node:path';
+import type { CaseDef, RowContext, RowDef } from './cases.js';
+import type { BenchConfig } from './config.js';
+import { flushWrites, resetDir, warmPageCache } from './disk.js';
+import { CommandFailed, timedRun, type Sample } from './measure.js';
+import type { CaseResult, RowResult } from './results.js';
+import { summarize } from './stats.js';
+import type { TreeInfo } from './tree.js';
+
+const MiB = 1024 * 1024;
+
+export async function runCase(def: CaseDef, tree: TreeInfo, cfg: BenchConfig, log: (m: string) => void): Promise<CaseResult> {
+  const caseDir = path.join(cfg.workRoot, 'scratch', def.name);
+  const contexts = def.rows.map((row): RowContext => ({
+    cfg,
+    peer: { fsync: cfg.peerFsync },
+    tree,
+    scratch: path.join(caseDir, row.id, 'run'),
+    fixtures: path.join(caseDir, row.id, 'fixtures'),
+  }));
+  const results = def.rows.map((row): RowResult => ({
+    id: row.id, label: row.label, tool: row.tool, op: row.op, samples: [], inputBytes: tree.bytes,
+  }));
+
+  def.rows.forEach((row, i) => {
+    if (!row.prepare) return;
+    log(`  prepare ${row.id}`);
+    try {
+      row.prepare(contexts[i]!);
+    } catch (e) {
+      recordFailure(results[i]!, e, 'prepare: ');
+      log(`  prepare ${row.id}: FAILED ${results[i]!.error}`);
+    }
+  });
+
+  warmPageCache(tree.root);
+  for (let rep = 1; rep <= cfg.reps; rep++) {
+    for (let i = 0; i < def.rows.length; i++) {
+      const row = def.rows[i]!;
+      const result = results[i]!;
+      if (result.error) continue; // a broken row would fail the same way every time
+      try {
+        const sample = await timeOnce(row, contexts[i]!);
+        row.verify?.(contexts[i]!);
+        result.samples.push(sample);
+        if (row.outputBytes) result.outputBytes = row.outputBytes(contexts[i]!);
+        log(`  ${def.name} rep ${rep}/${cfg.reps} ${row.id}: ${sample.wallS.toFixed(2)} s, ${(sample.maxRssKiB / 1024).toFixed(0)} MiB RSS`);
+      } catch (e) {
+        recordFailure(result, e);
+        log(`  ${def.name} rep ${rep}/${cfg.reps} ${row.id}: FAILED ${result.error}`);
+      } finally {
+        resetDir(contexts[i]!.scratch); // keep only one run's output on disk at a time
+      }
+    }
+  }
+  resetDir(caseDir);
+
+  for (const r of results) derive(r);
+  const ref = results.find((r) => r.id === def.referenceRow)?.summary;
+  if (ref) for (const r of results) if (r.summary) r.timeVsReference = r.summary.wallS / ref.wallS;
+  return { name: def.name, title: def.title, referenceRow: def.referenceRow, tree, rows: results };
+}
+
+async function timeOnce(row: RowDef, ctx: RowContext): Promise<Sample> {
+  resetDir(ctx.scratch);
+  // Start each run with no dirty pages from the previous one, so no run pays for another's writeback.
+  flushWrites();
+  return timedRun(row.command(ctx));
+}
+
+function derive(r: RowResult): void {
+  if (r.samples.length === 0) return;
+  r.summary = summarize(r.samples);
+  r.mibPerS = r.inputBytes / MiB / r.summary.wallS;
+  if (r.outputBytes) r.compressionRatio = r.inputBytes / r.outputBytes;
+}
+
+function recordFailure(r: RowResult, e: unknown, prefix = ''): void {
+  r.error = prefix + (e instanceof Error ? e.message : String(e));
+  if (e instanceof CommandFailed) r.errorDetail = e.detail;
+}

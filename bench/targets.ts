@@ -1,0 +1,56 @@
+// The performance goals, judged against measured results. A miss is reported, never thrown:
+// the harness documents performance, it does not gate builds (timings on shared CI are noise).
+import { SEGMENT_SIZE_FOR_RSS } from './cases.js';
+import type { CaseResult, TargetResult } from './results.js';
+
+const MiB = 1024 * 1024;
+
+interface TimeTarget { name: string; caseName: string; subject: string; reference: string; limit: number }
+
+const TIME_TARGETS: TimeTarget[] = [
+  { name: 'zstd L0 time ≤ 1.3× tar | zstd -T2', caseName: 'zstd', subject: 'permafrost-zstd', reference: 'peer-tar-zstd', limit: 1.3 },
+  { name: 'gzip L0 time ≤ 1.2× tar | pigz -p2', caseName: 'gzip', subject: 'permafrost-gzip', reference: 'peer-tar-pigz', limit: 1.2 },
+];
+
+/** The agent's memory goal: two segments' worth of buffers plus a fixed allowance for the runtime. */
+export const RSS_BOUND_MIB = (2 * SEGMENT_SIZE_FOR_RSS) / MiB + 96;
+
+export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
+  const row = (caseName: string, id: string) => cases.find((c) => c.name === caseName)?.rows.find((r) => r.id === id);
+  const out: TargetResult[] = [];
+
+  for (const t of TIME_TARGETS) {
+    const s = row(t.caseName, t.subject)?.summary;
+    const r = row(t.caseName, t.reference)?.summary;
+    if (!s || !r) {
+      out.push({ name: t.name, limit: t.limit, unit: 'x', verdict: 'n/a', note: notRunNote(cases, t.caseName) });
+      continue;
+    }
+    const ratio = s.wallS / r.wallS;
+    out.push({
+      name: t.name, measured: ratio, limit: t.limit, unit: 'x', verdict: ratio <= t.limit ? 'PASS' : 'MISS',
+      note: `${s.wallS.toFixed(2)} s vs ${r.wallS.toFixed(2)} s`,
+    });
+  }
+
+  const rssName = `peak RSS ≤ 2 × max_segment_size + 96 MiB`;
+  const rss = row('rss', 'permafrost-rss');
+  if (!rss?.summary) {
+    out.push({ name: rssName, limit: RSS_BOUND_MIB, unit: 'MiB', verdict: 'n/a', note: notRunNote(cases, 'rss') });
+  } else {
+    const peak = rss.summary.maxRssKiB / 1024;
+    const rssCase = cases.find((c) => c.name === 'rss')!;
+    out.push({
+      name: rssName, measured: peak, limit: RSS_BOUND_MIB, unit: 'MiB', verdict: peak <= RSS_BOUND_MIB ? 'PASS' : 'MISS',
+      note: `${rssCase.tree.sizeMiB} MiB tree, max over ${rss.samples.length} run(s)`,
+    });
+  }
+  return out;
+}
+
+function notRunNote(cases: readonly CaseResult[], caseName: string): string {
+  const c = cases.find((x) => x.name === caseName);
+  if (!c) return `case "${caseName}" not selected`;
+  const failed = c.rows.find((r) => r.error);
+  return failed ? `${failed.id} failed` : 'no data';
+}

@@ -1,0 +1,84 @@
+#include "digest.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+namespace pf {
+namespace {
+
+// EVP rejects null pointers even for empty inputs; empty Buffers have them.
+const uint8_t kEmpty[1] = {0};
+const uint8_t* nonnull(const uint8_t* p) { return p ? p : kEmpty; }
+
+// Small slices keep each piece in cache while all three contexts consume it.
+constexpr size_t kSlice = 64 * 1024;
+
+EVP_MAC_CTX* new_hmac(const uint8_t* key, size_t key_len) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (!mac) return nullptr;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+  EVP_MAC_free(mac);  // the context holds its own reference
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  if (ctx && EVP_MAC_init(ctx, nonnull(key), key_len, params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
+bool new_sha(EVP_MD_CTX** ctx) {
+  *ctx = EVP_MD_CTX_new();
+  return *ctx && EVP_DigestInit_ex(*ctx, EVP_sha256(), nullptr) == 1;
+}
+
+}  // namespace
+
+DigestStream::~DigestStream() {
+  EVP_MD_CTX_free(total_);
+  EVP_MD_CTX_free(segment_);
+  EVP_MAC_CTX_free(mac_);
+}
+
+Status DigestStream::init(bool keyed, const uint8_t* key, size_t key_len) {
+  if (!new_sha(&total_) || !new_sha(&segment_)) return Status::Crypto;
+  if (keyed && !(mac_ = new_hmac(key, key_len))) return Status::Crypto;
+  return Status::Ok;
+}
+
+Status DigestStream::update(const uint8_t* data, size_t len, Hash* segment) {
+  if (!total_) return Status::Finished;
+  if (EVP_DigestInit_ex(segment_, EVP_sha256(), nullptr) != 1) return Status::Crypto;
+  data = nonnull(data);
+  for (size_t off = 0; off < len; off += kSlice) {
+    size_t n = len - off < kSlice ? len - off : kSlice;
+    if (EVP_DigestUpdate(total_, data + off, n) != 1 || EVP_DigestUpdate(segment_, data + off, n) != 1 ||
+        (mac_ && EVP_MAC_update(mac_, data + off, n) != 1)) {
+      return Status::Crypto;
+    }
+  }
+  unsigned int out_len = 0;
+  return EVP_DigestFinal_ex(segment_, segment->data(), &out_len) == 1 ? Status::Ok : Status::Crypto;
+}
+
+Status DigestStream::final(Hash* sha, Hash* hmac) {
+  if (!total_) return Status::Finished;
+  unsigned int sha_len = 0;
+  size_t mac_len = 0;
+  bool ok = EVP_DigestFinal_ex(total_, sha->data(), &sha_len) == 1 &&
+            (!mac_ || EVP_MAC_final(mac_, hmac->data(), &mac_len, hmac->size()) == 1);
+  EVP_MD_CTX_free(total_);
+  total_ = nullptr;
+  return ok ? Status::Ok : Status::Crypto;
+}
+
+Status hmac_sha256(const uint8_t* key, size_t key_len, const uint8_t* data, size_t len, Hash* out) {
+  size_t out_len = 0;
+  unsigned char* r = EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, nonnull(key), key_len,
+                               nonnull(data), len, out->data(), out->size(), &out_len);
+  return r && out_len == out->size() ? Status::Ok : Status::Crypto;
+}
+
+}  // namespace pf

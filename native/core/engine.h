@@ -1,0 +1,58 @@
+// Internal to core/: the per-library half of a Codec. An Engine wraps one library stream
+// and knows nothing about member boundaries, truncation or finish rules; codec.cc owns those
+// so that the four libraries behave identically.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "codec.h"
+
+namespace pf {
+
+struct Io {
+  const uint8_t* in;
+  size_t in_left;
+  uint8_t* out;
+  size_t out_left;
+
+  void advance(size_t used_in, size_t used_out) {
+    in += used_in;
+    in_left -= used_in;
+    out += used_out;
+    out_left -= used_out;
+  }
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // (Re)starts a member: decoders call it once per concatenated member.
+  virtual Status start() = 0;
+  // One library call. `finish` asks an encoder to end its stream once input is exhausted.
+  // Sets *end when the member (decoder) or the stream (encoder) is complete.
+  virtual Status step(Io& io, bool finish, bool* end) = 0;
+  // Decoders only: consumes padding allowed between members (xz stream padding).
+  virtual void skip_padding(Io&) {}
+  virtual bool padding_ok() const { return true; }
+  const std::string& message() const { return message_; }
+
+ protected:
+  Status fail(Status status, std::string message) {
+    message_ = std::move(message);
+    return status;
+  }
+  std::string message_;
+};
+
+// Libraries take 32-bit lengths; larger buffers are fed in slices.
+inline unsigned clamp_u32(size_t n) { return n > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<unsigned>(n); }
+
+std::unique_ptr<Engine> make_gzip_engine(const CodecOptions& options);
+std::unique_ptr<Engine> make_bzip2_engine(const CodecOptions& options);
+std::unique_ptr<Engine> make_xz_engine(const CodecOptions& options);
+std::unique_ptr<Engine> make_zstd_engine(const CodecOptions& options);
+
+}  // namespace pf

@@ -1,0 +1,20 @@
+// Process-level calls Node lacks. Functions return 0 or an errno value and name the
+// failing system call, so callers can report both.
+#pragma once
+
+#include <cstdint>
+
+namespace pf {
+
+struct SysError {
+  int err = 0;
+  const char* call = "";
+};
+
+// Relative nice increment and I/O priority (class << 13 | level) for every thread of this
+// process: Linux applies both per thread, and the libuv pool threads do the heavy work.
+SysError set_priority(int nice_increment, int io_class, int io_level);
+
+SysError make_node(const char* path, uint32_t mode, uint32_t major, uint32_t minor);
+
+}  // namespace pf

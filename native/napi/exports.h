@@ -1,0 +1,18 @@
+// One entry point per exported object kind; addon.cc assembles them into the module.
+#pragma once
+
+#include <napi.h>
+
+namespace pfn {
+
+Napi::Object Versions(Napi::Env env);
+Napi::Function CodecStreamClass(Napi::Env env);
+Napi::Value CompressMember(const Napi::CallbackInfo& info);
+Napi::Function CipherClass(Napi::Env env);
+Napi::Function DigestClass(Napi::Env env);
+Napi::Value DeriveKeyIv(const Napi::CallbackInfo& info);
+Napi::Value HmacSha256(const Napi::CallbackInfo& info);
+Napi::Value SetPriority(const Napi::CallbackInfo& info);
+Napi::Value Mknod(const Napi::CallbackInfo& info);
+
+}  // namespace pfn

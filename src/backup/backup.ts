@@ -1,0 +1,105 @@
+// One backup: choose the level, stream tar → codec → cipher → segments+hashes → storage, then
+// engine_metadata, then `metadata` last (a backup without it does not exist).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { sourceError, storageError } from '../errors.js';
+import { createTarBackup } from '../engines/tar/index.js';
+import { compress } from '../codecs/index.js';
+import { resolveLevel } from '../codecs/registry.js';
+import { encryptStream } from '../crypto/cipher-stream.js';
+import { keyCheck, newKeys, readPassword, CipherKeys } from '../crypto/keys.js';
+import { segment } from '../pipeline/segmenter.js';
+import { digestSegments, sha256Hex, StreamDigest } from '../pipeline/digest.js';
+import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
+import type { Storage } from '../storage/storage.js';
+import type { AgentOptions } from '../config/agent-options.js';
+import type { Logger } from '../cli/log.js';
+import { VERSION } from '../version.js';
+import { listChains, Chain } from './chains.js';
+import { chooseLevel } from './levels.js';
+import { BackupId, dataPath, engineMetadataPath, hbnOf, metadataPath } from './layout.js';
+import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from './metadata.js';
+import { readEngineMetadata } from './engine-metadata.js';
+
+export interface BackupResult {
+  id: BackupId;
+  info: PermafrostBackupInfo;
+}
+
+async function resolveSource(p: string): Promise<string> {
+  try {
+    const real = await fs.realpath(p);
+    await fs.access(real, fs.constants.R_OK);
+    return real;
+  } catch (err) {
+    throw sourceError(`cannot read --path-to-backup ${p}: ${(err as Error).message}`, err);
+  }
+}
+
+/** Freezer names backups by the second; wait out a second already used by this chain name. */
+async function uniqueTimestamp(chains: Chain[]): Promise<number> {
+  const newest = Math.max(0, ...chains.flatMap((c) => c.members.map((m) => m.ts)));
+  let now = Math.floor(Date.now() / 1000);
+  while (now <= newest && newest - now < 5) {
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+    now = Math.floor(Date.now() / 1000);
+  }
+  return now;
+}
+
+function encryptionInfo(keys: CipherKeys): EncryptionInfo {
+  return { cipher: 'aes-256-cfb', kdf: keys.kdf, md: 'sha256', iterations: keys.iterations, salt: keys.salt.toString('hex'), key_check: keyCheck(keys) };
+}
+
+async function putBuffer(storage: Storage, p: string, data: Buffer): Promise<void> {
+  await storage.put(p, async function* () { yield data; });
+}
+
+export async function runBackup(o: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
+  const started = new Date();
+  const source = await resolveSource(o.path_to_backup!);
+  const hbn = hbnOf(o.hostname, o.backup_name!);
+  const chains = await listChains(storage, o.engine_name, hbn);
+  const decision = chooseLevel(chains, {
+    noIncremental: o.no_incremental, maxLevel: o.max_level, alwaysLevel: o.always_level, restartAlwaysLevelDays: o.restart_always_level,
+  }, Math.floor(Date.now() / 1000));
+  const ts = await uniqueTimestamp(chains);
+  const id: BackupId = { engine: o.engine_name, hbn, l0: decision.chain ? decision.chain.l0 : ts, level: decision.level, ts };
+  log.info(`backup ${path.join(o.container, metadataPath(id))}: level ${id.level} (${decision.reason})`);
+
+  const previousSnapshot = decision.parent ? await readEngineMetadata(storage, decision.parent) : null;
+  const keys = o.encrypt_pass_file ? newKeys(readPassword(o.encrypt_pass_file), o.encrypt_kdf, o.encrypt_iter) : null;
+  const tar = createTarBackup({ root: source, previousSnapshot, exclude: o.exclude, dereference: o.dereference_symlink });
+  const counters: ProgressCounters = { bytes: 0, files: 0, totalBytes: 0 };
+  const stopProgress = o.quiet ? () => {} : startProgress(`backup level ${id.level}`, counters);
+
+  let digest: StreamDigest | undefined;
+  try {
+    const compressed = compress({ codec: o.compression, level: o.compression_level, threads: o.threads }, countBytes(tar.stream, counters));
+    const stored = keys ? encryptStream(keys, compressed) : compressed;
+    const hashed = digestSegments(segment(stored, o.max_segment_size), o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; });
+    await storage.put(dataPath(id), () => hashed);
+  } finally {
+    stopProgress();
+  }
+  const { snapshot, stats } = await tar.result;
+  for (const w of stats.warnings) log.warn(w);
+  if (!digest) throw storageError(`${storage.name}: the data stream of ${dataPath(id)} did not complete`);
+  await putBuffer(storage, engineMetadataPath(id), snapshot);
+
+  const finished = new Date();
+  const info: PermafrostBackupInfo = {
+    format: 1, level: id.level, parent: decision.parent ? `${decision.parent.level}_${decision.parent.ts}` : null,
+    l0_timestamp: id.l0, timestamp: id.ts, hostname: o.hostname, backup_name: o.backup_name!, engine: o.engine_name,
+    codec: { name: o.compression, level: o.compression === 'none' ? null : resolveLevel(o.compression, o.compression_level), threads: o.threads },
+    encryption: keys ? encryptionInfo(keys) : null,
+    data: digest,
+    engine_metadata: { size: snapshot.length, sha256: await sha256Hex(snapshot) },
+    source: { path: source, files: stats.files, directories: stats.directories, bytes_read: stats.bytesRead, warnings: stats.warnings },
+    started_at: started.toISOString(), finished_at: finished.toISOString(), duration_ms: finished.getTime() - started.getTime(),
+    agent_version: VERSION,
+  };
+  await putBuffer(storage, metadataPath(id), serializeMetadata(buildMetadata(info)));
+  log.info(`backup complete: level ${id.level}, ${digest.size} bytes stored, ${stats.files} files`);
+  return { id, info };
+}

@@ -1,0 +1,53 @@
+// The `metadata` object: Freezer's keys (which freezer-agent reads) plus one `permafrost`
+// object with what we verify on restore. One line of JSON: Freezer parses only the first line.
+import type { StreamDigest } from '../pipeline/digest.js';
+import type { BackupMetadata } from './chains.js';
+
+export const METADATA_FORMAT = 1;
+
+export interface EncryptionInfo {
+  cipher: 'aes-256-cfb';
+  kdf: 'evp' | 'pbkdf2';
+  md: 'sha256';
+  iterations: number;
+  salt: string;
+  key_check: string;
+}
+
+export interface PermafrostBackupInfo {
+  format: number;
+  level: number;
+  parent: string | null;
+  l0_timestamp: number;
+  timestamp: number;
+  hostname: string;
+  backup_name: string;
+  engine: string;
+  codec: { name: string; level: number | null; threads: number };
+  encryption: EncryptionInfo | null;
+  data: StreamDigest;
+  engine_metadata: { size: number; sha256: string };
+  source: { path: string; files: number; directories: number; bytes_read: number; warnings: string[] };
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  agent_version: string;
+}
+
+export function buildMetadata(info: PermafrostBackupInfo): BackupMetadata {
+  return {
+    engine_name: info.engine,
+    compression: info.codec.name,
+    encryption: info.encryption !== null,
+    permafrost: info as unknown as BackupMetadata['permafrost'],
+  };
+}
+
+export function serializeMetadata(meta: BackupMetadata): Buffer {
+  return Buffer.from(JSON.stringify(meta), 'utf8');
+}
+
+export function permafrostInfo(meta: BackupMetadata): PermafrostBackupInfo | undefined {
+  const p = meta.permafrost as unknown as PermafrostBackupInfo | undefined;
+  return p && p.format === METADATA_FORMAT ? p : undefined;
+}

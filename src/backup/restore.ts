@@ -1,0 +1,87 @@
+// Restore: pick the chain and its members deterministically, check the password before any
+// data is read, then per level storage → verify segments → decrypt → decompress → extract
+// into a staging directory that replaces the target only when everything succeeded.
+import path from 'node:path';
+import { noBackupError, passwordError } from '../errors.js';
+import { extractTar } from '../engines/tar/index.js';
+import { decompress, isCodecName } from '../codecs/index.js';
+import { decryptStream } from '../crypto/cipher-stream.js';
+import { deriveKeys, keyCheck, readPassword, CipherKeys } from '../crypto/keys.js';
+import { verifySegments } from '../pipeline/digest.js';
+import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
+import { integrityError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
+import type { AgentOptions } from '../config/agent-options.js';
+import type { Logger } from '../cli/log.js';
+import { listChains, restorePath, Member } from './chains.js';
+import { dataPath, hbnOf } from './layout.js';
+import { permafrostInfo } from './metadata.js';
+import { formatLocalDate, parseLocalDate } from './dates.js';
+import { checkTarget, commitStaging, createStaging, discardStaging } from './staging.js';
+
+export interface RestorePlan {
+  members: Member[];
+}
+
+export async function planRestore(o: AgentOptions, storage: Storage): Promise<RestorePlan> {
+  const hbn = hbnOf(o.hostname, o.backup_name!);
+  const until = o.restore_from_date ? parseLocalDate('restore-from-date', o.restore_from_date) : Infinity;
+  const chains = (await listChains(storage, o.engine_name, hbn)).filter((c) => c.l0 <= until);
+  const chain = chains[chains.length - 1];
+  const when = o.restore_from_date ? ` at or before ${o.restore_from_date}` : '';
+  if (!chain) throw noBackupError(`no backup named "${hbn}" (engine ${o.engine_name})${when} in ${storage.name}`);
+  const candidates = chain.members.filter((m) => m.ts <= until);
+  return { members: restorePath(chain, candidates[candidates.length - 1]) };
+}
+
+type KeysFor = ((salt: Buffer) => CipherKeys) | null;
+
+/** Checks the password against every encrypted level before anything is read. */
+function keysForMember(m: Member, password: Buffer | null): KeysFor {
+  if (!m.meta.encryption) return null;
+  const name = `${m.level}_${m.ts}`;
+  if (!password) throw passwordError(`backup ${name} is encrypted: give --encrypt-pass-file`);
+  const enc = permafrostInfo(m.meta)?.encryption;
+  if (!enc) return (salt) => deriveKeys(password, salt, 'evp', 1);
+  const keys = deriveKeys(password, Buffer.from(enc.salt, 'hex'), enc.kdf, enc.iterations);
+  if (keyCheck(keys) !== enc.key_check) throw passwordError(`wrong password for encrypted backup ${name} (--encrypt-pass-file)`);
+  return () => keys;
+}
+
+function memberStream(storage: Storage, m: Member, keysFor: KeysFor, threads: number, counters: ProgressCounters): AsyncIterable<Buffer> {
+  const name = `${m.level}_${m.ts}`;
+  const info = permafrostInfo(m.meta);
+  let stream: AsyncIterable<Buffer> = countBytes(storage.get(dataPath(m)), counters);
+  if (info) stream = verifySegments(stream, info.data, keysFor ? keysFor(Buffer.alloc(8)).hmacKey : null, `backup ${name}`);
+  if (keysFor) stream = decryptStream(keysFor, stream);
+  const codec = m.meta.compression ?? 'gzip';
+  if (!isCodecName(codec)) throw integrityError(`backup ${name} uses unknown compression "${codec}"`);
+  return decompress(codec, threads, stream);
+}
+
+export async function runRestore(o: AgentOptions, storage: Storage, log: Logger): Promise<RestorePlan> {
+  const plan = await planRestore(o, storage);
+  const target = path.resolve(o.restore_abs_path!);
+  const password = o.encrypt_pass_file ? readPassword(o.encrypt_pass_file) : null;
+  const keys = plan.members.map((m) => keysForMember(m, password));
+  const state = await checkTarget(target, o.overwrite);
+  const sameOwner = process.getuid?.() === 0;
+  const counters: ProgressCounters = { bytes: 0, files: 0, totalBytes: 0 };
+  const staging = o.dry_run ? target : await createStaging(target);
+  const stopProgress = o.quiet ? () => {} : startProgress('restore', counters);
+  try {
+    for (const [i, m] of plan.members.entries()) {
+      log.info(`restoring level ${m.level} (${m.level}_${m.ts}, ${formatLocalDate(m.ts)})`);
+      const stats = await extractTar(memberStream(storage, m, keys[i], o.threads, counters), staging, { sameOwner, dryRun: o.dry_run });
+      counters.files += stats.files;
+    }
+    if (!o.dry_run) await commitStaging(staging, target, state);
+  } catch (err) {
+    if (!o.dry_run) await discardStaging(staging);
+    throw err;
+  } finally {
+    stopProgress();
+  }
+  log.info(`restore complete: ${plan.members.length} level(s) into ${target}`);
+  return plan;
+}

@@ -1,0 +1,95 @@
+// permafrost-agent: parse, configure, run one action, exit with a code per error class.
+import path from 'node:path';
+import { ExitCode, PermafrostError, interruptedError, isPermafrostError, usageError } from '../errors.js';
+import { buildAgentOptions, AgentOptions } from '../config/agent-options.js';
+import { LocalStorage } from '../storage/local.js';
+import type { Storage } from '../storage/storage.js';
+import { VERSION } from '../version.js';
+import { parseArgv, helpText } from './argv.js';
+import { loadConfigFile } from './ini.js';
+import { createLogger, Logger } from './log.js';
+import { runExec } from './exec.js';
+import { backupReport, propertyTable, writeMetadataOut } from './report.js';
+import { raisePriority } from './priority.js';
+
+async function openStorage(o: AgentOptions): Promise<Storage> {
+  const storage = new LocalStorage(path.resolve(o.container), o.dry_run);
+  if (!o.dry_run) await storage.sweepStale();
+  return storage;
+}
+
+async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
+  if (o.action === 'exec') return runExec(o.command!);
+  const storage = await openStorage(o);
+  switch (o.action) {
+    case 'backup': {
+      const { runBackup } = await import('../backup/backup.js');
+      const report = backupReport(o, await runBackup(o, storage, log));
+      if (o.metadata_out) writeMetadataOut(o.metadata_out, report);
+      else if (!o.quiet) process.stdout.write(`${propertyTable(report)}\n`);
+      return ExitCode.OK;
+    }
+    case 'restore': {
+      const { runRestore } = await import('../backup/restore.js');
+      await runRestore(o, storage, log);
+      return ExitCode.OK;
+    }
+    case 'info': {
+      const { listBackups, formatTable } = await import('../backup/info.js');
+      const rows = await listBackups(storage, o.backup_name ? { hbn: `${o.hostname}_${o.backup_name}` } : undefined);
+      if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else process.stdout.write(rows.length ? `${formatTable(rows)}\n` : `no backups in ${storage.name}\n`);
+      if (o.metadata_out) writeMetadataOut(o.metadata_out, rows);
+      return ExitCode.OK;
+    }
+    case 'admin': {
+      const { runAdmin } = await import('../backup/admin.js');
+      const { removed } = await runAdmin(o, storage, log);
+      if (!o.quiet) process.stdout.write(`${o.dry_run ? 'would remove' : 'removed'} ${removed.length} backup(s)${removed.length ? `: ${removed.join(', ')}` : ''}\n`);
+      return ExitCode.OK;
+    }
+  }
+  throw usageError(`unknown action ${String(o.action)}`);
+}
+
+function describe(err: unknown): { code: number; message: string } {
+  if (isPermafrostError(err)) return { code: err.exitCode, message: err.message };
+  const e = err as Error;
+  return { code: ExitCode.INTERNAL, message: `internal error: ${e?.stack ?? String(err)}` };
+}
+
+function onSignals(): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`permafrost-agent: ${interruptedError(`interrupted by ${sig}`).message}\n`);
+      process.exit(ExitCode.INTERRUPTED);
+    });
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let quiet = false;
+  let log: Logger | undefined;
+  try {
+    const parsed = parseArgv(argv);
+    if (parsed.help) { process.stdout.write(`${helpText()}\n`); return ExitCode.OK; }
+    if (parsed.version) { process.stdout.write(`${VERSION}\n`); return ExitCode.OK; }
+    quiet = parsed.values.quiet === true;
+    const configFile = parsed.values.config as string | undefined;
+    const fromFile = configFile ? loadConfigFile(configFile) : {};
+    const o = buildAgentOptions(fromFile, parsed.values);
+    quiet = o.quiet;
+    log = createLogger({ logFile: o.log_file, debug: o.debug || o.verbose, quiet: o.quiet });
+    log.info(`action ${o.action} (permafrost ${VERSION})`);
+    if (o.max_priority) raisePriority(log);
+    onSignals();
+    return await dispatch(o, log);
+  } catch (err) {
+    const { code, message } = describe(err);
+    log?.error(message);
+    if (!quiet) process.stderr.write(`permafrost-agent: error: ${message}\n`);
+    return code;
+  }
+}
+
+export { PermafrostError };

@@ -1,0 +1,71 @@
+// Freezer INI job files. Unlike Freezer, values are typed with the same rules as the command
+// line, dashed keys are accepted, unknown keys are errors, and the command line wins.
+import { readFileSync } from 'node:fs';
+import { configError, notSupportedError } from '../errors.js';
+import { optionByDest, optionByName } from './options.js';
+import { ValueError, convertValue } from './values.js';
+
+export interface IniFile {
+  sections: Map<string, Map<string, string>>;
+}
+
+export function parseIni(text: string, file: string): IniFile {
+  const sections = new Map<string, Map<string, string>>();
+  let current: Map<string, string> | undefined;
+  let lastKey: string | undefined;
+  text.split(/\r?\n/).forEach((line, idx) => {
+    const where = `${file}:${idx + 1}`;
+    if (/^\s*([#;].*)?$/.test(line)) return;
+    const section = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (section) {
+      const name = section[1].trim();
+      current = sections.get(name) ?? new Map();
+      sections.set(name, current);
+      lastKey = undefined;
+      return;
+    }
+    if (/^\s/.test(line) && current && lastKey) {
+      current.set(lastKey, `${current.get(lastKey)}\n${line.trim()}`);
+      return;
+    }
+    const kv = /^\s*([^=:\s][^=:]*?)\s*[=:]\s*(.*?)\s*$/.exec(line);
+    if (!kv) throw configError(`${where}: cannot parse line "${line.trim()}" (expected key = value)`);
+    if (!current) throw configError(`${where}: "${kv[1]}" appears before any [section]`);
+    lastKey = kv[1].toLowerCase();
+    current.set(lastKey, kv[2]);
+  });
+  return { sections };
+}
+
+const RECOGNISED_NOT_SUPPORTED = new Set(['osrc']);
+
+/** Typed values of a job file's non-storage sections, merged in file order (as Freezer). */
+export function loadConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw configError(`cannot read --config file ${file}: ${(err as Error).message}`);
+  }
+  const ini = parseIni(text, file);
+  const values: Record<string, unknown> = {};
+  for (const [name, entries] of ini.sections) {
+    if (name.startsWith('storage:')) {
+      throw notSupportedError(`not supported yet: [${name}] sections (multiple storages) in ${file}`);
+    }
+    for (const [key, raw] of entries) {
+      if (RECOGNISED_NOT_SUPPORTED.has(key)) throw notSupportedError(`not supported yet: ${key} in ${file}`);
+      const spec = optionByDest(key.replace(/-/g, '_')) ?? optionByName(key);
+      if (!spec) throw configError(`${file} [${name}]: unknown option "${key}"`);
+      if (spec.dest === 'config') throw configError(`${file} [${name}]: a job file cannot name another job file`);
+      try {
+        const value = convertValue(spec, raw);
+        values[spec.dest] = spec.multi ? [...((values[spec.dest] as unknown[]) ?? []), value] : value;
+      } catch (err) {
+        if (err instanceof ValueError) throw configError(`${file} [${name}] ${key}: ${err.message}`);
+        throw err;
+      }
+    }
+  }
+  return values;
+}

@@ -1,0 +1,42 @@
+// What a backup prints: Freezer's result dict (same keys, falsy values as ""), as a
+// Property/Value table on stdout or as JSON to --metadata-out.
+import { writeFileSync } from 'node:fs';
+import type { AgentOptions } from '../config/agent-options.js';
+import type { BackupResult } from '../backup/backup.js';
+import { VERSION } from '../version.js';
+
+const ECHOED = ['action', 'always_level', 'backup_media', 'backup_name', 'container', 'container_segments', 'dry_run', 'hostname',
+  'path_to_backup', 'max_level', 'mode', 'log_file', 'storage', 'proxy', 'compression', 'ssh_key', 'ssh_username', 'ssh_host',
+  'ssh_port', 'consistency_checksum'] as const;
+
+export function backupReport(o: AgentOptions, r: BackupResult): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    curr_backup_level: r.id.level,
+    fs_real_path: r.info.source.path,
+    vol_snap_path: r.info.source.path,
+    client_os: process.platform,
+    client_version: VERSION,
+    time_stamp: r.id.ts,
+  };
+  const values: Record<string, unknown> = { ...o, backup_media: 'fs' };
+  for (const k of ECHOED) out[k] = values[k] || '';
+  out.permafrost = r.info;
+  return out;
+}
+
+export function propertyTable(report: Record<string, unknown>): string {
+  const rows = Object.entries(report)
+    .filter(([k]) => k !== 'permafrost')
+    .map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+  const w0 = Math.max(8, ...rows.map((r) => r[0].length));
+  const w1 = Math.max(5, ...rows.map((r) => r[1].length));
+  const rule = `+${'-'.repeat(w0 + 2)}+${'-'.repeat(w1 + 2)}+`;
+  const line = (a: string, b: string) => `| ${a.padEnd(w0)} | ${b.padEnd(w1)} |`;
+  return [rule, line('Property', 'Value'), rule, ...rows.map(([a, b]) => line(a, b)), rule].join('\n');
+}
+
+export function writeMetadataOut(target: string, data: unknown): void {
+  const json = JSON.stringify(data);
+  if (target === '-') process.stdout.write(json);
+  else writeFileSync(target, json);
+}

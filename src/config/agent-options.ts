@@ -1,0 +1,124 @@
+// Typed, validated agent options: defaults < --config file < command line. Errors name the
+// option and the bad value. Options recognised but not implemented fail here, loudly.
+import os from 'node:os';
+import path from 'node:path';
+import { notSupportedError, usageError } from '../errors.js';
+import { OPTIONS } from '../cli/options.js';
+import type { CodecName } from '../codecs/registry.js';
+
+export type Action = 'backup' | 'restore' | 'info' | 'admin' | 'exec';
+export type Dereference = 'none' | 'soft' | 'hard' | 'all';
+
+export interface AgentOptions {
+  action: Action;
+  path_to_backup?: string;
+  backup_name?: string;
+  mode: string;
+  engine_name: string;
+  container: string;
+  storage: string;
+  sync: boolean;
+  max_level?: number;
+  always_level?: number;
+  restart_always_level?: number;
+  remove_older_than?: number;
+  remove_from_date?: string;
+  no_incremental: boolean;
+  hostname: string;
+  metadata_out?: string;
+  exclude: string[];
+  dereference_symlink: Dereference;
+  encrypt_pass_file?: string;
+  encrypt_kdf: 'evp' | 'pbkdf2';
+  encrypt_iter: number;
+  max_segment_size: number;
+  restore_abs_path?: string;
+  restore_from_date?: string;
+  max_priority: boolean;
+  quiet: boolean;
+  dry_run: boolean;
+  command?: string;
+  compression: CodecName;
+  compression_level?: number;
+  threads: number;
+  overwrite: boolean;
+  json: boolean;
+  debug: boolean;
+  verbose: boolean;
+  log_file?: string;
+  log_dir?: string;
+  timeout: number;
+  [key: string]: unknown;
+}
+
+const IMPLEMENTED_STORAGES = new Set(['local']);
+const IMPLEMENTED_ENGINES = new Set(['tar']);
+const IMPLEMENTED_MODES = new Set(['fs']);
+
+function checkNotSupported(explicit: Record<string, unknown>): void {
+  for (const spec of OPTIONS) {
+    if (spec.supported !== false || !(spec.dest in explicit)) continue;
+    const v = explicit[spec.dest];
+    if (v === spec.default || v === false || v === '' || v === undefined) continue;
+    throw notSupportedError(`not supported yet: --${spec.name}`);
+  }
+}
+
+function checkRange(name: string, v: number | undefined, min: number, max: number): void {
+  if (v === undefined) return;
+  if (!(v >= min && v <= max)) throw usageError(`invalid value for --${name}: ${v} is outside ${min}..${max}`);
+}
+
+/** exec needs no storage, engine or mode, so it is not held back by the ones missing here. */
+function validateBackend(o: AgentOptions): void {
+  if (!IMPLEMENTED_STORAGES.has(o.storage)) throw notSupportedError(`not supported yet: --storage ${o.storage} (this build has: local)`);
+  if (!IMPLEMENTED_ENGINES.has(o.engine_name)) throw notSupportedError(`not supported yet: --engine ${o.engine_name}`);
+  if (!IMPLEMENTED_MODES.has(o.mode)) throw notSupportedError(`not supported yet: --mode ${o.mode}`);
+}
+
+function validate(o: AgentOptions): void {
+  if (o.action !== 'exec') validateBackend(o);
+  checkRange('max-level', o.max_level, 0, 1_000_000);
+  checkRange('always-level', o.always_level, 0, 1_000_000);
+  checkRange('restart-always-level', o.restart_always_level, 0, 1e6);
+  checkRange('max-segment-size', o.max_segment_size, 65536, 2 ** 31);
+  checkRange('threads', o.threads, 1, 256);
+  checkRange('encrypt-iter', o.encrypt_iter, 1, 100_000_000);
+  checkRange('timeout', o.timeout, 1, 1e7);
+  const needsName = o.action === 'backup' || o.action === 'restore' || o.action === 'admin';
+  if (needsName && !o.backup_name) throw usageError(`--action ${o.action} needs --backup-name`);
+  if (o.backup_name !== undefined && !/^[^/\0]+$/.test(o.backup_name)) {
+    throw usageError(`invalid value for --backup-name: "${o.backup_name}" (no "/" allowed)`);
+  }
+  if (!/^[^/\0]+$/.test(o.hostname)) throw usageError(`invalid value for --hostname: "${o.hostname}"`);
+  if (o.action === 'backup' && !o.path_to_backup) throw usageError('--action backup needs --path-to-backup');
+  if (o.action === 'backup' && o.no_incremental && (o.max_level || o.always_level)) {
+    throw usageError('--no-incremental cannot be combined with --max-level or --always-level');
+  }
+  if (o.action === 'restore' && !o.restore_abs_path) throw usageError('--action restore needs --restore-abs-path');
+  if (o.action === 'admin' && o.remove_from_date === undefined && o.remove_older_than === undefined) {
+    throw usageError('--action admin needs --remove-older-than or --remove-from-date');
+  }
+  if (o.action === 'exec' && !o.command) throw usageError('--action exec needs --command');
+}
+
+export function buildAgentOptions(
+  fromFile: Record<string, unknown>,
+  fromArgv: Record<string, unknown>,
+): AgentOptions {
+  const defaults: Record<string, unknown> = {};
+  for (const spec of OPTIONS) if (spec.default !== undefined) defaults[spec.dest] = spec.default;
+  const explicit = { ...fromFile, ...fromArgv };
+  checkNotSupported(explicit);
+  const o = { ...defaults, ...explicit } as AgentOptions;
+  o.exclude = (o.exclude as string[] | undefined) ?? [];
+  o.no_incremental = Boolean(o.no_incremental);
+  o.max_priority = Boolean(o.max_priority);
+  o.hostname = (o.hostname as string | undefined) || os.hostname();
+  o.threads = (o.threads as number | undefined) ?? Math.max(1, os.availableParallelism());
+  const deref = (o.dereference_symlink as string | undefined) ?? 'none';
+  o.dereference_symlink = (deref === 'None' ? 'none' : deref) as Dereference;
+  if (o.log_file && o.log_dir && !path.isAbsolute(o.log_file)) o.log_file = path.join(o.log_dir, o.log_file);
+  validate(o);
+  return o;
+}

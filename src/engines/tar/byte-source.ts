@@ -1,0 +1,76 @@
+// Pull-based reader over an AsyncIterable<Buffer> of arbitrary chunk sizes: exact-length reads
+// for headers (zero-copy when a chunk holds them), streaming slices for member data.
+import { integrityError } from '../../errors.js';
+
+export class ByteSource {
+  private readonly it: AsyncIterator<Buffer>;
+  private chunk: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private done = false;
+  /** Archive offset of the next unread byte. */
+  offset = 0;
+
+  constructor(source: AsyncIterable<Buffer>) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+
+  /** Makes unread bytes available; false at end of input. */
+  private async fill(): Promise<boolean> {
+    while (this.pos >= this.chunk.length) {
+      if (this.done) return false;
+      const next = await this.it.next();
+      if (next.done) {
+        this.done = true;
+        return false;
+      }
+      this.chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
+      this.pos = 0;
+    }
+    return true;
+  }
+
+  /** Exactly n bytes; null if the input ends before the first byte; throws if it ends inside. */
+  async readExact(n: number, what: string): Promise<Buffer | null> {
+    if (!(await this.fill())) return null;
+    if (this.chunk.length - this.pos >= n) return this.take(n);
+    const parts: Buffer[] = [];
+    let have = 0;
+    while (have < n) {
+      if (!(await this.fill())) throw this.truncated(what);
+      const part = this.take(Math.min(n - have, this.chunk.length - this.pos));
+      parts.push(part);
+      have += part.length;
+    }
+    return Buffer.concat(parts, n);
+  }
+
+  /** Up to `max` bytes (at least one) from the current chunk; throws at end of input. */
+  async readSome(max: number, what: string): Promise<Buffer> {
+    if (!(await this.fill())) throw this.truncated(what);
+    return this.take(Math.min(max, this.chunk.length - this.pos));
+  }
+
+  async skip(n: number, what: string): Promise<void> {
+    let left = n;
+    while (left > 0) left -= (await this.readSome(left, what)).length;
+  }
+
+  private take(n: number): Buffer {
+    const out = this.chunk.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    this.offset += n;
+    return out;
+  }
+
+  truncated(what: string) {
+    return integrityError(`truncated tar archive: unexpected end of data in ${what} at offset ${this.offset}`);
+  }
+
+  /** Releases the underlying iterator (early exit). */
+  async close(): Promise<void> {
+    if (!this.done) {
+      this.done = true;
+      await this.it.return?.();
+    }
+  }
+}

@@ -1,0 +1,238 @@
+// `tar --incremental --extract --directory targetDir` for one level, confined to targetDir.
+// Call once per level (0..N) into the same directory.
+import { constants as C, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { integrityError, notSupportedError, unsafeArchiveError } from '../../errors.js';
+import { applyRenames, purgeDirectory, renameOps } from './purge.js';
+import { readTar, type TarEntryHeader } from './reader.js';
+import { lstatKind, memberComponents, TargetTree } from './target-tree.js';
+
+export interface ExtractOptions {
+  /** Restore owners (only effective when running as root). */
+  sameOwner: boolean;
+  /** Parse and validate everything, write nothing. */
+  dryRun?: boolean;
+  onEntry?: (name: string) => void;
+}
+
+export interface ExtractStats {
+  files: number;
+  directories: number;
+  bytesWritten: number;
+}
+
+interface DelayedDir {
+  abs: string;
+  header: TarEntryHeader;
+  dev: number;
+  ino: number;
+}
+
+interface Extraction {
+  tree: TargetTree;
+  chown: boolean;
+  stats: ExtractStats;
+  /** Directory attributes are set at the end, once their content is written (as tar does). */
+  delayed: Map<string, DelayedDir>;
+}
+
+const S_IFIFO = 0o010000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+
+export async function extractTar(source: AsyncIterable<Buffer>, targetDir: string, opts: ExtractOptions): Promise<ExtractStats> {
+  const dryRun = opts.dryRun ?? false;
+  const root = await prepareTarget(targetDir, dryRun);
+  const x: Extraction = {
+    tree: new TargetTree(root, dryRun),
+    chown: opts.sameOwner && process.getuid?.() === 0,
+    stats: { files: 0, directories: 0, bytesWritten: 0 },
+    delayed: new Map(),
+  };
+  for await (const entry of readTar(source)) {
+    const { header } = entry;
+    opts.onEntry?.(header.name);
+    const comps = memberComponents(header.name);
+    if (isDirectoryType(header.type)) await extractDirectory(x, comps, header);
+    else if (dryRun) await validateMember(x, comps, header);
+    else await extractMember(x, comps, header, entry.body);
+  }
+  if (!dryRun) await applyDelayed(x);
+  return x.stats;
+}
+
+async function prepareTarget(targetDir: string, dryRun: boolean): Promise<string> {
+  const abs = path.resolve(targetDir);
+  if (dryRun) return fsp.realpath(abs).catch(() => abs);
+  await fsp.mkdir(abs, { recursive: true });
+  return fsp.realpath(abs);
+}
+
+function isDirectoryType(type: string): boolean {
+  return type === 'D' || type === '5';
+}
+
+async function extractDirectory(x: Extraction, comps: string[], h: TarEntryHeader): Promise<void> {
+  const ops = h.dumpdir ? renameOps(h.dumpdir, h.name) : [];
+  x.stats.directories++;
+  if (x.tree.dryRun) {
+    if (comps.length > 0) await x.tree.parentOf(comps, h.name);
+    x.tree.replaced(comps, 'dir');
+    return;
+  }
+  if (ops.length > 0) await applyRenames(x.tree, ops, h.name);
+  const abs = await makeDirectory(x, comps, h.name);
+  if (h.type === 'D' && h.dumpdir) {
+    for (const name of await purgeDirectory(abs, h.dumpdir)) x.tree.replaced([...comps, name]);
+  }
+  const st = await fsp.lstat(abs);
+  x.delayed.set(abs, { abs, header: h, dev: st.dev, ino: st.ino });
+}
+
+/** mkdir, replacing a non-directory (a symlink included: it is never followed). */
+async function makeDirectory(x: Extraction, comps: string[], member: string): Promise<string> {
+  if (comps.length === 0) return x.tree.root;
+  const abs = path.join(await x.tree.parentOf(comps, member), comps.at(-1)!);
+  const kind = await lstatKind(abs);
+  if (kind !== 'dir') {
+    if (kind !== 'missing') await fsp.unlink(abs);
+    await fsp.mkdir(abs, 0o700);
+  }
+  x.tree.markDirectory(comps);
+  return abs;
+}
+
+/** dry run: the same checks as extraction, on names only. */
+async function validateMember(x: Extraction, comps: string[], h: TarEntryHeader): Promise<void> {
+  if (comps.length === 0) throw unsafeArchiveError(`refusing member "${h.name}": it would replace the target directory`);
+  await x.tree.parentOf(comps, h.name);
+  if (h.type === '1') await x.tree.parentOf(linkComponents(h), h.name, false).catch(ignoreMissing);
+  x.tree.replaced(comps, h.type === '2' ? 'symlink' : 'other');
+  x.stats.files++;
+}
+
+function ignoreMissing(err: unknown): void {
+  if ((err as { code?: string }).code !== 'ERR_INTEGRITY') throw err;
+}
+
+function linkComponents(h: TarEntryHeader): string[] {
+  const comps = memberComponents(h.linkname, `hard-link target of "${h.name}"`);
+  if (comps.length === 0) throw unsafeArchiveError(`refusing hard link "${h.name}" to the target directory`);
+  return comps;
+}
+
+async function extractMember(x: Extraction, comps: string[], h: TarEntryHeader, body: AsyncIterable<Buffer>): Promise<void> {
+  if (comps.length === 0) throw unsafeArchiveError(`refusing member "${h.name}": it would replace the target directory`);
+  const abs = path.join(await x.tree.parentOf(comps, h.name), comps.at(-1)!);
+  if (h.type === '1') return extractHardLink(x, comps, abs, h);
+  await removeExisting(x, comps, abs);
+  switch (h.type) {
+    case '2':
+      await fsp.symlink(h.linkname, abs);
+      await setLinkAttributes(x, abs, h);
+      break;
+    case '3':
+    case '4':
+    case '6':
+      await extractSpecial(x, abs, h);
+      break;
+    default:
+      await extractRegular(x, abs, h, body);
+  }
+  x.stats.files++;
+}
+
+/** GNU tar's default: the old object is unlinked, never written through (a hard link to a file
+ * outside the tree keeps its content). A directory in the way is removed with its content. */
+async function removeExisting(x: Extraction, comps: string[], abs: string): Promise<void> {
+  const kind = await lstatKind(abs);
+  if (kind === 'missing') return;
+  x.tree.replaced(comps);
+  if (kind === 'dir') await fsp.rm(abs, { recursive: true, force: true });
+  else await fsp.unlink(abs);
+}
+
+async function extractHardLink(x: Extraction, comps: string[], abs: string, h: TarEntryHeader): Promise<void> {
+  const targetComps = linkComponents(h);
+  const targetAbs = path.join(await x.tree.parentOf(targetComps, h.name, false), targetComps.at(-1)!);
+  if (targetAbs === abs) return;
+  if ((await lstatKind(targetAbs)) === 'missing') {
+    throw integrityError(`cannot hard link "${h.name}" to "${h.linkname}": the target does not exist`);
+  }
+  await removeExisting(x, comps, abs);
+  await fsp.link(targetAbs, abs);
+  x.stats.files++;
+}
+
+async function extractRegular(x: Extraction, abs: string, h: TarEntryHeader, body: AsyncIterable<Buffer>): Promise<void> {
+  // O_EXCL|O_NOFOLLOW: a fresh inode, whatever raced into the name.
+  const fh = await fsp.open(abs, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+  try {
+    let written = 0;
+    for await (const chunk of body) written += await writeAll(fh, chunk);
+    if (written !== h.size) throw integrityError(`member "${h.name}" ended after ${written} of ${h.size} bytes`);
+    x.stats.bytesWritten += written;
+    if (x.chown) await fh.chown(h.uid, h.gid);
+    await fh.chmod(h.mode);
+    await fh.utimes(h.atime ?? h.mtime, h.mtime);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function writeAll(fh: FileHandle, chunk: Buffer): Promise<number> {
+  let done = 0;
+  while (done < chunk.length) {
+    done += (await fh.write(chunk, done, chunk.length - done)).bytesWritten;
+  }
+  return done;
+}
+
+async function extractSpecial(x: Extraction, abs: string, h: TarEntryHeader): Promise<void> {
+  const isDevice = h.type !== '6';
+  if (isDevice && process.getuid?.() !== 0) return; // mknod of a device needs root; tar fails the same way
+  const typeBits = h.type === '6' ? S_IFIFO : h.type === '3' ? S_IFCHR : S_IFBLK;
+  const native = await loadNative(h.name);
+  native.mknod(abs, typeBits | (h.mode & 0o7777), isDevice ? h.devmajor : 0, isDevice ? h.devminor : 0);
+  if (x.chown) await fsp.lchown(abs, h.uid, h.gid);
+  await fsp.chmod(abs, h.mode);
+  await fsp.lutimes(abs, h.atime ?? h.mtime, h.mtime);
+}
+
+async function loadNative(member: string) {
+  try {
+    return (await import('../../native.js')).native;
+  } catch (err) {
+    throw notSupportedError(`cannot create "${member}": the native addon (mknod) is not available: ${(err as Error).message}`);
+  }
+}
+
+async function setLinkAttributes(x: Extraction, abs: string, h: TarEntryHeader): Promise<void> {
+  if (x.chown) await fsp.lchown(abs, h.uid, h.gid);
+  await fsp.lutimes(abs, h.atime ?? h.mtime, h.mtime);
+}
+
+/**
+ * Owner, mode and times of the directories, through a handle opened with O_NOFOLLOW and only
+ * if it is still the directory we made (a later member may have replaced it or a parent).
+ */
+async function applyDelayed(x: Extraction): Promise<void> {
+  for (const d of x.delayed.values()) {
+    let fh: FileHandle;
+    try {
+      fh = await fsp.open(d.abs, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
+    } catch {
+      continue;
+    }
+    try {
+      const st = await fh.stat();
+      if (st.dev !== d.dev || st.ino !== d.ino) continue;
+      if (x.chown) await fh.chown(d.header.uid, d.header.gid);
+      await fh.chmod(d.header.mode);
+      await fh.utimes(d.header.atime ?? d.header.mtime, d.header.mtime);
+    } finally {
+      await fh.close();
+    }
+  }
+}

@@ -1,0 +1,206 @@
+// First pass of an incremental dump, as GNU tar's collect_and_sort_names/scan_directory:
+// every directory under the root with its dumpdir (Y/N/D per child), decided against the
+// previous snapshot. The second pass (writer.ts) dumps the 'Y' entries.
+import { promises as fsp, type BigIntStats, type Dirent } from 'node:fs';
+import path from 'node:path';
+import { sourceError } from '../../errors.js';
+import type { ExcludeMatcher } from '../exclude.js';
+import { compareNames, type DumpdirEntry } from './dumpdir.js';
+import type { Snapshot } from './snapshot.js';
+
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
+
+export interface ScannedEntry extends DumpdirEntry {
+  /** Type seen during the scan; the dump pass re-checks it. */
+  kind: EntryKind;
+}
+
+export interface ScannedDir {
+  /** Archive path without trailing slash: `.`, `./a/b`. */
+  rel: string;
+  abs: string;
+  stat: BigIntStats;
+  entries: ScannedEntry[];
+}
+
+export interface ScanOptions {
+  rootAbs: string;
+  rootStat: BigIntStats;
+  previous: Snapshot | null;
+  /** Snapshot timestamp of the previous run in ns; null = level 0 (everything is dumped). */
+  sinceNs: bigint | null;
+  exclude: ExcludeMatcher;
+  followSymlinks: boolean;
+  ignoreFailedRead: boolean;
+  warn(message: string): void;
+}
+
+const STAT_BATCH = 64;
+const DIR_WORKERS = 4;
+
+interface Child {
+  name: string;
+  /** null until known (DT_UNKNOWN, or a symlink to follow). */
+  kind: EntryKind | null;
+  excluded: boolean;
+  needsStat: boolean;
+  stat?: BigIntStats;
+}
+
+/** Scans the tree; returns the directories sorted by strcmp of their archive path. */
+export async function scanTree(opts: ScanOptions): Promise<ScannedDir[]> {
+  const inodes = previousInodes(opts.previous);
+  const result: ScannedDir[] = [];
+  const queue: Array<{ rel: string; abs: string; stat: BigIntStats; ancestors: Set<string> }> = [
+    { rel: '.', abs: opts.rootAbs, stat: opts.rootStat, ancestors: new Set() },
+  ];
+  let active = 0;
+  let failure: unknown;
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (failure === undefined && active < DIR_WORKERS && queue.length > 0) {
+        const job = queue.shift()!;
+        active++;
+        scanDirectory(job, opts, inodes)
+          .then(({ dir, subdirs }) => {
+            result.push(dir);
+            queue.push(...subdirs);
+          })
+          .catch((err: unknown) => {
+            failure ??= err;
+          })
+          .finally(() => {
+            active--;
+            pump();
+          });
+      }
+      if (active === 0 && (queue.length === 0 || failure !== undefined)) resolve();
+    };
+    pump();
+  });
+  if (failure !== undefined) throw failure;
+  return result.sort((a, b) => compareNames(a.rel, b.rel));
+}
+
+function previousInodes(previous: Snapshot | null): Map<string, bigint> {
+  const map = new Map<string, bigint>();
+  for (const d of previous?.directories ?? []) map.set(d.name, d.ino);
+  return map;
+}
+
+interface DirJob {
+  rel: string;
+  abs: string;
+  stat: BigIntStats;
+  ancestors: Set<string>;
+}
+
+async function scanDirectory(job: DirJob, opts: ScanOptions, inodes: Map<string, bigint>) {
+  const dir: ScannedDir = { rel: job.rel, abs: job.abs, stat: job.stat, entries: [] };
+  const subdirs: DirJob[] = [];
+  // --one-file-system: a mount point is listed and gets a 'D' member, but is not descended.
+  if (job.stat.dev !== opts.rootStat.dev) return { dir, subdirs };
+  const dirents = await readDirectory(job.abs, opts);
+  // --no-check-device: a directory is "known" when the previous snapshot has its name with the
+  // same inode; otherwise it is new (or renamed) and all its children are dumped.
+  const known = opts.sinceNs !== null && inodes.get(job.rel) === job.stat.ino;
+  const children = await classifyChildren(job, dirents, opts, known);
+  const ancestors = new Set(job.ancestors).add(inodeKey(job.stat));
+  for (const child of children) {
+    const rel = `${job.rel}/${child.name}`;
+    if (child.excluded) {
+      dir.entries.push({ letter: 'N', name: child.name, kind: 'other' });
+    } else if (child.kind === 'dir') {
+      if (ancestors.has(inodeKey(child.stat!))) {
+        opts.warn(`${rel}: file system loop detected; not dumped`);
+        continue;
+      }
+      dir.entries.push({ letter: 'D', name: child.name, kind: 'dir' });
+      subdirs.push({ rel, abs: path.join(job.abs, child.name), stat: child.stat!, ancestors });
+    } else {
+      const dump = !known || isChanged(child.stat!, opts.sinceNs!);
+      dir.entries.push({ letter: dump ? 'Y' : 'N', name: child.name, kind: child.kind! });
+    }
+  }
+  dir.entries.sort((a, b) => compareNames(a.name, b.name));
+  return { dir, subdirs };
+}
+
+function inodeKey(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}`;
+}
+
+/** GNU tar: unchanged only when both mtime and ctime are older than the snapshot time. */
+export function isChanged(st: BigIntStats, sinceNs: bigint): boolean {
+  return st.mtimeNs >= sinceNs || st.ctimeNs >= sinceNs;
+}
+
+async function readDirectory(abs: string, opts: ScanOptions): Promise<Dirent[]> {
+  try {
+    return await fsp.readdir(abs, { withFileTypes: true });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') {
+      opts.warn(`${abs}: directory removed before we read it`);
+      return [];
+    }
+    if (opts.ignoreFailedRead) {
+      opts.warn(`${abs}: cannot read directory: ${e.message}`);
+      return [];
+    }
+    throw sourceError(`cannot read directory ${abs}: ${e.message}`, err);
+  }
+}
+
+/**
+ * Type (and stat where needed) of each child. Excluded children are kept (GNU tar lists them
+ * as 'N'); vanished or unreadable-with-ignoreFailedRead ones are dropped with a warning.
+ */
+async function classifyChildren(job: DirJob, dirents: Dirent[], opts: ScanOptions, known: boolean): Promise<Child[]> {
+  const children: Child[] = [];
+  const toStat: Child[] = [];
+  for (const d of dirents) {
+    const kind = direntKind(d, opts.followSymlinks);
+    const excluded = opts.exclude(`${job.rel}/${d.name}`, kind === 'dir');
+    const needsStat = !excluded && (kind === null || kind === 'dir' || known);
+    const child: Child = { name: d.name, kind, excluded, needsStat };
+    if (needsStat) toStat.push(child);
+    children.push(child);
+  }
+  for (let i = 0; i < toStat.length; i += STAT_BATCH) {
+    await Promise.all(toStat.slice(i, i + STAT_BATCH).map((c) => statChild(job, c, opts)));
+  }
+  return children.filter((c) => !c.needsStat || c.stat !== undefined);
+}
+
+/** null when a stat is needed to know (DT_UNKNOWN, or a symlink under --dereference). */
+function direntKind(d: Dirent, followSymlinks: boolean): EntryKind | null {
+  if (d.isFile()) return 'file';
+  if (d.isDirectory()) return 'dir';
+  if (d.isSymbolicLink()) return followSymlinks ? null : 'symlink';
+  if (d.isFIFO() || d.isSocket() || d.isCharacterDevice() || d.isBlockDevice()) return 'other';
+  return null;
+}
+
+async function statChild(job: DirJob, child: Child, opts: ScanOptions): Promise<void> {
+  const abs = path.join(job.abs, child.name);
+  try {
+    child.stat = opts.followSymlinks
+      ? await fsp.stat(abs, { bigint: true })
+      : await fsp.lstat(abs, { bigint: true });
+    child.kind = statKind(child.stat);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const rel = `${job.rel}/${child.name}`;
+    if (e.code === 'ENOENT') opts.warn(`${rel}: file removed before we read it`);
+    else if (opts.ignoreFailedRead) opts.warn(`${rel}: cannot stat: ${e.message}`);
+    else throw sourceError(`cannot stat ${abs}: ${e.message}`, err);
+  }
+}
+
+export function statKind(st: BigIntStats): EntryKind {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  return 'other';
+}

@@ -1,0 +1,182 @@
+// In-process equivalent of, in `root`:
+//   tar --create --listed-incremental=SNAP --no-check-device --one-file-system --format=gnu .
+// (or `tar ... -C dirname basename` when root is a single file, as Freezer does).
+// Member order, dumpdirs and snapshot follow reference/gnu-tar-incremental.md §3-§6.
+import { promises as fsp, type BigIntStats } from 'node:fs';
+import path from 'node:path';
+import { sourceError } from '../../errors.js';
+import { compileExcludes } from '../exclude.js';
+import { ArchiveBuffer } from './archive-buffer.js';
+import { encodeDumpdir } from './dumpdir.js';
+import { BLOCK_SIZE, paddedSize } from './header.js';
+import { localIdNames, noIdNames, type IdNames } from './ids.js';
+import { dumpMember, headerFromStat, writeHeader, type DumpContext, type DumpStats } from './members.js';
+import { isChanged, scanTree, statKind, type ScannedDir } from './scan.js';
+import { parseSnapshot, serializeSnapshot, snapshotTimestampNs, SNAPSHOT_HEADER, type Snapshot } from './snapshot.js';
+
+export type Dereference = 'none' | 'soft' | 'hard' | 'all';
+
+export interface TarBackupOptions {
+  /** Directory to back up (archived as `.`), or a single file (archived by its basename). */
+  root: string;
+  /** Snapshot of the parent level (GNU tar format 2); null/absent = level 0. */
+  previousSnapshot?: Buffer | null;
+  /** GNU tar --exclude patterns. */
+  exclude?: string[];
+  /** soft = --dereference, hard = --hard-dereference, all = both. */
+  dereference?: Dereference;
+  /** Warn instead of failing on unreadable files/directories (tar --ignore-failed-read). */
+  ignoreFailedRead?: boolean;
+  /** Size of the yielded chunks (default 1 MiB). */
+  chunkSize?: number;
+  /** Fill uname/gname from /etc/passwd and /etc/group (default true). */
+  userNames?: boolean;
+}
+
+export type TarBackupStats = DumpStats;
+
+export interface TarBackupResult {
+  /** The new snapshot (`engine_metadata`). */
+  snapshot: Buffer;
+  stats: TarBackupStats;
+}
+
+export interface TarBackup {
+  stream: AsyncGenerator<Buffer, void, undefined>;
+  /** Settles after the stream ended (rejects with the stream's error). */
+  result: Promise<TarBackupResult>;
+}
+
+const RECORD_SIZE = 20 * BLOCK_SIZE;
+// Kernel file timestamps come from a coarse clock that can lag the wall clock by a tick;
+// starting the snapshot slightly early makes sure a change made just after the start is
+// seen as changed by the next level (it only costs re-dumping files touched in this window).
+const CLOCK_MARGIN_NS = 10_000_000n;
+
+export function createTarBackup(opts: TarBackupOptions): TarBackup {
+  let settle!: { resolve: (r: TarBackupResult) => void; reject: (e: unknown) => void };
+  const result = new Promise<TarBackupResult>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // The stream carries the error to its consumer; don't also report it as unhandled here.
+  result.catch(() => undefined);
+  const stream = (async function* () {
+    try {
+      settle.resolve(yield* runBackup(opts));
+    } catch (err) {
+      settle.reject(err);
+      throw err;
+    } finally {
+      settle.reject(new Error('tar backup stream was closed before the end'));
+    }
+  })();
+  return { stream, result };
+}
+
+async function* runBackup(opts: TarBackupOptions): AsyncGenerator<Buffer, TarBackupResult> {
+  const startNs = BigInt(Date.now()) * 1_000_000n - CLOCK_MARGIN_NS;
+  const previous = parseSnapshot(opts.previousSnapshot);
+  const sinceNs = previous ? snapshotTimestampNs(previous) : null;
+  const ctx = makeContext(opts);
+  const rootAbs = path.resolve(opts.root);
+  const rootStat = await statRoot(rootAbs);
+  let directories: ScannedDir[] = [];
+  if (rootStat.isDirectory()) {
+    directories = await scanTree({
+      rootAbs, rootStat, previous, sinceNs,
+      exclude: compileExcludes(opts.exclude ?? []),
+      followSymlinks: ctx.followSymlinks,
+      ignoreFailedRead: ctx.ignoreFailedRead,
+      warn: ctx.warn,
+    });
+    yield* dumpTree(ctx, directories);
+  } else {
+    yield* dumpSingleFile(ctx, rootAbs, sinceNs);
+  }
+  yield* finishArchive(ctx.out);
+  ctx.stats.archiveBytes = ctx.out.total;
+  return { snapshot: serializeSnapshot(newSnapshot(startNs, directories)), stats: ctx.stats };
+}
+
+function makeContext(opts: TarBackupOptions): DumpContext {
+  const deref = opts.dereference ?? 'none';
+  const ids: IdNames = opts.userNames === false ? noIdNames : localIdNames();
+  const stats: DumpStats = {
+    files: 0, directories: 0, symlinks: 0, hardlinks: 0, bytesRead: 0, archiveBytes: 0, warnings: [],
+  };
+  return {
+    out: new ArchiveBuffer(opts.chunkSize),
+    stats,
+    ids,
+    rootNames: { uname: ids.user(0), gname: ids.group(0) },
+    followSymlinks: deref === 'soft' || deref === 'all',
+    trackHardLinks: deref === 'none' || deref === 'soft',
+    ignoreFailedRead: opts.ignoreFailedRead ?? false,
+    links: new Map(),
+    warn: (message) => stats.warnings.push(message),
+  };
+}
+
+async function statRoot(rootAbs: string): Promise<BigIntStats> {
+  try {
+    // Freezer chdir()s into the root, which follows a symlink.
+    return await fsp.stat(rootAbs, { bigint: true });
+  } catch (err) {
+    throw sourceError(`cannot access backup source ${rootAbs}: ${(err as Error).message}`, err);
+  }
+}
+
+/** All 'D' members first (every directory, every level), then the 'Y' entries dir by dir. */
+async function* dumpTree(ctx: DumpContext, directories: ScannedDir[]): AsyncGenerator<Buffer> {
+  for (const dir of directories) {
+    writeDirectory(ctx, dir);
+    if (ctx.out.hasReady()) yield* ctx.out.drain();
+  }
+  for (const dir of directories) {
+    const prefix = dir.rel === '.' ? '.' : dir.rel;
+    for (const entry of dir.entries) {
+      if (entry.letter !== 'Y') continue;
+      yield* dumpMember(ctx, `${prefix}/${entry.name}`, path.join(dir.abs, entry.name), entry.kind);
+    }
+  }
+}
+
+function writeDirectory(ctx: DumpContext, dir: ScannedDir): void {
+  const dumpdir = encodeDumpdir(dir.entries);
+  writeHeader(ctx, headerFromStat(ctx, `${dir.rel}/`, dir.stat, 'D', dumpdir.length));
+  ctx.out.write(dumpdir);
+  ctx.out.writeZeros(paddedSize(dumpdir.length) - dumpdir.length);
+  ctx.stats.directories++;
+}
+
+/** GNU tar dumps a command-line file in incremental mode only if changed since the snapshot. */
+async function* dumpSingleFile(ctx: DumpContext, rootAbs: string, sinceNs: bigint | null): AsyncGenerator<Buffer> {
+  const st = ctx.followSymlinks ? await fsp.stat(rootAbs, { bigint: true }) : await fsp.lstat(rootAbs, { bigint: true });
+  if (sinceNs !== null && !isChanged(st, sinceNs)) return;
+  yield* dumpMember(ctx, path.basename(rootAbs), rootAbs, statKind(st));
+}
+
+/** Two zero blocks, then zeros up to a whole 10240-byte record (GNU tar's default blocking). */
+async function* finishArchive(out: ArchiveBuffer): AsyncGenerator<Buffer> {
+  const withEnd = out.total + 2 * BLOCK_SIZE;
+  out.writeZeros(2 * BLOCK_SIZE + ((RECORD_SIZE - (withEnd % RECORD_SIZE)) % RECORD_SIZE));
+  out.flush();
+  yield* out.drain();
+}
+
+function newSnapshot(startNs: bigint, directories: ScannedDir[]): Snapshot {
+  return {
+    header: SNAPSHOT_HEADER,
+    timeSec: startNs / 1_000_000_000n,
+    timeNsec: startNs % 1_000_000_000n,
+    directories: directories.map((d) => ({
+      nfs: false,
+      mtimeSec: d.stat.mtimeNs / 1_000_000_000n,
+      mtimeNsec: d.stat.mtimeNs % 1_000_000_000n,
+      dev: d.stat.dev,
+      ino: d.stat.ino,
+      name: d.rel,
+      entries: d.entries.map((e) => ({ letter: e.letter, name: e.name })),
+    })),
+  };
+}

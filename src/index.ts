@@ -1,0 +1,11 @@
+// Public library API: re-exports only.
+export { compress, decompress, CODECS } from './codecs/index.js';
+export type { CodecName, CompressOptions } from './codecs/index.js';
+export { encryptStream, decryptStream } from './crypto/cipher-stream.js';
+export { deriveKeys, newKeys, readPassword } from './crypto/keys.js';
+export type { CipherKeys, Kdf } from './crypto/keys.js';
+export { LocalStorage } from './storage/local.js';
+export type { Storage, ObjectStat } from './storage/storage.js';
+export { createTarBackup, extractTar } from './engines/tar/index.js';
+export { PermafrostError, ExitCode } from './errors.js';
+export { main as agentMain } from './cli/agent.js';

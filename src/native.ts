@@ -1,0 +1,74 @@
+// The only module that loads the addon. Every raw export is typed here; the rest of src/
+// imports this interface, never the .node file.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export type CodecKind = 'gzip' | 'bzip2' | 'xz' | 'zstd';
+
+/** A streaming compressor or decompressor over caller-owned buffers (zlib.js processChunk style). */
+export interface NativeCodecStream {
+  /**
+   * Runs on the libuv pool. Reads from `input`, writes into `output`.
+   * Resolves `[consumed, produced, streamEnd]`. With `finish` the encoder flushes and
+   * ends its stream; call again with the rest of the input and a fresh output until
+   * `streamEnd` (encoder) or until input is consumed (decoder; streamEnd means the
+   * current member/frame ended, decoders accept concatenated members).
+   * One call in flight per object.
+   */
+  process(input: Buffer, output: Buffer, finish: boolean): Promise<[number, number, boolean]>;
+  /** Frees the codec state now rather than at GC. */
+  close(): void;
+}
+
+export interface NativeCipher {
+  /** AES-256-CFB128 in place (output length == input length); resolves with the same Buffer. */
+  update(data: Buffer): Promise<Buffer>;
+}
+
+export interface NativeDigest {
+  /**
+   * Feeds `data` to the running SHA-256 (and HMAC-SHA256 when keyed) and resolves with the
+   * SHA-256 of `data` alone (the per-segment hash), computed in the same pass.
+   */
+  update(data: Buffer): Promise<Buffer>;
+  /** Resolves `[sha256, hmacOrNull]` of everything fed so far; the object is then spent. */
+  final(): [Buffer, Buffer | null];
+}
+
+export interface NativeBinding {
+  /** Versions of the linked libraries, e.g. `{ bzip2: '1.0.8', xz: '5.4.1', zstd: '1.5.4', zlib: '1.3', openssl: '3.0.x' }`. */
+  versions: Record<string, string>;
+  CodecStream: new (kind: CodecKind, decompress: boolean, level: number, threads: number) => NativeCodecStream;
+  /** One complete, independent gzip member / bzip2 stream / zstd frame / xz stream of `input`. */
+  compressMember(kind: CodecKind, level: number, input: Buffer): Promise<Buffer>;
+  Cipher: new (key: Buffer, iv: Buffer, decrypt: boolean) => NativeCipher;
+  Digest: new (hmacKey: Buffer | null) => NativeDigest;
+  /** `openssl enc` key derivation: EVP_BytesToKey(SHA-256, 1 iteration) or PBKDF2-HMAC-SHA256(iterations). Returns 48 bytes: key(32) || iv(16). */
+  deriveKeyIv(password: Buffer, salt: Buffer, kdf: 'evp' | 'pbkdf2', iterations: number): Buffer;
+  /** One-shot HMAC-SHA256 (small inputs, synchronous). */
+  hmacSha256(key: Buffer, data: Buffer): Buffer;
+  /** nice(2) increment, ioprio_set(2) class/level for this process; throws with errno on failure. */
+  setPriority(nice: number, ioClass: number, ioLevel: number): void;
+  /** mknod(2) for FIFOs and device nodes (Node has none); `mode` includes the S_IF* type bits. Throws with errno. */
+  mknod(path: string, mode: number, major: number, minor: number): void;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function load(): NativeBinding {
+  const require = createRequire(import.meta.url);
+  const gypBuild = require('node-gyp-build') as (dir: string) => unknown;
+  try {
+    return gypBuild(root) as NativeBinding;
+  } catch (err) {
+    const e = err as Error;
+    throw new Error(
+      `permafrost: the native addon could not be loaded from ${root} (build/Release or prebuilds/): ${e.message}. ` +
+        'Run `npm run build:native` (needs g++, make, python3, libbz2-dev, liblzma-dev, libzstd-dev).',
+      { cause: err },
+    );
+  }
+}
+
+export const native: NativeBinding = load();

@@ -1,0 +1,62 @@
+// Integrity of the stored bytes: SHA-256 per segment and of the whole stream, plus
+// HMAC-SHA256 when encrypted. On restore every segment is checked before any of its bytes
+// go further, so damaged data is reported, never decompressed or extracted.
+import { native } from '../native.js';
+import { integrityError, passwordError } from '../errors.js';
+import { segment } from './segmenter.js';
+
+export interface StreamDigest {
+  segment_size: number;
+  segments: string[];
+  size: number;
+  sha256: string;
+  hmac_sha256?: string;
+}
+
+export async function* digestSegments(
+  segments: AsyncIterable<Buffer>,
+  segmentSize: number,
+  hmacKey: Buffer | null,
+  done: (d: StreamDigest) => void,
+): AsyncGenerator<Buffer> {
+  const digest = new native.Digest(hmacKey);
+  const hashes: string[] = [];
+  let size = 0;
+  for await (const seg of segments) {
+    hashes.push((await digest.update(seg)).toString('hex'));
+    size += seg.length;
+    yield seg;
+  }
+  const [sha, hmac] = digest.final();
+  done({ segment_size: segmentSize, segments: hashes, size, sha256: sha.toString('hex'), ...(hmac ? { hmac_sha256: hmac.toString('hex') } : {}) });
+}
+
+export async function* verifySegments(source: AsyncIterable<Buffer>, expected: StreamDigest, hmacKey: Buffer | null, what: string): AsyncGenerator<Buffer> {
+  const digest = new native.Digest(hmacKey);
+  let index = 0;
+  let size = 0;
+  for await (const seg of segment(source, expected.segment_size)) {
+    const sha = (await digest.update(seg)).toString('hex');
+    if (index >= expected.segments.length) throw integrityError(`${what}: more data than the ${expected.size} bytes recorded (segment ${index} is extra)`);
+    if (sha !== expected.segments[index]) {
+      throw integrityError(`${what}: segment ${index} (bytes ${size}..${size + seg.length}) fails its SHA-256 check: the stored data is damaged`);
+    }
+    index++;
+    size += seg.length;
+    yield seg;
+  }
+  if (size !== expected.size || index !== expected.segments.length) {
+    throw integrityError(`${what}: truncated: ${size} of ${expected.size} bytes stored`);
+  }
+  const [sha, hmac] = digest.final();
+  if (sha.toString('hex') !== expected.sha256) throw integrityError(`${what}: whole-stream SHA-256 mismatch`);
+  if (expected.hmac_sha256 && hmac && hmac.toString('hex') !== expected.hmac_sha256) {
+    throw passwordError(`${what}: HMAC mismatch: wrong password or tampered data`);
+  }
+}
+
+export async function sha256Hex(data: Buffer): Promise<string> {
+  const d = new native.Digest(null);
+  await d.update(data);
+  return d.final()[0].toString('hex');
+}

@@ -1,0 +1,33 @@
+// Runs the real CLI (bin/permafrost-agent) as a child process, as an operator would.
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const AGENT = path.join(REPO, 'bin', 'permafrost-agent');
+
+export interface RunResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function agent(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): RunResult {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [AGENT, ...args], {
+    encoding: 'utf8', env: { ...process.env, ...opts.env }, input: opts.input, maxBuffer: 64 << 20,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the agent and fails the test with its stderr when the exit status is not 0. */
+export function agentOk(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): RunResult {
+  const r = agent(args, opts);
+  if (r.status !== 0) throw new Error(`permafrost-agent ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
+  return r;
+}
+
+export function run(cmd: string, args: string[], opts: { input?: Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): { status: number; stdout: Buffer; stderr: string } {
+  const r = spawnSync(cmd, args, { input: opts.input, cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 1 << 30 });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString() };
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { encodeMemberHeader, extractTar, memberHeaderLength, type HeaderFields } from '../src/engines/tar/index.js';
+import { chunked, gnuTar, removeDir, tempDir, treeState } from './tar-helpers.test.js';
+
+async function write(root: string, rel: string, data: string): Promise<void> {
+  const abs = path.join(root, rel);
+  await fsp.mkdir(path.dirname(abs), { recursive: true });
+  await fsp.writeFile(abs, data);
+}
+
+/** One member (header + padded data) built with our header codec. */
+function member(h: Partial<HeaderFields> & { name: string }, data = Buffer.alloc(0)): Buffer {
+  const fields: HeaderFields = { mode: 0o644, uid: 0, gid: 0, mtime: 1_700_000_000, typeflag: '0', ...h, size: data.length };
+  const head = Buffer.alloc(memberHeaderLength(fields));
+  encodeMemberHeader(fields, head, 0);
+  const padded = Buffer.alloc(Math.ceil(data.length / 512) * 512);
+  data.copy(padded);
+  return Buffer.concat([head, padded]);
+}
+
+function archive(...members: Buffer[]): Buffer {
+  return Buffer.concat([...members, Buffer.alloc(1024)]);
+}
+
+function paxMember(records: Record<string, string>, name = './PaxHeaders/x'): Buffer {
+  const body = Object.entries(records).map(([k, v]) => {
+    const text = ` ${k}=${v}\n`;
+    const n = Buffer.byteLength(text);
+    let len = n + String(n).length;
+    if (String(len).length + n !== len) len = String(len).length + n;
+    return `${len}${text}`;
+  }).join('');
+  return member({ name, typeflag: 'x' }, Buffer.from(body));
+}
+
+describe('tar extract: stock GNU tar chains', function () {
+  let dir: string;
+  before(async () => {
+    dir = await tempDir('extract');
+  });
+  after(async () => {
+    await removeDir(dir);
+  });
+
+  type State = Awaited<ReturnType<typeof treeState>>;
+  async function stockChain(format: 'gnu' | 'posix'): Promise<{ files: string[]; states: State[] }> {
+    const root = path.join(dir, `src-${format}`);
+    const snap = path.join(dir, `snap-${format}`);
+    const files: string[] = [];
+    const states: State[] = [];
+    const level = async () => {
+      const f = path.join(dir, `${format}-l${files.length}.tar`);
+      gnuTar(['--create', `--format=${format}`, '--listed-incremental', snap, '--no-check-device', '-f', f, '-C', root, '.']);
+      files.push(f);
+      states.push(await treeState(root));
+    };
+    await write(root, 'A/fa', 'A');
+    await write(root, 'a-b/fab', 'a-b');
+    await write(root, 'top/mid/leaf/h', 'h');
+    await write(root, 'keep', 'k');
+    await write(root, 'gone', 'g');
+    await fsp.symlink('keep', path.join(root, 'ln'));
+    await level();
+    // swap A and a-b (X record), rename deep, delete, add
+    await fsp.rename(path.join(root, 'A'), path.join(root, 'tmpswap'));
+    await fsp.rename(path.join(root, 'a-b'), path.join(root, 'A'));
+    await fsp.rename(path.join(root, 'tmpswap'), path.join(root, 'a-b'));
+    await fsp.rename(path.join(root, 'top/mid/leaf'), path.join(root, 'top/mid/leaf2'));
+    await fsp.rm(path.join(root, 'gone'));
+    await write(root, 'top/new', 'n');
+    await level();
+    await fsp.rename(path.join(root, 'top'), path.join(root, 'top2'));
+    await fsp.writeFile(path.join(root, 'keep'), 'k2');
+    await level();
+    return { files, states };
+  }
+
+  for (const format of ['gnu', 'posix'] as const) {
+    it(`restores a ${format} chain with directory renames like stock tar`, async () => {
+      const { files, states } = await stockChain(format);
+      const l1 = gnuTar(['--incremental', '--list', '-v', '-v', '-f', files[1]!]).stdout.toString();
+      assert.match(l1, /\nR \.\/top\/mid\/leaf\n/, 'the chain must carry rename records');
+      assert.match(l1, /\nX /);
+      const gnu = path.join(dir, `gnu-${format}`);
+      const ours = path.join(dir, `ours-${format}`);
+      await fsp.mkdir(gnu);
+      for (const f of files) {
+        gnuTar(['--incremental', '--extract', '-f', f, '-C', gnu]);
+        await extractTar(chunked(await fsp.readFile(f), 65536), ours, { sameOwner: true });
+      }
+      assert.deepEqual(await treeState(ours), await treeState(gnu));
+      assert.deepEqual(await treeState(ours), states[2]);
+    });
+  }
+
+  it('purges like tar: strays deleted, N entries kept, type mismatches replaced', async () => {
+    const root = path.join(dir, 'purge-src');
+    await write(root, 'f', 'f');
+    await write(root, 'd/x', 'x');
+    const a = path.join(dir, 'purge.tar');
+    gnuTar(['--listed-incremental', path.join(dir, 'purge.snap'), '-cf', a, '-C', root, '.']);
+    const target = path.join(dir, 'purge-target');
+    await write(target, 'stray', 's');
+    await write(target, 'straydir/deep/x', 's');
+    await write(target, 'f/inside', 'dir where a file is listed');
+    await write(target, 'd', 'file where a dir is listed');
+    await extractTar(chunked(await fsp.readFile(a)), target, { sameOwner: false });
+    assert.deepEqual((await fsp.readdir(target)).sort(), ['d', 'f']);
+    assert.equal(await fsp.readFile(path.join(target, 'f'), 'utf8'), 'f');
+    assert.equal(await fsp.readFile(path.join(target, 'd/x'), 'utf8'), 'x');
+  });
+
+  it('unlinks before writing: a hard link to an outside file is not written through', async () => {
+    const target = path.join(dir, 'unlink-target');
+    const outside = path.join(dir, 'outside-file');
+    await fsp.mkdir(target);
+    await fsp.writeFile(outside, 'original');
+    await fsp.link(outside, path.join(target, 'f'));
+    await extractTar(chunked(archive(member({ name: './f' }, Buffer.from('new')))), target, { sameOwner: false });
+    assert.equal(await fsp.readFile(outside, 'utf8'), 'original');
+    assert.equal(await fsp.readFile(path.join(target, 'f'), 'utf8'), 'new');
+  });
+});
+
+describe('tar extract: hostile archives', function () {
+  let dir: string;
+  let outside: string;
+  before(async () => {
+    dir = await tempDir('hostile');
+    outside = await tempDir('hostile-outside');
+    await fsp.writeFile(path.join(outside, 'secret'), 'secret');
+  });
+  after(async () => {
+    await removeDir(dir);
+    await removeDir(outside);
+  });
+
+  const cases: Array<[string, () => Buffer]> = [
+    ['../evil', () => archive(member({ name: '../evil' }, Buffer.from('x')))],
+    ['absolute name', () => archive(member({ name: `${outside}/evil` }, Buffer.from('x')))],
+    ['a/../../evil', () => archive(member({ name: 'a/../../evil' }, Buffer.from('x')))],
+    ['symlink then file through it', () => archive(
+      member({ name: './link', typeflag: '2', linkname: outside }),
+      member({ name: './link/pwned' }, Buffer.from('x')))],
+    ['symlink then directory through it', () => archive(
+      member({ name: './link', typeflag: '2', linkname: outside }),
+      member({ name: './link/sub/', typeflag: '5' }))],
+    ['hard link to ../x', () => archive(member({ name: './h', typeflag: '1', linkname: '../x' }))],
+    ['hard link through a symlink', () => archive(
+      member({ name: './l', typeflag: '2', linkname: outside }),
+      member({ name: './h', typeflag: '1', linkname: './l/secret' }))],
+    ['rename record with ..', () => archive(member({ name: './', typeflag: 'D' }, Buffer.from('R./a\0T../evil\0\0')))],
+    ['pax path with NUL', () => archive(paxMember({ path: 'a\0b' }), member({ name: './x' }, Buffer.from('x')))],
+    ['empty name', () => archive(member({ name: '' }, Buffer.from('x')))],
+  ];
+
+  for (const [title, make] of cases) {
+    for (const dryRun of [false, true]) {
+      it(`refuses ${title}${dryRun ? ' (dry run)' : ''}`, async () => {
+        const target = await fsp.mkdtemp(path.join(dir, 't-'));
+        await assert.rejects(extractTar(chunked(make()), target, { sameOwner: false, dryRun }), (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'ERR_UNSAFE_ARCHIVE', err.message);
+          return true;
+        });
+        assert.deepEqual((await fsp.readdir(outside)).sort(), ['secret']);
+        assert.equal(await fsp.readFile(path.join(outside, 'secret'), 'utf8'), 'secret');
+        assert.ok(!(await fsp.readdir(dir)).includes('evil'));
+      });
+    }
+  }
+
+  it('replaces a symlink where a directory member goes instead of following it', async () => {
+    const target = await fsp.mkdtemp(path.join(dir, 't-'));
+    await fsp.symlink(outside, path.join(target, 'd'));
+    await extractTar(chunked(archive(member({ name: './d/', typeflag: '5', mode: 0o755 }), member({ name: './d/f' }, Buffer.from('x')))),
+      target, { sameOwner: false });
+    assert.ok((await fsp.lstat(path.join(target, 'd'))).isDirectory());
+    assert.deepEqual((await fsp.readdir(outside)).sort(), ['secret']);
+  });
+
+  it('dry run validates and writes nothing', async () => {
+    const target = path.join(dir, 'dry');
+    const stats = await extractTar(chunked(archive(member({ name: './a/b/c' }, Buffer.from('x')))), target, { sameOwner: false, dryRun: true });
+    assert.equal(stats.files, 1);
+    await assert.rejects(fsp.stat(target), { code: 'ENOENT' });
+  });
+});
