@@ -9,6 +9,8 @@ import { resolveLevel } from '../codecs/registry.js';
 import { encryptStream } from '../crypto/cipher-stream.js';
 import { keyCheck, newKeys, readPassword, CipherKeys } from '../crypto/keys.js';
 import { segment } from '../pipeline/segmenter.js';
+import { prefetch } from '../pipeline/prefetch.js';
+import { syncFilesystem } from './sync.js';
 import { digestSegments, sha256Hex, StreamDigest } from '../pipeline/digest.js';
 import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
 import type { Storage } from '../storage/storage.js';
@@ -20,6 +22,9 @@ import { chooseLevel } from './levels.js';
 import { BackupId, dataPath, engineMetadataPath, hbnOf, metadataPath } from './layout.js';
 import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from './metadata.js';
 import { readEngineMetadata } from './engine-metadata.js';
+
+/** ~1 MiB chunks kept ready between stages so reading, compressing and writing overlap. */
+const READ_AHEAD_CHUNKS = 8;
 
 export interface BackupResult {
   id: BackupId;
@@ -58,6 +63,7 @@ async function putBuffer(storage: Storage, p: string, data: Buffer): Promise<voi
 export async function runBackup(o: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
   const started = new Date();
   const source = await resolveSource(o.path_to_backup!);
+  if (o.sync && !o.dry_run) syncFilesystem(source, log);
   const hbn = hbnOf(o.hostname, o.backup_name!);
   const chains = await listChains(storage, o.engine_name, hbn);
   const decision = chooseLevel(chains, {
@@ -75,7 +81,8 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
 
   let digest: StreamDigest | undefined;
   try {
-    const compressed = compress({ codec: o.compression, level: o.compression_level, threads: o.threads }, countBytes(tar.stream, counters));
+    const archive = prefetch(countBytes(tar.stream, counters), READ_AHEAD_CHUNKS);
+    const compressed = prefetch(compress({ codec: o.compression, level: o.compression_level, threads: o.threads }, archive), READ_AHEAD_CHUNKS);
     const stored = keys ? encryptStream(keys, compressed) : compressed;
     const hashed = digestSegments(segment(stored, o.max_segment_size), o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; });
     await storage.put(dataPath(id), () => hashed);

@@ -1,0 +1,56 @@
+// info and admin through the CLI: the table and JSON listings, retention that keeps what kept
+// backups need and the newest chain, and --dry-run that removes nothing.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { agentOk } from './helpers/agent.js';
+import { snapshotTree, tempDir, write } from './helpers/tree.js';
+import { formatLocalDate } from '../src/backup/dates.js';
+
+interface Row { backup: string; chain: number; level: number; timestamp: number; writer: string; files: number }
+
+describe('info and admin', function () {
+  let work: string;
+  let store: string;
+  let src: string;
+  const common = () => ['--storage', 'local', '--container', store, '--backup-name', 'ret', '--hostname', 'h'];
+  const info = (): Row[] => JSON.parse(agentOk(['--action', 'info', '--json', '--storage', 'local', '--container', store]).stdout);
+
+  before(function () {
+    work = tempDir();
+    store = path.join(work, 'store');
+    src = path.join(work, 'src');
+    for (let i = 0; i < 4; i++) {
+      write(src, `f${i}.txt`, `version ${i}\n`);
+      agentOk(['--action', 'backup', '-F', src, '--max-level', '1', '--quiet', ...common()]);
+    }
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it('lists every backup with its chain and level', function () {
+    const rows = info();
+    assert.deepEqual(rows.map((r) => r.level), [0, 1, 0, 1]);
+    assert.equal(new Set(rows.map((r) => r.chain)).size, 2);
+    assert.ok(rows.every((r) => r.backup === 'h_ret' && r.writer === 'permafrost'));
+    const table = agentOk(['--action', 'info', '--storage', 'local', '--container', store]).stdout;
+    assert.match(table, /\| h_ret +\| tar +\|/);
+    assert.equal(table.trim().split('\n').length, 4 + 4);
+  });
+
+  it('admin --dry-run removes nothing', function () {
+    const out = agentOk(['--action', 'admin', '--remove-older-than', '0', '--dry-run', ...common()]).stdout;
+    assert.match(out, /would remove 2 backup/);
+    assert.equal(info().length, 4);
+  });
+
+  it('admin removes old chains but never the newest one', function () {
+    const newest = Math.max(...info().map((r) => r.timestamp));
+    agentOk(['--action', 'admin', '--remove-from-date', formatLocalDate(newest + 60), ...common()]);
+    const rows = info();
+    assert.deepEqual(rows.map((r) => r.level), [0, 1]);
+    const dest = path.join(work, 'dest');
+    agentOk(['--action', 'restore', '--restore-abs-path', dest, ...common()]);
+    assert.deepEqual(snapshotTree(dest), snapshotTree(src));
+    assert.deepEqual(fs.readdirSync(path.join(store, 'data', 'tar', 'h_ret')), [String(rows[0].chain)]);
+  });
+});
