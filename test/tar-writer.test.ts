@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { extractTar, parseSnapshot } from '../src/engines/tar/index.js';
@@ -241,5 +242,29 @@ describe('tar writer: byte equality with GNU tar', function () {
       const theirs = gnuTar(['--listed-incremental', snap, '--no-check-device', ...args, '-cf', '-', '-C', root, '.']).stdout;
       assert.ok(withoutAtimes(ours.archive).equals(withoutAtimes(theirs)), `--dereference=${deref}`);
     }
+  });
+
+  it('does not descend into a mount point (--one-file-system) but lists it with an empty dumpdir', async function () {
+    const root = path.join(dir, 'ofs');
+    await write(root, 'a', 'a');
+    await fsp.mkdir(path.join(root, 'mnt'));
+    if (spawnSync('mount', ['-t', 'tmpfs', 'none', path.join(root, 'mnt')]).status !== 0) this.skip();
+    try {
+      await write(root, 'mnt/inside', 'not archived');
+      const ours = await backup({ root, previousSnapshot: null });
+      const theirs = gnuTar(['--listed-incremental', path.join(dir, 'ofs.snap'), '--no-check-device', '--one-file-system', '-cf', '-', '-C', root, '.']).stdout;
+      assert.ok(withoutAtimes(ours.archive).equals(withoutAtimes(theirs)));
+      assert.ok(!ours.archive.includes('not archived'));
+    } finally {
+      spawnSync('umount', [path.join(root, 'mnt')]);
+    }
+  });
+
+  it('fails with a source error naming a missing root', async () => {
+    await assert.rejects(backup({ root: path.join(dir, 'missing'), previousSnapshot: null }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_SOURCE');
+      assert.match(err.message, /missing/);
+      return true;
+    });
   });
 });

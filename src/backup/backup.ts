@@ -8,10 +8,9 @@ import { compress } from '../codecs/index.js';
 import { resolveLevel } from '../codecs/registry.js';
 import { encryptStream } from '../crypto/cipher-stream.js';
 import { keyCheck, newKeys, readPassword, CipherKeys } from '../crypto/keys.js';
-import { segment } from '../pipeline/segmenter.js';
 import { prefetch } from '../pipeline/prefetch.js';
 import { syncFilesystem } from './sync.js';
-import { digestSegments, sha256Hex, StreamDigest } from '../pipeline/digest.js';
+import { digestStream, sha256Hex, StreamDigest } from '../pipeline/digest.js';
 import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
@@ -24,7 +23,7 @@ import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo 
 import { readEngineMetadata } from './engine-metadata.js';
 
 /** ~1 MiB chunks kept ready between stages so reading, compressing and writing overlap. */
-const READ_AHEAD_CHUNKS = 8;
+const READ_AHEAD_CHUNKS = 4;
 
 export interface BackupResult {
   id: BackupId;
@@ -84,7 +83,7 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
     const archive = prefetch(countBytes(tar.stream, counters), READ_AHEAD_CHUNKS);
     const compressed = prefetch(compress({ codec: o.compression, level: o.compression_level, threads: o.threads }, archive), READ_AHEAD_CHUNKS);
     const stored = keys ? encryptStream(keys, compressed) : compressed;
-    const hashed = digestSegments(segment(stored, o.max_segment_size), o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; });
+    const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; });
     await storage.put(dataPath(id), () => hashed);
   } finally {
     stopProgress();

@@ -1,11 +1,17 @@
-// Compression stages by codec name. gzip and bzip2 parallelise by independent members (the
-// stock tools read the concatenation); xz and zstd use their libraries' own worker threads.
+// Compression stages by codec name. gzip, bzip2 and zstd parallelise by independent members
+// compressed on the libuv pool (the stock tools read the concatenation); xz uses liblzma's own
+// multi-threaded encoder. (libzstd's workers are not used: its multi-threaded API does not
+// block, so a caller on the pool would have to poll it.)
 import { CodecName, resolveLevel } from './registry.js';
 import { codecStream } from './stream.js';
 import { parallelCompress } from './parallel.js';
 
-/** Blocks per member: bzip2's block is 100k × level, so one member holds one bzip2 block. */
-const MEMBER_BLOCK = { gzip: 1 << 20, bzip2: 0 } as const;
+/** Input bytes per member. bzip2's block is 100k × level, so one member holds one bzip2 block. */
+function memberBlock(codec: 'gzip' | 'bzip2' | 'zstd', level: number): number {
+  if (codec === 'gzip') return 1 << 20;
+  if (codec === 'zstd') return 4 << 20;
+  return 100_000 * level - 64;
+}
 
 export interface CompressOptions {
   codec: CodecName;
@@ -17,9 +23,8 @@ export function compress(opts: CompressOptions, source: AsyncIterable<Buffer>): 
   const { codec, threads } = opts;
   if (codec === 'none') return source;
   const level = resolveLevel(codec, opts.level);
-  if ((codec === 'gzip' || codec === 'bzip2') && threads > 1) {
-    const block = codec === 'gzip' ? MEMBER_BLOCK.gzip : 100_000 * level - 64;
-    return parallelCompress(codec, level, threads, block, source);
+  if ((codec === 'gzip' || codec === 'bzip2' || codec === 'zstd') && threads > 1) {
+    return parallelCompress(codec, level, threads, memberBlock(codec, level), source);
   }
   return codecStream(codec, false, level, threads, source);
 }

@@ -13,21 +13,41 @@ export interface StreamDigest {
   hmac_sha256?: string;
 }
 
-export async function* digestSegments(
-  segments: AsyncIterable<Buffer>,
+/**
+ * Passes the stored bytes through unchanged while hashing them: SHA-256 (and HMAC) of the
+ * whole stream and SHA-256 of every `segmentSize` slice. Nothing is buffered, so a backup's
+ * memory does not grow with the segment size; storages that upload whole segments buffer them
+ * themselves.
+ */
+export async function* digestStream(
+  source: AsyncIterable<Buffer>,
   segmentSize: number,
   hmacKey: Buffer | null,
   done: (d: StreamDigest) => void,
 ): AsyncGenerator<Buffer> {
-  const digest = new native.Digest(hmacKey);
+  const whole = new native.Digest(hmacKey);
   const hashes: string[] = [];
+  let seg = new native.Digest(null);
+  let inSegment = 0;
   let size = 0;
-  for await (const seg of segments) {
-    hashes.push((await digest.update(seg)).toString('hex'));
-    size += seg.length;
-    yield seg;
+  for await (const chunk of source) {
+    await whole.update(chunk);
+    for (let off = 0; off < chunk.length; ) {
+      const n = Math.min(segmentSize - inSegment, chunk.length - off);
+      await seg.update(chunk.subarray(off, off + n));
+      off += n;
+      inSegment += n;
+      if (inSegment === segmentSize) {
+        hashes.push(seg.final()[0].toString('hex'));
+        seg = new native.Digest(null);
+        inSegment = 0;
+      }
+    }
+    size += chunk.length;
+    yield chunk;
   }
-  const [sha, hmac] = digest.final();
+  if (inSegment > 0) hashes.push(seg.final()[0].toString('hex'));
+  const [sha, hmac] = whole.final();
   done({ segment_size: segmentSize, segments: hashes, size, sha256: sha.toString('hex'), ...(hmac ? { hmac_sha256: hmac.toString('hex') } : {}) });
 }
 
@@ -35,7 +55,7 @@ export async function* verifySegments(source: AsyncIterable<Buffer>, expected: S
   const digest = new native.Digest(hmacKey);
   let index = 0;
   let size = 0;
-  for await (const seg of segment(source, expected.segment_size)) {
+  for await (const seg of segment(source, expected.segment_size, { recycle: true })) {
     const sha = (await digest.update(seg)).toString('hex');
     if (index >= expected.segments.length) throw integrityError(`${what}: more data than the ${expected.size} bytes recorded (segment ${index} is extra)`);
     if (sha !== expected.segments[index]) {

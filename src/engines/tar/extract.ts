@@ -1,6 +1,10 @@
 // `tar --incremental --extract --directory targetDir` for one level, confined to targetDir.
 // Call once per level (0..N) into the same directory.
-import { constants as C, promises as fsp } from 'node:fs';
+// Per-member syscalls are synchronous: promise-based fs calls cost ~7x more CPU per small file
+// (measured 38 s vs 5 s for GNU tar on 52k files); every member still awaits its data source.
+import {
+  closeSync, constants as C, fchmodSync, fchownSync, futimesSync, linkSync, lstatSync, openSync, promises as fsp, symlinkSync, unlinkSync, writeSync,
+} from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { integrityError, notSupportedError, unsafeArchiveError } from '../../errors.js';
@@ -129,7 +133,7 @@ async function extractMember(x: Extraction, comps: string[], h: TarEntryHeader, 
   await removeExisting(x, comps, abs);
   switch (h.type) {
     case '2':
-      await fsp.symlink(h.linkname, abs);
+      symlinkSync(h.linkname, abs);
       await setLinkAttributes(x, abs, h);
       break;
     case '3':
@@ -146,11 +150,11 @@ async function extractMember(x: Extraction, comps: string[], h: TarEntryHeader, 
 /** GNU tar's default: the old object is unlinked, never written through (a hard link to a file
  * outside the tree keeps its content). A directory in the way is removed with its content. */
 async function removeExisting(x: Extraction, comps: string[], abs: string): Promise<void> {
-  const kind = await lstatKind(abs);
-  if (kind === 'missing') return;
+  const st = lstatSync(abs, { throwIfNoEntry: false });
+  if (!st) return;
   x.tree.replaced(comps);
-  if (kind === 'dir') await fsp.rm(abs, { recursive: true, force: true });
-  else await fsp.unlink(abs);
+  if (st.isDirectory()) await fsp.rm(abs, { recursive: true, force: true });
+  else unlinkSync(abs);
 }
 
 async function extractHardLink(x: Extraction, comps: string[], abs: string, h: TarEntryHeader): Promise<void> {
@@ -161,31 +165,29 @@ async function extractHardLink(x: Extraction, comps: string[], abs: string, h: T
     throw integrityError(`cannot hard link "${h.name}" to "${h.linkname}": the target does not exist`);
   }
   await removeExisting(x, comps, abs);
-  await fsp.link(targetAbs, abs);
+  linkSync(targetAbs, abs);
   x.stats.files++;
 }
 
 async function extractRegular(x: Extraction, abs: string, h: TarEntryHeader, body: AsyncIterable<Buffer>): Promise<void> {
   // O_EXCL|O_NOFOLLOW: a fresh inode, whatever raced into the name.
-  const fh = await fsp.open(abs, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+  const fd = openSync(abs, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
   try {
     let written = 0;
-    for await (const chunk of body) written += await writeAll(fh, chunk);
+    for await (const chunk of body) written += writeAll(fd, chunk);
     if (written !== h.size) throw integrityError(`member "${h.name}" ended after ${written} of ${h.size} bytes`);
     x.stats.bytesWritten += written;
-    if (x.chown) await fh.chown(h.uid, h.gid);
-    await fh.chmod(h.mode);
-    await fh.utimes(h.atime ?? h.mtime, h.mtime);
+    if (x.chown) fchownSync(fd, h.uid, h.gid);
+    fchmodSync(fd, h.mode);
+    futimesSync(fd, h.atime ?? h.mtime, h.mtime);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
-async function writeAll(fh: FileHandle, chunk: Buffer): Promise<number> {
+function writeAll(fd: number, chunk: Buffer): number {
   let done = 0;
-  while (done < chunk.length) {
-    done += (await fh.write(chunk, done, chunk.length - done)).bytesWritten;
-  }
+  while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
   return done;
 }
 

@@ -67,6 +67,11 @@ export function isZeroBlock(block: Buffer, offset = 0): boolean {
 
 /** Encodes a numeric field as GNU tar does: octal + NUL when it fits, else base-256. */
 export function writeNumeric(buf: Buffer, offset: number, length: number, value: number | bigint): void {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < 8 ** (length - 1)) {
+    buf.write(value.toString(8).padStart(length - 1, '0'), offset, length - 1, 'latin1');
+    buf[offset + length - 1] = 0;
+    return;
+  }
   const v = BigInt(value);
   if (v >= 0n && v < 8n ** BigInt(length - 1)) {
     buf.write(v.toString(8).padStart(length - 1, '0'), offset, length - 1, 'latin1');

@@ -1,7 +1,9 @@
 // First pass of an incremental dump, as GNU tar's collect_and_sort_names/scan_directory:
 // every directory under the root with its dumpdir (Y/N/D per child), decided against the
 // previous snapshot. The second pass (writer.ts) dumps the 'Y' entries.
-import { promises as fsp, type BigIntStats, type Dirent } from 'node:fs';
+// Synchronous readdir/lstat (a few µs each, against ~50 µs of CPU per promise-based call),
+// with an event-loop turn at least every MAX_BUSY_MS.
+import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { sourceError } from '../../errors.js';
 import type { ExcludeMatcher } from '../exclude.js';
@@ -35,15 +37,13 @@ export interface ScanOptions {
   warn(message: string): void;
 }
 
-const STAT_BATCH = 64;
-const DIR_WORKERS = 4;
+const MAX_BUSY_MS = 20;
 
 interface Child {
   name: string;
   /** null until known (DT_UNKNOWN, or a symlink to follow). */
   kind: EntryKind | null;
   excluded: boolean;
-  needsStat: boolean;
   stat?: BigIntStats;
 }
 
@@ -51,34 +51,17 @@ interface Child {
 export async function scanTree(opts: ScanOptions): Promise<ScannedDir[]> {
   const inodes = previousInodes(opts.previous);
   const result: ScannedDir[] = [];
-  const queue: Array<{ rel: string; abs: string; stat: BigIntStats; ancestors: Set<string> }> = [
-    { rel: '.', abs: opts.rootAbs, stat: opts.rootStat, ancestors: new Set() },
-  ];
-  let active = 0;
-  let failure: unknown;
-  await new Promise<void>((resolve) => {
-    const pump = () => {
-      while (failure === undefined && active < DIR_WORKERS && queue.length > 0) {
-        const job = queue.shift()!;
-        active++;
-        scanDirectory(job, opts, inodes)
-          .then(({ dir, subdirs }) => {
-            result.push(dir);
-            queue.push(...subdirs);
-          })
-          .catch((err: unknown) => {
-            failure ??= err;
-          })
-          .finally(() => {
-            active--;
-            pump();
-          });
-      }
-      if (active === 0 && (queue.length === 0 || failure !== undefined)) resolve();
-    };
-    pump();
-  });
-  if (failure !== undefined) throw failure;
+  const queue: DirJob[] = [{ rel: '.', abs: opts.rootAbs, stat: opts.rootStat, ancestors: new Set() }];
+  let busySince = performance.now();
+  while (queue.length > 0) {
+    const { dir, subdirs } = scanDirectory(queue.pop()!, opts, inodes);
+    result.push(dir);
+    queue.push(...subdirs);
+    if (performance.now() - busySince > MAX_BUSY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      busySince = performance.now();
+    }
+  }
   return result.sort((a, b) => compareNames(a.rel, b.rel));
 }
 
@@ -95,16 +78,16 @@ interface DirJob {
   ancestors: Set<string>;
 }
 
-async function scanDirectory(job: DirJob, opts: ScanOptions, inodes: Map<string, bigint>) {
+function scanDirectory(job: DirJob, opts: ScanOptions, inodes: Map<string, bigint>): { dir: ScannedDir; subdirs: DirJob[] } {
   const dir: ScannedDir = { rel: job.rel, abs: job.abs, stat: job.stat, entries: [] };
   const subdirs: DirJob[] = [];
   // --one-file-system: a mount point is listed and gets a 'D' member, but is not descended.
   if (job.stat.dev !== opts.rootStat.dev) return { dir, subdirs };
-  const dirents = await readDirectory(job.abs, opts);
+  const dirents = readDirectory(job.abs, opts);
   // --no-check-device: a directory is "known" when the previous snapshot has its name with the
   // same inode; otherwise it is new (or renamed) and all its children are dumped.
   const known = opts.sinceNs !== null && inodes.get(job.rel) === job.stat.ino;
-  const children = await classifyChildren(job, dirents, opts, known);
+  const children = classifyChildren(job, dirents, opts, known);
   const ancestors = new Set(job.ancestors).add(inodeKey(job.stat));
   for (const child of children) {
     const rel = `${job.rel}/${child.name}`;
@@ -135,9 +118,9 @@ export function isChanged(st: BigIntStats, sinceNs: bigint): boolean {
   return st.mtimeNs >= sinceNs || st.ctimeNs >= sinceNs;
 }
 
-async function readDirectory(abs: string, opts: ScanOptions): Promise<Dirent[]> {
+function readDirectory(abs: string, opts: ScanOptions): Dirent[] {
   try {
-    return await fsp.readdir(abs, { withFileTypes: true });
+    return readdirSync(abs, { withFileTypes: true });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') {
@@ -156,21 +139,16 @@ async function readDirectory(abs: string, opts: ScanOptions): Promise<Dirent[]> 
  * Type (and stat where needed) of each child. Excluded children are kept (GNU tar lists them
  * as 'N'); vanished or unreadable-with-ignoreFailedRead ones are dropped with a warning.
  */
-async function classifyChildren(job: DirJob, dirents: Dirent[], opts: ScanOptions, known: boolean): Promise<Child[]> {
+function classifyChildren(job: DirJob, dirents: Dirent[], opts: ScanOptions, known: boolean): Child[] {
   const children: Child[] = [];
-  const toStat: Child[] = [];
   for (const d of dirents) {
     const kind = direntKind(d, opts.followSymlinks);
-    const excluded = opts.exclude(`${job.rel}/${d.name}`, kind === 'dir');
-    const needsStat = !excluded && (kind === null || kind === 'dir' || known);
-    const child: Child = { name: d.name, kind, excluded, needsStat };
-    if (needsStat) toStat.push(child);
-    children.push(child);
+    const child: Child = { name: d.name, kind, excluded: opts.exclude(`${job.rel}/${d.name}`, kind === 'dir') };
+    const needsStat = !child.excluded && (kind === null || kind === 'dir' || known);
+    // A child that vanished or could not be stat'ed (with ignoreFailedRead) is left out.
+    if (!needsStat || statChild(job, child, opts)) children.push(child);
   }
-  for (let i = 0; i < toStat.length; i += STAT_BATCH) {
-    await Promise.all(toStat.slice(i, i + STAT_BATCH).map((c) => statChild(job, c, opts)));
-  }
-  return children.filter((c) => !c.needsStat || c.stat !== undefined);
+  return children;
 }
 
 /** null when a stat is needed to know (DT_UNKNOWN, or a symlink under --dereference). */
@@ -182,19 +160,19 @@ function direntKind(d: Dirent, followSymlinks: boolean): EntryKind | null {
   return null;
 }
 
-async function statChild(job: DirJob, child: Child, opts: ScanOptions): Promise<void> {
+function statChild(job: DirJob, child: Child, opts: ScanOptions): boolean {
   const abs = path.join(job.abs, child.name);
   try {
-    child.stat = opts.followSymlinks
-      ? await fsp.stat(abs, { bigint: true })
-      : await fsp.lstat(abs, { bigint: true });
+    child.stat = opts.followSymlinks ? statSync(abs, { bigint: true }) : lstatSync(abs, { bigint: true });
     child.kind = statKind(child.stat);
+    return true;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const rel = `${job.rel}/${child.name}`;
     if (e.code === 'ENOENT') opts.warn(`${rel}: file removed before we read it`);
     else if (opts.ignoreFailedRead) opts.warn(`${rel}: cannot stat: ${e.message}`);
     else throw sourceError(`cannot stat ${abs}: ${e.message}`, err);
+    return false;
   }
 }
 

@@ -10,7 +10,8 @@ import { ArchiveBuffer } from './archive-buffer.js';
 import { encodeDumpdir } from './dumpdir.js';
 import { BLOCK_SIZE, paddedSize } from './header.js';
 import { localIdNames, noIdNames, type IdNames } from './ids.js';
-import { dumpMember, headerFromStat, writeHeader, type DumpContext, type DumpStats } from './members.js';
+import { headerFromStat, writeHeader, type DumpContext, type DumpStats } from './dump-context.js';
+import { dumpMember } from './members.js';
 import { isChanged, scanTree, statKind, type ScannedDir } from './scan.js';
 import { parseSnapshot, serializeSnapshot, snapshotTimestampNs, SNAPSHOT_HEADER, type Snapshot } from './snapshot.js';
 
@@ -48,6 +49,9 @@ export interface TarBackup {
 }
 
 const RECORD_SIZE = 20 * BLOCK_SIZE;
+// The dump pass uses synchronous syscalls (see members.ts); it gives the event loop a turn at
+// least this often so timers, signals and the consumer's I/O callbacks are not starved.
+const MAX_BUSY_MS = 20;
 // Kernel file timestamps come from a coarse clock that can lag the wall clock by a tick;
 // starting the snapshot slightly early makes sure a change made just after the start is
 // seen as changed by the next level (it only costs re-dumping files touched in this window).
@@ -132,11 +136,27 @@ async function* dumpTree(ctx: DumpContext, directories: ScannedDir[]): AsyncGene
     writeDirectory(ctx, dir);
     if (ctx.out.hasReady()) yield* ctx.out.drain();
   }
+  yield* dumpInOrder(ctx, dumpedEntries(directories));
+}
+
+function* dumpedEntries(directories: ScannedDir[]): Generator<{ name: string; abs: string; kind: string }> {
   for (const dir of directories) {
-    const prefix = dir.rel === '.' ? '.' : dir.rel;
     for (const entry of dir.entries) {
-      if (entry.letter !== 'Y') continue;
-      yield* dumpMember(ctx, `${prefix}/${entry.name}`, path.join(dir.abs, entry.name), entry.kind);
+      if (entry.letter === 'Y') yield { name: `${dir.rel}/${entry.name}`, abs: path.join(dir.abs, entry.name), kind: entry.kind };
+    }
+  }
+}
+
+async function* dumpInOrder(ctx: DumpContext, members: Iterable<{ name: string; abs: string; kind: string }>): AsyncGenerator<Buffer> {
+  let busySince = performance.now();
+  for (const m of members) {
+    yield* dumpMember(ctx, m.name, m.abs, m.kind);
+    if (ctx.out.hasReady()) {
+      yield* ctx.out.drain();
+      busySince = performance.now();
+    } else if (performance.now() - busySince > MAX_BUSY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      busySince = performance.now();
     }
   }
 }
@@ -153,7 +173,7 @@ function writeDirectory(ctx: DumpContext, dir: ScannedDir): void {
 async function* dumpSingleFile(ctx: DumpContext, rootAbs: string, sinceNs: bigint | null): AsyncGenerator<Buffer> {
   const st = ctx.followSymlinks ? await fsp.stat(rootAbs, { bigint: true }) : await fsp.lstat(rootAbs, { bigint: true });
   if (sinceNs !== null && !isChanged(st, sinceNs)) return;
-  yield* dumpMember(ctx, path.basename(rootAbs), rootAbs, statKind(st));
+  yield* dumpInOrder(ctx, [{ name: path.basename(rootAbs), abs: rootAbs, kind: statKind(st) }]);
 }
 
 /** Two zero blocks, then zeros up to a whole 10240-byte record (GNU tar's default blocking). */
