@@ -2,14 +2,14 @@
 // data is read, then per level storage → verify segments → decrypt → decompress → extract
 // into a staging directory that replaces the target only when everything succeeded.
 import path from 'node:path';
-import { noBackupError, passwordError } from '../errors.js';
+import { integrityError, noBackupError, passwordError } from '../errors.js';
 import { extractTar } from '../engines/tar/index.js';
 import { decompress, isCodecName } from '../codecs/index.js';
 import { decryptStream } from '../crypto/cipher-stream.js';
 import { deriveKeys, keyCheck, readPassword, CipherKeys } from '../crypto/keys.js';
 import { verifySegments } from '../pipeline/digest.js';
+import { prefetch } from '../pipeline/prefetch.js';
 import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
-import { integrityError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
 import type { Logger } from '../cli/log.js';
@@ -34,30 +34,38 @@ export async function planRestore(o: AgentOptions, storage: Storage): Promise<Re
   return { members: restorePath(chain, candidates[candidates.length - 1]) };
 }
 
-type KeysFor = ((salt: Buffer) => CipherKeys) | null;
+/** Keys of an encrypted member: fixed when we wrote it, or derived from the stream's salt (Freezer). */
+interface MemberKeys {
+  /** Known before reading: lets segments be checked with the HMAC key. */
+  fixed: CipherKeys | null;
+  forSalt: (salt: Buffer) => CipherKeys;
+}
 
 /** Checks the password against every encrypted level before anything is read. */
-function keysForMember(m: Member, password: Buffer | null): KeysFor {
+function keysForMember(m: Member, password: Buffer | null): MemberKeys | null {
   if (!m.meta.encryption) return null;
   const name = `${m.level}_${m.ts}`;
   if (!password) throw passwordError(`backup ${name} is encrypted: give --encrypt-pass-file`);
   const enc = permafrostInfo(m.meta)?.encryption;
-  if (!enc) return (salt) => deriveKeys(password, salt, 'evp', 1);
+  if (!enc) return { fixed: null, forSalt: (salt) => deriveKeys(password, salt, 'evp', 1) };
   const keys = deriveKeys(password, Buffer.from(enc.salt, 'hex'), enc.kdf, enc.iterations);
   if (keyCheck(keys) !== enc.key_check) throw passwordError(`wrong password for encrypted backup ${name} (--encrypt-pass-file)`);
-  return () => keys;
+  return { fixed: keys, forSalt: () => keys };
 }
 
-function memberStream(storage: Storage, m: Member, keysFor: KeysFor, threads: number, counters: ProgressCounters): AsyncIterable<Buffer> {
+function memberStream(storage: Storage, m: Member, keys: MemberKeys | null, threads: number, counters: ProgressCounters): AsyncIterable<Buffer> {
   const name = `${m.level}_${m.ts}`;
   const info = permafrostInfo(m.meta);
   let stream: AsyncIterable<Buffer> = countBytes(storage.get(dataPath(m)), counters);
-  if (info) stream = verifySegments(stream, info.data, keysFor ? keysFor(Buffer.alloc(8)).hmacKey : null, `backup ${name}`);
-  if (keysFor) stream = decryptStream(keysFor, stream);
+  if (info) stream = verifySegments(stream, info.data, keys?.fixed?.hmacKey ?? null, `backup ${name}`);
+  if (keys) stream = decryptStream(keys.forSalt, stream);
   const codec = m.meta.compression ?? 'gzip';
   if (!isCodecName(codec)) throw integrityError(`backup ${name} uses unknown compression "${codec}"`);
-  return decompress(codec, threads, stream);
+  return prefetch(decompress(codec, threads, stream), READ_AHEAD_CHUNKS);
 }
+
+/** Decompressed chunks kept ready so decompression overlaps extraction. */
+const READ_AHEAD_CHUNKS = 4;
 
 export async function runRestore(o: AgentOptions, storage: Storage, log: Logger): Promise<RestorePlan> {
   const plan = await planRestore(o, storage);
@@ -74,6 +82,7 @@ export async function runRestore(o: AgentOptions, storage: Storage, log: Logger)
       log.info(`restoring level ${m.level} (${m.level}_${m.ts}, ${formatLocalDate(m.ts)})`);
       const stats = await extractTar(memberStream(storage, m, keys[i], o.threads, counters), staging, { sameOwner, dryRun: o.dry_run });
       counters.files += stats.files;
+      for (const w of stats.warnings) log.warn(w);
     }
     if (!o.dry_run) await commitStaging(staging, target, state);
   } catch (err) {

@@ -55,7 +55,7 @@ export async function* verifySegments(source: AsyncIterable<Buffer>, expected: S
   const digest = new native.Digest(hmacKey);
   let index = 0;
   let size = 0;
-  for await (const seg of segment(source, expected.segment_size, { recycle: true })) {
+  for await (const seg of segment(source, expected.segment_size)) {
     const sha = (await digest.update(seg)).toString('hex');
     if (index >= expected.segments.length) throw integrityError(`${what}: more data than the ${expected.size} bytes recorded (segment ${index} is extra)`);
     if (sha !== expected.segments[index]) {

@@ -1,14 +1,8 @@
 // Re-cuts a byte stream into Buffers of exactly `size` bytes (the last one shorter): the unit
-// of per-segment hashing and of uploads. At most one segment is being filled at a time.
-//
-// With `recycle`, segments are taken from a pool of two buffers: a consumer that is done with a
-// segment before it asks for the one after next (every sequential consumer is) lets memory stay
-// at two segments instead of waiting for the garbage collector to free 32 MiB buffers.
-export async function* segment(source: AsyncIterable<Buffer>, size: number, opts: { recycle?: boolean } = {}): AsyncGenerator<Buffer> {
-  const pool = opts.recycle ? [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] : null;
-  let turn = 0;
-  const fresh = () => (pool ? pool[turn++ % 2] : Buffer.allocUnsafe(size));
-  let seg = fresh();
+// of per-segment hashing and of uploads. At most one segment is being filled at a time, and
+// every yielded segment is a fresh Buffer that consumers may keep (read-ahead stages do).
+export async function* segment(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let seg = Buffer.allocUnsafe(size);
   let fill = 0;
   for await (const chunk of source) {
     let off = 0;
@@ -19,7 +13,7 @@ export async function* segment(source: AsyncIterable<Buffer>, size: number, opts
       off += n;
       if (fill === size) {
         yield seg;
-        seg = fresh();
+        seg = Buffer.allocUnsafe(size);
         fill = 0;
       }
     }

@@ -1,7 +1,7 @@
 // Dump context shared by the writer's passes, and the header of a member built from lstat.
 import type { BigIntStats } from 'node:fs';
 import type { ArchiveBuffer } from './archive-buffer.js';
-import { encodeMemberHeader, memberHeaderLength, paddedSize, type HeaderFields } from './header.js';
+import { encodeMemberHeader, memberHeaderLength, type HeaderFields } from './header.js';
 import type { IdNames } from './ids.js';
 
 export interface DumpStats {

@@ -24,6 +24,8 @@ export interface ExtractStats {
   files: number;
   directories: number;
   bytesWritten: number;
+  /** Members not restored as they are (e.g. devices when not root); nothing is skipped silently. */
+  warnings: string[];
 }
 
 interface DelayedDir {
@@ -51,7 +53,7 @@ export async function extractTar(source: AsyncIterable<Buffer>, targetDir: strin
   const x: Extraction = {
     tree: new TargetTree(root, dryRun),
     chown: opts.sameOwner && process.getuid?.() === 0,
-    stats: { files: 0, directories: 0, bytesWritten: 0 },
+    stats: { files: 0, directories: 0, bytesWritten: 0, warnings: [] },
     delayed: new Map(),
   };
   for await (const entry of readTar(source)) {
@@ -193,7 +195,11 @@ function writeAll(fd: number, chunk: Buffer): number {
 
 async function extractSpecial(x: Extraction, abs: string, h: TarEntryHeader): Promise<void> {
   const isDevice = h.type !== '6';
-  if (isDevice && process.getuid?.() !== 0) return; // mknod of a device needs root; tar fails the same way
+  if (isDevice && process.getuid?.() !== 0) {
+    // mknod of a device needs root; GNU tar fails the same way
+    x.stats.warnings.push(`device ${h.name} not created: creating device nodes needs root`);
+    return;
+  }
   const typeBits = h.type === '6' ? S_IFIFO : h.type === '3' ? S_IFCHR : S_IFBLK;
   const native = await loadNative(h.name);
   native.mknod(abs, typeBits | (h.mode & 0o7777), isDevice ? h.devmajor : 0, isDevice ? h.devminor : 0);

@@ -130,10 +130,12 @@ async function buildEntry(src: ByteSource, raw: DecodedHeader, offset: number, p
   const header = entryHeader(raw, offset, pending, pax);
   const dataSize = NO_DATA_TYPES.has(raw.typeflag) ? 0 : header.size;
   const dumpdirPax = pax.get('GNU.dumpdir');
-  if (raw.typeflag === 'D') {
+  if (raw.typeflag === 'D' && raw.magic === 'gnu') {
     header.dumpdir = decodeDumpdir(await readData(src, dataSize, 'a dumpdir'));
     return { entry: emptyEntry(header), finish: async () => undefined };
   }
+  // GNU tar honours 'D' only with the GNU magic; otherwise it is a plain directory.
+  if (raw.typeflag === 'D') header.type = '5';
   if (dumpdirPax && raw.typeflag === '5') {
     header.type = 'D';
     header.dumpdir = decodeDumpdir(dumpdirPax);

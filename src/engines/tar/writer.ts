@@ -55,7 +55,8 @@ const MAX_BUSY_MS = 20;
 // Kernel file timestamps come from a coarse clock that can lag the wall clock by a tick;
 // starting the snapshot slightly early makes sure a change made just after the start is
 // seen as changed by the next level (it only costs re-dumping files touched in this window).
-const CLOCK_MARGIN_NS = 10_000_000n;
+// One second covers any tick length, and a tick-length margin proved flaky under load.
+const CLOCK_MARGIN_NS = 1_000_000_000n;
 
 export function createTarBackup(opts: TarBackupOptions): TarBackup {
   let settle!: { resolve: (r: TarBackupResult) => void; reject: (e: unknown) => void };
