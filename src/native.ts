@@ -28,12 +28,13 @@ export interface NativeCipher {
 
 export interface NativeDigest {
   /**
-   * Feeds `data` to the running SHA-256 (and HMAC-SHA256 when keyed) and resolves with the
-   * SHA-256 of `data` alone (the per-segment hash), computed in the same pass.
+   * Feeds `data` to the running SHA-256 (and HMAC-SHA256 when keyed) on the libuv pool.
+   * Unsegmented (no segment size): resolves the SHA-256 of `data` alone. Segmented: resolves
+   * the SHA-256 of every segment this update completed (often none). One pass over the bytes.
    */
-  update(data: Buffer): Promise<Buffer>;
-  /** Resolves `[sha256, hmacOrNull]` of everything fed so far; the object is then spent. */
-  final(): [Buffer, Buffer | null];
+  update(data: Buffer): Promise<Buffer | Buffer[]>;
+  /** `[sha256, hmacOrNull, lastPartialSegmentOrNull]` of everything fed; the object is then spent. */
+  final(): [Buffer, Buffer | null, Buffer | null];
 }
 
 export interface NativeBinding {
@@ -43,7 +44,8 @@ export interface NativeBinding {
   /** One complete, independent gzip member / bzip2 stream / zstd frame / xz stream of `input`. */
   compressMember(kind: CodecKind, level: number, input: Buffer): Promise<Buffer>;
   Cipher: new (key: Buffer, iv: Buffer, decrypt: boolean) => NativeCipher;
-  Digest: new (hmacKey: Buffer | null) => NativeDigest;
+  /** `segmentSize` > 0 hashes the stream in segments of that many bytes as well. */
+  Digest: new (hmacKey: Buffer | null, segmentSize?: number) => NativeDigest;
   /** `openssl enc` key derivation: EVP_BytesToKey(SHA-256, 1 iteration) or PBKDF2-HMAC-SHA256(iterations). Returns 48 bytes: key(32) || iv(16). */
   deriveKeyIv(password: Buffer, salt: Buffer, kdf: 'evp' | 'pbkdf2', iterations: number): Buffer;
   /** One-shot HMAC-SHA256 (small inputs, synchronous). */

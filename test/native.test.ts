@@ -367,7 +367,7 @@ describe('native addon', function () {
       for (let i = 1; i < cuts.length; i++) {
         const chunk = plain.subarray(cuts[i - 1], cuts[i]);
         const expected = createHash('sha256').update(chunk).digest();
-        const [seg, seg2] = await Promise.all([d.update(chunk), plainD.update(chunk)]);
+        const [seg, seg2] = (await Promise.all([d.update(chunk), plainD.update(chunk)])) as Buffer[];
         assert.ok(seg.equals(expected) && seg2.equals(expected), `segment ${i}`);
       }
       const [sha, hmac] = d.final();
@@ -389,6 +389,25 @@ describe('native addon', function () {
       assert.throws(() => busy.update(plain), assertCode('ERR_BUSY'));
       assert.throws(() => busy.final(), assertCode('ERR_BUSY'));
       await p;
+    });
+
+    it('Digest with a segment size hashes exact segments across uneven updates', async () => {
+      const size = 100_003;
+      const d = new native.Digest(null, size);
+      const got: Buffer[] = [];
+      const cuts = [0, 1, 99_999, 100_003, 100_004, 350_000, 350_000, plain.length];
+      for (let i = 1; i < cuts.length; i++) got.push(...((await d.update(plain.subarray(cuts[i - 1], cuts[i]))) as Buffer[]));
+      const [sha, hmac, last] = d.final();
+      if (last) got.push(last);
+      const expected: Buffer[] = [];
+      for (let off = 0; off < plain.length; off += size) expected.push(createHash('sha256').update(plain.subarray(off, off + size)).digest());
+      assert.deepEqual(got.map((h) => h.toString('hex')), expected.map((h) => h.toString('hex')));
+      assert.ok(sha.equals(createHash('sha256').update(plain).digest()));
+      assert.equal(hmac, null);
+      assert.throws(() => new native.Digest(null, -1), RangeError);
+      const exact = new native.Digest(null, 10);
+      assert.equal(((await exact.update(Buffer.alloc(20))) as Buffer[]).length, 2);
+      assert.equal(exact.final()[2], null, 'no partial segment after an exact multiple');
     });
 
     it('hmacSha256 equals node:crypto', () => {

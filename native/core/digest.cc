@@ -42,29 +42,45 @@ DigestStream::~DigestStream() {
   EVP_MAC_CTX_free(mac_);
 }
 
-Status DigestStream::init(bool keyed, const uint8_t* key, size_t key_len) {
+Status DigestStream::init(bool keyed, const uint8_t* key, size_t key_len, uint64_t segment_size) {
+  segment_size_ = segment_size;
   if (!new_sha(&total_) || !new_sha(&segment_)) return Status::Crypto;
   if (keyed && !(mac_ = new_hmac(key, key_len))) return Status::Crypto;
   return Status::Ok;
 }
 
-Status DigestStream::update(const uint8_t* data, size_t len, Hash* segment) {
+Status DigestStream::close_segment(std::vector<Hash>* out) {
+  Hash h{};
+  unsigned int out_len = 0;
+  if (EVP_DigestFinal_ex(segment_, h.data(), &out_len) != 1) return Status::Crypto;
+  out->push_back(h);
+  in_segment_ = 0;
+  return EVP_DigestInit_ex(segment_, EVP_sha256(), nullptr) == 1 ? Status::Ok : Status::Crypto;
+}
+
+Status DigestStream::update(const uint8_t* data, size_t len, std::vector<Hash>* completed) {
   if (!total_) return Status::Finished;
-  if (EVP_DigestInit_ex(segment_, EVP_sha256(), nullptr) != 1) return Status::Crypto;
   data = nonnull(data);
-  for (size_t off = 0; off < len; off += kSlice) {
+  for (size_t off = 0; off < len;) {
     size_t n = len - off < kSlice ? len - off : kSlice;
+    if (segment_size_ > 0 && n > segment_size_ - in_segment_) n = static_cast<size_t>(segment_size_ - in_segment_);
     if (EVP_DigestUpdate(total_, data + off, n) != 1 || EVP_DigestUpdate(segment_, data + off, n) != 1 ||
         (mac_ && EVP_MAC_update(mac_, data + off, n) != 1)) {
       return Status::Crypto;
     }
+    off += n;
+    in_segment_ += n;
+    if (segment_size_ > 0 && in_segment_ == segment_size_) {
+      Status s = close_segment(completed);
+      if (s != Status::Ok) return s;
+    }
   }
-  unsigned int out_len = 0;
-  return EVP_DigestFinal_ex(segment_, segment->data(), &out_len) == 1 ? Status::Ok : Status::Crypto;
+  return segment_size_ == 0 ? close_segment(completed) : Status::Ok;
 }
 
-Status DigestStream::final(Hash* sha, Hash* hmac) {
+Status DigestStream::final(Hash* sha, Hash* hmac, std::vector<Hash>* last) {
   if (!total_) return Status::Finished;
+  if (segment_size_ > 0 && in_segment_ > 0 && close_segment(last) != Status::Ok) return Status::Crypto;
   unsigned int sha_len = 0;
   size_t mac_len = 0;
   bool ok = EVP_DigestFinal_ex(total_, sha->data(), &sha_len) == 1 &&

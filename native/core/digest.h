@@ -1,10 +1,11 @@
-// Running SHA-256 (+ optional HMAC-SHA256) that also yields the SHA-256 of each update's
-// data alone, computed in the same pass over the bytes.
+// Running SHA-256 (+ optional HMAC-SHA256) of a stream that also hashes it in segments, in
+// the same pass over the bytes. With a segment size of 0 every update is its own segment.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "status.h"
 
@@ -24,14 +25,19 @@ class DigestStream {
   ~DigestStream();
 
   // An HMAC key may be empty (and its pointer null), so keying is a separate flag.
-  Status init(bool keyed, const uint8_t* key, size_t key_len);
-  Status update(const uint8_t* data, size_t len, Hash* segment);
-  // hmac is left untouched when unkeyed. The stream is spent afterwards.
-  Status final(Hash* sha, Hash* hmac);
+  Status init(bool keyed, const uint8_t* key, size_t key_len, uint64_t segment_size);
+  // Appends the hashes of the segments this update completed to `completed`.
+  Status update(const uint8_t* data, size_t len, std::vector<Hash>* completed);
+  // hmac is left untouched when unkeyed; `last` gets the final partial segment, if any.
+  Status final(Hash* sha, Hash* hmac, std::vector<Hash>* last);
   bool keyed() const { return mac_ != nullptr; }
 
  private:
+  Status close_segment(std::vector<Hash>* out);
+
   EVP_MD_CTX* total_ = nullptr;
+  uint64_t segment_size_ = 0;
+  uint64_t in_segment_ = 0;
   EVP_MD_CTX* segment_ = nullptr;
   EVP_MAC_CTX* mac_ = nullptr;
 };

@@ -11,6 +11,23 @@ Napi::Buffer<uint8_t> hash_buffer(Napi::Env env, const pf::Hash& h) {
   return Napi::Buffer<uint8_t>::Copy(env, h.data(), h.size());
 }
 
+Napi::Array hash_array(Napi::Env env, const std::vector<pf::Hash>& hashes) {
+  Napi::Array a = Napi::Array::New(env, hashes.size());
+  for (size_t i = 0; i < hashes.size(); ++i) a.Set(static_cast<uint32_t>(i), hash_buffer(env, hashes[i]));
+  return a;
+}
+
+// 0 = every update is its own segment; otherwise whole segments of this many bytes.
+uint64_t segment_size_arg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 2 || info[1].IsUndefined()) return 0;
+  if (!info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "segmentSize must be a number");
+  double v = info[1].As<Napi::Number>().DoubleValue();
+  if (!(v >= 0 && v <= 9007199254740991.0) || v != static_cast<double>(static_cast<uint64_t>(v))) {
+    throw Napi::RangeError::New(info.Env(), "segmentSize must be an integer >= 0");
+  }
+  return static_cast<uint64_t>(v);
+}
+
 class Digest : public Napi::ObjectWrap<Digest> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -20,13 +37,15 @@ class Digest : public Napi::ObjectWrap<Digest> {
 
   explicit Digest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Digest>(info) {
     pf::Status s;
+    uint64_t segment_size = segment_size_arg(info);
     if (info[0].IsNull() || info[0].IsUndefined()) {
-      s = stream_.init(false, nullptr, 0);
+      s = stream_.init(false, nullptr, 0, segment_size);
     } else {
       Napi::Buffer<uint8_t> key = buffer_arg(info, 0, "hmacKey");
-      s = stream_.init(true, key.Data(), key.Length());
+      s = stream_.init(true, key.Data(), key.Length(), segment_size);
     }
     if (s != pf::Status::Ok) throw status_error(info.Env(), s, "cannot initialise SHA-256/HMAC");
+    segmented_ = segment_size > 0;
   }
 
  private:
@@ -36,6 +55,7 @@ class Digest : public Napi::ObjectWrap<Digest> {
   void CheckIdle(Napi::Env env) const;
 
   pf::DigestStream stream_;
+  bool segmented_ = false;
   bool busy_ = false;
   bool finished_ = false;
 };
@@ -53,16 +73,21 @@ class DigestWorker final : public PromiseWorker {
 
  private:
   void Run() override {
-    pf::Status s = owner_->stream_.update(data_, len_, &segment_);
+    pf::Status s = owner_->stream_.update(data_, len_, &completed_);
     if (s != pf::Status::Ok) Fail(s, "SHA-256 update failed");
   }
-  Napi::Value Result(Napi::Env env) override { return hash_buffer(env, segment_); }
+  // Unsegmented: the hash of this update's data; segmented: the segments it completed.
+  Napi::Value Result(Napi::Env env) override {
+    if (!segmented_) return hash_buffer(env, completed_.at(0));
+    return hash_array(env, completed_);
+  }
   void Settled() override { owner_->busy_ = false; }
 
   Digest* owner_;
   const uint8_t* data_;
   size_t len_;
-  pf::Hash segment_{};
+  bool segmented_ = owner_->segmented_;
+  std::vector<pf::Hash> completed_;
 };
 
 void Digest::CheckIdle(Napi::Env env) const {
@@ -83,11 +108,13 @@ Napi::Value Digest::Final(const Napi::CallbackInfo& info) {
   CheckIdle(env);
   finished_ = true;
   pf::Hash sha{}, hmac{};
-  pf::Status s = stream_.final(&sha, &hmac);
+  std::vector<pf::Hash> last;
+  pf::Status s = stream_.final(&sha, &hmac, &last);
   if (s != pf::Status::Ok) throw status_error(env, s, "SHA-256 final failed");
-  Napi::Array r = Napi::Array::New(env, 2);
+  Napi::Array r = Napi::Array::New(env, 3);
   r.Set(0u, hash_buffer(env, sha));
   r.Set(1u, stream_.keyed() ? Napi::Value(hash_buffer(env, hmac)) : env.Null());
+  r.Set(2u, last.empty() ? env.Null() : Napi::Value(hash_buffer(env, last[0])));
   return r;
 }
 

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sourceError, storageError } from '../errors.js';
-import { createTarBackup } from '../engines/tar/index.js';
+import { createTarBackup, TarBackupStats } from '../engines/tar/index.js';
 import { compress } from '../codecs/index.js';
 import { resolveLevel } from '../codecs/registry.js';
 import { encryptStream } from '../crypto/cipher-stream.js';
@@ -74,8 +74,9 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
 
   const previousSnapshot = decision.parent ? await readEngineMetadata(storage, decision.parent) : null;
   const keys = o.encrypt_pass_file ? newKeys(readPassword(o.encrypt_pass_file), o.encrypt_kdf, o.encrypt_iter) : null;
-  const tar = createTarBackup({ root: source, previousSnapshot, exclude: o.exclude, dereference: o.dereference_symlink });
-  const counters: ProgressCounters = { bytes: 0, files: 0, totalBytes: 0 };
+  const live = {} as TarBackupStats;
+  const tar = createTarBackup({ root: source, previousSnapshot, exclude: o.exclude, dereference: o.dereference_symlink, stats: live });
+  const counters: ProgressCounters = { bytes: 0, get files() { return live.files ?? 0; }, totalBytes: 0 };
   const stopProgress = o.quiet ? () => {} : startProgress(`backup level ${id.level}`, counters);
 
   let digest: StreamDigest | undefined;

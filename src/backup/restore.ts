@@ -64,6 +64,12 @@ function memberStream(storage: Storage, m: Member, keys: MemberKeys | null, thre
   return prefetch(decompress(codec, threads, stream), READ_AHEAD_CHUNKS);
 }
 
+/** Bytes the restore will read, when every member records its size (for the ETA). */
+function storedBytes(members: Member[]): number {
+  const sizes = members.map((m) => permafrostInfo(m.meta)?.data.size);
+  return sizes.every((s) => s !== undefined) ? sizes.reduce((a, b) => a! + b!, 0)! : 0;
+}
+
 /** Decompressed chunks kept ready so decompression overlaps extraction. */
 const READ_AHEAD_CHUNKS = 4;
 
@@ -74,7 +80,7 @@ export async function runRestore(o: AgentOptions, storage: Storage, log: Logger)
   const keys = plan.members.map((m) => keysForMember(m, password));
   const state = await checkTarget(target, o.overwrite);
   const sameOwner = process.getuid?.() === 0;
-  const counters: ProgressCounters = { bytes: 0, files: 0, totalBytes: 0 };
+  const counters = { bytes: 0, files: 0, totalBytes: storedBytes(plan.members) };
   const staging = o.dry_run ? target : await createStaging(target);
   const stopProgress = o.quiet ? () => {} : startProgress('restore', counters);
   try {

@@ -6,12 +6,11 @@ import { CodecName, resolveLevel } from './registry.js';
 import { codecStream } from './stream.js';
 import { parallelCompress } from './parallel.js';
 
-/** Input bytes per member. bzip2's block is 100k × level, so one member holds one bzip2 block. */
-function memberBlock(codec: 'gzip' | 'bzip2' | 'zstd', level: number): number {
-  if (codec === 'gzip') return 1 << 20;
-  if (codec === 'zstd') return 4 << 20;
-  return 100_000 * level - 64;
-}
+/**
+ * Least input bytes per member: 1 MiB, the tar writer's chunk, so members are compressed
+ * straight from the archive chunks. (bzip2 then holds one or two blocks per member.)
+ */
+const MEMBER_BLOCK = 1 << 20;
 
 export interface CompressOptions {
   codec: CodecName;
@@ -24,7 +23,7 @@ export function compress(opts: CompressOptions, source: AsyncIterable<Buffer>): 
   if (codec === 'none') return source;
   const level = resolveLevel(codec, opts.level);
   if ((codec === 'gzip' || codec === 'bzip2' || codec === 'zstd') && threads > 1) {
-    return parallelCompress(codec, level, threads, memberBlock(codec, level), source);
+    return parallelCompress(codec, level, threads, MEMBER_BLOCK, source);
   }
   return codecStream(codec, false, level, threads, source);
 }

@@ -25,30 +25,24 @@ export async function* digestStream(
   hmacKey: Buffer | null,
   done: (d: StreamDigest) => void,
 ): AsyncGenerator<Buffer> {
-  const whole = new native.Digest(hmacKey);
-  const hashes: string[] = [];
-  let seg = new native.Digest(null);
-  let inSegment = 0;
+  const digest = new native.Digest(hmacKey, segmentSize);
+  const segments: Buffer[] = [];
   let size = 0;
+  // Chunk N is hashed on the pool while the consumer stores it; consumers only read chunks.
+  let hashing: Promise<Buffer | Buffer[]> | undefined;
   for await (const chunk of source) {
-    await whole.update(chunk);
-    for (let off = 0; off < chunk.length; ) {
-      const n = Math.min(segmentSize - inSegment, chunk.length - off);
-      await seg.update(chunk.subarray(off, off + n));
-      off += n;
-      inSegment += n;
-      if (inSegment === segmentSize) {
-        hashes.push(seg.final()[0].toString('hex'));
-        seg = new native.Digest(null);
-        inSegment = 0;
-      }
-    }
+    if (hashing) segments.push(...((await hashing) as Buffer[]));
+    hashing = digest.update(chunk);
     size += chunk.length;
     yield chunk;
   }
-  if (inSegment > 0) hashes.push(seg.final()[0].toString('hex'));
-  const [sha, hmac] = whole.final();
-  done({ segment_size: segmentSize, segments: hashes, size, sha256: sha.toString('hex'), ...(hmac ? { hmac_sha256: hmac.toString('hex') } : {}) });
+  if (hashing) segments.push(...((await hashing) as Buffer[]));
+  const [sha, hmac, last] = digest.final();
+  if (last) segments.push(last);
+  done({
+    segment_size: segmentSize, segments: segments.map((h) => h.toString('hex')), size, sha256: sha.toString('hex'),
+    ...(hmac ? { hmac_sha256: hmac.toString('hex') } : {}),
+  });
 }
 
 export async function* verifySegments(source: AsyncIterable<Buffer>, expected: StreamDigest, hmacKey: Buffer | null, what: string): AsyncGenerator<Buffer> {
@@ -56,7 +50,7 @@ export async function* verifySegments(source: AsyncIterable<Buffer>, expected: S
   let index = 0;
   let size = 0;
   for await (const seg of segment(source, expected.segment_size)) {
-    const sha = (await digest.update(seg)).toString('hex');
+    const sha = ((await digest.update(seg)) as Buffer).toString('hex');
     if (index >= expected.segments.length) throw integrityError(`${what}: more data than the ${expected.size} bytes recorded (segment ${index} is extra)`);
     if (sha !== expected.segments[index]) {
       throw integrityError(`${what}: segment ${index} (bytes ${size}..${size + seg.length}) fails its SHA-256 check: the stored data is damaged`);

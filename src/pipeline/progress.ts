@@ -1,7 +1,7 @@
 // A progress line on a TTY (bytes, files, rate, ETA), redrawn in place; nothing in pipes.
 export interface ProgressCounters {
   bytes: number;
-  files: number;
+  readonly files: number;
   /** Expected total bytes once known (the walk finished), else 0. */
   totalBytes: number;
 }

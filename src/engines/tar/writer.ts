@@ -32,6 +32,8 @@ export interface TarBackupOptions {
   chunkSize?: number;
   /** Fill uname/gname from /etc/passwd and /etc/group (default true). */
   userNames?: boolean;
+  /** Counters to update live while the archive is written (progress display); zeroed here. */
+  stats?: TarBackupStats;
 }
 
 export type TarBackupStats = DumpStats;
@@ -106,9 +108,9 @@ async function* runBackup(opts: TarBackupOptions): AsyncGenerator<Buffer, TarBac
 function makeContext(opts: TarBackupOptions): DumpContext {
   const deref = opts.dereference ?? 'none';
   const ids: IdNames = opts.userNames === false ? noIdNames : localIdNames();
-  const stats: DumpStats = {
+  const stats: DumpStats = Object.assign(opts.stats ?? ({} as DumpStats), {
     files: 0, directories: 0, symlinks: 0, hardlinks: 0, bytesRead: 0, archiveBytes: 0, warnings: [],
-  };
+  });
   return {
     out: new ArchiveBuffer(opts.chunkSize),
     stats,
