@@ -24,6 +24,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // System calls Node does not offer.
   exports.Set("setPriority", Napi::Function::New(env, pfn::SetPriority, "setPriority"));
   exports.Set("mknod", Napi::Function::New(env, pfn::Mknod, "mknod"));
+
+  // rsync: rdiff 2.3.2-identical signatures, deltas and patches; streaming jobs over caller
+  // buffers and whole-file jobs over fds, all on the libuv pool.
+  exports.Set("SignatureJob", pfn::SignatureJobClass(env));
+  exports.Set("signatureFile", Napi::Function::New(env, pfn::SignatureFile, "signatureFile"));
+  exports.Set("loadSignature", Napi::Function::New(env, pfn::LoadSignature, "loadSignature"));
+  exports.Set("DeltaJob", pfn::DeltaJobClass(env));
+  exports.Set("deltaFile", Napi::Function::New(env, pfn::DeltaFile, "deltaFile"));
+  exports.Set("PatchJob", pfn::PatchJobClass(env));
+  exports.Set("patchFile", Napi::Function::New(env, pfn::PatchFile, "patchFile"));
+  exports.Set("_selftest", Napi::Function::New(env, pfn::RsyncSelftest, "_selftest"));
   return exports;
 }
 

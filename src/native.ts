@@ -37,6 +37,38 @@ export interface NativeDigest {
   final(): [Buffer, Buffer | null, Buffer | null];
 }
 
+/** Signature magic: weak sum (rs = rsync rollsum, rk = RabinKarp) + strong sum (MD4 or BLAKE2b-256). */
+export type RsyncMagic = 'rs-md4' | 'rs-blake2' | 'rk-md4' | 'rk-blake2';
+
+/**
+ * A streaming rsync job (signature, delta or patch) over caller-owned buffers, byte-identical
+ * to librsync 2.3.2's `rdiff`. Runs on the libuv pool. Reads from `input`, writes into
+ * `output`, resolves `[consumed, produced, done]`. `eof` says no input follows `input`; call
+ * again with the unconsumed rest (and `eof` again) and a fresh output until `done`.
+ * The output never depends on how the stream is split. One call in flight per object
+ * (ERR_BUSY otherwise). Failures reject with `.code` 'ERR_BAD_MAGIC' | 'ERR_CORRUPT' |
+ * 'ERR_PARAM' | 'ERR_TRUNCATED' | 'ERR_IO' and a message naming the offset when known; a
+ * failed job keeps failing.
+ */
+export interface NativeRsyncJob {
+  iterate(input: Buffer, output: Buffer, eof: boolean): Promise<[number, number, boolean]>;
+}
+
+/** A parsed signature (block sums and their hash table live off the JS heap). Frozen. */
+export interface NativeRsyncSignature {
+  readonly magic: RsyncMagic;
+  readonly blockLength: number;
+  /** Strong-sum bytes kept per block (a stored 0 reads as the magic's maximum, as in librsync). */
+  readonly strongLength: number;
+  readonly blockCount: number;
+}
+
+/** Bytes read from the input fd and written to the output fd by a whole-file rsync job. */
+export interface NativeRsyncFileResult {
+  inBytes: number;
+  outBytes: number;
+}
+
 export interface NativeBinding {
   /** Versions of the linked libraries, e.g. `{ bzip2: '1.0.8', xz: '5.4.1', zstd: '1.5.4', zlib: '1.3', openssl: '3.0.x' }`. */
   versions: Record<string, string>;
@@ -54,6 +86,38 @@ export interface NativeBinding {
   setPriority(nice: number, ioClass: number, ioLevel: number): void;
   /** mknod(2) for FIFOs and device nodes (Node has none); `mode` includes the S_IF* type bits. Throws with errno. */
   mknod(path: string, mode: number, major: number, minor: number): void;
+  /**
+   * Streaming signature writer. `blockLength` 1..2^30 or 0 = rdiff's recommendation;
+   * `strongLength` 1..16 (MD4) / 1..32 (BLAKE2), 0 = maximum, -1 = rdiff's minimum;
+   * `magic` defaults to 'rk-blake2'. `fileSize` (optional) is the input's size for those
+   * defaults; without it they are rdiff's for a pipe (block 2048, minimum strength 12).
+   * Bad parameters throw with code ERR_PARAM.
+   */
+  SignatureJob: new (blockLength: number, strongLength: number, magic?: RsyncMagic, fileSize?: number) => NativeRsyncJob;
+  /** Parses a whole signature file on the pool. ERR_BAD_MAGIC, ERR_CORRUPT, ERR_PARAM or ERR_TRUNCATED. */
+  loadSignature(signature: Buffer): Promise<NativeRsyncSignature>;
+  /**
+   * Streaming delta writer against a loaded signature. `literalCap` (default 32768, rdiff
+   * 2.3.2; 65533 matches librsync >= 2.3.3) caps literal runs.
+   */
+  DeltaJob: new (signature: NativeRsyncSignature, literalCap?: number) => NativeRsyncJob;
+  /**
+   * Streaming patcher: the delta is the input, the new file the output. The basis is a
+   * Buffer (referenced, not copied: leave it unmodified while the job lives) or a seekable
+   * fd read with pread (not owned, offset untouched). Bytes after END are ignored.
+   */
+  PatchJob: new (basis: Buffer | number) => NativeRsyncJob;
+  /**
+   * Whole-file signature, fd to fd, entirely native. Defaults as `SignatureJob`, with the
+   * size taken from fstat (a pipe counts as unknown), as rdiff does.
+   */
+  signatureFile(inFd: number, outFd: number, blockLength: number, strongLength: number, magic?: RsyncMagic): Promise<NativeRsyncFileResult>;
+  /** Whole-file delta of `newFd` against `signature`, written to `outFd`. */
+  deltaFile(signature: NativeRsyncSignature, newFd: number, outFd: number, literalCap?: number): Promise<NativeRsyncFileResult>;
+  /** Whole-file patch: `basisFd` (seekable, pread) + delta read from `deltaFd` -> `outFd`. */
+  patchFile(basisFd: number, deltaFd: number, outFd: number): Promise<NativeRsyncFileResult>;
+  /** Test only: known-answer checks of MD4, BLAKE2b and both rolling sums; true or throws. */
+  _selftest(): boolean;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -14,6 +14,9 @@ const char* status_name(Status status) {
     case Status::Finished: return "ERR_FINISHED";
     case Status::Crypto: return "ERR_CRYPTO";
     case Status::Internal: return "ERR_INTERNAL";
+    case Status::BadMagic: return "ERR_BAD_MAGIC";
+    case Status::Param: return "ERR_PARAM";
+    case Status::Io: return "ERR_IO";
   }
   return "ERR_INTERNAL";
 }

@@ -15,6 +15,9 @@ enum class Status {
   Finished,   // digest already finalised
   Crypto,     // OpenSSL refused an operation
   Internal,   // library misuse or unexpected return code: a bug
+  BadMagic,   // a file's magic number is not one this reader accepts (rsync signature/delta)
+  Param,      // a parameter is out of its valid range (block length, strong sum length, ...)
+  Io,         // a read/write/pread on a file descriptor failed (message carries the errno text)
 };
 
 const char* status_name(Status status);

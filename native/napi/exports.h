@@ -15,4 +15,14 @@ Napi::Value HmacSha256(const Napi::CallbackInfo& info);
 Napi::Value SetPriority(const Napi::CallbackInfo& info);
 Napi::Value Mknod(const Napi::CallbackInfo& info);
 
+// rsync (librsync 2.3.2 / rdiff compatible) signatures, deltas and patches.
+Napi::Function SignatureJobClass(Napi::Env env);
+Napi::Value SignatureFile(const Napi::CallbackInfo& info);
+Napi::Value LoadSignature(const Napi::CallbackInfo& info);
+Napi::Function DeltaJobClass(Napi::Env env);
+Napi::Value DeltaFile(const Napi::CallbackInfo& info);
+Napi::Function PatchJobClass(Napi::Env env);
+Napi::Value PatchFile(const Napi::CallbackInfo& info);
+Napi::Value RsyncSelftest(const Napi::CallbackInfo& info);
+
 }  // namespace pfn

@@ -57,8 +57,9 @@ const MAX_BUSY_MS = 20;
 // Kernel file timestamps come from a coarse clock that can lag the wall clock by a tick;
 // starting the snapshot slightly early makes sure a change made just after the start is
 // seen as changed by the next level (it only costs re-dumping files touched in this window).
-// One second covers any tick length, and a tick-length margin proved flaky under load.
-const CLOCK_MARGIN_NS = 1_000_000_000n;
+// 100 ms is ten ticks at HZ=100 (the coarsest common kernel), yet short enough that files
+// written just before a backup are not all dumped again by the next level.
+const CLOCK_MARGIN_NS = 100_000_000n;
 
 export function createTarBackup(opts: TarBackupOptions): TarBackup {
   let settle!: { resolve: (r: TarBackupResult) => void; reject: (e: unknown) => void };

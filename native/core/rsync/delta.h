@@ -1,0 +1,62 @@
+// Resumable delta generator with rdiff 2.3.2's exact output: scan a block-sized window,
+// jump a whole block on a (weak, then strong) match, roll one byte on a miss, shrink the
+// window in the tail, merge COPYs only when contiguous in the basis, cap literal runs at
+// 32768 bytes, smallest integer widths. An empty signature gives rdiff's "slack" delta
+// (literals of block_len bytes). Output never depends on how input/output are split.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "job.h"
+#include "rabinkarp.h"
+#include "rollsum.h"
+#include "sigload.h"
+
+namespace pf::rsync {
+
+class DeltaJob {
+ public:
+  // literal_cap: 32768 for rdiff 2.3.2, 65533 for librsync >= 2.3.3.
+  Status begin(std::shared_ptr<const SignatureSet> sig, size_t literal_cap = kLiteralCap232);
+  JobResult iterate(const uint8_t* in, size_t in_len, bool eof, uint8_t* out, size_t out_len);
+
+ private:
+  template <class W>
+  void scan(W& w);
+  template <class W>
+  bool try_match(W& w);
+  template <class W>
+  void miss(W& w);
+  template <class W>
+  void roll_misses(W& w);
+  void scan_any();
+  void scan_slack();
+  void flush();
+  void emit_literal(size_t from, size_t n);
+  void emit_copy(uint64_t offset, uint64_t length);
+  bool drain(Sink* sink);
+  bool output_pending() const { return !staging_.empty() || body_left_ > 0; }
+  size_t feed(const uint8_t* in, size_t n);
+  void compact();
+
+  std::shared_ptr<const SignatureSet> sig_;
+  size_t block_len_ = 0, cap_ = kLiteralCap232, target_ = 0;
+  // New-file bytes from the oldest one still needed (literal run or pending literal
+  // body) to the last one received; indices are relative to buf_.
+  std::vector<uint8_t> buf_;
+  size_t pos_ = 0;  // next unscanned byte; the window starts here
+  size_t lit_ = 0;  // start of the pending literal run
+  size_t end_ = 0;  // bytes held
+  bool have_win_ = false;
+  bool eof_ = false;    // every input byte is in buf_
+  bool ended_ = false;  // END staged
+  bool done_ = false;
+  uint64_t cpos_ = 0, clen_ = 0;  // pending COPY (clen_ == 0: none)
+  size_t body_pos_ = 0, body_left_ = 0;  // literal data following the staged header
+  Staging staging_;
+  Rollsum rollsum_;
+  RabinKarp rabinkarp_;
+};
+
+}  // namespace pf::rsync

@@ -1,0 +1,58 @@
+// Drives any of the jobs (signature, delta, patch) over file descriptors: read() the input
+// in large chunks (so pipes work too), iterate, write() the output fully. Pure POSIX; the
+// jobs themselves stay I/O-free.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "job.h"
+
+namespace pf::rsync {
+
+constexpr size_t kFdChunk = size_t{4} << 20;
+
+struct FdTotals {
+  uint64_t in_bytes = 0;
+  uint64_t out_bytes = 0;
+};
+
+// Fills buf from fd (returns bytes read, 0 at EOF); Io with errno text on failure.
+Status read_some(int fd, uint8_t* buf, size_t len, size_t* got, std::string* why);
+Status write_all(int fd, const uint8_t* buf, size_t len, std::string* why);
+// Size of a regular file, -1 for anything else (pipes, devices): rdiff's rs_file_size.
+int64_t fd_file_size(int fd);
+
+// Job needs: JobResult iterate(const uint8_t*, size_t, bool, uint8_t*, size_t).
+template <class Job>
+Status drive_fds(Job* job, int in_fd, int out_fd, FdTotals* totals, std::string* why) {
+  std::vector<uint8_t> in(kFdChunk), out(kFdChunk);
+  size_t have = 0, at = 0;
+  bool eof = false;
+  for (;;) {
+    if (at == have && !eof) {
+      Status s = read_some(in_fd, in.data(), in.size(), &have, why);
+      if (s != Status::Ok) return s;
+      at = 0;
+      eof = have == 0;
+      totals->in_bytes += have;
+    }
+    JobResult r = job->iterate(in.data() + at, have - at, eof, out.data(), out.size());
+    if (r.status != Status::Ok) {
+      *why = r.message;
+      return r.status;
+    }
+    if (r.consumed == 0 && r.produced == 0 && !r.done && (at < have || eof)) {
+      *why = "job made no progress";
+      return Status::Internal;
+    }
+    at += r.consumed;
+    Status s = write_all(out_fd, out.data(), r.produced, why);
+    if (s != Status::Ok) return s;
+    totals->out_bytes += r.produced;
+    if (r.done) return Status::Ok;
+  }
+}
+
+}  // namespace pf::rsync

@@ -1,0 +1,49 @@
+// DeltaJob (streaming, caller buffers) and deltaFile (fd to fd, on the pool).
+#include "../core/rsync/delta.h"
+#include "exports.h"
+#include "rsync_glue.h"
+
+namespace pfn {
+namespace {
+
+class DeltaJob : public Napi::ObjectWrap<DeltaJob> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "DeltaJob", {InstanceMethod<&DeltaJob::Iterate>("iterate")});
+  }
+
+  // (signature, literalCap?)
+  explicit DeltaJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DeltaJob>(info) {
+    SignaturePtr set = signature_arg(info, 0);
+    pf::Status s = job_.begin(std::move(set), literal_cap_arg(info, 1));
+    if (s != pf::Status::Ok) throw status_error(info.Env(), s, "cannot start the delta job");
+  }
+
+ private:
+  Napi::Value Iterate(const Napi::CallbackInfo& info) {
+    return start_iterate(info, Value(), &job_, &busy_, "DeltaJob.iterate()");
+  }
+
+  pf::rsync::DeltaJob job_;
+  bool busy_ = false;
+};
+
+}  // namespace
+
+Napi::Function DeltaJobClass(Napi::Env env) { return DeltaJob::Define(env); }
+
+// deltaFile(signature, newFd, outFd, literalCap?)
+Napi::Value DeltaFile(const Napi::CallbackInfo& info) {
+  SignaturePtr set = signature_arg(info, 0);
+  int new_fd = fd_arg(info, 1, "newFd"), out_fd = fd_arg(info, 2, "outFd");
+  size_t cap = literal_cap_arg(info, 3);
+  auto task = [set, new_fd, out_fd, cap](pf::rsync::FdTotals* totals, std::string* why) {
+    pf::rsync::DeltaJob job;
+    pf::Status s = job.begin(set, cap);
+    if (s != pf::Status::Ok) return s;
+    return pf::rsync::drive_fds(&job, new_fd, out_fd, totals, why);
+  };
+  return (new FileWorker(info.Env(), "deltaFile", task))->Start();
+}
+
+}  // namespace pfn
