@@ -34,6 +34,7 @@
         'native/core/versions.cc',
         'native/core/rsync/basis.cc',
         'native/core/rsync/blake2b.cc',
+        'native/core/rsync/blake2b_x4.cc',
         'native/core/rsync/command.cc',
         'native/core/rsync/delta.cc',
         'native/core/rsync/fdjob.cc',

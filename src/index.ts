@@ -9,3 +9,12 @@ export type { Storage, ObjectStat } from './storage/storage.js';
 export { createTarBackup, extractTar } from './engines/tar/index.js';
 export { PermafrostError, ExitCode } from './errors.js';
 export { main as agentMain } from './cli/agent.js';
+export {
+  signature, signatureToFile, createSignatureStream, loadSignature, delta, deltaToFile, createDeltaStream, patch, patchToFile,
+  createPatchStream, RsyncError,
+} from './rsync/index.js';
+export type {
+  SignatureOptions, SignatureStreamOptions, RsyncWriteOptions, RsyncHash, RsyncRollsum, RsyncSource, RsyncSignature, SignatureSource,
+  RsyncFileResult, RsyncTransform,
+} from './rsync/index.js';
+export { main as rdiffMain } from './cli/rdiff.js';

@@ -70,3 +70,5 @@ mutationSuite([], 'tar, gzip');
 const passFile = path.join(tempDir('pf-pass-'), 'pass');
 fs.writeFileSync(passFile, 'correct horse battery staple\n');
 mutationSuite(['--compression', 'zstd', '--encrypt-pass-file', passFile], 'tar, zstd, encrypted');
+mutationSuite(['--engine', 'rsync'], 'rsync, gzip');
+mutationSuite(['--engine', 'rsync', '--compression', 'xz', '--encrypt-pass-file', passFile, '--rsync-block-size', '512'], 'rsync, xz, encrypted');

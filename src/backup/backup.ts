@@ -3,7 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sourceError, storageError } from '../errors.js';
-import { createTarBackup, TarBackupStats } from '../engines/tar/index.js';
+import type { TarBackupStats } from '../engines/tar/index.js';
+import { startEngine } from './engines.js';
 import { compress } from '../codecs/index.js';
 import { resolveLevel } from '../codecs/registry.js';
 import { encryptStream } from '../crypto/cipher-stream.js';
@@ -75,13 +76,13 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   const previousSnapshot = decision.parent ? await readEngineMetadata(storage, decision.parent) : null;
   const keys = o.encrypt_pass_file ? newKeys(readPassword(o.encrypt_pass_file), o.encrypt_kdf, o.encrypt_iter) : null;
   const live = {} as TarBackupStats;
-  const tar = createTarBackup({ root: source, previousSnapshot, exclude: o.exclude, dereference: o.dereference_symlink, stats: live });
+  const engine = startEngine(o, source, previousSnapshot, live);
   const counters: ProgressCounters = { bytes: 0, get files() { return live.files ?? 0; }, totalBytes: 0 };
   const stopProgress = o.quiet ? () => {} : startProgress(`backup level ${id.level}`, counters);
 
   let digest: StreamDigest | undefined;
   try {
-    const archive = prefetch(countBytes(tar.stream, counters), READ_AHEAD_CHUNKS);
+    const archive = prefetch(countBytes(engine.stream, counters), READ_AHEAD_CHUNKS);
     const compressed = prefetch(compress({ codec: o.compression, level: o.compression_level, threads: o.threads }, archive), READ_AHEAD_CHUNKS);
     const stored = keys ? encryptStream(keys, compressed) : compressed;
     const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; });
@@ -89,7 +90,7 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   } finally {
     stopProgress();
   }
-  const { snapshot, stats } = await tar.result;
+  const { engineMetadata: snapshot, stats, engineStats } = await engine.result;
   for (const w of stats.warnings) log.warn(w);
   if (!digest) throw storageError(`${storage.name}: the data stream of ${dataPath(id)} did not complete`);
   await putBuffer(storage, engineMetadataPath(id), snapshot);
@@ -103,6 +104,7 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
     data: digest,
     engine_metadata: { size: snapshot.length, sha256: await sha256Hex(snapshot) },
     source: { path: source, files: stats.files, directories: stats.directories, bytes_read: stats.bytesRead, warnings: stats.warnings },
+    ...(o.engine_name === 'rsync' ? { rsync: { block_length: o.rsync_block_size as number, ...engineStats } } : {}),
     started_at: started.toISOString(), finished_at: finished.toISOString(), duration_ms: finished.getTime() - started.getTime(),
     agent_version: VERSION,
   };

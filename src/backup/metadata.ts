@@ -28,6 +28,8 @@ export interface PermafrostBackupInfo {
   data: StreamDigest;
   engine_metadata: { size: number; sha256: string };
   source: { path: string; files: number; directories: number; bytes_read: number; warnings: string[] };
+  /** rsync engine only: signature block length, files stored as deltas and their bytes. */
+  rsync?: { block_length: number; deltas?: number; delta_bytes?: number };
   started_at: string;
   finished_at: string;
   duration_ms: number;
@@ -38,6 +40,7 @@ export function buildMetadata(info: PermafrostBackupInfo): BackupMetadata {
   return {
     engine_name: info.engine,
     compression: info.codec.name,
+    ...(info.rsync ? { rsync_block_size: info.rsync.block_length } : {}),
     encryption: info.encryption !== null,
     permafrost: info as unknown as BackupMetadata['permafrost'],
   };

@@ -52,7 +52,7 @@ export interface AgentOptions {
 }
 
 const IMPLEMENTED_STORAGES = new Set(['local']);
-const IMPLEMENTED_ENGINES = new Set(['tar']);
+const IMPLEMENTED_ENGINES = new Set(['tar', 'rsync']);
 const IMPLEMENTED_MODES = new Set(['fs']);
 
 function checkNotSupported(explicit: Record<string, unknown>): void {
@@ -84,6 +84,7 @@ function validate(o: AgentOptions): void {
   checkRange('max-segment-size', o.max_segment_size, 65536, 2 ** 31);
   checkRange('threads', o.threads, 1, 256);
   checkRange('encrypt-iter', o.encrypt_iter, 1, 100_000_000);
+  checkRange('rsync-block-size', o.rsync_block_size as number, 256, 1 << 26);
   checkRange('timeout', o.timeout, 1, 1e7);
   const needsName = o.action === 'backup' || o.action === 'restore' || o.action === 'admin';
   if (needsName && !o.backup_name) throw usageError(`--action ${o.action} needs --backup-name`);

@@ -30,6 +30,7 @@ class DeltaJob {
   void miss(W& w);
   template <class W>
   void roll_misses(W& w);
+  void window_strong(size_t pos, size_t len, uint8_t* sum);
   void scan_any();
   void scan_slack();
   void flush();
@@ -55,6 +56,16 @@ class DeltaJob {
   uint64_t cpos_ = 0, clen_ = 0;  // pending COPY (clen_ == 0: none)
   size_t body_pos_ = 0, body_left_ = 0;  // literal data following the staged header
   Staging staging_;
+  // Strong sums of the windows after a match, computed four at a time (BLAKE2b lanes):
+  // in a run of matching blocks the next windows are exactly one block apart.
+  struct Speculated {
+    uint64_t at;  // absolute offset in the new file
+    uint8_t sum[kMaxStrongBytes];
+  };
+  Speculated spec_[4];
+  int spec_count_ = 0;
+  bool streak_ = false;  // the previous window matched
+  uint64_t base_ = 0;    // absolute offset of buf_[0]
   Rollsum rollsum_;
   RabinKarp rabinkarp_;
 };

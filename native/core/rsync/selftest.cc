@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "blake2b.h"
+#include "blake2b_x4.h"
 #include "md4.h"
 #include "rabinkarp.h"
 #include "rollsum.h"
@@ -80,6 +81,20 @@ bool check_blake2b(std::string* failure) {
   if (std::memcmp(one, inc, 32) != 0) {
     *failure = "BLAKE2b incremental != one-shot";
     return false;
+  }
+  // Four lanes == four scalar hashes, around the 128-byte block boundaries.
+  for (size_t len : {size_t{0}, size_t{1}, size_t{127}, size_t{128}, size_t{129}, size_t{200}}) {
+    uint8_t lanes[4][32], scalar[32];
+    const uint8_t* msg[4] = {data.data(), data.data() + 200, data.data() + 400, data.data() + 600};
+    uint8_t* out[4] = {lanes[0], lanes[1], lanes[2], lanes[3]};
+    blake2b_x4(msg, len, out, 32);
+    for (int l = 0; l < 4; ++l) {
+      blake2b(msg[l], len, scalar, 32);
+      if (std::memcmp(scalar, lanes[l], 32) != 0) {
+        *failure = "BLAKE2b x4 lane " + std::to_string(l) + " differs for length " + std::to_string(len);
+        return false;
+      }
+    }
   }
   return true;
 }

@@ -20,6 +20,7 @@ class SignatureJob {
 
  private:
   void absorb(const uint8_t* p, size_t n);
+  size_t four_blocks(const uint8_t* p);
   void finish_block();
   void start_block();
 
@@ -31,7 +32,6 @@ class SignatureJob {
   uint64_t fill_ = 0;  // bytes of the current block absorbed
   uint64_t blocks_ = 0;
   bool begun_ = false;
-  bool eof_ = false;
   bool done_ = false;
   Staging staging_;
 };

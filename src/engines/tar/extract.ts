@@ -9,6 +9,10 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { integrityError, notSupportedError, unsafeArchiveError } from '../../errors.js';
 import { applyRenames, purgeDirectory, renameOps } from './purge.js';
+import { extractDelta } from './delta-member.js';
+
+/** Typeflag of a librsync delta member (rsync engine; docs/FORMAT.md §5). */
+export const DELTA_TYPEFLAG = 'E';
 import { readTar, type TarEntryHeader } from './reader.js';
 import { lstatKind, memberComponents, TargetTree } from './target-tree.js';
 
@@ -132,6 +136,7 @@ async function extractMember(x: Extraction, comps: string[], h: TarEntryHeader, 
   if (comps.length === 0) throw unsafeArchiveError(`refusing member "${h.name}": it would replace the target directory`);
   const abs = path.join(await x.tree.parentOf(comps, h.name), comps.at(-1)!);
   if (h.type === '1') return extractHardLink(x, comps, abs, h);
+  if (h.type === DELTA_TYPEFLAG) return extractDeltaMember(x, abs, h, body);
   await removeExisting(x, comps, abs);
   switch (h.type) {
     case '2':
@@ -146,6 +151,17 @@ async function extractMember(x: Extraction, comps: string[], h: TarEntryHeader, 
     default:
       await extractRegular(x, abs, h, body);
   }
+  x.stats.files++;
+}
+
+/** rsync engine: the file of the previous level, patched (see delta-member.ts). */
+async function extractDeltaMember(x: Extraction, abs: string, h: TarEntryHeader, body: AsyncIterable<Buffer>): Promise<void> {
+  const size = await extractDelta(abs, h.name, body, (fd) => {
+    if (x.chown) fchownSync(fd, h.uid, h.gid);
+    fchmodSync(fd, h.mode);
+    futimesSync(fd, h.atime ?? h.mtime, h.mtime);
+  });
+  x.stats.bytesWritten += size;
   x.stats.files++;
 }
 

@@ -32,6 +32,60 @@ export function* dumpMember(ctx: DumpContext, name: string, abs: string, kind: s
   }
 }
 
+/**
+ * Another way to store a regular file's content: `size` bytes read from `fd` (from offset 0),
+ * stored as a member of type `typeflag` in place of the file's own bytes. The rsync engine
+ * stores changed files as librsync deltas ('E' members) this way.
+ */
+export interface StoredContent {
+  typeflag: string;
+  fd: number;
+  size: number;
+}
+
+export interface RegularFileHook {
+  /**
+   * Called for every regular file about to be stored (not for later names of a hard link),
+   * with the archive name, the path and the file's size. Resolves null to store the file whole.
+   */
+  replace(name: string, abs: string, size: number): Promise<StoredContent | null>;
+  /** Called once a replacement is in the archive: its fd may be closed. */
+  stored(name: string, content: StoredContent): void;
+}
+
+/** dumpMember for a regular file when a RegularFileHook is set (it may have to wait). */
+export async function dumpHookedFile(ctx: DumpContext, name: string, abs: string): Promise<Generator<Buffer>> {
+  const fd = openForDump(ctx, name, abs);
+  if (fd === 'vanished') return (function* () {})();
+  if (fd === 'not-a-file') return dumpMember(ctx, name, abs, 'other');
+  let st: BigIntStats;
+  let content: StoredContent | null = null;
+  try {
+    st = fstatSync(fd, { bigint: true });
+    if (st.isFile() && !isLaterLink(ctx, st)) content = await ctx.fileHook!.replace(name, abs, Number(st.size));
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return (function* () {
+    if (!content) return yield* dumpOpened(ctx, name, fd, abs);
+    const replacement = content;
+    try {
+      writeHeader(ctx, headerFromStat(ctx, name, st, replacement.typeflag, replacement.size));
+      yield* copyFileData(ctx, name, replacement.fd, replacement.size);
+      ctx.stats.files++;
+      rememberLink(ctx, name, st);
+    } finally {
+      closeSync(fd);
+      ctx.fileHook!.stored(name, replacement);
+    }
+  })();
+}
+
+function isLaterLink(ctx: DumpContext, st: BigIntStats): boolean {
+  return ctx.trackHardLinks && st.nlink > 1n && ctx.links.has(`${st.dev}:${st.ino}`);
+}
+
 function* dumpOpened(ctx: DumpContext, name: string, fd: number, abs: string): Generator<Buffer> {
   try {
     const st = fstatSync(fd, { bigint: true });

@@ -11,7 +11,7 @@ import { encodeDumpdir } from './dumpdir.js';
 import { BLOCK_SIZE, paddedSize } from './header.js';
 import { localIdNames, noIdNames, type IdNames } from './ids.js';
 import { headerFromStat, writeHeader, type DumpContext, type DumpStats } from './dump-context.js';
-import { dumpMember } from './members.js';
+import { dumpHookedFile, dumpMember, type RegularFileHook } from './members.js';
 import { isChanged, scanTree, statKind, type ScannedDir } from './scan.js';
 import { parseSnapshot, serializeSnapshot, snapshotTimestampNs, SNAPSHOT_HEADER, type Snapshot } from './snapshot.js';
 
@@ -34,6 +34,8 @@ export interface TarBackupOptions {
   userNames?: boolean;
   /** Counters to update live while the archive is written (progress display); zeroed here. */
   stats?: TarBackupStats;
+  /** Lets an engine store some regular files differently (the rsync engine's deltas). */
+  fileHook?: RegularFileHook;
 }
 
 export type TarBackupStats = DumpStats;
@@ -122,6 +124,7 @@ function makeContext(opts: TarBackupOptions): DumpContext {
     ignoreFailedRead: opts.ignoreFailedRead ?? false,
     links: new Map(),
     warn: (message) => stats.warnings.push(message),
+    fileHook: opts.fileHook,
   };
 }
 
@@ -154,7 +157,8 @@ function* dumpedEntries(directories: ScannedDir[]): Generator<{ name: string; ab
 async function* dumpInOrder(ctx: DumpContext, members: Iterable<{ name: string; abs: string; kind: string }>): AsyncGenerator<Buffer> {
   let busySince = performance.now();
   for (const m of members) {
-    yield* dumpMember(ctx, m.name, m.abs, m.kind);
+    if (ctx.fileHook && m.kind === 'file') yield* await dumpHookedFile(ctx, m.name, m.abs);
+    else yield* dumpMember(ctx, m.name, m.abs, m.kind);
     if (ctx.out.hasReady()) {
       yield* ctx.out.drain();
       busySince = performance.now();

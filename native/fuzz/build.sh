@@ -1,0 +1,24 @@
+#!/bin/bash
+# Builds the libFuzzer targets (not part of the node-gyp build) with ASan + UBSan.
+#   native/fuzz/build.sh            -> binaries in $OUT (default build/fuzz)
+# Needs clang (apt-get install -y clang). Links only native/core/rsync/*.cc + status.cc.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-build/fuzz}
+CXX=${CXX:-clang++}
+mkdir -p "$OUT"
+CORE=(native/core/rsync/*.cc native/core/status.cc)
+FLAGS=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
+       -fno-sanitize-recover=undefined -Wall -Wextra -Inative/core)
+# Compile the core once, then link each target against it.
+mkdir -p "$OUT/obj"
+objs=()
+for src in "${CORE[@]}"; do
+  obj="$OUT/obj/$(basename "${src%.cc}").o"
+  "$CXX" "${FLAGS[@]/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,}" -c "$src" -o "$obj"
+  objs+=("$obj")
+done
+for t in fuzz_sigload fuzz_delta_reader fuzz_patch fuzz_roundtrip; do
+  "$CXX" "${FLAGS[@]}" "native/fuzz/$t.cc" "${objs[@]}" -o "$OUT/$t"
+  echo "built $OUT/$t"
+done

@@ -1,0 +1,56 @@
+#!/bin/bash
+# Runs every fuzz target for SECONDS seconds (default 60) from a seed corpus made with
+# rdiff (signatures of all four magics, deltas, hand-made malformed deltas).
+#   native/fuzz/run.sh 60
+set -euo pipefail
+SECONDS_EACH=${1:-60}
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-build/fuzz}
+[ -x "$OUT/fuzz_roundtrip" ] || native/fuzz/build.sh
+SEEDS="$OUT/seeds"
+rm -rf "$SEEDS"
+mkdir -p "$SEEDS"/{raw,sigload,delta_reader,patch,roundtrip}
+# fuzz_patch's basis generator, reproduced to build matching seeds.
+python3 - "$SEEDS/raw" <<'PY'
+import random, sys
+d = sys.argv[1]
+def basis(n): return bytes(ord('A') + (i * 7 + i // 13) % 58 for i in range(n))
+r = random.Random(7)
+for n in (0, 1, 36, 300, 1000, 4000):
+    b = basis(n)
+    open(f"{d}/basis{n}", "wb").write(b)
+    new = bytearray(b)
+    if n: new[n // 3:n // 3] = r.randbytes(1 + n // 10)
+    new += r.randbytes(5)
+    open(f"{d}/new{n}", "wb").write(bytes(new))
+PY
+i=0
+for n in 0 1 36 300 1000 4000; do
+  for H in md4 blake2; do for R in rollsum rabinkarp; do for b in 1 7 16 64; do
+    i=$((i + 1))
+    rdiff -f -H $H -R $R -b $b -S 8 signature "$SEEDS/raw/basis$n" "$SEEDS/sigload/s$i"
+    rdiff -f delta "$SEEDS/sigload/s$i" "$SEEDS/raw/new$n" "$SEEDS/delta_reader/d$i.tmp"
+    # delta_reader and patch seeds carry small headers (chunk size; basis length + chunks).
+    { printf '\x03'; cat "$SEEDS/delta_reader/d$i.tmp"; } > "$SEEDS/delta_reader/d$i"
+    python3 -c "import sys; sys.stdout.buffer.write(($n).to_bytes(2,'big') + bytes([5, 9]))" > "$SEEDS/patch/p$i"
+    cat "$SEEDS/delta_reader/d$i.tmp" >> "$SEEDS/patch/p$i"
+    rm "$SEEDS/delta_reader/d$i.tmp"
+    { printf "\\x$(printf %02x $(( (b << 2 | i % 4) & 255 )))\\x80"; cat "$SEEDS/raw/basis$n" "$SEEDS/raw/new$n"; } > "$SEEDS/roundtrip/r$i"
+  done; done; done
+done
+# Hand-made malformed deltas (rdiff 2.3.2 error cases).
+for hex in 7273023655 72730236450000 7273023645301000 72730236440000000000000002686900 727302360141 7273013600; do
+  printf '\x01' > "$SEEDS/delta_reader/m$hex"; echo -n "$hex" | xxd -r -p >> "$SEEDS/delta_reader/m$hex"
+  printf '\x00\x24\x01\x01' > "$SEEDS/patch/m$hex"; echo -n "$hex" | xxd -r -p >> "$SEEDS/patch/m$hex"
+done
+status=0
+for t in sigload delta_reader patch roundtrip; do
+  mkdir -p "$OUT/corpus/$t"
+  echo "== fuzz_$t for ${SECONDS_EACH}s"
+  if ! "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$OUT/crash-$t-" "$OUT/corpus/$t" "$SEEDS/$t" 2>"$OUT/fuzz_$t.log"; then
+    echo "fuzz_$t FAILED, see $OUT/fuzz_$t.log"; status=1
+  fi
+  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)" "$OUT/fuzz_$t.log" || tail -3 "$OUT/fuzz_$t.log"
+done
+exit $status

@@ -1,0 +1,30 @@
+// The engines a backup can run, behind one shape: a stream of archive bytes and, once it has
+// ended, the engine_metadata the next level starts from.
+import { createTarBackup, type TarBackupStats } from '../engines/tar/index.js';
+import { createRsyncBackup } from '../engines/rsync/index.js';
+import type { AgentOptions } from '../config/agent-options.js';
+
+export interface EngineResult {
+  engineMetadata: Buffer;
+  stats: TarBackupStats;
+  /** Engine-specific figures recorded in metadata (`permafrost.engine_stats`). */
+  engineStats: Record<string, number>;
+}
+
+export interface EngineRun {
+  stream: AsyncGenerator<Buffer>;
+  result: Promise<EngineResult>;
+}
+
+export function startEngine(o: AgentOptions, source: string, previous: Buffer | null, live: TarBackupStats): EngineRun {
+  const common = { root: source, exclude: o.exclude, dereference: o.dereference_symlink, stats: live };
+  if (o.engine_name === 'rsync') {
+    const run = createRsyncBackup({ ...common, previousManifest: previous, blockLength: o.rsync_block_size as number });
+    return {
+      stream: run.stream,
+      result: run.result.then((r) => ({ engineMetadata: r.manifest, stats: r.stats, engineStats: { deltas: r.deltas, delta_bytes: r.deltaBytes } })),
+    };
+  }
+  const run = createTarBackup({ ...common, previousSnapshot: previous });
+  return { stream: run.stream, result: run.result.then((r) => ({ engineMetadata: r.snapshot, stats: r.stats, engineStats: {} })) };
+}

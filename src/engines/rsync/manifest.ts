@@ -1,0 +1,57 @@
+// engine_metadata of the rsync engine: the GNU tar snapshot of the level (which files changed)
+// plus the librsync signature of every regular file (what the next level's deltas are made
+// against). Layout in docs/FORMAT.md §5.
+import { integrityError } from '../../errors.js';
+
+const MAGIC = Buffer.from('PFRSYNC1');
+
+export interface RsyncManifest {
+  blockLength: number;
+  magic: string;
+  /** GNU tar snapshot file (format 2) of this level. */
+  snapshot: Buffer;
+  /** Archive name (`./a/b`) → rdiff signature file bytes. */
+  signatures: Map<string, Buffer>;
+}
+
+export function serializeManifest(m: RsyncManifest): Buffer {
+  const header = Buffer.from(JSON.stringify({ block_length: m.blockLength, magic: m.magic, files: m.signatures.size, snapshot_size: m.snapshot.length }));
+  const parts: Buffer[] = [MAGIC, u32(header.length), header, m.snapshot];
+  for (const [name, sig] of [...m.signatures].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const n = Buffer.from(name, 'utf8');
+    parts.push(u32(n.length), n, u32(sig.length), sig);
+  }
+  return Buffer.concat(parts);
+}
+
+export function parseManifest(buf: Buffer, what: string): RsyncManifest {
+  let at = 0;
+  const need = (n: number) => {
+    if (at + n > buf.length) throw integrityError(`${what}: truncated rsync manifest at byte ${at}`);
+    const slice = buf.subarray(at, at + n);
+    at += n;
+    return slice;
+  };
+  if (!need(8).equals(MAGIC)) throw integrityError(`${what}: not a permafrost rsync manifest (bad magic)`);
+  let header: { block_length: number; magic: string; files: number; snapshot_size: number };
+  try {
+    header = JSON.parse(need(need(4).readUInt32BE(0)).toString('utf8'));
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_INTEGRITY') throw err;
+    throw integrityError(`${what}: malformed rsync manifest header`);
+  }
+  const snapshot = Buffer.from(need(header.snapshot_size));
+  const signatures = new Map<string, Buffer>();
+  for (let i = 0; i < header.files; i++) {
+    const name = need(need(4).readUInt32BE(0)).toString('utf8');
+    signatures.set(name, Buffer.from(need(need(4).readUInt32BE(0))));
+  }
+  if (at !== buf.length) throw integrityError(`${what}: ${buf.length - at} unexpected bytes after the rsync manifest`);
+  return { blockLength: header.block_length, magic: header.magic, snapshot, signatures };
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}

@@ -1,0 +1,177 @@
+// The rsync-style diff API (rdiff/librsync 2.3.2 formats, byte-identical output). The
+// implementations live beside this file; the documentation lives here, on the exports.
+import * as sig from './signature.js';
+import * as dlt from './delta.js';
+import * as pch from './patch.js';
+import * as load from './load.js';
+
+/**
+ * Signature of a basis file, as `rdiff signature` writes it.
+ *
+ * @param basis - the basis bytes, or a file path (read natively through its fd, never
+ *   through JS; the size-based defaults then use the file's size, as rdiff does)
+ * @param opts - `blockLength` (rdiff `-b`), `strongLength` (`-S`), `hash` (`-H`:
+ *   'blake2' | 'md4'), `rollsum` (`-R`: 'rabinkarp' | 'rollsum'); defaults are rdiff 2.3.2's
+ * @returns the signature file's bytes
+ * @throws TypeError / RangeError with code `ERR_PARAM` naming the bad option or argument;
+ *   `RsyncError` with an fs code (`ENOENT`, `EACCES`, ...) when the file cannot be opened,
+ *   or `ERR_IO` when it cannot be read
+ * @example
+ * ```ts
+ * import { signature } from 'permafrost';
+ * const sig = await signature('/srv/disk.img');                            // rk-blake2, rdiff defaults
+ * const small = await signature(Buffer.from('hello'), { blockLength: 512, strongLength: 8 });
+ * ```
+ */
+export const signature = sig.signature;
+
+/**
+ * `signature` file to file: reads `basisPath`, writes `signaturePath` atomically (a temp file
+ * beside it, renamed over it). Nothing passes through JS.
+ *
+ * @param opts - the signature options plus `overwrite` (default true; false fails with
+ *   code `EEXIST` when `signaturePath` exists, as rdiff does without `-f`)
+ * @returns `{ inBytes, outBytes }`
+ * @throws as `signature`; `EEXIST` when the output exists and `overwrite` is false
+ * @example
+ * ```ts
+ * import { signatureToFile } from 'permafrost';
+ * const { inBytes, outBytes } = await signatureToFile('old.img', 'old.sig', { hash: 'md4' });
+ * ```
+ */
+export const signatureToFile = sig.signatureToFile;
+
+/**
+ * A `stream.Transform`: basis bytes in, signature bytes out (identical to `signature`
+ * however the input is split). Honours backpressure.
+ *
+ * @param opts - the signature options, plus `size` (the total input length, when known,
+ *   for rdiff's size-based defaults; without it they are rdiff's for a pipe: 2048-byte blocks)
+ * @throws synchronously, TypeError / RangeError with code `ERR_PARAM` for bad options
+ * @example
+ * ```ts
+ * import { createReadStream, createWriteStream } from 'node:fs';
+ * import { pipeline } from 'node:stream/promises';
+ * import { createSignatureStream } from 'permafrost';
+ * await pipeline(createReadStream('old.img'), createSignatureStream(), createWriteStream('old.sig'));
+ * ```
+ */
+export const createSignatureStream = sig.createSignatureStream;
+
+/**
+ * Parses a signature once (off the JS heap) so several deltas can share it.
+ *
+ * @param signature - signature bytes, a signature file path, or an already loaded signature
+ * @returns a frozen `{ magic, blockLength, strongLength, blockCount }` object
+ * @throws `RsyncError` with code `ERR_BAD_MAGIC` (not a signature), `ERR_CORRUPT`,
+ *   `ERR_PARAM` (strong length too big for its hash), `ERR_TRUNCATED` (ends inside a block
+ *   record), or an fs code when the file cannot be read
+ * @example
+ * ```ts
+ * import { loadSignature, delta } from 'permafrost';
+ * const sig = await loadSignature('old.sig');
+ * const d1 = await delta(sig, 'new1.img'), d2 = await delta(sig, 'new2.img');
+ * ```
+ */
+export const loadSignature = load.loadSignature;
+
+/**
+ * Delta of a new file against a signature, as `rdiff delta` writes it.
+ *
+ * @param signature - signature bytes, a signature file path, or a `loadSignature` result
+ * @param newFile - the new bytes, or a file path (read natively through its fd)
+ * @returns the delta file's bytes
+ * @throws as `loadSignature` for the signature; an fs code or `ERR_IO` for the new file
+ * @example
+ * ```ts
+ * import { signature, delta } from 'permafrost';
+ * const d = await delta(await signature(Buffer.from('hello world')), Buffer.from('hello there world'));
+ * ```
+ */
+export const delta = dlt.delta;
+
+/**
+ * `delta` file to file: writes `deltaPath` atomically. Nothing passes through JS.
+ *
+ * @param opts - `overwrite` (default true; false fails with `EEXIST` if `deltaPath` exists)
+ * @returns `{ inBytes, outBytes }` (new-file bytes read, delta bytes written)
+ * @example
+ * ```ts
+ * import { deltaToFile } from 'permafrost';
+ * await deltaToFile('old.sig', 'new.img', 'old-to-new.delta');
+ * ```
+ */
+export const deltaToFile = dlt.deltaToFile;
+
+/**
+ * A `stream.Transform`: new-file bytes in, delta bytes out. The signature (bytes or path)
+ * is loaded in the background; a load failure is emitted as the stream's error.
+ *
+ * @param signature - signature bytes, a signature file path, or a `loadSignature` result
+ * @example
+ * ```ts
+ * import { createReadStream, createWriteStream } from 'node:fs';
+ * import { pipeline } from 'node:stream/promises';
+ * import { createDeltaStream } from 'permafrost';
+ * await pipeline(createReadStream('new.img'), createDeltaStream('old.sig'), createWriteStream('old-to-new.delta'));
+ * ```
+ */
+export const createDeltaStream = dlt.createDeltaStream;
+
+/**
+ * Rebuilds the new file from the basis and a delta, as `rdiff patch` does.
+ *
+ * @param basis - the basis bytes, or a file path (read natively with pread: COPY commands
+ *   need random access)
+ * @param delta - the delta bytes, or a file path
+ * @returns the new file's bytes
+ * @throws `RsyncError` with code `ERR_BAD_MAGIC` (not a delta), `ERR_CORRUPT` (reserved
+ *   command, zero length), `ERR_TRUNCATED` (no END command, or a COPY past the basis end),
+ *   an fs code or `ERR_IO` for the files
+ * @example
+ * ```ts
+ * import { signature, delta, patch } from 'permafrost';
+ * const old = Buffer.from('hello world'), now = Buffer.from('hello brave new world');
+ * const rebuilt = await patch(old, await delta(await signature(old), now)); // equal to `now`
+ * const fromFile = await patch('old.img', await delta('old.sig', 'new.img'));
+ * ```
+ */
+export const patch = pch.patch;
+
+/**
+ * `patch` file to file: writes `outPath` atomically (so `outPath` may be the basis itself).
+ * Nothing passes through JS.
+ *
+ * @param opts - `overwrite` (default true; false fails with `EEXIST` if `outPath` exists)
+ * @returns `{ inBytes, outBytes }` (delta bytes read, new-file bytes written)
+ * @example
+ * ```ts
+ * import { patchToFile } from 'permafrost';
+ * await patchToFile('old.img', 'old-to-new.delta', 'new.img');
+ * ```
+ */
+export const patchToFile = pch.patchToFile;
+
+/**
+ * A `stream.Transform`: delta bytes in, new-file bytes out. The basis is a Buffer (kept
+ * referenced: do not modify it meanwhile) or a path, opened once and closed when the
+ * stream ends or is destroyed. Bytes after the delta's END command are ignored.
+ *
+ * @example
+ * ```ts
+ * import { createReadStream, createWriteStream } from 'node:fs';
+ * import { pipeline } from 'node:stream/promises';
+ * import { createPatchStream } from 'permafrost';
+ * await pipeline(createReadStream('old-to-new.delta'), createPatchStream('old.img'), createWriteStream('new.img'));
+ * ```
+ */
+export const createPatchStream = pch.createPatchStream;
+
+/** The error type of failed operations: `.code`, `.path` (the file, when one is at fault). */
+export { RsyncError } from './errors.js';
+export type { RsyncTransform } from './transform.js';
+export type { RsyncFileResult } from './signature.js';
+export type { RsyncSignature, SignatureSource } from './load.js';
+/** A Buffer (the bytes) or a string (a file path, read natively through its fd). */
+export type { Source as RsyncSource } from './inputs.js';
+export type { SignatureOptions, SignatureStreamOptions, WriteOptions as RsyncWriteOptions, RsyncHash, RsyncRollsum } from './options.js';
