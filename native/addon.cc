@@ -24,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // System calls Node does not offer.
   exports.Set("setPriority", Napi::Function::New(env, pfn::SetPriority, "setPriority"));
   exports.Set("mknod", Napi::Function::New(env, pfn::Mknod, "mknod"));
+  exports.Set("setMmapThreshold", Napi::Function::New(env, pfn::SetMmapThreshold, "setMmapThreshold"));
 
   // rsync: rdiff 2.3.2-identical signatures, deltas and patches; streaming jobs over caller
   // buffers and whole-file jobs over fds, all on the libuv pool.

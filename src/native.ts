@@ -87,6 +87,12 @@ export interface NativeBinding {
   /** mknod(2) for FIFOs and device nodes (Node has none); `mode` includes the S_IF* type bits. Throws with errno. */
   mknod(path: string, mode: number, major: number, minor: number): void;
   /**
+   * glibc mallopt(M_MMAP_THRESHOLD): allocations of at least `bytes` (4 KiB..32 MiB) are mapped
+   * on their own and given back when freed. Process-wide, so only the CLIs call it. False when
+   * not available (non-glibc).
+   */
+  setMmapThreshold(bytes: number): boolean;
+  /**
    * Streaming signature writer. `blockLength` 1..2^30 or 0 = rdiff's recommendation;
    * `strongLength` 1..16 (MD4) / 1..32 (BLAKE2), 0 = maximum, -1 = rdiff's minimum;
    * `magic` defaults to 'rk-blake2'. `fileSize` (optional) is the input's size for those

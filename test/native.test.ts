@@ -410,6 +410,12 @@ describe('native addon', function () {
       assert.equal(exact.final()[2], null, 'no partial segment after an exact multiple');
     });
 
+    it('setMmapThreshold tunes glibc malloc and checks its range', () => {
+      assert.equal(native.setMmapThreshold(512 * 1024), true);
+      assert.throws(() => native.setMmapThreshold(1), RangeError);
+      assert.throws(() => native.setMmapThreshold(64 << 20), RangeError);
+    });
+
     it('hmacSha256 equals node:crypto', () => {
       for (const [k, m] of [[Buffer.from('k'), Buffer.from('message')], [Buffer.alloc(0), Buffer.alloc(0)], [randomBytes(200, 5), plain]]) {
         assert.ok(native.hmacSha256(k, m).equals(createHmac('sha256', k).update(m).digest()));

@@ -1,5 +1,9 @@
 #include "system.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <dirent.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -59,6 +63,15 @@ SysError set_priority(int nice_increment, int io_class, int io_level) {
 SysError make_node(const char* path, uint32_t mode, uint32_t major, uint32_t minor) {
   if (mknod(path, static_cast<mode_t>(mode), makedev(major, minor)) != 0) return {errno, "mknod"};
   return {};
+}
+
+bool set_mmap_threshold(uint32_t bytes) {
+#if defined(__GLIBC__)
+  return mallopt(M_MMAP_THRESHOLD, static_cast<int>(bytes)) == 1;
+#else
+  (void)bytes;
+  return false;
+#endif
 }
 
 }  // namespace pf

@@ -17,4 +17,10 @@ SysError set_priority(int nice_increment, int io_class, int io_level);
 
 SysError make_node(const char* path, uint32_t mode, uint32_t major, uint32_t minor);
 
+// glibc: allocations of at least `bytes` get their own mapping, returned to the kernel when
+// freed. Without a fixed threshold glibc raises it as big blocks are freed, and the 1 MiB
+// archive chunks then stay in the process (as RSS) long after they were released.
+// Returns false where malloc cannot be tuned (not glibc).
+bool set_mmap_threshold(uint32_t bytes);
+
 }  // namespace pf

@@ -14,6 +14,7 @@ Napi::Value DeriveKeyIv(const Napi::CallbackInfo& info);
 Napi::Value HmacSha256(const Napi::CallbackInfo& info);
 Napi::Value SetPriority(const Napi::CallbackInfo& info);
 Napi::Value Mknod(const Napi::CallbackInfo& info);
+Napi::Value SetMmapThreshold(const Napi::CallbackInfo& info);
 
 // rsync (librsync 2.3.2 / rdiff compatible) signatures, deltas and patches.
 Napi::Function SignatureJobClass(Napi::Env env);

@@ -34,6 +34,11 @@ Napi::Value Mknod(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetMmapThreshold(const Napi::CallbackInfo& info) {
+  auto bytes = static_cast<uint32_t>(int_arg(info, 0, "bytes", 4096, 32 << 20));
+  return Napi::Boolean::New(info.Env(), pf::set_mmap_threshold(bytes));
+}
+
 Napi::Object Versions(Napi::Env env) {
   Napi::Object versions = Napi::Object::New(env);
   for (const auto& [name, version] : pf::library_versions()) versions.Set(name, version);

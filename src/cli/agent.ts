@@ -11,6 +11,7 @@ import { createLogger, Logger } from './log.js';
 import { runExec } from './exec.js';
 import { backupReport, propertyTable, writeMetadataOut } from './report.js';
 import { raisePriority } from './priority.js';
+import { boundMemory } from './memory.js';
 
 async function openStorage(o: AgentOptions): Promise<Storage> {
   const storage = new LocalStorage(path.resolve(o.container), o.dry_run);
@@ -82,6 +83,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     log = createLogger({ logFile: o.log_file, debug: o.debug || o.verbose, quiet: o.quiet });
     log.info(`action ${o.action} (permafrost ${VERSION})`);
     if (o.max_priority) raisePriority(log);
+    boundMemory();
     onSignals();
     return await dispatch(o, log);
   } catch (err) {
