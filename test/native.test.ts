@@ -10,24 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { native, type CodecKind, type NativeCodecStream } from '../src/native.js';
+import { prng as randomBytes } from './helpers/tree.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const KINDS: CodecKind[] = ['gzip', 'bzip2', 'xz', 'zstd'];
 const LEVEL: Record<CodecKind, number> = { gzip: 6, bzip2: 9, xz: 3, zstd: 3 };
 const MiB = 1 << 20;
-
-// Deterministic bytes so that corruption tests hit the same bytes on every run.
-function randomBytes(n: number, seed: number): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 // Alternating random and highly compressible stretches.
 function mixedBytes(n: number, seed: number): Buffer {

@@ -248,7 +248,11 @@ describe('tar writer: byte equality with GNU tar', function () {
     const root = path.join(dir, 'ofs');
     await write(root, 'a', 'a');
     await fsp.mkdir(path.join(root, 'mnt'));
-    if (spawnSync('mount', ['-t', 'tmpfs', 'none', path.join(root, 'mnt')]).status !== 0) this.skip();
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', 'none', path.join(root, 'mnt')]);
+    if (mounted.status !== 0) {
+      console.log(`      skipped: cannot mount a tmpfs here (${mounted.stderr?.toString().trim() || 'mount failed'}); needs root`);
+      this.skip();
+    }
     try {
       await write(root, 'mnt/inside', 'not archived');
       const ours = await backup({ root, previousSnapshot: null });

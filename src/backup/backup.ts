@@ -73,10 +73,10 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   const id: BackupId = { engine: o.engine_name, hbn, l0: decision.chain ? decision.chain.l0 : ts, level: decision.level, ts };
   log.info(`backup ${path.join(o.container, metadataPath(id))}: level ${id.level} (${decision.reason})`);
 
-  const previousSnapshot = decision.parent ? await readEngineMetadata(storage, decision.parent) : null;
+  const previousEngineMetadata = decision.parent ? await readEngineMetadata(storage, decision.parent) : null;
   const keys = o.encrypt_pass_file ? newKeys(readPassword(o.encrypt_pass_file), o.encrypt_kdf, o.encrypt_iter) : null;
   const live = {} as TarBackupStats;
-  const engine = startEngine(o, source, previousSnapshot, live);
+  const engine = startEngine(o, source, previousEngineMetadata, live);
   const counters: ProgressCounters = { bytes: 0, get files() { return live.files ?? 0; }, totalBytes: 0 };
   const stopProgress = o.quiet ? () => {} : startProgress(`backup level ${id.level}`, counters);
 
@@ -90,10 +90,10 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   } finally {
     stopProgress();
   }
-  const { engineMetadata: snapshot, stats, engineStats } = await engine.result;
+  const { engineMetadata, stats, engineStats } = await engine.result;
   for (const w of stats.warnings) log.warn(w);
   if (!digest) throw storageError(`${storage.name}: the data stream of ${dataPath(id)} did not complete`);
-  await putBuffer(storage, engineMetadataPath(id), snapshot);
+  await putBuffer(storage, engineMetadataPath(id), engineMetadata);
 
   const finished = new Date();
   const info: PermafrostBackupInfo = {
@@ -102,7 +102,7 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
     codec: { name: o.compression, level: o.compression === 'none' ? null : resolveLevel(o.compression, o.compression_level), threads: o.threads },
     encryption: keys ? encryptionInfo(keys) : null,
     data: digest,
-    engine_metadata: { size: snapshot.length, sha256: await sha256Hex(snapshot) },
+    engine_metadata: { size: engineMetadata.length, sha256: await sha256Hex(engineMetadata) },
     source: { path: source, files: stats.files, directories: stats.directories, bytes_read: stats.bytesRead, warnings: stats.warnings },
     ...(o.engine_name === 'rsync' ? { rsync: { block_length: o.rsync_block_size as number, ...engineStats } } : {}),
     started_at: started.toISOString(), finished_at: finished.toISOString(), duration_ms: finished.getTime() - started.getTime(),

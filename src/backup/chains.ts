@@ -2,7 +2,7 @@
 // its `metadata` object exists (ours is written last and atomically, so a crashed backup is
 // invisible). Parents are deterministic: recorded by us, inferred for Freezer's members.
 import { integrityError } from '../errors.js';
-import type { Storage } from '../storage/storage.js';
+import { readObject, type Storage } from '../storage/storage.js';
 import { BackupId, metadataPath, metadataPrefix, parseMemberName } from './layout.js';
 
 export interface Member extends BackupId {
@@ -33,13 +33,13 @@ export interface PermafrostMetadata {
 }
 
 async function readJsonFirstLine(storage: Storage, path: string): Promise<BackupMetadata | null> {
-  const chunks: Buffer[] = [];
+  let data: Buffer;
   try {
-    for await (const c of storage.get(path)) chunks.push(c);
+    data = await readObject(storage, path);
   } catch {
     return null;
   }
-  const firstLine = Buffer.concat(chunks).toString('utf8').split('\n')[0];
+  const firstLine = data.toString('utf8').split('\n')[0];
   try {
     return JSON.parse(firstLine) as BackupMetadata;
   } catch {

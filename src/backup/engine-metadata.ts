@@ -2,16 +2,10 @@
 // the hash recorded in its metadata when we wrote it.
 import { integrityError } from '../errors.js';
 import { sha256Hex } from '../pipeline/digest.js';
-import type { Storage } from '../storage/storage.js';
+import { readObject, type Storage } from '../storage/storage.js';
 import type { Member } from './chains.js';
 import { engineMetadataPath } from './layout.js';
 import { permafrostInfo } from './metadata.js';
-
-export async function readObject(storage: Storage, p: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of storage.get(p)) chunks.push(c);
-  return Buffer.concat(chunks);
-}
 
 export async function readEngineMetadata(storage: Storage, member: Member): Promise<Buffer> {
   const p = engineMetadataPath(member);

@@ -29,3 +29,10 @@ export function checkObjectPath(p: string): string {
   }
   return p;
 }
+
+/** A whole (small) object in memory: metadata, engine_metadata. */
+export async function readObject(storage: Storage, p: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of storage.get(p)) chunks.push(c);
+  return Buffer.concat(chunks);
+}

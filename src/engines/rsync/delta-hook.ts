@@ -38,18 +38,18 @@ export class DeltaHook implements RegularFileHook {
 
   constructor(private readonly previous: Map<string, Buffer>, private readonly blockLength: number) {}
 
-  async replace(name: string, abs: string, _size: number): Promise<StoredContent | null> {
+  async replace(name: string, abs: string, size: number): Promise<StoredContent | null> {
     const st = fs.lstatSync(abs, { bigint: true });
     this.taken.set(name, { abs, ctimeNs: st.ctimeNs, size: st.size });
     this.signatures.set(name, await this.signatureOf(name, abs));
     const previous = this.previous.get(name);
     if (!previous) { this.stats.whole++; return null; }
     const delta = await this.deltaOf(name, abs, await native.loadSignature(previous));
-    const size = fs.fstatSync(delta).size;
-    if (size >= _size) { fs.closeSync(delta); this.stats.whole++; return null; }
+    const deltaSize = fs.fstatSync(delta).size;
+    if (deltaSize >= size) { fs.closeSync(delta); this.stats.whole++; return null; }
     this.stats.deltas++;
-    this.stats.deltaBytes += size;
-    return { typeflag: DELTA_TYPEFLAG, fd: delta, size };
+    this.stats.deltaBytes += deltaSize;
+    return { typeflag: DELTA_TYPEFLAG, fd: delta, size: deltaSize };
   }
 
   stored(_name: string, content: StoredContent): void {

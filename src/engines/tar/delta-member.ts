@@ -1,10 +1,11 @@
 // Extraction of an 'E' member (rsync engine): its data is a librsync delta against the file of
 // the same name as the previous level left it. The new content is patched into a temp file
 // beside it, which then replaces it: a failure leaves the previous version in place.
-import { closeSync, constants as C, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as C, lstatSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { integrityError, notSupportedError } from '../../errors.js';
+import { writeAll } from './write-all.js';
 
 const OUT_SIZE = 1 << 20;
 
@@ -15,10 +16,6 @@ async function patchJob(basisFd: number, member: string) {
   } catch (err) {
     throw notSupportedError(`cannot patch "${member}": the native addon is not available: ${(err as Error).message}`);
   }
-}
-
-function writeAll(fd: number, buf: Buffer, length: number): void {
-  for (let done = 0; done < length; ) done += writeSync(fd, buf, done, length - done);
 }
 
 type Job = { iterate(input: Buffer, output: Buffer, eof: boolean): Promise<[number, number, boolean]> };
@@ -36,7 +33,7 @@ async function pump(job: Job, body: AsyncIterable<Buffer>, outFd: number, member
         throw integrityError(`delta of "${member}" cannot be applied: ${(err as Error).message}`, err);
       }
       off += consumed;
-      writeAll(outFd, out, produced);
+      writeAll(outFd, out.subarray(0, produced));
       written += produced;
       if (done) return true;
       if (!eof && off >= input.length) return false;
