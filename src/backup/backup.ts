@@ -86,7 +86,7 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
     const compressed = prefetch(compress({ codec: o.compression, level: o.compression_level, threads: o.threads }, archive), READ_AHEAD_CHUNKS);
     const stored = keys ? encryptStream(keys, compressed) : compressed;
     const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; });
-    await storage.put(dataPath(id), () => hashed);
+    await storage.put(dataPath(id), () => hashed, { segmented: true });
   } finally {
     stopProgress();
   }

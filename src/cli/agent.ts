@@ -1,8 +1,7 @@
 // permafrost-agent: parse, configure, run one action, exit with a code per error class.
-import path from 'node:path';
 import { ExitCode, PermafrostError, interruptedError, isPermafrostError, usageError } from '../errors.js';
 import { buildAgentOptions, AgentOptions } from '../config/agent-options.js';
-import { LocalStorage } from '../storage/local.js';
+import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
 import { VERSION } from '../version.js';
 import { parseArgv, helpText } from './argv.js';
@@ -13,15 +12,17 @@ import { backupReport, propertyTable, writeMetadataOut } from './report.js';
 import { raisePriority } from './priority.js';
 import { boundMemory } from './memory.js';
 
-async function openStorage(o: AgentOptions): Promise<Storage> {
-  const storage = new LocalStorage(path.resolve(o.container), o.dry_run);
-  if (!o.dry_run) await storage.sweepStale();
-  return storage;
-}
-
 async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
   if (o.action === 'exec') return runExec(o.command!);
-  const storage = await openStorage(o);
+  const storage = await openStorage(o, log);
+  try {
+    return await runAction(o, storage, log);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promise<number> {
   switch (o.action) {
     case 'backup': {
       const { runBackup } = await import('../backup/backup.js');

@@ -1,7 +1,7 @@
 // Freezer INI job files. Unlike Freezer, values are typed with the same rules as the command
 // line, dashed keys are accepted, unknown keys are errors, and the command line wins.
 import { readFileSync } from 'node:fs';
-import { configError, notSupportedError } from '../errors.js';
+import { configError } from '../errors.js';
 import { optionByDest, optionByName } from './options.js';
 import { ValueError, convertValue } from './values.js';
 
@@ -37,9 +37,34 @@ export function parseIni(text: string, file: string): IniFile {
   return { sections };
 }
 
-const RECOGNISED_NOT_SUPPORTED = new Set(['osrc']);
+/** Keys only a `[storage:NAME]` section has: Freezer's openrc file for that storage's Keystone. */
+const STORAGE_ONLY_KEYS = new Set(['osrc']);
 
-/** Typed values of a job file's non-storage sections, merged in file order (as Freezer). */
+function typedEntries(file: string, name: string, entries: Map<string, string>, into: Record<string, unknown>, storageSection: boolean): void {
+  for (const [key, raw] of entries) {
+    if (STORAGE_ONLY_KEYS.has(key)) {
+      if (!storageSection) throw configError(`${file} [${name}]: "${key}" belongs in a [storage:NAME] section`);
+      into[key] = raw;
+      continue;
+    }
+    const spec = optionByDest(key.replace(/-/g, '_')) ?? optionByName(key);
+    if (!spec) throw configError(`${file} [${name}]: unknown option "${key}"`);
+    if (spec.dest === 'config') throw configError(`${file} [${name}]: a job file cannot name another job file`);
+    try {
+      const value = convertValue(spec, raw);
+      into[spec.dest] = spec.multi ? [...((into[spec.dest] as unknown[]) ?? []), value] : value;
+    } catch (err) {
+      if (err instanceof ValueError) throw configError(`${file} [${name}] ${key}: ${err.message}`);
+      throw err;
+    }
+  }
+}
+
+/**
+ * Typed values of a job file's sections, merged in file order (as Freezer). Each
+ * `[storage:NAME]` section becomes one entry of `storages` (multiple-storage mode), with the
+ * section's name as `name`.
+ */
 export function loadConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -49,23 +74,17 @@ export function loadConfigFile(file: string): Record<string, unknown> {
   }
   const ini = parseIni(text, file);
   const values: Record<string, unknown> = {};
+  const storages: Record<string, unknown>[] = [];
   for (const [name, entries] of ini.sections) {
     if (name.startsWith('storage:')) {
-      throw notSupportedError(`not supported yet: [${name}] sections (multiple storages) in ${file}`);
-    }
-    for (const [key, raw] of entries) {
-      if (RECOGNISED_NOT_SUPPORTED.has(key)) throw notSupportedError(`not supported yet: ${key} in ${file}`);
-      const spec = optionByDest(key.replace(/-/g, '_')) ?? optionByName(key);
-      if (!spec) throw configError(`${file} [${name}]: unknown option "${key}"`);
-      if (spec.dest === 'config') throw configError(`${file} [${name}]: a job file cannot name another job file`);
-      try {
-        const value = convertValue(spec, raw);
-        values[spec.dest] = spec.multi ? [...((values[spec.dest] as unknown[]) ?? []), value] : value;
-      } catch (err) {
-        if (err instanceof ValueError) throw configError(`${file} [${name}] ${key}: ${err.message}`);
-        throw err;
-      }
+      const section: Record<string, unknown> = { name: name.slice('storage:'.length) };
+      typedEntries(file, name, entries, section, true);
+      if (!section.storage) throw configError(`${file} [${name}]: a storage section needs "storage"`);
+      storages.push(section);
+    } else {
+      typedEntries(file, name, entries, values, false);
     }
   }
+  if (storages.length) values.storages = storages;
   return values;
 }

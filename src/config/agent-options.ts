@@ -48,10 +48,23 @@ export interface AgentOptions {
   log_file?: string;
   log_dir?: string;
   timeout: number;
+  upload_limit: number;
+  download_limit: number;
+  upload_queue_size: number;
+  storage_retries: number;
+  /** `[storage:NAME]` sections of the job file: their own storage, container and credentials. */
+  storages?: StorageSection[];
   [key: string]: unknown;
 }
 
-const IMPLEMENTED_STORAGES = new Set(['local']);
+export interface StorageSection {
+  name: string;
+  storage: string;
+  container?: string;
+  [key: string]: unknown;
+}
+
+export const IMPLEMENTED_STORAGES = new Set(['local']);
 const IMPLEMENTED_ENGINES = new Set(['tar', 'rsync']);
 const IMPLEMENTED_MODES = new Set(['fs']);
 
@@ -71,7 +84,12 @@ function checkRange(name: string, v: number | undefined, min: number, max: numbe
 
 /** exec needs no storage, engine or mode, so it is not held back by the ones missing here. */
 function validateBackend(o: AgentOptions): void {
-  if (!IMPLEMENTED_STORAGES.has(o.storage)) throw notSupportedError(`not supported yet: --storage ${o.storage} (this build has: local)`);
+  const have = [...IMPLEMENTED_STORAGES].join(', ');
+  if (!IMPLEMENTED_STORAGES.has(o.storage)) throw notSupportedError(`not supported yet: --storage ${o.storage} (this build has: ${have})`);
+  for (const s of o.storages ?? []) {
+    if (!IMPLEMENTED_STORAGES.has(s.storage)) throw notSupportedError(`not supported yet: storage = ${s.storage} in [storage:${s.name}] (this build has: ${have})`);
+    if (!s.container) throw usageError(`[storage:${s.name}] needs a container`);
+  }
   if (!IMPLEMENTED_ENGINES.has(o.engine_name)) throw notSupportedError(`not supported yet: --engine ${o.engine_name}`);
   if (!IMPLEMENTED_MODES.has(o.mode)) throw notSupportedError(`not supported yet: --mode ${o.mode}`);
 }
@@ -86,6 +104,8 @@ function validate(o: AgentOptions): void {
   checkRange('encrypt-iter', o.encrypt_iter, 1, 100_000_000);
   checkRange('rsync-block-size', o.rsync_block_size as number, 256, 1 << 26);
   checkRange('timeout', o.timeout, 1, 1e7);
+  checkRange('upload-queue-size', o.upload_queue_size, 1, 64);
+  checkRange('storage-retries', o.storage_retries, 0, 100);
   const needsName = o.action === 'backup' || o.action === 'restore' || o.action === 'admin';
   if (needsName && !o.backup_name) throw usageError(`--action ${o.action} needs --backup-name`);
   if (o.backup_name !== undefined && !/^[^/\0]+$/.test(o.backup_name)) {

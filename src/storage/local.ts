@@ -1,13 +1,12 @@
-// Local directory storage. Every put builds the object (and any directories it needs that do
-// not exist yet) under `.permafrost-tmp/`, fsyncs, then renames the topmost new entry into
-// place and fsyncs its parent: a crash leaves either nothing or the whole object, and a
+// Local directory storage. Every object is built under `.permafrost-tmp/` (with any
+// directories it needs that do not exist yet), fsynced, then the topmost new entry is renamed
+// into place and its parent fsynced: a crash leaves either nothing or the whole object, and a
 // `metadata/…/<LVL>_<TS>` directory never appears without its `metadata` file inside.
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { storageError } from '../errors.js';
-import { Storage, ObjectStat, checkObjectPath } from './storage.js';
+import { ObjectStore, ObjectStat, PartUpload, StorageFault, checkObjectPath } from './storage.js';
 
 const TMP_DIR = '.permafrost-tmp';
 
@@ -20,14 +19,28 @@ async function exists(p: string): Promise<boolean> {
   try { await fs.lstat(p); return true; } catch { return false; }
 }
 
-export class LocalStorage implements Storage {
+/** ENOSPC, EACCES, EROFS… do not heal by themselves; only EIO-like hiccups are worth a retry. */
+function faultOf(err: unknown): 'not-found' | 'retryable' | 'permanent' {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'not-found';
+  return code === 'EIO' || code === 'EAGAIN' || code === 'EBUSY' ? 'retryable' : 'permanent';
+}
+
+export class LocalStore implements ObjectStore {
   readonly name: string;
-  constructor(readonly root: string, private readonly dryRun = false) {
+  readonly minPartSize = 1;
+  constructor(readonly root: string) {
     this.name = `local:${root}`;
   }
 
   private abs(p: string): string {
     return path.join(this.root, checkObjectPath(p));
+  }
+
+  private fail(what: string, p: string, err: unknown): StorageFault {
+    const f = faultOf(err);
+    const detail = f === 'not-found' ? 'object not found' : (err as Error).message;
+    return new StorageFault(f, `${this.name}: cannot ${what} ${p}: ${detail}`, { cause: err });
   }
 
   private async firstMissing(target: string): Promise<string> {
@@ -39,41 +52,69 @@ export class LocalStorage implements Storage {
     return missing;
   }
 
-  async put(p: string, source: () => AsyncIterable<Buffer>): Promise<void> {
+  /** Creates the staging file for `p`; `publish` moves it (and new parents) into place. */
+  private async stage(p: string) {
     const target = this.abs(p);
-    if (this.dryRun) { for await (const _ of source()) { /* consume: a dry run still reads */ } return; }
-    try {
-      await fs.mkdir(this.root, { recursive: true });
+    await fs.mkdir(this.root, { recursive: true });
+    const work = path.join(this.root, TMP_DIR, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    const staged = path.join(work, 'object');
+    await fs.mkdir(work, { recursive: true });
+    const fh = await fs.open(staged, 'wx', 0o600);
+    const publish = async () => {
+      await fh.sync();
+      await fh.close();
       const top = await this.firstMissing(target);
-      const work = path.join(this.root, TMP_DIR, `${process.pid}-${randomBytes(6).toString('hex')}`);
-      const staged = path.join(work, path.relative(path.dirname(top), target));
-      await fs.mkdir(path.dirname(staged), { recursive: true });
-      const fh = await fs.open(staged, 'wx', 0o600);
-      try {
-        for await (const chunk of source()) await fh.write(chunk);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      const stagedTop = path.join(work, path.basename(top));
-      if (top !== target) await fsyncPath(path.dirname(staged));
-      await fs.rename(stagedTop, top);
+      const stagedTarget = path.join(work, 'tree', path.relative(path.dirname(top), target));
+      await fs.mkdir(path.dirname(stagedTarget), { recursive: true });
+      await fs.rename(staged, stagedTarget);
+      if (top !== target) await fsyncPath(path.dirname(stagedTarget));
+      await fs.rename(path.join(work, 'tree', path.basename(top)), top);
       await fsyncPath(path.dirname(top));
       await fs.rm(work, { recursive: true, force: true });
+    };
+    const discard = async () => {
+      await fh.close().catch(() => {});
+      await fs.rm(work, { recursive: true, force: true }).catch(() => {});
+    };
+    return { fh, publish, discard };
+  }
+
+  async putObject(p: string, data: Buffer): Promise<void> {
+    const s = await this.stage(p).catch((err) => { throw this.fail('write', p, err); });
+    try {
+      await s.fh.write(data, 0, data.length, 0);
+      await s.publish();
     } catch (err) {
-      throw storageError(`${this.name}: cannot write ${p}: ${(err as Error).message}`, err);
+      await s.discard();
+      throw this.fail('write', p, err);
     }
   }
 
-  async *get(p: string): AsyncIterable<Buffer> {
-    const file = this.abs(p);
-    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  async openUpload(p: string): Promise<PartUpload> {
+    const s = await this.stage(p).catch((err) => { throw this.fail('write', p, err); });
+    return {
+      putPart: async (_index, offset, data) => {
+        try { await s.fh.write(data, 0, data.length, offset); } catch (err) { throw this.fail('write', p, err); }
+      },
+      complete: async (_parts, size) => {
+        try {
+          await s.fh.truncate(size);
+          await s.publish();
+        } catch (err) {
+          await s.discard();
+          throw this.fail('write', p, err);
+        }
+      },
+      abort: s.discard,
+    };
+  }
+
+  async *get(p: string, offset = 0): AsyncIterable<Buffer> {
+    const stream = createReadStream(this.abs(p), { highWaterMark: 1 << 20, start: offset });
     try {
       for await (const chunk of stream) yield chunk as Buffer;
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const what = e.code === 'ENOENT' ? 'object not found' : e.message;
-      throw storageError(`${this.name}: cannot read ${p}: ${what}`, err);
+      throw this.fail('read', p, err);
     }
   }
 
@@ -82,8 +123,9 @@ export class LocalStorage implements Storage {
       const names = await fs.readdir(prefix === '' ? this.root : this.abs(prefix));
       return names.filter((n) => n !== TMP_DIR).sort();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw storageError(`${this.name}: cannot list ${prefix}: ${(err as Error).message}`, err);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw this.fail('list', prefix, err);
     }
   }
 
@@ -91,17 +133,17 @@ export class LocalStorage implements Storage {
     try {
       const st = await fs.stat(this.abs(p));
       return st.isFile() ? { size: st.size } : null;
-    } catch {
-      return null;
+    } catch (err) {
+      if (faultOf(err) === 'not-found' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      throw this.fail('stat', p, err);
     }
   }
 
   async remove(p: string): Promise<void> {
-    if (this.dryRun) return;
     try {
       await fs.rm(this.abs(p), { recursive: true, force: true });
     } catch (err) {
-      throw storageError(`${this.name}: cannot remove ${p}: ${(err as Error).message}`, err);
+      throw this.fail('remove', p, err);
     }
   }
 

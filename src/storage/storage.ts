@@ -1,26 +1,92 @@
 // The storage contract (DESIGN §6). Backends know bytes and paths, never archive formats.
 // Paths are relative to the container, `/`-separated, never absolute, never `..`.
+//
+// Two layers:
+// - `ObjectStore` is what a backend implements (local, ssh, swift, s3): whole small objects,
+//   multi-part uploads of buffered parts, ranged reads, list, stat, remove. Every operation
+//   is idempotent given its arguments, so a decorator can retry it.
+// - `Storage` is what backup/restore use: `put` takes a stream. It is built once, in
+//   `compose.ts`, from an ObjectStore plus the retry, bandwidth and multi-storage decorators.
+import { PermafrostError } from '../errors.js';
 
 export interface ObjectStat {
   size: number;
 }
 
-export interface Storage {
-  /** Human-readable name for messages (`local:/srv/backups`). */
-  readonly name: string;
+/**
+ * How a failure should be treated: `not-found` (the object or prefix is absent),
+ * `retryable` (timeouts, resets, 5xx, 429: worth another try), `permanent` (auth, 4xx,
+ * a full disk: retrying cannot help).
+ */
+export type FaultKind = 'not-found' | 'retryable' | 'permanent';
+
+/** A storage failure; exits with the STORAGE code. The message names the storage. */
+export class StorageFault extends PermafrostError {
+  constructor(readonly fault: FaultKind, message: string, options?: { cause?: unknown }) {
+    super('STORAGE', message, options);
+    this.name = 'StorageFault';
+  }
+}
+
+export const isStorageFault = (e: unknown): e is StorageFault => e instanceof StorageFault;
+
+/** An upload of one object in numbered parts; the object appears (atomically) on `complete`. */
+export interface PartUpload {
   /**
-   * Stores an object atomically: readers see the whole object or nothing, also after a crash.
-   * `source` is rewindable: calling it again restarts the bytes from the beginning (retries).
+   * Stores part `index` (0-based), whose first byte is at `offset` of the object. Parts may be
+   * sent concurrently and out of order; every part but the last has the same size. Calling it
+   * again with the same arguments replaces the part (retries).
    */
-  put(path: string, source: () => AsyncIterable<Buffer>): Promise<void>;
-  /** Reads an object; rejects with a not-found storage error when it does not exist. */
-  get(path: string): AsyncIterable<Buffer>;
+  putPart(index: number, offset: number, data: Buffer): Promise<void>;
+  /** Makes the object visible: `parts` parts, `size` bytes in all. */
+  complete(parts: number, size: number): Promise<void>;
+  /** Drops what was uploaded; never throws. */
+  abort(): Promise<void>;
+}
+
+export interface ObjectStore {
+  /** For messages: `local:/srv/backups`, `swift:http://…/v1/AUTH_x/container`. */
+  readonly name: string;
+  /** Smallest part a multi-part upload accepts, except the last (S3: 5 MiB); 1 when any. */
+  readonly minPartSize: number;
+  /** Stores a whole object atomically: readers see all of it or nothing. */
+  putObject(path: string, data: Buffer): Promise<void>;
+  /** Starts a multi-part upload of `path` (Swift: segments + manifest, S3: multipart, files: temp + rename). */
+  openUpload(path: string): Promise<PartUpload>;
+  /** Reads an object from byte `offset` (default 0); a missing object rejects with a `not-found` fault. */
+  get(path: string, offset?: number): AsyncIterable<Buffer>;
   /** Names of the immediate children of `prefix` (objects and "directories"), sorted; [] when absent. */
   list(prefix: string): Promise<string[]>;
   /** Size of an object, or null when it does not exist. */
   stat(path: string): Promise<ObjectStat | null>;
-  /** Removes an object or a whole prefix; absent is not an error. */
+  /** Removes an object or everything under a prefix; absent is not an error. */
   remove(path: string): Promise<void>;
+  /** Releases connections. */
+  close?(): Promise<void>;
+}
+
+export interface PutOptions {
+  /**
+   * A large stream (backup data): always uploaded in parts of the segment size, so Swift
+   * writes Freezer's `segments/%08d` + manifest layout even for a small backup.
+   */
+  segmented?: boolean;
+}
+
+export interface Storage {
+  readonly name: string;
+  /**
+   * Stores an object atomically. A non-segmented source is a small object read whole; a
+   * segmented one is cut into parts that are uploaded (and retried) one by one, so the
+   * source is read exactly once.
+   */
+  put(path: string, source: () => AsyncIterable<Buffer>, options?: PutOptions): Promise<void>;
+  /** Reads an object; rejects with a not-found fault when it does not exist. */
+  get(path: string): AsyncIterable<Buffer>;
+  list(prefix: string): Promise<string[]>;
+  stat(path: string): Promise<ObjectStat | null>;
+  remove(path: string): Promise<void>;
+  close(): Promise<void>;
 }
 
 export function checkObjectPath(p: string): string {
@@ -31,7 +97,7 @@ export function checkObjectPath(p: string): string {
 }
 
 /** A whole (small) object in memory: metadata, engine_metadata. */
-export async function readObject(storage: Storage, p: string): Promise<Buffer> {
+export async function readObject(storage: Pick<Storage, 'get'>, p: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of storage.get(p)) chunks.push(c);
   return Buffer.concat(chunks);

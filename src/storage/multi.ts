@@ -1,0 +1,55 @@
+// `[storage:NAME]` sections: one backup stream fanned out to every storage in parallel. A write
+// succeeds only when every storage has it; a failure names each storage that failed (after
+// that storage's own retries). Reads, lists and stats use the first storage.
+import { ObjectStore, PartUpload, StorageFault } from './storage.js';
+
+async function onAll<T>(stores: ObjectStore[], what: string, op: (s: ObjectStore, i: number) => Promise<T>): Promise<T[]> {
+  const results = await Promise.allSettled(stores.map((s, i) => op(s, i)));
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ store: stores[i], err: r.reason as Error }] : []));
+  if (failed.length) {
+    const detail = failed.map((f) => `${f.store.name}: ${f.err.message.startsWith(f.store.name) ? f.err.message.slice(f.store.name.length + 2) : f.err.message}`).join('; ');
+    throw new StorageFault('permanent', `${what} failed on ${failed.length} of ${stores.length} storages: ${detail}`, { cause: failed[0].err });
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+export class MultiStore implements ObjectStore {
+  readonly name: string;
+  readonly minPartSize: number;
+  constructor(private readonly stores: ObjectStore[]) {
+    if (stores.length === 0) throw new Error('MultiStore needs at least one storage');
+    this.name = `multiple(${stores.map((s) => s.name).join(', ')})`;
+    this.minPartSize = Math.max(...stores.map((s) => s.minPartSize));
+  }
+
+  async putObject(path: string, data: Buffer): Promise<void> {
+    await onAll(this.stores, `upload of ${path}`, (s) => s.putObject(path, data));
+  }
+
+  async openUpload(path: string): Promise<PartUpload> {
+    const opened = await Promise.allSettled(this.stores.map((s) => s.openUpload(path)));
+    const ok = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (ok.length < this.stores.length) {
+      await Promise.all(ok.map((u) => u.abort()));
+      await onAll(this.stores, `starting the upload of ${path}`, (_s, i) =>
+        opened[i].status === 'rejected' ? Promise.reject(opened[i].reason) : Promise.resolve());
+    }
+    return {
+      putPart: async (i, off, data) => { await onAll(this.stores, `upload of part ${i} of ${path}`, (_s, k) => ok[k].putPart(i, off, data)); },
+      complete: async (parts, size) => { await onAll(this.stores, `completing ${path}`, (_s, k) => ok[k].complete(parts, size)); },
+      abort: async () => { await Promise.all(ok.map((u) => u.abort())); },
+    };
+  }
+
+  get(path: string, offset?: number): AsyncIterable<Buffer> { return this.stores[0].get(path, offset); }
+  list(prefix: string): Promise<string[]> { return this.stores[0].list(prefix); }
+  stat(path: string) { return this.stores[0].stat(path); }
+
+  async remove(path: string): Promise<void> {
+    await onAll(this.stores, `removal of ${path}`, (s) => s.remove(path));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.stores.map((s) => s.close?.()));
+  }
+}

@@ -1,0 +1,51 @@
+// Builds the agent's Storage from its options: the flat `--storage`/`--container` options, or
+// one backend per `[storage:NAME]` section of the job file (multiple-storage mode, where the
+// flat ones are ignored for data, as in Freezer).
+import path from 'node:path';
+import type { AgentOptions, StorageSection } from '../config/agent-options.js';
+import type { Logger } from '../cli/log.js';
+import { notSupportedError } from '../errors.js';
+import { LocalStore } from './local.js';
+import type { ObjectStore, Storage } from './storage.js';
+import { composeStorage } from './compose.js';
+import { DEFAULT_RETRY } from './retry.js';
+
+/** One storage's settings: the flat options, overridden by its section's keys. */
+export type StorageSettings = AgentOptions & StorageSection;
+
+type BackendOpener = (s: StorageSettings, log: Logger) => Promise<ObjectStore>;
+
+const BACKENDS: Record<string, BackendOpener> = {
+  local: async (s) => {
+    const store = new LocalStore(path.resolve(s.container!));
+    if (!s.dry_run) await store.sweepStale();
+    return store;
+  },
+};
+
+function sections(o: AgentOptions): StorageSettings[] {
+  if (o.storages?.length) return o.storages.map((sec) => ({ ...o, ...sec }) as StorageSettings);
+  return [{ ...o, name: o.storage } as StorageSettings];
+}
+
+export async function openStorage(o: AgentOptions, log: Logger): Promise<Storage> {
+  const backends: ObjectStore[] = [];
+  try {
+    for (const s of sections(o)) {
+      const open = BACKENDS[s.storage];
+      if (!open) throw notSupportedError(`not supported yet: --storage ${s.storage}`);
+      backends.push(await open(s, log));
+    }
+  } catch (err) {
+    await Promise.allSettled(backends.map((b) => b.close?.()));
+    throw err;
+  }
+  return composeStorage(backends, {
+    partSize: o.max_segment_size,
+    queue: o.upload_queue_size,
+    uploadLimit: o.upload_limit,
+    downloadLimit: o.download_limit,
+    dryRun: o.dry_run,
+    retry: { ...DEFAULT_RETRY, attempts: o.storage_retries + 1, onRetry: (m) => log.warn(m) },
+  });
+}
