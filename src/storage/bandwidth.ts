@@ -34,6 +34,7 @@ export function withBandwidth(store: ObjectStore, b: Buckets): ObjectStore {
   return {
     name: store.name,
     minPartSize: store.minPartSize,
+    anySizeParts: store.anySizeParts,
     putObject: async (path, data) => { if (up) await pay(up, data.length); return store.putObject(path, data); },
     openUpload: async (path) => {
       const u = await store.openUpload(path);

@@ -24,6 +24,7 @@ function withDryRun(store: ObjectStore): ObjectStore {
   return {
     name: store.name,
     minPartSize: store.minPartSize,
+    anySizeParts: store.anySizeParts,
     putObject: async () => {},
     openUpload: async () => ({ putPart: async () => {}, complete: async () => {}, abort: async () => {} }),
     get: (p, offset) => store.get(p, offset),

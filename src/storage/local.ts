@@ -29,6 +29,7 @@ function faultOf(err: unknown): 'not-found' | 'retryable' | 'permanent' {
 export class LocalStore implements ObjectStore {
   readonly name: string;
   readonly minPartSize = 1;
+  readonly anySizeParts = true;
   constructor(readonly root: string) {
     this.name = `local:${root}`;
   }

@@ -16,10 +16,12 @@ async function onAll<T>(stores: ObjectStore[], what: string, op: (s: ObjectStore
 export class MultiStore implements ObjectStore {
   readonly name: string;
   readonly minPartSize: number;
+  readonly anySizeParts: boolean;
   constructor(private readonly stores: ObjectStore[]) {
     if (stores.length === 0) throw new Error('MultiStore needs at least one storage');
     this.name = `multiple(${stores.map((s) => s.name).join(', ')})`;
     this.minPartSize = Math.max(...stores.map((s) => s.minPartSize));
+    this.anySizeParts = stores.every((s) => s.anySizeParts);
   }
 
   async putObject(path: string, data: Buffer): Promise<void> {

@@ -51,6 +51,7 @@ export function withRetry(store: ObjectStore, p: RetryPolicy): ObjectStore {
   return {
     name: n,
     minPartSize: store.minPartSize,
+    anySizeParts: store.anySizeParts,
     putObject: (path, data) => attempt(p, n, `upload of ${path}`, () => store.putObject(path, data)),
     openUpload: async (path) => wrapUpload(path, await attempt(p, n, `starting the upload of ${path}`, () => store.openUpload(path))),
     list: (prefix) => attempt(p, n, `listing ${prefix || '/'}`, () => store.list(prefix)),

@@ -34,8 +34,8 @@ export const isStorageFault = (e: unknown): e is StorageFault => e instanceof St
 export interface PartUpload {
   /**
    * Stores part `index` (0-based), whose first byte is at `offset` of the object. Parts may be
-   * sent concurrently and out of order; every part but the last has the same size. Calling it
-   * again with the same arguments replaces the part (retries).
+   * sent concurrently and out of order; every part but the last has the same size unless the
+   * store has `anySizeParts`. Calling it again with the same arguments replaces the part (retries).
    */
   putPart(index: number, offset: number, data: Buffer): Promise<void>;
   /** Makes the object visible: `parts` parts, `size` bytes in all. */
@@ -49,6 +49,12 @@ export interface ObjectStore {
   readonly name: string;
   /** Smallest part a multi-part upload accepts, except the last (S3: 5 MiB); 1 when any. */
   readonly minPartSize: number;
+  /**
+   * True when parts may have any size (files written at offsets: local, ssh): the stream's own
+   * chunks are then sent as parts, with no buffering into segments and no copy. False when
+   * each part becomes a stored segment (swift, s3).
+   */
+  readonly anySizeParts?: boolean;
   /** Stores a whole object atomically: readers see all of it or nothing. */
   putObject(path: string, data: Buffer): Promise<void>;
   /** Starts a multi-part upload of `path` (Swift: segments + manifest, S3: multipart, files: temp + rename). */

@@ -1,7 +1,8 @@
 // Turns a stream into an object: small objects are read whole and stored in one piece; a
-// segmented stream is cut into parts of `partSize` and uploaded with at most `queue` parts in
-// flight, so memory stays at (queue + 1) parts whatever the stream's length, and each part
-// (a Buffer) can be retried on its own without rewinding the stream.
+// segmented stream is cut into parts of `partSize` (or, for stores that write at offsets,
+// taken chunk by chunk) and uploaded with at most `queue` parts in flight, so memory stays at
+// (queue + 1) parts whatever the stream's length, and each part (a Buffer) can be retried on
+// its own without rewinding the stream.
 import type { ObjectStore } from './storage.js';
 
 export interface UploadOptions {
@@ -28,15 +29,21 @@ async function* fixedParts(source: AsyncIterable<Buffer>, size: number): AsyncGe
   if (have > 0) yield Buffer.concat(pending, have);
 }
 
+/** Stores that write at offsets take the stream's chunks as they come: no buffering, no copy. */
+async function* asIs(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of source) if (chunk.length) yield chunk;
+}
+
 export async function putSegmented(store: ObjectStore, path: string, source: AsyncIterable<Buffer>, o: UploadOptions): Promise<void> {
   const partSize = Math.max(o.partSize, store.minPartSize);
+  const parts$ = store.anySizeParts ? asIs(source) : fixedParts(source, partSize);
   const upload = await store.openUpload(path);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
   let parts = 0;
   let size = 0;
   try {
-    for await (const part of fixedParts(source, partSize)) {
+    for await (const part of parts$) {
       if (failure) break;
       const p: Promise<void> = upload.putPart(parts, size, part)
         .catch((err) => { failure ??= err; })

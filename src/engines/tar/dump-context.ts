@@ -1,7 +1,7 @@
 // Dump context shared by the writer's passes, and the header of a member built from lstat.
 import type { BigIntStats } from 'node:fs';
 import type { ArchiveBuffer } from './archive-buffer.js';
-import { encodeMemberHeader, memberHeaderLength, type HeaderFields } from './header.js';
+import { BLOCK_SIZE, encodeMemberHeader, memberHeaderLength, type HeaderFields } from './header.js';
 import type { IdNames } from './ids.js';
 
 export interface DumpStats {
@@ -51,6 +51,14 @@ export function headerFromStat(ctx: DumpContext, name: string, st: BigIntStats, 
 
 export function writeHeader(ctx: DumpContext, h: HeaderFields): void {
   const n = memberHeaderLength(h);
+  // A long-name header that does not fit is written across chunks: cutting the chunk short
+  // would make the compressor join two chunks (a copy of every byte that follows).
+  if (n > ctx.out.free() && n > BLOCK_SIZE) {
+    const tmp = Buffer.allocUnsafe(n);
+    encodeMemberHeader(h, tmp, 0, ctx.rootNames);
+    ctx.out.write(tmp);
+    return;
+  }
   const { buf, offset } = ctx.out.reserve(n);
   encodeMemberHeader(h, buf, offset, ctx.rootNames);
   ctx.out.commit(n);
