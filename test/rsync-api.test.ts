@@ -207,6 +207,26 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
     });
   }
 
+  describe('multi-threaded signatures of big regular files', function () {
+    // Files of 32 MiB and more are signed in ranges on several threads; the ranges are cut on
+    // block boundaries, so a block length that does not divide the size tests the seams.
+    const big = prng(48 * MiB + 777, 31);
+    const sets: Array<{ argv: string[]; opts: SignatureOptions }> = [
+      { argv: [], opts: {} },
+      { argv: ['-b', '1000', '-S', '8'], opts: { blockLength: 1000, strongLength: 8 } },
+      { argv: ['-H', 'md4', '-R', 'rollsum', '-b', '4096'], opts: { hash: 'md4', rollsum: 'rollsum', blockLength: 4096 } },
+    ];
+    for (const { argv, opts } of sets) {
+      it(`signatureToFile and signature(path) with [${argv.join(' ')}] write rdiff's bytes`, async function () {
+        const ref = reference({ name: 'big', basis: big, next: big.subarray(0, 1000) }, argv);
+        const out = tmp('mt.sig');
+        await signatureToFile(ref.basisPath, out, opts);
+        assertSameBytes(fs.readFileSync(out), ref.sig, 'signatureToFile');
+        assertSameBytes(await signature(ref.basisPath, opts), ref.sig, 'signature(path)');
+      });
+    }
+  });
+
   describe('stream forms', function () {
     const small = textish(12 * KiB, 5);
     const smallNext = edit(small, [[10, 3, Buffer.from('abc123')], [9000, 0, prng(300, 6)]]);

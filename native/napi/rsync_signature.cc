@@ -1,5 +1,6 @@
 // SignatureJob (streaming, caller buffers) and signatureFile (fd to fd, on the pool).
 #include "../core/rsync/signature.h"
+#include "../core/rsync/parallel_signature.h"
 #include "exports.h"
 #include "rsync_glue.h"
 
@@ -39,7 +40,9 @@ Napi::Value SignatureFile(const Napi::CallbackInfo& info) {
   int in_fd = fd_arg(info, 0, "inFd"), out_fd = fd_arg(info, 1, "outFd");
   int64_t size = pf::rsync::fd_file_size(in_fd);
   pf::rsync::SigParams params = sig_params_arg(info, 2, size);
-  auto task = [in_fd, out_fd, params](pf::rsync::FdTotals* totals, std::string* why) {
+  auto task = [in_fd, out_fd, params, size](pf::rsync::FdTotals* totals, std::string* why) {
+    unsigned threads = pf::rsync::parallel_signature_threads(params, size);
+    if (threads > 1) return pf::rsync::parallel_signature_fd(params, in_fd, size, threads, out_fd, totals, why);
     pf::rsync::SignatureJob job;
     pf::Status s = job.begin(params);
     if (s != pf::Status::Ok) return s;
