@@ -8,6 +8,9 @@ import { bytesUnder, resetDir } from './disk.js';
 import { tarBzip2, tarCzf, tarPigz, tarXz, tarZstd, zstdUntar, type PeerOptions } from './peers.js';
 import { runUntimed } from './shell.js';
 import type { TreeInfo } from './tree.js';
+import { RDIFF_CASES } from './rdiff-cases.js';
+
+export type TreeKind = 'main' | 'rss' | 'rdiff';
 
 export const SEGMENT_SIZE_FOR_RSS = 32 * 1024 * 1024;
 const BACKUP_NAME = 'bench';
@@ -26,7 +29,7 @@ export interface RowDef {
   id: string;
   label: string;
   tool: 'permafrost' | 'peer';
-  op: 'backup' | 'restore';
+  op: 'backup' | 'restore' | 'diff';
   /** Untimed, once before the repetitions. */
   prepare?(ctx: RowContext): void;
   command(ctx: RowContext): string[];
@@ -38,8 +41,10 @@ export interface RowDef {
 
 export interface CaseDef {
   name: string;
+  /** Selecting the group name on the command line selects every case of the group. */
+  group?: string;
   title: string;
-  tree: 'main' | 'rss';
+  tree: TreeKind;
   /** External commands the rows need, checked before anything runs. */
   tools: string[];
   /** Row the others' times are divided by in the "vs" column. */
@@ -185,4 +190,5 @@ export const CASES: CaseDef[] = [
       }),
     ],
   },
+  ...RDIFF_CASES,
 ];

@@ -9,6 +9,8 @@ export interface BenchConfig {
   sizeMiB: number;
   /** Size of the tree used for the peak-RSS case, MiB. */
   rssMiB: number;
+  /** Size of each file of the rdiff corpus. */
+  rdiffMiB: number;
   /** Timed repetitions per row; the median is reported. */
   reps: number;
   /** PRNG seed of the tree generator: same seed + size ⇒ byte-identical tree. */
@@ -41,6 +43,7 @@ export function loadConfig(): BenchConfig {
   return {
     sizeMiB: positiveInt('BENCH_SIZE_MB', 500),
     rssMiB: positiveInt('BENCH_RSS_MB', 1024),
+    rdiffMiB: positiveInt('BENCH_RDIFF_MB', 512),
     reps: positiveInt('BENCH_REPS', 3),
     seed: positiveInt('BENCH_SEED', 20240601),
     workRoot: path.join(process.env.BENCH_DIR || os.tmpdir(), 'permafrost-bench'),

@@ -45,8 +45,8 @@ function caseSection(c: CaseResult): string {
 function targetsSection(ts: readonly TargetResult[]): string {
   return table(['target', 'measured', 'limit', 'result', 'detail'], ts.map((t) => [
     t.name,
-    t.measured === undefined ? '–' : t.unit === 'x' ? `${t.measured.toFixed(2)}×` : `${t.measured.toFixed(0)} MiB`,
-    t.unit === 'x' ? `${t.limit}×` : `${t.limit} MiB`,
+    t.measured === undefined ? '–' : t.unit === 'MiB' ? `${t.measured.toFixed(0)} MiB` : `${t.measured.toFixed(2)}×`,
+    t.unit === 'MiB' ? `${t.limit} MiB` : t.unit === 'speedup' ? `≥ ${t.limit}×` : `${t.limit}×`,
     t.verdict === 'PASS' ? '**PASS**' : t.verdict === 'MISS' ? '**MISS**' : 'n/a',
     t.note,
   ]), 99);

@@ -8,7 +8,7 @@ export interface RowResult {
   id: string;
   label: string;
   tool: 'permafrost' | 'peer';
-  op: 'backup' | 'restore';
+  op: 'backup' | 'restore' | 'diff';
   samples: Sample[];
   /** Absent when no repetition succeeded. */
   summary?: Summary;
@@ -39,7 +39,8 @@ export interface TargetResult {
   name: string;
   measured?: number;
   limit: number;
-  unit: 'x' | 'MiB';
+  /** x: time ratio (lower is better); speedup: throughput ratio (higher is better). */
+  unit: 'x' | 'speedup' | 'MiB';
   verdict: 'PASS' | 'MISS' | 'n/a';
   note: string;
 }
@@ -49,7 +50,7 @@ export interface BenchResults {
   finishedAt: string;
   machine: MachineFacts;
   settings: {
-    reps: number; seed: number; sizeMiB: number; rssMiB: number; peerFsync: boolean;
+    reps: number; seed: number; sizeMiB: number; rssMiB: number; rdiffMiB: number; peerFsync: boolean;
     cases: string[];
     /** The case names given on the command line ([] = all). */
     argv: string[];

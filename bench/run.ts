@@ -5,7 +5,8 @@
 // BENCH_SEED, BENCH_AGENT (agent bin), BENCH_PEER_FSYNC=1 (peers fsync their output like the agent).
 import fs from 'node:fs';
 import path from 'node:path';
-import { CASES, type CaseDef } from './cases.js';
+import { CASES, type CaseDef, type TreeKind } from './cases.js';
+import { ensureRdiffCorpus } from './rdiff-corpus.js';
 import { loadConfig } from './config.js';
 import { machineFacts } from './machine.js';
 import { renderMarkdown } from './report-md.js';
@@ -20,12 +21,14 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 
 function selectCases(args: readonly string[]): CaseDef[] {
   const names = args.filter((a) => a !== 'all');
-  if (names.length === 0) return CASES;
-  const unknown = names.filter((n) => !CASES.some((c) => c.name === n));
+  if (names.length === 0) return CASES.filter((c) => c.group === undefined); // groups are opt-in: big inputs
+  const known = (n: string) => CASES.some((c) => c.name === n || c.group === n);
+  const unknown = names.filter((n) => !known(n));
   if (unknown.length > 0) {
-    throw new Error(`unknown case(s): ${unknown.join(', ')}; choose from: ${CASES.map((c) => c.name).join(' ')} (or all)`);
+    const groups = [...new Set(CASES.flatMap((c) => (c.group ? [c.group] : [])))];
+    throw new Error(`unknown case(s): ${unknown.join(', ')}; choose from: ${CASES.map((c) => c.name).join(' ')}, groups ${groups.join(' ')} (or all)`);
   }
-  return CASES.filter((c) => names.includes(c.name)); // canonical order, whatever the argv order
+  return CASES.filter((c) => names.includes(c.name) || (c.group !== undefined && names.includes(c.group))); // canonical order
 }
 
 /** Fails before any long tree generation if a peer tool is missing, with the install line. */
@@ -50,11 +53,13 @@ async function main(): Promise<void> {
     log(`warning: load average ${machine.loadAvgAtStart.toFixed(2)} on ${machine.nproc} CPUs; timings will be noisy`);
   }
 
-  const trees = new Map<'main' | 'rss', TreeInfo>();
-  const treeFor = (kind: 'main' | 'rss') => {
+  const trees = new Map<TreeKind, TreeInfo>();
+  const treeFor = (kind: TreeKind) => {
     let t = trees.get(kind);
     if (!t) {
-      t = ensureTree(cfg.workRoot, kind === 'main' ? cfg.sizeMiB : cfg.rssMiB, cfg.seed, log);
+      t = kind === 'rdiff'
+        ? ensureRdiffCorpus(cfg.workRoot, cfg.rdiffMiB, cfg.seed, log)
+        : ensureTree(cfg.workRoot, kind === 'main' ? cfg.sizeMiB : cfg.rssMiB, cfg.seed, log);
       trees.set(kind, t);
     }
     return t;
@@ -71,7 +76,7 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     machine,
     settings: {
-      reps: cfg.reps, seed: cfg.seed, sizeMiB: cfg.sizeMiB, rssMiB: cfg.rssMiB, peerFsync: cfg.peerFsync,
+      reps: cfg.reps, seed: cfg.seed, sizeMiB: cfg.sizeMiB, rssMiB: cfg.rssMiB, rdiffMiB: cfg.rdiffMiB, peerFsync: cfg.peerFsync,
       cases: selected.map((c) => c.name),
       argv: process.argv.slice(2),
     },

@@ -5,12 +5,20 @@ import type { CaseResult, TargetResult } from './results.js';
 
 const MiB = 1024 * 1024;
 
-interface TimeTarget { name: string; caseName: string; subject: string; reference: string; limit: number }
+interface TimeTarget { name: string; caseName: string; subject: string; reference: string; limit: number; speedup?: boolean }
 
 const TIME_TARGETS: TimeTarget[] = [
   { name: 'zstd L0 time ≤ 1.3× tar | zstd -T2', caseName: 'zstd', subject: 'permafrost-zstd', reference: 'peer-tar-zstd', limit: 1.3 },
   { name: 'gzip L0 time ≤ 1.2× tar | pigz -p2', caseName: 'gzip', subject: 'permafrost-gzip', reference: 'peer-tar-pigz', limit: 1.2 },
+  ...rdiffTarget('signature', 'rdiff-signature', 2.5),
+  ...(['a', 'b', 'c'] as const).flatMap((v) => rdiffTarget(`delta (${v})`, `rdiff-delta-${v}`, 2)),
+  ...(['a', 'b', 'c'] as const).flatMap((v) => rdiffTarget(`patch (${v})`, `rdiff-patch-${v}`, 1)),
 ];
+
+/** Throughput targets against rdiff: speedup = rdiff's time / ours. */
+function rdiffTarget(step: string, caseName: string, limit: number): TimeTarget[] {
+  return [{ name: `${step} throughput ≥ ${limit}× rdiff`, caseName, subject: `permafrost-${caseName}`, reference: `peer-${caseName}`, limit, speedup: true }];
+}
 
 /** The agent's memory goal: two segments' worth of buffers plus a fixed allowance for the runtime. */
 export const RSS_BOUND_MIB = (2 * SEGMENT_SIZE_FOR_RSS) / MiB + 96;
@@ -26,9 +34,10 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
       out.push({ name: t.name, limit: t.limit, unit: 'x', verdict: 'n/a', note: notRunNote(cases, t.caseName) });
       continue;
     }
-    const ratio = s.wallS / r.wallS;
+    const ratio = t.speedup ? r.wallS / s.wallS : s.wallS / r.wallS;
+    const pass = t.speedup ? ratio >= t.limit : ratio <= t.limit;
     out.push({
-      name: t.name, measured: ratio, limit: t.limit, unit: 'x', verdict: ratio <= t.limit ? 'PASS' : 'MISS',
+      name: t.name, measured: ratio, limit: t.limit, unit: t.speedup ? 'speedup' : 'x', verdict: pass ? 'PASS' : 'MISS',
       note: `${s.wallS.toFixed(2)} s vs ${r.wallS.toFixed(2)} s`,
     });
   }
