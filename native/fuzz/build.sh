@@ -1,10 +1,10 @@
 #!/bin/bash
 # Builds the libFuzzer targets (not part of the node-gyp build) with ASan + UBSan.
-#   native/fuzz/build.sh            -> binaries in $OUT (default build/fuzz)
+#   native/fuzz/build.sh            -> binaries in $OUT (default build-fuzz)
 # Needs clang (apt-get install -y clang). Links only native/core/rsync/*.cc + status.cc.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-OUT=${OUT:-build/fuzz}
+OUT=${OUT:-build-fuzz}  # not under build/, which node-gyp rebuild wipes
 CXX=${CXX:-clang++}
 mkdir -p "$OUT"
 CORE=(native/core/rsync/*.cc native/core/status.cc)

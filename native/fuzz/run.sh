@@ -5,7 +5,7 @@
 set -euo pipefail
 SECONDS_EACH=${1:-60}
 cd "$(dirname "$0")/../.."
-OUT=${OUT:-build/fuzz}
+OUT=${OUT:-build-fuzz}  # not under build/, which node-gyp rebuild wipes
 [ -x "$OUT/fuzz_roundtrip" ] || native/fuzz/build.sh
 SEEDS="$OUT/seeds"
 rm -rf "$SEEDS"
