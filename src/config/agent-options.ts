@@ -85,7 +85,8 @@ function checkRange(name: string, v: number | undefined, min: number, max: numbe
 /** exec needs no storage, engine or mode, so it is not held back by the ones missing here. */
 function validateBackend(o: AgentOptions): void {
   const have = [...IMPLEMENTED_STORAGES].join(', ');
-  if (!IMPLEMENTED_STORAGES.has(o.storage)) throw notSupportedError(`not supported yet: --storage ${o.storage} (this build has: ${have})`);
+  // With [storage:NAME] sections the flat --storage is not used for data (as in Freezer).
+  if (!o.storages?.length && !IMPLEMENTED_STORAGES.has(o.storage)) throw notSupportedError(`not supported yet: --storage ${o.storage} (this build has: ${have})`);
   for (const s of o.storages ?? []) {
     if (!IMPLEMENTED_STORAGES.has(s.storage)) throw notSupportedError(`not supported yet: storage = ${s.storage} in [storage:${s.name}] (this build has: ${have})`);
     if (!s.container) throw usageError(`[storage:${s.name}] needs a container`);

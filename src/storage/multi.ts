@@ -1,13 +1,13 @@
 // `[storage:NAME]` sections: one backup stream fanned out to every storage in parallel. A write
 // succeeds only when every storage has it; a failure names each storage that failed (after
 // that storage's own retries). Reads, lists and stats use the first storage.
-import { ObjectStore, PartUpload, StorageFault } from './storage.js';
+import { ObjectStore, PartUpload, StorageFault, messageWithout } from './storage.js';
 
 async function onAll<T>(stores: ObjectStore[], what: string, op: (s: ObjectStore, i: number) => Promise<T>): Promise<T[]> {
   const results = await Promise.allSettled(stores.map((s, i) => op(s, i)));
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ store: stores[i], err: r.reason as Error }] : []));
   if (failed.length) {
-    const detail = failed.map((f) => `${f.store.name}: ${f.err.message.startsWith(f.store.name) ? f.err.message.slice(f.store.name.length + 2) : f.err.message}`).join('; ');
+    const detail = failed.map((f) => `${f.store.name}: ${messageWithout(f.store.name, f.err.message)}`).join('; ');
     throw new StorageFault('permanent', `${what} failed on ${failed.length} of ${stores.length} storages: ${detail}`, { cause: failed[0].err });
   }
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);

@@ -34,7 +34,8 @@ export async function openStorage(o: AgentOptions, log: Logger): Promise<Storage
     for (const s of sections(o)) {
       const open = BACKENDS[s.storage];
       if (!open) throw notSupportedError(`not supported yet: --storage ${s.storage}`);
-      backends.push(await open(s, log));
+      const store = await open(s, log);
+      backends.push(o.storages?.length ? labelled(store, `[storage:${s.name}] ${store.name}`) : store);
     }
   } catch (err) {
     await Promise.allSettled(backends.map((b) => b.close?.()));

@@ -1,7 +1,7 @@
 // Retries retryable faults with exponential backoff and jitter. Every ObjectStore operation is
 // idempotent given its arguments (a part is a Buffer, a read resumes at an offset), so a retry
 // never needs the caller to rewind anything.
-import { ObjectStore, PartUpload, StorageFault, isStorageFault } from './storage.js';
+import { ObjectStore, PartUpload, StorageFault, isStorageFault, messageWithout } from './storage.js';
 
 export interface RetryPolicy {
   /** Tries per operation, first one included (1 = no retries). */
@@ -24,7 +24,7 @@ function delayFor(p: RetryPolicy, attempt: number): number {
 const retryable = (err: unknown) => isStorageFault(err) && err.fault === 'retryable';
 
 function gaveUp(name: string, what: string, attempts: number, err: StorageFault): StorageFault {
-  return new StorageFault('permanent', `${name}: ${what} failed after ${attempts} attempts: ${err.message}`, { cause: err });
+  return new StorageFault('permanent', `${name}: ${what} failed after ${attempts} attempts: ${messageWithout(name, err.message)}`, { cause: err });
 }
 
 async function attempt<T>(p: RetryPolicy, name: string, what: string, op: () => Promise<T>): Promise<T> {

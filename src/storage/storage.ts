@@ -30,6 +30,16 @@ export class StorageFault extends PermafrostError {
 
 export const isStorageFault = (e: unknown): e is StorageFault => e instanceof StorageFault;
 
+/**
+ * A backend's message without its leading `<storage name>: `, so a decorator that names the
+ * storage itself does not say it twice. `name` may carry a `[storage:NAME] ` label in front.
+ */
+export function messageWithout(name: string, message: string): string {
+  const bare = name.replace(/^\[storage:[^\]]*\] /, '');
+  for (const n of [name, bare]) if (message.startsWith(`${n}: `)) return message.slice(n.length + 2);
+  return message;
+}
+
 /** An upload of one object in numbered parts; the object appears (atomically) on `complete`. */
 export interface PartUpload {
   /**
