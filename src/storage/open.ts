@@ -23,6 +23,22 @@ const BACKENDS: Record<string, BackendOpener> = {
   },
 };
 
+/** In multiple-storage mode every message names the job file's section too. */
+function labelled(store: ObjectStore, name: string): ObjectStore {
+  return {
+    name,
+    minPartSize: store.minPartSize,
+    anySizeParts: store.anySizeParts,
+    putObject: (p, d) => store.putObject(p, d),
+    openUpload: (p) => store.openUpload(p),
+    get: (p, offset) => store.get(p, offset),
+    list: (p) => store.list(p),
+    stat: (p) => store.stat(p),
+    remove: (p) => store.remove(p),
+    close: () => store.close?.() ?? Promise.resolve(),
+  };
+}
+
 function sections(o: AgentOptions): StorageSettings[] {
   if (o.storages?.length) return o.storages.map((sec) => ({ ...o, ...sec }) as StorageSettings);
   return [{ ...o, name: o.storage } as StorageSettings];
