@@ -64,7 +64,7 @@ export interface StorageSection {
   [key: string]: unknown;
 }
 
-export const IMPLEMENTED_STORAGES = new Set(['local']);
+export const IMPLEMENTED_STORAGES = new Set(['local', 'ssh']);
 const IMPLEMENTED_ENGINES = new Set(['tar', 'rsync']);
 const IMPLEMENTED_MODES = new Set(['fs']);
 

@@ -21,6 +21,7 @@ const BACKENDS: Record<string, BackendOpener> = {
     if (!s.dry_run) await store.sweepStale();
     return store;
   },
+  ssh: (s, log) => import('./ssh.js').then((m) => m.openSshStore(s, log)),
 };
 
 /** In multiple-storage mode every message names the job file's section too. */

@@ -8,6 +8,8 @@
 #   test/services/sshd.sh env     # KEY=VALUE lines: SSHD_HOST, SSHD_PORT, SSHD_USER, SSHD_KEY, ...
 #   test/services/sshd.sh status  # exit 0 when the server is up
 #
+# Exit status: 0 done, 3 this machine cannot run sshd (no package and no way to install it),
+# 1 anything else.
 # Environment: PERMAFROST_SSHD_DIR (state directory, default /tmp/permafrost-sshd; one server
 # per directory), PERMAFROST_SSHD_PORT (port to use; default: the first free one from 2222).
 set -euo pipefail
@@ -22,6 +24,8 @@ USER_NAME=$(id -un)
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 die() { echo "sshd.sh: $*" >&2; exit 1; }
+# Exit status 3: this machine cannot run sshd at all (the tests skip, saying why).
+unavailable() { echo "sshd.sh: $*" >&2; exit 3; }
 
 install_packages() {
   local missing=() p
@@ -29,7 +33,7 @@ install_packages() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   ((${#missing[@]})) || return 0
-  command -v apt-get >/dev/null || die "cannot install ${missing[*]}: no apt-get on this machine"
+  command -v apt-get >/dev/null || unavailable "cannot install ${missing[*]}: no apt-get on this machine"
   echo "sshd.sh: installing ${missing[*]}" >&2
   # The package must not start a system-wide sshd on port 22: a policy-rc.d that denies
   # service starts is put in place for the install (unless the machine already has one).
@@ -42,7 +46,7 @@ install_packages() {
   local rc=0
   { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2; } || rc=$?
   [ -z "$added_policy" ] || $SUDO rm -f "$policy"
-  [ "$rc" -eq 0 ] || die "apt-get install ${missing[*]} failed (exit $rc)"
+  [ "$rc" -eq 0 ] || unavailable "apt-get install ${missing[*]} failed (exit $rc)"
 }
 
 pid_of_server() {
@@ -111,7 +115,7 @@ start() {
   if healthy; then echo "sshd.sh: reusing the server on $HOST:$(cat "$STATE/port") (pid $(pid_of_server))" >&2; return 0; fi
   stop_server quiet
   install_packages
-  [ -x "$SSHD" ] || die "$SSHD is missing after installing openssh-server"
+  [ -x "$SSHD" ] || unavailable "$SSHD is missing after installing openssh-server"
   [ -d /run/sshd ] || $SUDO mkdir -p -m 0755 /run/sshd
   make_keys
   local candidates=()
