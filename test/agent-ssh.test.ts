@@ -8,19 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { agent, agentOk } from './helpers/agent.js';
 import { makeSampleTree, mutate1, snapshotTree, tempDir } from './helpers/tree.js';
 import { SshdInfo, startSshdOrSkip, stopSshd } from './helpers/sshd.js';
+import { remoteRoundTrips } from './helpers/agent-remote.js';
 
 describe('agent over --storage ssh', function () {
   this.timeout(120_000);
   let info: SshdInfo;
   let work: string;
-  let passFile: string;
   const containers: string[] = [];
 
   before(async function () {
     info = await startSshdOrSkip(this);
     work = tempDir('pf-agent-ssh-');
-    passFile = path.join(work, 'pass');
-    fs.writeFileSync(passFile, 'correct horse battery staple\n');
   });
   after(async () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -37,39 +35,19 @@ describe('agent over --storage ssh', function () {
     '--storage', 'ssh', '--container', container, '--ssh-host', info.host, '--ssh-port', String(info.port),
     '--ssh-username', info.user, '--ssh-key', info.key, '--ssh-known-hosts', knownHosts,
   ];
-  const levelOf = (metaFile: string) => JSON.parse(fs.readFileSync(metaFile, 'utf8')).curr_backup_level as number;
 
-  for (const [label, extra] of [
-    ['tar', ['--engine', 'tar']],
-    ['tar, encrypted', ['--engine', 'tar', '--encrypt-pass-file', '<pass>']],
-    ['rsync', ['--engine', 'rsync']],
-    ['rsync, encrypted', ['--engine', 'rsync', '--encrypt-pass-file', '<pass>']],
-  ] as const) {
-    it(`backs up L0 and L1 and restores the latest tree exactly (${label})`, () => {
-      const dir = path.join(work, label.replace(/\W+/g, '-'));
-      const src = path.join(dir, 'src');
-      fs.mkdirSync(src, { recursive: true });
-      makeSampleTree(src);
-      const container = newContainer();
-      const args = [...sshArgs(container), '--backup-name', 'b', '--hostname', 'h', '--max-segment-size', '65536',
-        ...extra.map((a) => (a === '<pass>' ? passFile : a))];
-      const meta = path.join(dir, 'meta.json');
-      agentOk(['--action', 'backup', '--path-to-backup', src, '--metadata-out', meta, ...args]);
-      assert.equal(levelOf(meta), 0);
-      mutate1(src);
-      agentOk(['--action', 'backup', '--path-to-backup', src, '--metadata-out', meta, ...args]);
-      assert.equal(levelOf(meta), 1);
-      const dest = path.join(dir, 'restored');
-      agentOk(['--action', 'restore', '--restore-abs-path', dest, ...args]);
-      assert.deepEqual(snapshotTree(dest), snapshotTree(src));
-      // Freezer's layout, on the remote side, and nothing left in the staging area.
-      const engine = extra[1];
+  remoteRoundTrips({
+    work: () => work,
+    storageArgs: () => sshArgs(newContainer()),
+    // Freezer's layout on the remote side, and nothing left in the staging area.
+    checkStored: (storage, engine) => {
+      const container = storage[storage.indexOf('--container') + 1];
       const chains = fs.readdirSync(path.join(container, 'metadata', engine, 'h_b'));
       assert.equal(chains.length, 1);
       assert.equal(fs.readdirSync(path.join(container, 'metadata', engine, 'h_b', chains[0])).length, 2);
       assert.deepEqual(fs.readdirSync(path.join(container, '.permafrost-tmp')), []);
-    });
-  }
+    },
+  });
 
   it('backs up through a job file whose [storage:remote] section is ssh (with a local copy), and restores from each', () => {
     const dir = path.join(work, 'ini');

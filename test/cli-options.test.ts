@@ -40,9 +40,15 @@ describe('command line', function () {
     const r = agent(['--action', 'backup', '--storage', 'local', '--container', work, '-N', 'x', '-F', work, '--snapshot', 'yes']);
     assert.equal(r.status, ExitCode.NOT_SUPPORTED);
     assert.match(r.stderr, /not supported yet: --snapshot/);
-    const s = agent(['--action', 'backup', '-N', 'x', '-F', work]);
-    assert.equal(s.status, ExitCode.NOT_SUPPORTED, 'the default storage (swift) is not in this build');
-    assert.match(s.stderr, /not supported yet: --storage swift/);
+    const s = agent(['--action', 'backup', '--storage', 'ftp', '--container', work, '-N', 'x', '-F', work]);
+    assert.equal(s.status, ExitCode.NOT_SUPPORTED, 'ftp is not in this build');
+    assert.match(s.stderr, /not supported yet: --storage ftp/);
+  });
+
+  it('the default storage is swift, as in Freezer, and says which settings it lacks', function () {
+    const r = agent(['--action', 'backup', '-N', 'x', '-F', work], { env: { OS_AUTH_URL: '', OS_STORAGE_URL: '' } });
+    assert.equal(r.status, ExitCode.USAGE, r.stderr);
+    assert.match(r.stderr, /--storage swift needs --os-auth-url \(or OS_AUTH_URL/);
   });
 
   it('gives usage errors exit code 2 and names the option', function () {

@@ -16,15 +16,25 @@ export interface EngineRun {
   result: Promise<EngineResult>;
 }
 
+/**
+ * When the upload fails first, nobody awaits the result: the stream's consumer already has the
+ * storage's error, so the engine's own "closed before the end" must not crash the process as
+ * an unhandled rejection.
+ */
+function settledQuietly<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 export function startEngine(o: AgentOptions, source: string, previous: Buffer | null, live: TarBackupStats): EngineRun {
   const common = { root: source, exclude: o.exclude, dereference: o.dereference_symlink, stats: live };
   if (o.engine_name === 'rsync') {
     const run = createRsyncBackup({ ...common, previousManifest: previous, blockLength: o.rsync_block_size as number });
     return {
       stream: run.stream,
-      result: run.result.then((r) => ({ engineMetadata: r.manifest, stats: r.stats, engineStats: { deltas: r.deltas, delta_bytes: r.deltaBytes } })),
+      result: settledQuietly(run.result.then((r) => ({ engineMetadata: r.manifest, stats: r.stats, engineStats: { deltas: r.deltas, delta_bytes: r.deltaBytes } }))),
     };
   }
   const run = createTarBackup({ ...common, previousSnapshot: previous });
-  return { stream: run.stream, result: run.result.then((r) => ({ engineMetadata: r.snapshot, stats: r.stats, engineStats: {} })) };
+  return { stream: run.stream, result: settledQuietly(run.result.then((r) => ({ engineMetadata: r.snapshot, stats: r.stats, engineStats: {} }))) };
 }

@@ -38,7 +38,7 @@ export function parseIni(text: string, file: string): IniFile {
 }
 
 /** Keys only a `[storage:NAME]` section has: Freezer's openrc file for that storage's Keystone. */
-const STORAGE_ONLY_KEYS = new Set(['osrc']);
+const STORAGE_ONLY_KEYS = new Set(['osrc', 'region']);
 
 function typedEntries(file: string, name: string, entries: Map<string, string>, into: Record<string, unknown>, storageSection: boolean): void {
   for (const [key, raw] of entries) {

@@ -64,7 +64,7 @@ export interface StorageSection {
   [key: string]: unknown;
 }
 
-export const IMPLEMENTED_STORAGES = new Set(['local', 'ssh']);
+export const IMPLEMENTED_STORAGES = new Set(['local', 'ssh', 'swift', 's3']);
 const IMPLEMENTED_ENGINES = new Set(['tar', 'rsync']);
 const IMPLEMENTED_MODES = new Set(['fs']);
 

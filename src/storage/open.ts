@@ -22,6 +22,8 @@ const BACKENDS: Record<string, BackendOpener> = {
     return store;
   },
   ssh: (s, log) => import('./ssh.js').then((m) => m.openSshStore(s, log)),
+  swift: (s, log) => import('./swift.js').then((m) => m.openSwiftStore(s, log)),
+  s3: (s) => import('./s3.js').then((m) => m.openS3Store(s)),
 };
 
 /** In multiple-storage mode every message names the job file's section too. */

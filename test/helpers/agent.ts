@@ -1,5 +1,5 @@
 // Runs the real CLI (bin/permafrost-agent) as a child process, as an operator would.
-import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,4 +30,17 @@ export function run(cmd: string, args: string[], opts: { input?: Buffer; cwd?: s
   const r = spawnSync(cmd, args, { input: opts.input, cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 1 << 30 });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString() };
+}
+
+/** Runs the agent without blocking the test's event loop (for tests that act while it runs). */
+export function agentAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [AGENT, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ status: code ?? (signal ? 128 : -1), stdout, stderr }));
+  });
 }

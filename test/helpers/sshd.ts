@@ -1,11 +1,9 @@
 // A real OpenSSH server for the ssh storage tests, run by test/services/sshd.sh (which installs
 // openssh-server when it is missing). Each state directory is one server: the fault tests use
 // their own so that stopping it never disturbs another suite.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { REPO } from './agent.js';
+import { parseEnvLines, runServiceScript, serviceScript, startOrSkip } from './service-script.js';
 
-export const SSHD_SCRIPT = path.join(REPO, 'test', 'services', 'sshd.sh');
+export const SSHD_SCRIPT = serviceScript('sshd.sh');
 export const DEFAULT_SSHD_DIR = '/tmp/permafrost-sshd';
 
 export interface SshdInfo {
@@ -23,23 +21,11 @@ export interface SshdInfo {
   state: string;
 }
 
-/** The machine cannot run sshd (no package, no way to install it): tests skip, saying why. */
-export class SshdUnavailable extends Error {}
-
-function script(cmd: string, stateDir: string): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', [SSHD_SCRIPT, cmd], { env: { ...process.env, PERMAFROST_SSHD_DIR: stateDir }, timeout: 600_000 }, (err, stdout, stderr) => {
-      if (!err) return resolve({ stdout, stderr });
-      const status = (err as { code?: unknown }).code;
-      const why = `${SSHD_SCRIPT} ${cmd} failed (${status}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`;
-      reject(status === 3 ? new SshdUnavailable(why) : new Error(why));
-    });
-  });
-}
+const script = (cmd: string, stateDir: string) => runServiceScript(SSHD_SCRIPT, [cmd], { PERMAFROST_SSHD_DIR: stateDir });
 
 export async function sshdEnv(stateDir = DEFAULT_SSHD_DIR): Promise<SshdInfo> {
   const { stdout } = await script('env', stateDir);
-  const env = Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const env = parseEnvLines(stdout);
   const { readFileSync } = await import('node:fs');
   return {
     host: env.SSHD_HOST,
@@ -64,19 +50,7 @@ export async function stopSshd(stateDir = DEFAULT_SSHD_DIR): Promise<void> {
   await script('stop', stateDir);
 }
 
-/**
- * For a mocha `before` hook: starts the server, or skips the suite (with the reason on stderr)
- * when this machine cannot run sshd at all. Any other failure fails the suite.
- */
-export async function startSshdOrSkip(ctx: Mocha.Context, stateDir = DEFAULT_SSHD_DIR): Promise<SshdInfo> {
-  try {
-    return await startSshd(stateDir);
-  } catch (err) {
-    // CI installs openssh-server itself, so there an unavailable server is a failure, not a skip.
-    if (err instanceof SshdUnavailable && !process.env.CI) {
-      console.error(`skipping the ssh tests: this machine cannot run sshd: ${err.message}`);
-      ctx.skip();
-    }
-    throw err;
-  }
+/** For a mocha `before` hook: starts the server, or skips the suite when this machine cannot run sshd. */
+export function startSshdOrSkip(ctx: Mocha.Context, stateDir = DEFAULT_SSHD_DIR): Promise<SshdInfo> {
+  return startOrSkip(ctx, 'ssh', () => startSshd(stateDir));
 }

@@ -1,0 +1,351 @@
+// Swift storage (`--storage swift`). `--container` is `container[/prefix]`, as in Freezer: the
+// first component is the Swift container, the rest prefixes every object name. A segmented
+// upload writes Freezer 13's layout exactly: one object per part at `<dir>/segments/%08d` in the
+// same container, then a zero-byte Dynamic Large Object manifest at the object's own name with
+// `X-Object-Manifest: <container>/<dir>/segments` (reference swift-saio.md). So the layout
+// allows one segmented object per directory, which is what a backup has (its `data`).
+//
+// Integrity: every PUT carries the MD5 of its body as `ETag`, which Swift checks before
+// storing (422 otherwise); completing an upload checks the size Swift reports for the whole
+// manifest, so a segment that a lagging listing hides is caught, and retried, before the
+// backup's metadata is written.
+//
+// No retries here (retry.ts does them), except one re-authentication on 401: tokens expire
+// and TempAuth forgets them when its memcached restarts.
+import fs from 'node:fs';
+import type http from 'node:http';
+import { createHash } from 'node:crypto';
+import { configError, usageError } from '../errors.js';
+import type { Logger } from '../cli/log.js';
+import { HttpClient, netErrorText, netFaultKind, pull, readAll } from './http.js';
+import { FaultKind, ObjectStat, ObjectStore, PartUpload, StorageFault, checkObjectPath } from './storage.js';
+import { SwiftCredentials, SwiftSession, authenticate, swiftCredentials } from './swift-auth.js';
+
+/** Objects per listing page (Swift's default and maximum). */
+const LISTING_LIMIT = 10_000;
+/** DELETEs in flight when removing a prefix. */
+const DELETE_CONCURRENCY = 8;
+/** Freezer's segment name: `%08d`. */
+export const segmentName = (index: number) => String(index).padStart(8, '0');
+
+export function classifyStatus(status: number): FaultKind {
+  if (status === 404) return 'not-found';
+  // 422: the body did not match its ETag on the way; 498/499: rate limits and client resets.
+  if (status >= 500 || status === 408 || status === 429 || status === 422 || status === 498 || status === 499) return 'retryable';
+  return 'permanent';
+}
+
+/** Container name rules of Swift: non-empty, ≤ 256 bytes, no `/` (the rest is the prefix). */
+export function parseSwiftContainer(value: string): { container: string; prefix: string } {
+  const parts = value.split('/').filter((c) => c !== '');
+  if (!parts.length) throw usageError(`invalid value for --container: "${value}" (a Swift container name, optionally followed by /prefix)`);
+  const [container, ...rest] = parts;
+  if (Buffer.byteLength(container) > 256) throw usageError(`invalid value for --container: the Swift container name "${container}" is longer than 256 bytes`);
+  if (rest.some((c) => c === '.' || c === '..')) throw usageError(`invalid value for --container: "${value}" (no . or .. components)`);
+  return { container, prefix: rest.join('/') };
+}
+
+const encode = (p: string) => p.split('/').map(encodeURIComponent).join('/');
+const md5Hex = (b: Buffer) => createHash('md5').update(b).digest('hex');
+
+interface Call {
+  method: string;
+  /** Object name inside the container, or null for the container itself. */
+  object: string | null;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** For messages: `write`, `read`, `list`… and the storage path. */
+  what: string;
+  path: string;
+}
+
+export interface SwiftStoreOptions {
+  credentials: SwiftCredentials;
+  /** `container[/prefix]` */
+  container: string;
+  timeoutMs?: number;
+  insecure?: boolean;
+  proxy?: string;
+  ca?: Buffer;
+}
+
+export class SwiftStore implements ObjectStore {
+  name: string;
+  readonly minPartSize = 1;
+  readonly anySizeParts = false;
+  readonly container: string;
+  readonly prefix: string;
+  private readonly http: HttpClient;
+  private session: Promise<SwiftSession> | null = null;
+  private containerReady: Promise<void> | null = null;
+
+  constructor(private readonly o: SwiftStoreOptions) {
+    ({ container: this.container, prefix: this.prefix } = parseSwiftContainer(o.container));
+    this.http = new HttpClient({ timeoutMs: o.timeoutMs, insecure: o.insecure, proxy: o.proxy, ca: o.ca });
+    this.name = `swift:${o.credentials.storageUrl ?? o.credentials.authUrl}/${this.container}${this.prefix ? `/${this.prefix}` : ''}`;
+  }
+
+  /** The object name of storage path `p`. */
+  private objectName(p: string): string {
+    checkObjectPath(p);
+    return this.prefix ? `${this.prefix}/${p}` : p;
+  }
+
+  /** The name prefix under which the children of storage path `p` ('' = the container) live. */
+  private dirName(p: string): string {
+    if (p === '') return this.prefix ? `${this.prefix}/` : '';
+    return `${this.objectName(p)}/`;
+  }
+
+  private login(fresh: boolean): Promise<SwiftSession> {
+    if (fresh || !this.session) {
+      this.session = authenticate(this.http, this.o.credentials).then((s) => {
+        // Messages name the storage URL actually used, once it is known.
+        this.name = `swift:${s.storageUrl.replace(/\/+$/, '')}/${this.container}${this.prefix ? `/${this.prefix}` : ''}`;
+        return s;
+      });
+      this.session.catch(() => { this.session = null; });
+    }
+    return this.session;
+  }
+
+  private fault(c: Pick<Call, 'what' | 'path'>, kind: FaultKind, detail: string, cause?: unknown): StorageFault {
+    return new StorageFault(kind, `${this.name}: cannot ${c.what} ${c.path || '/'}: ${detail}`, { cause });
+  }
+
+  /** Sends an authenticated request; resolves with a 2xx response (body unread), rejects with a fault. */
+  private async send(c: Call): Promise<http.IncomingMessage> {
+    for (let attempt = 0; ; attempt++) {
+      let session: SwiftSession;
+      try {
+        session = await this.login(attempt > 0);
+      } catch (err) {
+        throw err instanceof StorageFault ? err : this.fault(c, 'permanent', (err as Error).message, err);
+      }
+      const url = new URL(`${session.storageUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.container)}${c.object === null ? '' : `/${encode(c.object)}`}`);
+      for (const [k, v] of Object.entries(c.query ?? {})) url.searchParams.set(k, v);
+      let res: http.IncomingMessage;
+      try {
+        res = await this.http.request({ method: c.method, url, headers: { 'x-auth-token': session.token, ...c.headers }, body: c.body });
+      } catch (err) {
+        throw this.fault(c, netFaultKind(err), netErrorText(err), err);
+      }
+      const status = res.statusCode!;
+      if (status >= 200 && status < 300) return res;
+      const text = c.method === 'HEAD' ? '' : (await readAll(res, this.http.timeoutMs, 1 << 20).catch(() => Buffer.alloc(0))).toString('utf8');
+      if (c.method === 'HEAD') res.resume();
+      if (status === 401 && attempt === 0) continue;
+      const detail = status === 404 ? 'not found' : `HTTP ${status} ${res.statusMessage ?? ''}${text ? `: ${text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200)}` : ''}`.trim();
+      throw this.fault(c, classifyStatus(status), detail);
+    }
+  }
+
+  /** Sends a request whose response body is small, and drains it. */
+  private async exchange(c: Call): Promise<{ res: http.IncomingMessage; body: Buffer }> {
+    const res = await this.send(c);
+    try {
+      return { res, body: await readAll(res, this.http.timeoutMs) };
+    } catch (err) {
+      throw this.fault(c, netFaultKind(err), netErrorText(err), err);
+    }
+  }
+
+  /** Creates the container on the first write (Freezer's prepare()), so reads create nothing. */
+  private ensureContainer(): Promise<void> {
+    this.containerReady ??= this.exchange({ method: 'PUT', object: null, what: 'create container', path: this.container, headers: { 'content-length': '0' } })
+      .then(() => undefined)
+      .catch((err) => { this.containerReady = null; throw err; });
+    return this.containerReady;
+  }
+
+  /** A plain object PUT, its body checked by Swift against our MD5. */
+  private async putBody(what: string, p: string, name: string, data: Buffer, headers: Record<string, string> = {}): Promise<void> {
+    await this.ensureContainer();
+    const { res } = await this.exchange({
+      method: 'PUT', object: name, what, path: p, body: data,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length), etag: md5Hex(data), ...headers },
+    });
+    const etag = String(res.headers.etag ?? '').replace(/"/g, '');
+    if (!headers['x-object-manifest'] && etag && etag !== md5Hex(data)) throw this.fault({ what, path: p }, 'retryable', `Swift stored a body whose MD5 ${etag} is not ours`);
+  }
+
+  async putObject(p: string, data: Buffer): Promise<void> {
+    await this.putBody('write', p, this.objectName(p), data);
+  }
+
+  async openUpload(p: string): Promise<PartUpload> {
+    const name = this.objectName(p);
+    const slash = name.lastIndexOf('/');
+    const segments = `${slash < 0 ? '' : name.slice(0, slash + 1)}segments`;
+    // An earlier attempt at the same name may have left segments: they would join the manifest.
+    await this.removeNames(await this.listNames(`${segments}/`), { what: 'clean up segments of', path: p });
+    return new SwiftUpload(this, p, name, segments);
+  }
+
+  /** @internal for SwiftUpload */
+  putSegment(p: string, segments: string, index: number, data: Buffer): Promise<void> {
+    return this.putBody(`write segment ${segmentName(index)} of`, p, `${segments}/${segmentName(index)}`, data);
+  }
+
+  /** @internal for SwiftUpload: the DLO manifest, then a check that it covers every byte. */
+  async putManifest(p: string, name: string, segments: string, size: number): Promise<void> {
+    await this.putBody('write the manifest of', p, name, Buffer.alloc(0), { 'x-object-manifest': `${this.container}/${segments}` });
+    const st = await this.stat(p);
+    if (st?.size !== size) {
+      throw this.fault({ what: 'complete', path: p }, 'retryable', `the manifest covers ${st?.size ?? 0} of ${size} bytes (the container listing lags behind the segments)`);
+    }
+  }
+
+  /** @internal for SwiftUpload */
+  async removeSegments(p: string, segments: string): Promise<void> {
+    await this.removeNames(await this.listNames(`${segments}/`), { what: 'remove segments of', path: p });
+  }
+
+  async *get(p: string, offset = 0): AsyncIterable<Buffer> {
+    const c: Call = { method: 'GET', object: this.objectName(p), what: 'read', path: p, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} };
+    const res = await this.send(c);
+    if (offset > 0 && res.statusCode !== 206) {
+      res.destroy();
+      throw this.fault(c, 'permanent', `the server ignored the range request (HTTP ${res.statusCode})`);
+    }
+    try {
+      yield* pull(res, this.http.timeoutMs);
+    } catch (err) {
+      throw err instanceof StorageFault ? err : this.fault(c, netFaultKind(err), netErrorText(err), err);
+    }
+  }
+
+  /** Every listing page of a `prefix` (with `delimiter` or not): names and subdirs. */
+  private async *listing(prefix: string, delimiter: boolean, c: Pick<Call, 'what' | 'path'>): AsyncGenerator<string> {
+    let marker = '';
+    for (;;) {
+      const query: Record<string, string> = { format: 'json', prefix, limit: String(LISTING_LIMIT) };
+      if (delimiter) query.delimiter = '/';
+      if (marker) query.marker = marker;
+      let body: Buffer;
+      try {
+        ({ body } = await this.exchange({ method: 'GET', object: null, query, ...c }));
+      } catch (err) {
+        if (err instanceof StorageFault && err.fault === 'not-found') return;
+        throw err;
+      }
+      let entries: Array<{ name?: string; subdir?: string }>;
+      try {
+        entries = body.length ? JSON.parse(body.toString('utf8')) : [];
+      } catch (err) {
+        throw this.fault(c, 'retryable', 'the listing is not JSON', err);
+      }
+      if (!Array.isArray(entries)) throw this.fault(c, 'permanent', 'the listing is not a JSON array');
+      for (const e of entries) yield (e.subdir ?? e.name)!;
+      if (entries.length < LISTING_LIMIT) return;
+      const last = entries[entries.length - 1];
+      marker = (last.subdir ?? last.name)!;
+    }
+  }
+
+  private async listNames(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const n of this.listing(prefix, false, { what: 'list', path: prefix })) out.push(n);
+    return out;
+  }
+
+  async list(p: string): Promise<string[]> {
+    const dir = this.dirName(p);
+    const names = new Set<string>();
+    for await (const n of this.listing(dir, true, { what: 'list', path: p })) {
+      const child = n.slice(dir.length).replace(/\/$/, '');
+      if (child) names.add(child);
+    }
+    return [...names].sort();
+  }
+
+  async stat(p: string): Promise<ObjectStat | null> {
+    try {
+      const res = await this.send({ method: 'HEAD', object: this.objectName(p), what: 'stat', path: p });
+      res.resume();
+      return { size: Number(res.headers['content-length'] ?? 0) };
+    } catch (err) {
+      if (err instanceof StorageFault && err.fault === 'not-found') return null;
+      throw err;
+    }
+  }
+
+  private async removeNames(names: string[], c: Pick<Call, 'what' | 'path'>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < names.length) {
+        const name = names[next++];
+        try {
+          await this.exchange({ method: 'DELETE', object: name, ...c });
+        } catch (err) {
+          if (!(err instanceof StorageFault && err.fault === 'not-found')) throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, names.length) }, worker));
+  }
+
+  /** An object (with its segments when it is a manifest of ours) and everything under `p/`. */
+  async remove(p: string): Promise<void> {
+    const name = this.objectName(p);
+    const c = { what: 'remove', path: p };
+    let manifest: string | undefined;
+    try {
+      const res = await this.send({ method: 'HEAD', object: name, ...c });
+      res.resume();
+      manifest = res.headers['x-object-manifest'] as string | undefined;
+    } catch (err) {
+      if (!(err instanceof StorageFault && err.fault === 'not-found')) throw err;
+    }
+    const names = await this.listNames(`${name}/`);
+    if (manifest?.startsWith(`${this.container}/`)) names.push(...(await this.listNames(`${manifest.slice(this.container.length + 1)}/`)));
+    // Segments go after their manifest, so no reader ever sees a manifest with holes.
+    await this.removeNames([name], c);
+    await this.removeNames(names, c);
+  }
+
+  async close(): Promise<void> {
+    this.http.close();
+  }
+}
+
+class SwiftUpload implements PartUpload {
+  constructor(private readonly store: SwiftStore, private readonly path: string, private readonly name: string, private readonly segments: string) {}
+
+  putPart(index: number, _offset: number, data: Buffer): Promise<void> {
+    return this.store.putSegment(this.path, this.segments, index, data);
+  }
+
+  complete(_parts: number, size: number): Promise<void> {
+    return this.store.putManifest(this.path, this.name, this.segments, size);
+  }
+
+  async abort(): Promise<void> {
+    await this.store.removeSegments(this.path, this.segments).catch(() => undefined);
+  }
+}
+
+/** The settings `openStorage` passes: flat options or one `[storage:NAME]` section. */
+export function openSwiftStore(s: Record<string, unknown>, log: Logger): SwiftStore {
+  const credentials = swiftCredentials(s);
+  let ca: Buffer | undefined;
+  const cacert = (typeof s.os_cacert === 'string' && s.os_cacert) || process.env.OS_CACERT;
+  if (cacert) {
+    try {
+      ca = fs.readFileSync(cacert);
+    } catch (err) {
+      throw configError(`cannot read --os-cacert ${cacert}: ${(err as Error).message}`);
+    }
+  }
+  const store = new SwiftStore({
+    credentials,
+    container: typeof s.container === 'string' ? s.container : '',
+    timeoutMs: typeof s.timeout === 'number' && s.timeout > 0 ? s.timeout * 1000 : undefined,
+    insecure: s.insecure === true,
+    proxy: typeof s.proxy === 'string' && s.proxy ? s.proxy : undefined,
+    ca,
+  });
+  log.debug(`swift: ${credentials.version === '1' ? 'TempAuth' : 'Keystone v3'} at ${credentials.authUrl || credentials.storageUrl}`);
+  return store;
+}

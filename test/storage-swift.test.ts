@@ -1,0 +1,182 @@
+// The swift backend against a real Swift (test/services/swift.sh): the conformance suite over
+// TempAuth, Keystone v3 (password and token) through a second proxy, Freezer's segment and
+// manifest layout, container prefixes, osrc files, expired tokens and unreachable servers.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { SwiftStore, openSwiftStore } from '../src/storage/swift.js';
+import { swiftCredentials } from '../src/storage/swift-auth.js';
+import { composeStorage } from '../src/storage/compose.js';
+import { isStorageFault, readObject, StorageFault } from '../src/storage/storage.js';
+import { createLogger } from '../src/cli/log.js';
+import { storageConformance } from './helpers/storage-conformance.js';
+import { SwiftInfo, startSwiftOrSkip } from './helpers/swift.js';
+import { RawSwift, rawSwift } from './helpers/swift-raw.js';
+import { prng, tempDir } from './helpers/tree.js';
+
+const log = createLogger({ debug: false, quiet: true });
+
+async function fault(p: Promise<unknown>): Promise<StorageFault> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(isStorageFault(err), `expected a StorageFault, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the operation to fail');
+}
+
+describe('swift storage', function () {
+  this.timeout(120_000);
+  let info: SwiftInfo;
+  let raw: RawSwift;
+  let work: string;
+  const containers = new Set<string>();
+  const newContainer = () => {
+    const c = `pf-test-${randomBytes(5).toString('hex')}`;
+    containers.add(c);
+    return c;
+  };
+  const tempAuthStore = (container = newContainer(), over: Record<string, unknown> = {}) =>
+    openSwiftStore({ os_auth_url: info.authUrl, os_username: info.user, os_password: info.key, container, ...over }, log);
+
+  before(async function () {
+    info = await startSwiftOrSkip(this, true);
+    raw = await rawSwift(info);
+    work = tempDir('pf-swift-store-');
+  });
+  after(async () => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+    for (const c of containers) await raw?.dropContainer(c);
+  });
+
+  storageConformance('swift', async () => {
+    const container = newContainer();
+    const store = tempAuthStore(container);
+    return { store, cleanup: async () => { await store.close(); await raw.dropContainer(container); } };
+  });
+
+  it('writes Freezer 13 layout: segments/%08d in the same container, a zero-byte DLO manifest, octet-stream', async () => {
+    const container = newContainer();
+    const store = tempAuthStore(container);
+    const storage = composeStorage([store], { partSize: 1000, queue: 2 });
+    try {
+      const data = prng(3500, 3);
+      const dir = 'data/tar/h_b/100/0_100';
+      await storage.put(`${dir}/data`, async function* () { yield data; }, { segmented: true });
+      const listing = await raw.listing(container);
+      assert.deepEqual(listing.map((o) => [o.name, o.bytes]), [
+        [`${dir}/data`, 0],
+        [`${dir}/segments/00000000`, 1000], [`${dir}/segments/00000001`, 1000],
+        [`${dir}/segments/00000002`, 1000], [`${dir}/segments/00000003`, 500],
+      ]);
+      assert.ok(listing.every((o) => o.content_type === 'application/octet-stream'), JSON.stringify(listing));
+      const head = await raw.head(container, `${dir}/data`);
+      assert.equal(head.headers.get('x-object-manifest'), `${container}/${dir}/segments`);
+      assert.equal(head.headers.get('content-length'), '3500');
+      assert.deepEqual(await raw.get(container, `${dir}/data`), data);
+      assert.deepEqual(await readObject(storage, `${dir}/data`), data);
+      // Removing the manifest removes its segments.
+      await store.remove(`${dir}/data`);
+      assert.deepEqual(await raw.listing(container), []);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('a container value container/prefix puts every object under the prefix', async () => {
+    const container = newContainer();
+    const store = tempAuthStore(`${container}/site/a`);
+    try {
+      assert.equal(store.name, `swift:${info.authUrl}/${container}/site/a`);
+      await store.putObject('metadata/x', Buffer.from('m'));
+      assert.match(store.name, new RegExp(`^swift:${info.storageUrl}/${container}/site/a$`), 'named after the storage URL once known');
+      assert.deepEqual((await raw.listing(container)).map((o) => o.name), ['site/a/metadata/x']);
+      assert.deepEqual(await store.list(''), ['metadata']);
+      assert.deepEqual(await store.list('metadata'), ['x']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('authenticates through Keystone v3 with a password and takes the object-store endpoint from the catalog', async () => {
+    const ks = info.keystone!;
+    const container = newContainer();
+    const store = openSwiftStore({ container, os_auth_url: ks.authUrl, os_username: ks.env.OS_USERNAME, os_password: ks.env.OS_PASSWORD, os_project_name: ks.env.OS_PROJECT_NAME }, log);
+    try {
+      await store.putObject('k', Buffer.from('through keystone'));
+      assert.match(store.name, new RegExp(`^swift:http://127\\.0\\.0\\.1:${ks.proxyPort}/v1/AUTH_[0-9a-f]+/${container}$`));
+      assert.equal((await readObject({ get: (p) => store.get(p) }, 'k')).toString(), 'through keystone');
+    } finally {
+      await store.remove('k');
+      await store.close();
+    }
+  });
+
+  it('authenticates with a Keystone token (--os-token), and with settings from an osrc file', async () => {
+    const ks = info.keystone!;
+    const res = await fetch(`${ks.authUrl}/auth/tokens`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: ks.env.OS_USERNAME, domain: { name: 'Default' }, password: ks.env.OS_PASSWORD } } },
+        scope: { project: { name: ks.env.OS_PROJECT_NAME, domain: { name: 'Default' } } } } }),
+    });
+    assert.equal(res.status, 201);
+    const token = res.headers.get('x-subject-token')!;
+    const byToken = openSwiftStore({ container: newContainer(), os_auth_url: ks.authUrl, os_token: token, os_project_name: ks.env.OS_PROJECT_NAME }, log);
+    try {
+      await byToken.putObject('t', Buffer.from('token'));
+      assert.deepEqual(await byToken.list(''), ['t']);
+      await byToken.remove('t');
+    } finally {
+      await byToken.close();
+    }
+    const osrc = path.join(work, 'openrc');
+    fs.writeFileSync(osrc, Object.entries(ks.env).map(([k, v]) => `export ${k}="${v}"`).join('\n') + '\n');
+    // The file wins over the process environment, key by key.
+    const creds = swiftCredentials({ osrc, name: 'remote' }, { OS_AUTH_URL: 'http://127.0.0.1:9/v3', OS_USERNAME: 'nobody' });
+    assert.equal(creds.authUrl, ks.authUrl);
+    assert.equal(creds.username, ks.env.OS_USERNAME);
+    const byRc = openSwiftStore({ container: newContainer(), osrc, name: 'remote' }, log);
+    try {
+      await byRc.putObject('r', Buffer.from('osrc'));
+      await byRc.remove('r');
+    } finally {
+      await byRc.close();
+    }
+  });
+
+  it('refused credentials are a permanent fault naming the auth URL; Keystone too', async () => {
+    const store = tempAuthStore(newContainer(), { os_password: 'wrong' });
+    const f = await fault(store.putObject('x', Buffer.from('x')));
+    assert.equal(f.fault, 'permanent');
+    assert.match(f.message, new RegExp(`authentication at ${info.authUrl} failed: the credentials were refused \\(HTTP 401\\)`));
+    const ks = info.keystone!;
+    const ksStore = openSwiftStore({ container: newContainer(), os_auth_url: ks.authUrl, os_username: ks.env.OS_USERNAME, os_password: 'wrong', os_project_name: 'test' }, log);
+    const g = await fault(ksStore.list(''));
+    assert.equal(g.fault, 'permanent');
+    assert.match(g.message, /credentials were refused \(HTTP 401\)/);
+  });
+
+  it('re-authenticates once when the token has expired', async () => {
+    const store = tempAuthStore();
+    try {
+      await store.putObject('a', Buffer.from('1'));
+      store['session'] = Promise.resolve({ token: 'AUTH_tk00000000000000000000000000000000', storageUrl: info.storageUrl });
+      await store.putObject('b', Buffer.from('2'));
+      assert.deepEqual(await store.list(''), ['a', 'b']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('an unreachable server is a retryable fault; missing settings are usage errors naming the option', async () => {
+    const store = openSwiftStore({ container: newContainer(), os_auth_url: 'http://127.0.0.1:9/auth/v1.0', os_username: 'a:b', os_password: 'c' }, log);
+    const f = await fault(store.stat('x'));
+    assert.equal(f.fault, 'retryable');
+    assert.match(f.message, /cannot reach http:\/\/127\.0\.0\.1:9\/auth\/v1\.0: .*ECONNREFUSED/);
+    assert.throws(() => swiftCredentials({ container: 'c' }, {}), /--storage swift needs --os-auth-url/);
+    assert.throws(() => swiftCredentials({ container: 'c', os_auth_url: 'http://x/v3', os_username: 'u', os_password: 'p' }, {}), /needs --os-project-name/);
+    assert.throws(() => new SwiftStore({ credentials: swiftCredentials({ os_auth_url: info.authUrl, os_username: 'a:b', os_password: 'c' }, {}), container: '' }), /invalid value for --container/);
+  });
+});
