@@ -9,6 +9,7 @@ import { tarBzip2, tarCzf, tarPigz, tarXz, tarZstd, zstdUntar, type PeerOptions 
 import { runUntimed } from './shell.js';
 import type { TreeInfo } from './tree.js';
 import { RDIFF_CASES } from './rdiff-cases.js';
+import { SWIFT_CASES } from './swift-cases.js';
 
 export type TreeKind = 'main' | 'rss' | 'rdiff';
 
@@ -191,4 +192,5 @@ export const CASES: CaseDef[] = [
     ],
   },
   ...RDIFF_CASES,
+  ...SWIFT_CASES,
 ];

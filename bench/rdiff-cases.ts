@@ -1,11 +1,13 @@
 // `npm run bench -- rdiff`: permafrost-rdiff against librsync's rdiff 2.3.2 on the same
 // 512 MiB files, one case per step (signature; delta and patch for each change pattern), so
 // each has its own rdiff reference row. Inputs a step needs (a signature, a delta) are made
-// once by rdiff, untimed, and shared by both tools.
+// once by rdiff, untimed, and shared by both tools. permafrost-rdiff makes its output durable
+// (fdatasync, then rename over the target); rdiff leaves it in the page cache, so the rdiff
+// rows end with `sync` of the output: both rows then measure the same durable result.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CaseDef, RowContext, RowDef } from './cases.js';
-import { runUntimed } from './shell.js';
+import { runUntimed, shellPipeline, shq } from './shell.js';
 
 const PATTERNS = [
   { v: 'a', what: '1% of 4 KiB blocks changed' },
@@ -22,11 +24,13 @@ type Step = (ctx: RowContext) => string[];
 function pair(caseName: string, title: string, shape: string, prepare: ((ctx: RowContext) => void) | undefined, step: Step, verify?: (ctx: RowContext) => void): CaseDef {
   const row = (tool: 'permafrost' | 'peer'): RowDef => ({
     id: `${tool === 'peer' ? 'peer' : 'permafrost'}-${caseName}`,
-    label: tool === 'peer' ? `rdiff ${shape}` : `permafrost-rdiff ${shape}`,
+    label: tool === 'peer' ? `rdiff ${shape} && sync` : `permafrost-rdiff ${shape}`,
     tool,
     op: 'diff',
     prepare,
-    command: (ctx) => [...(tool === 'peer' ? ['rdiff'] : rdiffBin(ctx)), '-f', ...step(ctx)],
+    command: (ctx) => (tool === 'peer'
+      ? shellPipeline(`${['rdiff', '-f', ...step(ctx)].map(shq).join(' ')} && sync -- ${shq(out(ctx))}`)
+      : [...rdiffBin(ctx), '-f', ...step(ctx)]),
     outputBytes: (ctx) => fs.statSync(out(ctx)).size,
     verify,
   });

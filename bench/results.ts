@@ -30,6 +30,8 @@ export interface RowResult {
 export interface CaseResult {
   name: string;
   title: string;
+  /** When this case ran: a report keeps the latest result of every case, from several runs. */
+  measuredAt?: string;
   referenceRow?: string;
   tree: TreeInfo;
   rows: RowResult[];

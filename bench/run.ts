@@ -41,6 +41,23 @@ function checkTools(cases: readonly CaseDef[]): void {
   }
 }
 
+/**
+ * The cases of this run, plus the latest earlier result of every case it did not run (from the
+ * previous results.json), in the harness's case order: running one group never drops the
+ * figures of the others from RESULTS.md. Each case says when it was measured.
+ */
+function withEarlierResults(fresh: CaseResult[], previousFile: string): CaseResult[] {
+  let earlier: CaseResult[] = [];
+  try {
+    const prev = JSON.parse(fs.readFileSync(previousFile, 'utf8')) as BenchResults;
+    earlier = prev.cases.map((c) => ({ ...c, measuredAt: c.measuredAt ?? prev.startedAt }));
+  } catch { /* no earlier run */ }
+  const byName = new Map(earlier.map((c) => [c.name, c]));
+  for (const c of fresh) byName.set(c.name, c);
+  const order = CASES.map((d) => d.name);
+  return [...byName.values()].filter((c) => order.includes(c.name)).sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+}
+
 async function main(): Promise<void> {
   const cfg = loadConfig();
   const selected = selectCases(process.argv.slice(2));
@@ -65,11 +82,12 @@ async function main(): Promise<void> {
     return t;
   };
 
-  const cases: CaseResult[] = [];
+  const fresh: CaseResult[] = [];
   for (const def of selected) {
     log(`case ${def.name}: ${def.title}`);
-    cases.push(await runCase(def, treeFor(def.tree), cfg, log));
+    fresh.push({ ...(await runCase(def, treeFor(def.tree), cfg, log)), measuredAt: new Date().toISOString() });
   }
+  const cases = withEarlierResults(fresh, path.join(cfg.outDir, 'results.json'));
 
   const results: BenchResults = {
     startedAt,
@@ -77,7 +95,7 @@ async function main(): Promise<void> {
     machine,
     settings: {
       reps: cfg.reps, seed: cfg.seed, sizeMiB: cfg.sizeMiB, rssMiB: cfg.rssMiB, rdiffMiB: cfg.rdiffMiB, peerFsync: cfg.peerFsync,
-      cases: selected.map((c) => c.name),
+      cases: cases.map((c) => c.name),
       argv: process.argv.slice(2),
     },
     cases,

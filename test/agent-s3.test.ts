@@ -4,13 +4,14 @@
 // `[storage:NAME]` section, a backup of several parts (multipart upload), and exit codes.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { agent, agentOk } from './helpers/agent.js';
 import { makeSampleTree, mutate1, prng, snapshotTree, tempDir } from './helpers/tree.js';
 import { SwiftInfo, startSwiftOrSkip } from './helpers/swift.js';
 import { remoteRoundTrips } from './helpers/agent-remote.js';
+import { rawSwift } from './helpers/swift-raw.js';
+import { closedPort } from './helpers/net.js';
 import { EMPTY_SHA256, amzDate, canonicalQuery, signV4 } from '../src/storage/sigv4.js';
 import { xmlAll, xmlText } from '../src/storage/s3.js';
 
@@ -33,26 +34,8 @@ async function listObjects(info: SwiftInfo, bucket: string): Promise<Map<string,
 
 /** Deletes buckets through Swift's own API (TempAuth), with their multipart segments containers. */
 async function dropBuckets(info: SwiftInfo, buckets: Iterable<string>): Promise<void> {
-  const auth = await fetch(info.authUrl, { headers: { 'x-auth-user': info.user, 'x-auth-key': info.key } });
-  const headers = { 'x-auth-token': auth.headers.get('x-auth-token')! };
-  const url = (container: string, object = '') =>
-    `${info.storageUrl}/${encodeURIComponent(container)}${object ? `/${object.split('/').map(encodeURIComponent).join('/')}` : ''}`;
-  for (const c of [...buckets].flatMap((b) => [b, `${b}+segments`])) {
-    const listing = await fetch(`${url(c)}?format=json`, { headers });
-    if (listing.status === 404) continue;
-    for (const o of (await listing.json()) as Array<{ name: string }>) await fetch(url(c, o.name), { method: 'DELETE', headers });
-    const r = await fetch(url(c), { method: 'DELETE', headers });
-    assert.ok([204, 404].includes(r.status), `DELETE ${c}: HTTP ${r.status}`);
-  }
-}
-
-/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const swift = await rawSwift(info);
+  for (const b of buckets) for (const c of [b, `${b}+segments`]) await swift.dropContainer(c);
 }
 
 /** The keys two backups (L0, L1) of `<host>_<name>` = `hbn` must have made, in Freezer's layout. */

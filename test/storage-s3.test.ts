@@ -3,67 +3,29 @@
 // region, bad settings, an endpoint nobody listens on, and a proxy in between.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { S3Store, S3StoreOptions, S3_MIN_PART_SIZE, openS3Store, xmlAll } from '../src/storage/s3.js';
-import { isStorageFault, readObject, StorageFault } from '../src/storage/storage.js';
+import { isStorageFault, readObject } from '../src/storage/storage.js';
 import { composeStorage } from '../src/storage/compose.js';
 import { isPermafrostError } from '../src/errors.js';
 import { storageConformance } from './helpers/storage-conformance.js';
 import { SwiftInfo, startSwiftOrSkip } from './helpers/swift.js';
+import { RawSwift, rawSwift } from './helpers/swift-raw.js';
+import { fault } from './helpers/faults.js';
+import { closedPort, forwardingProxy } from './helpers/net.js';
 import { prng, tempDir } from './helpers/tree.js';
 
-/** The account the buckets live in, as Swift itself shows it: independent of the S3 code under test. */
-class SwiftView {
-  private token: Promise<string> | null = null;
-  constructor(private readonly info: SwiftInfo) {}
 
-  private async auth(): Promise<string> {
-    const r = await fetch(this.info.authUrl, { headers: { 'x-auth-user': this.info.user, 'x-auth-key': this.info.key } });
-    assert.equal(r.status, 200, `TempAuth: HTTP ${r.status}`);
-    return r.headers.get('x-auth-token')!;
-  }
+/** Object names of a bucket, as Swift itself lists them: independent of the S3 code under test. */
+const objects = async (swift: RawSwift, container: string) => (await swift.listing(container)).map((o) => o.name);
 
-  private async call(method: string, container: string, object = '', query = ''): Promise<Response> {
-    this.token ??= this.auth();
-    const obj = object ? `/${object.split('/').map(encodeURIComponent).join('/')}` : '';
-    return fetch(`${this.info.storageUrl}/${encodeURIComponent(container)}${obj}${query}`, { method, headers: { 'x-auth-token': await this.token } });
-  }
-
-  /** Every object name of a container; [] when it does not exist. */
-  async objects(container: string): Promise<string[]> {
-    const r = await this.call('GET', container, '', '?format=json');
-    if (r.status === 404) return [];
-    assert.equal(r.status, 200, `listing ${container}: HTTP ${r.status}`);
-    return ((await r.json()) as Array<{ name: string }>).map((o) => o.name);
-  }
-
-  /** Deletes a bucket and its multipart segments container, contents first. */
-  async dropBucket(bucket: string): Promise<void> {
-    for (const c of [bucket, `${bucket}+segments`]) {
-      for (const o of await this.objects(c)) {
-        const r = await this.call('DELETE', c, o);
-        assert.ok([204, 404].includes(r.status), `DELETE ${c}/${o}: HTTP ${r.status}`);
-      }
-      const r = await this.call('DELETE', c);
-      assert.ok([204, 404].includes(r.status), `DELETE ${c}: HTTP ${r.status}`);
-    }
-  }
+/** Deletes a bucket and its multipart segments container, contents first. */
+async function dropBucket(swift: RawSwift, bucket: string): Promise<void> {
+  for (const c of [bucket, `${bucket}+segments`]) await swift.dropContainer(c);
 }
 
 const newBucket = () => `pf-s3-${randomBytes(6).toString('hex')}`;
-
-async function fault(p: Promise<unknown>): Promise<StorageFault> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isStorageFault(err), `expected a StorageFault, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the operation to fail');
-}
 
 /** Asserts that `fn` throws a usage error (exit 2) whose message matches `re`. */
 function throwsUsage(fn: () => unknown, re: RegExp, what?: string): void {
@@ -74,36 +36,10 @@ function throwsUsage(fn: () => unknown, re: RegExp, what?: string): void {
   }, what);
 }
 
-/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A minimal forwarding http proxy (absolute-form requests only) that records what it forwarded. */
-async function forwardingProxy(): Promise<{ url: string; seen: string[]; close: () => Promise<void> }> {
-  const seen: string[] = [];
-  const server = http.createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    const out = http.request(req.url!, { method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode!, up.headers);
-      up.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 describe('s3 storage', function () {
   this.timeout(60_000);
   let info: SwiftInfo;
-  let swift: SwiftView;
+  let swift: RawSwift;
   let work: string;
   /** Buckets made by this file, dropped at the end. */
   const buckets = new Set<string>();
@@ -127,12 +63,12 @@ describe('s3 storage', function () {
 
   before(async function () {
     info = await startSwiftOrSkip(this);
-    swift = new SwiftView(info);
+    swift = await rawSwift(info);
     work = tempDir('pf-s3-store-');
   });
   after(async () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
-    for (const b of buckets) await swift.dropBucket(b);
+    for (const b of buckets) await dropBucket(swift, b);
   });
 
   storageConformance('s3', async () => {
@@ -142,7 +78,7 @@ describe('s3 storage', function () {
       cleanup: async () => {
         const left = await pendingUploads(store);
         await store.close();
-        await swift.dropBucket(store.bucket);
+        await dropBucket(swift, store.bucket);
         assert.deepEqual(left, [], 'multipart uploads left behind');
       },
     };
@@ -160,8 +96,8 @@ describe('s3 storage', function () {
       await u.putPart(0, 0, data);
       await u.complete(1, data.length);
 
-      assert.deepEqual(await swift.objects(bucket), ['deep/prefix/data/tar/h_b/1/0_1/data', 'deep/prefix/metadata/tar/h_b/1/0_1/metadata']);
-      const segments = await swift.objects(`${bucket}+segments`);
+      assert.deepEqual(await objects(swift, bucket), ['deep/prefix/data/tar/h_b/1/0_1/data', 'deep/prefix/metadata/tar/h_b/1/0_1/metadata']);
+      const segments = await objects(swift, `${bucket}+segments`);
       assert.ok(segments.length > 0 && segments.every((s) => s.startsWith('deep/prefix/data/tar/h_b/1/0_1/data/')), segments.join('\n'));
       assert.deepEqual(await store.list(''), ['data', 'metadata']);
       assert.deepEqual(await bare.list(''), ['deep']);
@@ -188,7 +124,7 @@ describe('s3 storage', function () {
     } finally {
       await store.close();
     }
-    assert.deepEqual(await swift.objects(store.bucket), [], 'nothing was written');
+    assert.deepEqual(await objects(swift, store.bucket), [], 'nothing was written');
   });
 
   it('an invalid bucket name is a usage error naming --container', () => {
@@ -207,7 +143,7 @@ describe('s3 storage', function () {
     const store = openS3Store({ container: bucket }, { ENDPOINT: info.s3.endpoint, ACCESS_KEY: info.s3.accessKey, SECRET_KEY: info.s3.secretKey });
     try {
       await store.putObject('from-env', Buffer.from('env'));
-      assert.deepEqual(await swift.objects(bucket), ['from-env']);
+      assert.deepEqual(await objects(swift, bucket), ['from-env']);
     } finally {
       await store.close();
     }
@@ -279,7 +215,7 @@ describe('s3 storage', function () {
       await store.putObject('via/proxy', Buffer.from('proxied'));
       assert.equal((await readObject(store, 'via/proxy')).toString(), 'proxied');
       assert.ok(proxy.seen.some((l) => l === `PUT ${info.s3.endpoint}/${bucket}/via/proxy`), proxy.seen.join('\n'));
-      assert.deepEqual(await swift.objects(bucket), ['via/proxy']);
+      assert.deepEqual(await objects(swift, bucket), ['via/proxy']);
     } finally {
       await store.close();
       await proxy.close();

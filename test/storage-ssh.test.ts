@@ -7,11 +7,12 @@ import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { SshStore, SshStoreOptions } from '../src/storage/ssh.js';
-import { isStorageFault, readObject, StorageFault } from '../src/storage/storage.js';
+import { readObject } from '../src/storage/storage.js';
 import { composeStorage } from '../src/storage/compose.js';
 import { storageConformance } from './helpers/storage-conformance.js';
 import { SshdInfo, startSshd, startSshdOrSkip, stopSshd, DEFAULT_SSHD_DIR } from './helpers/sshd.js';
 import { prng, tempDir } from './helpers/tree.js';
+import { fault } from './helpers/faults.js';
 
 const FAULTS_SSHD_DIR = '/tmp/permafrost-sshd-faults';
 
@@ -34,16 +35,6 @@ function storeFor(info: SshdInfo, over: Partial<SshStoreOptions> = {}): SshStore
   const c = store['o'].container;
   containers.add(path.isAbsolute(c) ? c : path.join(os.homedir(), c));
   return store;
-}
-
-async function fault(p: Promise<unknown>): Promise<StorageFault> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isStorageFault(err), `expected a StorageFault, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the operation to fail');
 }
 
 describe('ssh storage', function () {

@@ -8,24 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { SwiftStore, openSwiftStore } from '../src/storage/swift.js';
 import { swiftCredentials } from '../src/storage/swift-auth.js';
 import { composeStorage } from '../src/storage/compose.js';
-import { isStorageFault, readObject, StorageFault } from '../src/storage/storage.js';
+import { readObject } from '../src/storage/storage.js';
 import { createLogger } from '../src/cli/log.js';
 import { storageConformance } from './helpers/storage-conformance.js';
 import { SwiftInfo, startSwiftOrSkip } from './helpers/swift.js';
 import { RawSwift, rawSwift } from './helpers/swift-raw.js';
 import { prng, tempDir } from './helpers/tree.js';
+import { fault } from './helpers/faults.js';
+import { forwardingProxy } from './helpers/net.js';
 
 const log = createLogger({ debug: false, quiet: true });
-
-async function fault(p: Promise<unknown>): Promise<StorageFault> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isStorageFault(err), `expected a StorageFault, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the operation to fail');
-}
 
 describe('swift storage', function () {
   this.timeout(120_000);
@@ -168,6 +160,22 @@ describe('swift storage', function () {
     } finally {
       await store.close();
     }
+  });
+
+  it('goes through --proxy: authentication and object requests alike', async () => {
+    const proxy = await forwardingProxy();
+    const container = newContainer();
+    const store = tempAuthStore(container, { proxy: proxy.url });
+    try {
+      await store.putObject('via/proxy', Buffer.from('proxied'));
+      assert.equal((await readObject({ get: (p) => store.get(p) }, 'via/proxy')).toString(), 'proxied');
+      assert.ok(proxy.seen.includes(`GET ${info.authUrl}`), proxy.seen.join('\n'));
+      assert.ok(proxy.seen.includes(`PUT ${info.storageUrl}/${container}/via/proxy`), proxy.seen.join('\n'));
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+    assert.throws(() => tempAuthStore(container, { proxy: 'socks5://127.0.0.1:1080' }), /invalid value for --proxy/);
   });
 
   it('an unreachable server is a retryable fault; missing settings are usage errors naming the option', async () => {
