@@ -52,6 +52,7 @@
         'native/napi/compress_member.cc',
         'native/napi/cipher.cc',
         'native/napi/digest.cc',
+        'native/napi/md5.cc',
         'native/napi/kdf.cc',
         'native/napi/system.cc',
         'native/napi/rsync_delta.cc',

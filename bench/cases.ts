@@ -11,7 +11,8 @@ import type { TreeInfo } from './tree.js';
 import { RDIFF_CASES } from './rdiff-cases.js';
 import { SWIFT_CASES } from './swift-cases.js';
 
-export type TreeKind = 'main' | 'rss' | 'rdiff';
+/** main: the mixed tree; rss: the 1 GiB mixed tree; rdiff: the rdiff corpus; single: one 1 GiB file. */
+export type TreeKind = 'main' | 'rss' | 'rdiff' | 'single';
 
 export const SEGMENT_SIZE_FOR_RSS = 32 * 1024 * 1024;
 const BACKUP_NAME = 'bench';

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CASES, type CaseDef, type TreeKind } from './cases.js';
 import { ensureRdiffCorpus } from './rdiff-corpus.js';
+import { ensureSingleFile } from './single-file.js';
 import { loadConfig } from './config.js';
 import { machineFacts } from './machine.js';
 import { renderMarkdown } from './report-md.js';
@@ -74,9 +75,9 @@ async function main(): Promise<void> {
   const treeFor = (kind: TreeKind) => {
     let t = trees.get(kind);
     if (!t) {
-      t = kind === 'rdiff'
-        ? ensureRdiffCorpus(cfg.workRoot, cfg.rdiffMiB, cfg.seed, log)
-        : ensureTree(cfg.workRoot, kind === 'main' ? cfg.sizeMiB : cfg.rssMiB, cfg.seed, log);
+      t = kind === 'rdiff' ? ensureRdiffCorpus(cfg.workRoot, cfg.rdiffMiB, cfg.seed, log)
+        : kind === 'single' ? ensureSingleFile(cfg.workRoot, cfg.rssMiB, cfg.seed, log)
+          : ensureTree(cfg.workRoot, kind === 'main' ? cfg.sizeMiB : cfg.rssMiB, cfg.seed, log);
       trees.set(kind, t);
     }
     return t;

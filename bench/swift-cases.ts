@@ -1,13 +1,14 @@
 // `npm run bench -- swift`: a 1 GiB backup to the loopback Swift of test/services/swift.sh
 // (started here if it is not running) against `curl -T` of the very same bytes to the same
-// Swift. `--compression none` makes the stored stream the tar stream itself, so both rows move
+// Swift: of one 1 GiB file (the upload path itself), and of the 1 GiB mixed tree (where walking
+// 75k files competes with Swift's own processes for the same two cores). `--compression none` makes the stored stream the tar stream itself, so both rows move
 // the same bytes and the comparison is about the upload path (segments, queue, HTTP), not CPU
 // spent compressing. The curl payload is the data object of an untimed permafrost backup to a
 // local store: byte for byte what the timed backup uploads.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { CaseDef, RowContext } from './cases.js';
+import type { CaseDef, RowContext, RowDef } from './cases.js';
 import { runUntimed } from './shell.js';
 
 interface SwiftEndpoint { authUrl: string; user: string; key: string; storageUrl: string; token: string }
@@ -74,41 +75,64 @@ function checkAndEmpty(ctx: RowContext, expected: number): void {
   if (got !== expected) throw new Error(`${got} bytes landed in Swift, expected ${expected}`);
 }
 
-export const SWIFT_CASES: CaseDef[] = [{
-  name: 'swift',
-  group: 'swift',
-  title: '1 GiB L0 backup (--compression none) to Swift on loopback vs curl -T of the same bytes',
-  tree: 'rss',
-  tools: ['curl'],
-  referenceRow: 'peer-swift-curl',
-  rows: [
-    {
-      id: 'permafrost-swift',
-      label: 'permafrost backup --storage swift --compression none (32 MiB segments, queue 2)',
-      tool: 'permafrost',
-      op: 'backup',
-      prepare: (ctx) => { makePayload(ctx); prepareRow(ctx); },
-      command: (ctx) => {
-        const e = swift(ctx);
-        return [process.execPath, ctx.cfg.agentBin, '--action', 'backup', '--storage', 'swift', '--container', containerOf(ctx),
-          '--os-auth-url', e.authUrl, '--os-username', e.user, '--os-password', e.key, '--backup-name', 'bench',
-          '--path-to-backup', ctx.tree.root, '--compression', 'none', '--no-incremental', 'true', '--quiet'];
-      },
-      outputBytes: (ctx) => fs.statSync(payload(ctx)).size,
-      verify: (ctx) => checkAndEmpty(ctx, fs.statSync(payload(ctx)).size),
+function agentRow(id: string, label: string, extra: string[]): RowDef {
+  return {
+    id,
+    label,
+    tool: 'permafrost',
+    op: 'backup',
+    prepare: (ctx) => { makePayload(ctx); prepareRow(ctx); },
+    command: (ctx) => {
+      const e = swift(ctx);
+      return [process.execPath, ctx.cfg.agentBin, '--action', 'backup', '--storage', 'swift', '--container', containerOf(ctx),
+        '--os-auth-url', e.authUrl, '--os-username', e.user, '--os-password', e.key, '--backup-name', 'bench',
+        '--path-to-backup', ctx.tree.root, '--compression', 'none', '--no-incremental', 'true', '--quiet', ...extra];
     },
-    {
-      id: 'peer-swift-curl',
-      label: 'curl -T stream.tar (one PUT of the same bytes)',
-      tool: 'peer',
-      op: 'backup',
-      prepare: (ctx) => { makePayload(ctx); prepareRow(ctx); },
-      command: (ctx) => {
-        const e = swift(ctx);
-        return ['curl', '-sS', '-f', '-o', '/dev/null', '-H', `X-Auth-Token: ${e.token}`, '-T', payload(ctx), `${e.storageUrl}/${containerOf(ctx)}/stream.tar`];
-      },
-      outputBytes: (ctx) => fs.statSync(payload(ctx)).size,
-      verify: (ctx) => checkAndEmpty(ctx, fs.statSync(payload(ctx)).size),
+    outputBytes: (ctx) => fs.statSync(payload(ctx)).size,
+    verify: (ctx) => checkAndEmpty(ctx, fs.statSync(payload(ctx)).size),
+  };
+}
+
+function curlRow(): RowDef {
+  return {
+    id: 'peer-swift-curl',
+    label: 'curl -T stream.tar (one PUT of the same bytes)',
+    tool: 'peer',
+    op: 'backup',
+    prepare: (ctx) => { makePayload(ctx); prepareRow(ctx); },
+    command: (ctx) => {
+      const e = swift(ctx);
+      return ['curl', '-sS', '-f', '-o', '/dev/null', '-H', `X-Auth-Token: ${e.token}`, '-T', payload(ctx), `${e.storageUrl}/${containerOf(ctx)}/stream.tar`];
     },
-  ],
-}];
+    outputBytes: (ctx) => fs.statSync(payload(ctx)).size,
+    verify: (ctx) => checkAndEmpty(ctx, fs.statSync(payload(ctx)).size),
+  };
+}
+
+export const SWIFT_CASES: CaseDef[] = [
+  {
+    name: 'swift',
+    group: 'swift',
+    title: '1 GiB L0 backup of one file (--compression none) to Swift on loopback vs curl -T of the same bytes',
+    tree: 'single',
+    tools: ['curl'],
+    referenceRow: 'peer-swift-curl',
+    rows: [
+      agentRow('permafrost-swift', 'permafrost backup --storage swift (32 MiB segments, --upload-queue-size 2: the default)', []),
+      agentRow('permafrost-swift-q4', 'permafrost backup --storage swift (32 MiB segments, --upload-queue-size 4)', ['--upload-queue-size', '4']),
+      curlRow(),
+    ],
+  },
+  {
+    name: 'swift-tree',
+    group: 'swift',
+    title: '1 GiB L0 backup of the mixed tree (--compression none) to Swift on loopback vs curl -T of the same bytes',
+    tree: 'rss',
+    tools: ['curl'],
+    referenceRow: 'peer-swift-curl',
+    rows: [
+      agentRow('permafrost-swift', 'permafrost backup --storage swift (defaults)', []),
+      curlRow(),
+    ],
+  },
+];

@@ -20,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Digest", pfn::DigestClass(env));
   exports.Set("deriveKeyIv", Napi::Function::New(env, pfn::DeriveKeyIv, "deriveKeyIv"));
   exports.Set("hmacSha256", Napi::Function::New(env, pfn::HmacSha256, "hmacSha256"));
+  exports.Set("md5", Napi::Function::New(env, pfn::Md5, "md5"));
 
   // System calls Node does not offer.
   exports.Set("setPriority", Napi::Function::New(env, pfn::SetPriority, "setPriority"));

@@ -82,6 +82,8 @@ export interface NativeBinding {
   deriveKeyIv(password: Buffer, salt: Buffer, kdf: 'evp' | 'pbkdf2', iterations: number): Buffer;
   /** One-shot HMAC-SHA256 (small inputs, synchronous). */
   hmacSha256(key: Buffer, data: Buffer): Buffer;
+  /** MD5 of the concatenated Buffers, on the libuv pool (the Buffers must not change until it settles). */
+  md5(buffers: Buffer[]): Promise<Buffer>;
   /** nice(2) increment, ioprio_set(2) class/level for this process; throws with errno on failure. */
   setPriority(nice: number, ioClass: number, ioLevel: number): void;
   /** mknod(2) for FIFOs and device nodes (Node has none); `mode` includes the S_IF* type bits. Throws with errno. */

@@ -410,6 +410,14 @@ describe('native addon', function () {
       }
     });
 
+    it('md5 of several Buffers equals node:crypto of their concatenation, off the main thread', async () => {
+      const pieces = [randomBytes(1000, 9), Buffer.alloc(0), plain, randomBytes(3, 2)];
+      assert.ok((await native.md5(pieces)).equals(createHash('md5').update(Buffer.concat(pieces)).digest()));
+      assert.equal((await native.md5([])).toString('hex'), 'd41d8cd98f00b204e9800998ecf8427e');
+      assert.throws(() => native.md5([Buffer.alloc(1), 'x' as unknown as Buffer]), TypeError);
+      assert.throws(() => native.md5(Buffer.alloc(1) as unknown as Buffer[]), TypeError);
+    });
+
     it('validates crypto arguments', async () => {
       const key = Buffer.alloc(32);
       const iv = Buffer.alloc(16);

@@ -90,6 +90,16 @@ Status DigestStream::final(Hash* sha, Hash* hmac, std::vector<Hash>* last) {
   return ok ? Status::Ok : Status::Crypto;
 }
 
+Status md5_pieces(const Piece* pieces, size_t count, std::array<uint8_t, kMd5Bytes>* out) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_md5(), nullptr) == 1;
+  for (size_t i = 0; ok && i < count; ++i) ok = EVP_DigestUpdate(ctx, nonnull(pieces[i].data), pieces[i].len) == 1;
+  unsigned int out_len = 0;
+  ok = ok && EVP_DigestFinal_ex(ctx, out->data(), &out_len) == 1 && out_len == out->size();
+  EVP_MD_CTX_free(ctx);
+  return ok ? Status::Ok : Status::Crypto;
+}
+
 Status hmac_sha256(const uint8_t* key, size_t key_len, const uint8_t* data, size_t len, Hash* out) {
   size_t out_len = 0;
   unsigned char* r = EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, nonnull(key), key_len,

@@ -42,6 +42,15 @@ class DigestStream {
   EVP_MAC_CTX* mac_ = nullptr;
 };
 
+// MD5 of the concatenation of `count` pieces, for object stores that check a body's MD5
+// (Swift ETag, S3 Content-MD5); never used for anything we trust on our own.
+constexpr size_t kMd5Bytes = 16;
+struct Piece {
+  const uint8_t* data;
+  size_t len;
+};
+Status md5_pieces(const Piece* pieces, size_t count, std::array<uint8_t, kMd5Bytes>* out);
+
 // One-shot HMAC-SHA256.
 Status hmac_sha256(const uint8_t* key, size_t key_len, const uint8_t* data, size_t len, Hash* out);
 

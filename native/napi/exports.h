@@ -12,6 +12,7 @@ Napi::Function CipherClass(Napi::Env env);
 Napi::Function DigestClass(Napi::Env env);
 Napi::Value DeriveKeyIv(const Napi::CallbackInfo& info);
 Napi::Value HmacSha256(const Napi::CallbackInfo& info);
+Napi::Value Md5(const Napi::CallbackInfo& info);
 Napi::Value SetPriority(const Napi::CallbackInfo& info);
 Napi::Value Mknod(const Napi::CallbackInfo& info);
 Napi::Value SetMmapThreshold(const Napi::CallbackInfo& info);

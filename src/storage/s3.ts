@@ -18,6 +18,7 @@ import type http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createHash, webcrypto } from 'node:crypto';
 import { usageError } from '../errors.js';
+import { native } from '../native.js';
 import { HttpClient, netErrorText, netFaultKind, pull, readAll } from './http.js';
 import { FaultKind, ObjectStat, ObjectStore, PartUpload, StorageFault, checkObjectPath, isStorageFault } from './storage.js';
 import { EMPTY_SHA256, SigV4Credentials, amzDate, canonicalQuery, encodePath, signV4 } from './sigv4.js';
@@ -121,6 +122,8 @@ export function parseContainer(container: string): { bucket: string; prefix: str
 // ------------------------------------------------------------------------------ HTTP helpers
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();
+/** MD5 of a body, on the libuv pool: a segment's hash would stall the main thread. */
+const bodyMd5 = (b: Buffer) => native.md5([b]);
 /** SHA-256 on the libuv pool: a 32 MiB part does not hold up the main thread. */
 const sha256Hex = async (b: Buffer) => (b.length === 0 ? EMPTY_SHA256 : Buffer.from(await webcrypto.subtle.digest('SHA-256', b)).toString('hex'));
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^(W\/)?"|"$/g, '');
@@ -134,6 +137,8 @@ interface Call {
   query?: Array<[string, string]>;
   headers?: Record<string, string>;
   body?: Buffer;
+  /** MD5 of `body` when the caller has it already. */
+  md5?: Buffer;
   /** For messages: `write`, `read`, `list`… and the storage path. */
   what: string;
   path: string;
@@ -220,7 +225,7 @@ export class S3Store implements ObjectStore {
       'x-amz-content-sha256': payloadHash,
       ...c.headers,
     };
-    if (body) headers['content-md5'] = md5(body).toString('base64');
+    if (body) headers['content-md5'] = (c.md5 ?? (await bodyMd5(body))).toString('base64');
     const { authorization } = signV4({ method: c.method, path, query, headers, payloadHash }, this.cred);
     const sent: Record<string, string> = { ...headers, authorization };
     if (body || c.method === 'PUT' || c.method === 'POST') sent['content-length'] = String(body?.length ?? 0);
@@ -290,10 +295,11 @@ export class S3Store implements ObjectStore {
   async putObject(p: string, data: Buffer): Promise<void> {
     const key = this.key(p);
     await this.ensureBucket();
-    const c: Call = { what: 'write', path: p, method: 'PUT', key, body: data, headers: { 'content-type': 'application/octet-stream' } };
+    const digest = await bodyMd5(data);
+    const c: Call = { what: 'write', path: p, method: 'PUT', key, body: data, md5: digest, headers: { 'content-type': 'application/octet-stream' } };
     try {
       const { res } = await this.exchange(c);
-      this.checkEtag(c, res.headers.etag, md5(data).toString('hex'));
+      this.checkEtag(c, res.headers.etag, digest.toString('hex'));
     } catch (err) {
       throw this.asWriteFault(err);
     }
@@ -325,9 +331,9 @@ export class S3Store implements ObjectStore {
   /** Used by S3Upload. */
   async uploadPart(p: string, key: string, uploadId: string, index: number, data: Buffer): Promise<{ etag: string; md5: Buffer }> {
     const n = index + 1;
-    const c: Call = { what: `upload part ${n} of`, path: p, method: 'PUT', key, body: data, query: [['partNumber', String(n)], ['uploadId', uploadId]] };
-    if (n > MAX_PART_NUMBER) throw new S3Fault('permanent', `${this.name}: cannot ${c.what} ${p}: S3 allows at most ${MAX_PART_NUMBER} parts; raise --max-segment-size`, 0, 'TooManyParts');
-    const digest = md5(data);
+    if (n > MAX_PART_NUMBER) throw new S3Fault('permanent', `${this.name}: cannot upload part ${n} of ${p}: S3 allows at most ${MAX_PART_NUMBER} parts; raise --max-segment-size`, 0, 'TooManyParts');
+    const digest = await bodyMd5(data);
+    const c: Call = { what: `upload part ${n} of`, path: p, method: 'PUT', key, body: data, md5: digest, query: [['partNumber', String(n)], ['uploadId', uploadId]] };
     try {
       const { res } = await this.exchange(c);
       this.checkEtag(c, res.headers.etag, digest.toString('hex'));

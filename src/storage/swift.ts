@@ -14,9 +14,9 @@
 // and TempAuth forgets them when its memcached restarts.
 import fs from 'node:fs';
 import type http from 'node:http';
-import { createHash } from 'node:crypto';
 import { configError, usageError } from '../errors.js';
 import type { Logger } from '../cli/log.js';
+import { native } from '../native.js';
 import { HttpClient, netErrorText, netFaultKind, pull, readAll } from './http.js';
 import { FaultKind, ObjectStat, ObjectStore, PartUpload, StorageFault, checkObjectPath } from './storage.js';
 import { SwiftCredentials, SwiftSession, authenticate, swiftCredentials } from './swift-auth.js';
@@ -46,7 +46,8 @@ export function parseSwiftContainer(value: string): { container: string; prefix:
 }
 
 const encode = (p: string) => p.split('/').map(encodeURIComponent).join('/');
-const md5Hex = (b: Buffer) => createHash('md5').update(b).digest('hex');
+/** MD5 of a body, on the libuv pool: a segment's hash would stall the main thread. */
+const md5Hex = async (b: Buffer) => (await native.md5([b])).toString('hex');
 
 interface Call {
   method: string;
@@ -161,13 +162,13 @@ export class SwiftStore implements ObjectStore {
 
   /** A plain object PUT, its body checked by Swift against our MD5. */
   private async putBody(what: string, p: string, name: string, data: Buffer, headers: Record<string, string> = {}): Promise<void> {
-    await this.ensureContainer();
+    const [md5] = await Promise.all([md5Hex(data), this.ensureContainer()]);
     const { res } = await this.exchange({
       method: 'PUT', object: name, what, path: p, body: data,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length), etag: md5Hex(data), ...headers },
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length), etag: md5, ...headers },
     });
     const etag = String(res.headers.etag ?? '').replace(/"/g, '');
-    if (!headers['x-object-manifest'] && etag && etag !== md5Hex(data)) throw this.fault({ what, path: p }, 'retryable', `Swift stored a body whose MD5 ${etag} is not ours`);
+    if (!headers['x-object-manifest'] && etag && etag !== md5) throw this.fault({ what, path: p }, 'retryable', `Swift stored a body whose MD5 ${etag} is not ours`);
   }
 
   async putObject(p: string, data: Buffer): Promise<void> {
