@@ -1,7 +1,8 @@
 // A real Swift (with s3api, TempAuth, and optionally a real Keystone v3 in front of a second
 // proxy), run by test/services/swift.sh. One Swift serves every suite of a mocha run: `start`
 // reuses healthy servers and no suite stops the shared one, so suites never race over it (the
-// fault tests stop only their own extra proxy).
+// fault tests stop only their own extra proxy). What this run started, it stops at the end of
+// the run; servers that were already up (a developer's own) are left running.
 import { parseEnvLines, runServiceScript, serviceScript, startOrSkip } from './service-script.js';
 
 export const SWIFT_SCRIPT = serviceScript('swift.sh');
@@ -39,10 +40,27 @@ export async function swiftEnv(keystone = false): Promise<SwiftInfo> {
   };
 }
 
+/** What this run started: 'swift' (everything) or 'keystone' (only Keystone and its proxy). */
+let startedHere: 'swift' | 'keystone' | null = null;
+
+const isUp = (keystone: boolean) => swift(['status', ...(keystone ? ['--keystone'] : [])]).then(() => true, () => false);
+
 export async function startSwift(keystone = false): Promise<SwiftInfo> {
+  if (startedHere !== 'swift') {
+    if (!(await isUp(false))) startedHere = 'swift';
+    else if (keystone && !startedHere && !(await isUp(true))) startedHere = 'keystone';
+  }
   await swift(['start', ...(keystone ? ['--keystone'] : [])]);
   return swiftEnv(keystone);
 }
+
+// A root-level hook (this module is loaded with the spec files): runs once, after every suite.
+after(async function () {
+  if (!startedHere) return;
+  this.timeout(120_000);
+  await swift(['stop', ...(startedHere === 'keystone' ? ['--keystone'] : [])]);
+  startedHere = null;
+});
 
 export function startSwiftOrSkip(ctx: Mocha.Context, keystone = false): Promise<SwiftInfo> {
   return startOrSkip(ctx, keystone ? 'swift (keystone)' : 'swift', () => startSwift(keystone));
