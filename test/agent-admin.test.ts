@@ -53,4 +53,22 @@ describe('info and admin', function () {
     assert.deepEqual(snapshotTree(dest), snapshotTree(src));
     assert.deepEqual(fs.readdirSync(path.join(store, 'data', 'tar', 'h_ret')), [String(rows[0].chain)]);
   });
+
+  it('admin removes data that no metadata points to (a backup that failed), older than the cutoff and a day', function () {
+    const now = Math.floor(Date.now() / 1000);
+    const orphan = (ts: number) => path.join(store, 'data', 'tar', 'h_ret', String(ts), `0_${ts}`);
+    for (const ts of [now - 40 * 86400, now - 3600]) {
+      fs.mkdirSync(path.join(orphan(ts), 'segments'), { recursive: true });
+      fs.writeFileSync(path.join(orphan(ts), 'segments', '00000000'), 'partial upload');
+    }
+    const before = info();
+    const dry = agentOk(['--action', 'admin', '--remove-older-than', '0', '--dry-run', ...common()]);
+    assert.match(dry.stdout, /would remove 1 incomplete backup\(s\) without metadata/);
+    assert.ok(fs.existsSync(orphan(now - 40 * 86400)), 'the dry run removed nothing');
+    const r = agentOk(['--action', 'admin', '--remove-older-than', '30', ...common()]);
+    assert.match(r.stdout, new RegExp(`removed 1 incomplete backup\\(s\\) without metadata: data/tar/h_ret/${now - 40 * 86400}/0_${now - 40 * 86400}`));
+    assert.equal(fs.existsSync(orphan(now - 40 * 86400)), false);
+    assert.ok(fs.existsSync(orphan(now - 3600)), 'an upload of the last day may still be running');
+    assert.deepEqual(info(), before, 'complete backups are untouched');
+  });
 });

@@ -1,14 +1,36 @@
 // `--action admin`: retention. Metadata goes first so a half-removed backup is invisible.
+// It also removes data that no metadata points to, older than the cutoff: what a backup left
+// when it failed while its storage was unreachable (so it could not clean up after itself).
+// Such data is never listed or restored; only its space is reclaimed here. A backup still
+// uploading has no metadata either, so nothing younger than a day is ever taken for an orphan.
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
 import type { Logger } from '../cli/log.js';
 import { listChains } from './chains.js';
-import { dataPrefix, hbnOf, memberDataDir, memberMetadataDir, metadataPrefix } from './layout.js';
+import { dataPrefix, hbnOf, memberDataDir, memberMetadataDir, metadataPrefix, parseMemberName } from './layout.js';
 import { planRemoval } from './retention.js';
 import { parseLocalDate, formatLocalDate } from './dates.js';
 
 export interface AdminResult {
   removed: string[];
+  /** Data directories of backups that never completed. */
+  orphans: string[];
+}
+
+const ORPHAN_GRACE_S = 86_400;
+
+/** `data/<engine>/<hbn>/<l0>/<level>_<ts>` directories without metadata, from before `cutoff`. */
+async function orphanedData(storage: Storage, engine: string, hbn: string, cutoff: number): Promise<string[]> {
+  const out: string[] = [];
+  const withMetadata = new Set(await storage.list(metadataPrefix(engine, hbn)));
+  for (const l0 of await storage.list(dataPrefix(engine, hbn))) {
+    const described = withMetadata.has(l0) ? new Set(await storage.list(`${metadataPrefix(engine, hbn)}/${l0}`)) : new Set<string>();
+    for (const member of await storage.list(`${dataPrefix(engine, hbn)}/${l0}`)) {
+      const id = parseMemberName(member);
+      if (id && id.ts < cutoff && !described.has(member)) out.push(`${dataPrefix(engine, hbn)}/${l0}/${member}`);
+    }
+  }
+  return out;
 }
 
 export async function runAdmin(o: AgentOptions, storage: Storage, log: Logger): Promise<AdminResult> {
@@ -33,5 +55,10 @@ export async function runAdmin(o: AgentOptions, storage: Storage, log: Logger): 
     await storage.remove(memberMetadataDir(m));
     await storage.remove(memberDataDir(m));
   }
-  return { removed };
+  const orphans = await orphanedData(storage, o.engine_name, hbn, Math.min(cutoff, Math.floor(Date.now() / 1000) - ORPHAN_GRACE_S));
+  for (const dir of orphans) {
+    log.warn(`${verb} ${dir}: data without metadata (a backup that did not complete)`);
+    if (!o.dry_run) await storage.remove(dir);
+  }
+  return { removed, orphans };
 }

@@ -46,8 +46,11 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
     }
     case 'admin': {
       const { runAdmin } = await import('../backup/admin.js');
-      const { removed } = await runAdmin(o, storage, log);
-      if (!o.quiet) process.stdout.write(`${o.dry_run ? 'would remove' : 'removed'} ${removed.length} backup(s)${removed.length ? `: ${removed.join(', ')}` : ''}\n`);
+      const { removed, orphans } = await runAdmin(o, storage, log);
+      if (!o.quiet) {
+        process.stdout.write(`${o.dry_run ? 'would remove' : 'removed'} ${removed.length} backup(s)${removed.length ? `: ${removed.join(', ')}` : ''}\n`);
+        if (orphans.length) process.stdout.write(`${o.dry_run ? 'would remove' : 'removed'} ${orphans.length} incomplete backup(s) without metadata: ${orphans.join(', ')}\n`);
+      }
       return ExitCode.OK;
     }
   }
