@@ -26,6 +26,7 @@
         'native/core/codec_bzip2.cc',
         'native/core/codec_xz.cc',
         'native/core/codec_zstd.cc',
+        'native/core/block_pool.cc',
         'native/core/compress_member.cc',
         'native/core/cipher.cc',
         'native/core/digest.cc',

@@ -173,6 +173,17 @@ describe('native addon', function () {
         if (kind !== 'zstd') assert.ok(single.equals(await encode(kind, MEDIUM)), 'same bytes as CodecStream');
       });
 
+      it('compressMember: the same input gives the same bytes whatever the pool threads compressed before', async () => {
+        // Pool threads keep their encoder (and 1 MiB members reuse output blocks) between jobs.
+        const mib = BIG.subarray(0, MiB);
+        const first = await native.compressMember(kind, LEVEL[kind], mib);
+        const levels = [LEVEL[kind], kind === 'zstd' ? 19 : 9, 1];
+        await Promise.all([...levels.map((l) => native.compressMember(kind, l, MEDIUM)), native.compressMember(kind, LEVEL[kind], BIG)]);
+        const again = await Promise.all(Array.from({ length: 6 }, () => native.compressMember(kind, LEVEL[kind], mib)));
+        for (const [i, a] of again.entries()) assert.ok(a.equals(first), `member ${i} identical to the first`);
+        assert.ok(tool(stockDecompress[kind], Buffer.concat(again)).equals(Buffer.concat(again.map(() => mib))), `${kind} -d reads them`);
+      });
+
       it('reports streamEnd exactly at member boundaries', async () => {
         const a = await native.compressMember(kind, LEVEL[kind], MEDIUM);
         const b = await native.compressMember(kind, LEVEL[kind], Buffer.from('second member'));

@@ -27,15 +27,27 @@ class StickyError {
     status_ = r->status = status;
     message_ = r->message = message;
   }
+  void clear_error() {
+    status_ = Status::Ok;
+    message_.clear();
+  }
 
  private:
   Status status_ = Status::Ok;
   std::string message_;
 };
 
-class Encoder final : public Codec, StickyError {
+class Encoder final : public StreamEncoder, StickyError {
  public:
   explicit Encoder(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
+
+  bool restart(uint64_t pledged_size) override {
+    if (!engine_->restartable() || engine_->restart(pledged_size) != Status::Ok) return false;
+    clear_error();
+    finishing_ = flushing_ = done_ = false;
+    return true;
+  }
+  bool restartable() const override { return engine_->restartable(); }
 
   CodecResult process(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len,
                       bool finish) override {
@@ -183,20 +195,24 @@ int codec_min_level(CodecKind kind) { return kind == CodecKind::Xz ? 0 : 1; }
 
 int codec_max_level(CodecKind kind) { return kind == CodecKind::Zstd ? 19 : 9; }
 
-std::unique_ptr<Codec> make_codec(const CodecOptions& options, Status* status, std::string* message) {
-  std::unique_ptr<Engine> engine = make_engine(options);
-  // Encoders start their single stream now so bad parameters surface at construction;
-  // decoders start lazily, once per member, when its first byte arrives.
-  if (!options.decompress) {
-    Status s = engine->start();
-    if (s != Status::Ok) {
-      *status = s;
-      *message = engine->message();
-      return nullptr;
-    }
-    return std::make_unique<Encoder>(std::move(engine));
+// Encoders start their first stream now so bad parameters surface at construction.
+std::unique_ptr<StreamEncoder> make_encoder(const CodecOptions& options, Status* status, std::string* message) {
+  CodecOptions o = options;
+  o.decompress = false;
+  std::unique_ptr<Engine> engine = make_engine(o);
+  Status s = engine->start();
+  if (s != Status::Ok) {
+    *status = s;
+    *message = engine->message();
+    return nullptr;
   }
-  return std::make_unique<Decoder>(std::move(engine));
+  return std::make_unique<Encoder>(std::move(engine));
+}
+
+// Decoders start lazily, once per member, when its first byte arrives.
+std::unique_ptr<Codec> make_codec(const CodecOptions& options, Status* status, std::string* message) {
+  if (!options.decompress) return make_encoder(options, status, message);
+  return std::make_unique<Decoder>(make_engine(options));
 }
 
 }  // namespace pf

@@ -46,7 +46,17 @@ class Codec {
                               bool finish) = 0;
 };
 
+// An encoder that can begin another independent stream after the previous one ended or failed.
+class StreamEncoder : public Codec {
+ public:
+  // Reuses the library's state (zstd context, deflate window) for a new stream of
+  // `pledged_size` bytes. False when the library cannot: make a new encoder instead.
+  virtual bool restart(uint64_t pledged_size) = 0;
+  virtual bool restartable() const = 0;
+};
+
 // Returns nullptr and sets *status / *message when the library cannot set up the stream.
 std::unique_ptr<Codec> make_codec(const CodecOptions& options, Status* status, std::string* message);
+std::unique_ptr<StreamEncoder> make_encoder(const CodecOptions& options, Status* status, std::string* message);
 
 }  // namespace pf

@@ -34,6 +34,9 @@ class GzipEngine final : public Engine {
     return check(rc);
   }
 
+  bool restartable() const override { return !decompress_; }
+  Status restart(uint64_t) override { return start(); }  // deflateReset keeps the window
+
   Status step(Io& io, bool finish, bool* end) override {
     unsigned in_n = clamp_u32(io.in_left), out_n = clamp_u32(io.out_left);
     zs_.next_in = const_cast<Bytef*>(io.in);

@@ -25,20 +25,50 @@ void shrink(MallocBuffer* buf, size_t size) {
   buf->reset(static_cast<uint8_t*>(p));
 }
 
-}  // namespace
+// Each pool thread keeps its last encoder: members come in long runs of one kind and level.
+struct CachedEncoder {
+  CodecKind kind;
+  int level;
+  std::unique_ptr<StreamEncoder> encoder;
+};
+thread_local CachedEncoder t_cached;
 
-Member compress_member(CodecKind kind, int level, const uint8_t* in, size_t in_len) {
-  Member m;
+// Libraries that cannot restart (bzip2, xz) get a fresh encoder in `*fresh`, freed after the
+// member, so an idle pool thread holds no large encoder state.
+StreamEncoder* encoder_for(CodecKind kind, int level, size_t in_len, std::unique_ptr<StreamEncoder>* fresh, Member* m) {
+  if (t_cached.encoder && t_cached.kind == kind && t_cached.level == level && t_cached.encoder->restart(in_len)) {
+    return t_cached.encoder.get();
+  }
+  t_cached.encoder.reset();
   CodecOptions options;
   options.kind = kind;
   options.level = level;
   options.pledged_size = in_len;
-  std::unique_ptr<Codec> codec = make_codec(options, &m.status, &m.message);
+  *fresh = make_encoder(options, &m->status, &m->message);
+  if (!*fresh || !(*fresh)->restartable()) return fresh->get();
+  t_cached = CachedEncoder{kind, level, std::move(*fresh)};
+  return t_cached.encoder.get();
+}
+
+}  // namespace
+
+BlockPool& member_output_pool() {
+  // A few members wait in the read-ahead and storage queues at any time; 8 spare blocks cover them.
+  static BlockPool pool(initial_capacity(kPooledMemberInput), 16);
+  return pool;
+}
+
+Member compress_member(CodecKind kind, int level, const uint8_t* in, size_t in_len) {
+  Member m;
+  std::unique_ptr<StreamEncoder> fresh;
+  StreamEncoder* codec = encoder_for(kind, level, in_len, &fresh, &m);
   if (!codec) return m;
 
   size_t capacity = initial_capacity(in_len), pos = 0;
-  m.data.reset(static_cast<uint8_t*>(std::malloc(capacity)));
+  m.pooled = in_len == kPooledMemberInput;
+  m.data.reset(m.pooled ? member_output_pool().take() : static_cast<uint8_t*>(std::malloc(capacity)));
   for (;;) {
+    if (m.data && m.size == capacity) m.pooled = false;  // grown by realloc: no longer a pool block
     if (!m.data || (m.size == capacity && !grow(&m.data, &capacity))) {
       m = Member{Status::NoMemory, "out of memory for the compressed member", nullptr, 0};
       return m;
@@ -49,7 +79,7 @@ Member compress_member(CodecKind kind, int level, const uint8_t* in, size_t in_l
     m.size += r.produced;
     if (r.ended) break;
   }
-  shrink(&m.data, m.size);
+  if (!m.pooled) shrink(&m.data, m.size);
   return m;
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "block_pool.h"
 #include "codec.h"
 
 namespace pf {
@@ -22,7 +23,13 @@ struct Member {
   std::string message;
   MallocBuffer data;
   size_t size = 0;
+  // data is a block of member_output_pool(): give it back there rather than free it.
+  bool pooled = false;
 };
+
+// Output blocks for members of kPooledMemberInput input bytes (the TS layer's block size).
+constexpr size_t kPooledMemberInput = 1 << 20;
+BlockPool& member_output_pool();
 
 Member compress_member(CodecKind kind, int level, const uint8_t* in, size_t in_len);
 

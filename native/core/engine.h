@@ -31,6 +31,10 @@ class Engine {
   virtual ~Engine() = default;
   // (Re)starts a member: decoders call it once per concatenated member.
   virtual Status start() = 0;
+  // Encoders that can begin a new independent stream on their existing library state
+  // (zstd context, deflate window) override both; others are created afresh per stream.
+  virtual bool restartable() const { return false; }
+  virtual Status restart(uint64_t /*pledged_size*/) { return start(); }
   // One library call. `finish` asks an encoder to end its stream once input is exhausted.
   // Sets *end when the member (decoder) or the stream (encoder) is complete.
   virtual Status step(Io& io, bool finish, bool* end) = 0;

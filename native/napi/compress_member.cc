@@ -25,10 +25,13 @@ class CompressWorker final : public PromiseWorker {
     if (member_.status != pf::Status::Ok) Fail(member_.status, member_.message);
   }
 
-  // Hands the malloc'd block to JS as-is; V8 frees it through the finalizer.
+  // Hands the block to JS as-is; V8's finalizer frees it or returns it to the pool.
   Napi::Value Result(Napi::Env env) override {
-    Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, member_.data.get(), member_.size,
-                                                           [](Napi::Env, uint8_t* p) { std::free(p); });
+    Napi::Buffer<uint8_t> buf =
+        member_.pooled
+            ? Napi::Buffer<uint8_t>::New(env, member_.data.get(), member_.size,
+                                         [](Napi::Env, uint8_t* p) { pf::member_output_pool().give(p); })
+            : Napi::Buffer<uint8_t>::New(env, member_.data.get(), member_.size, [](Napi::Env, uint8_t* p) { std::free(p); });
     member_.data.release();
     return buf;
   }

@@ -10,6 +10,7 @@ import { resolveLevel } from '../codecs/registry.js';
 import { encryptStream } from '../crypto/cipher-stream.js';
 import { keyCheck, newKeys, readPassword, CipherKeys } from '../crypto/keys.js';
 import { prefetch } from '../pipeline/prefetch.js';
+import { ChunkPool } from '../pipeline/chunk-pool.js';
 import { syncFilesystem } from './sync.js';
 import { digestStream, sha256Hex, StreamDigest } from '../pipeline/digest.js';
 import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
@@ -25,6 +26,9 @@ import { readEngineMetadata } from './engine-metadata.js';
 
 /** ~1 MiB chunks kept ready between stages so reading, compressing and writing overlap. */
 const READ_AHEAD_CHUNKS = 4;
+const ARCHIVE_CHUNK = 1 << 20;
+/** Enough for the read-ahead queue and the members in flight. */
+const SPARE_CHUNKS = READ_AHEAD_CHUNKS + 4;
 
 export interface BackupResult {
   id: BackupId;
@@ -76,14 +80,15 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   const previousEngineMetadata = decision.parent ? await readEngineMetadata(storage, decision.parent) : null;
   const keys = o.encrypt_pass_file ? newKeys(readPassword(o.encrypt_pass_file), o.encrypt_kdf, o.encrypt_iter) : null;
   const live = {} as TarBackupStats;
-  const engine = startEngine(o, source, previousEngineMetadata, live);
+  const chunks = new ChunkPool(ARCHIVE_CHUNK, SPARE_CHUNKS);
+  const engine = startEngine(o, source, previousEngineMetadata, live, chunks);
   const counters: ProgressCounters = { bytes: 0, get files() { return live.files ?? 0; }, totalBytes: 0 };
   const stopProgress = o.quiet ? () => {} : startProgress(`backup level ${id.level}`, counters);
 
   let digest: StreamDigest | undefined;
   try {
     const archive = prefetch(countBytes(engine.stream, counters), READ_AHEAD_CHUNKS);
-    const compressed = prefetch(compress({ codec: o.compression, level: o.compression_level, threads: o.threads }, archive), READ_AHEAD_CHUNKS);
+    const compressed = prefetch(compress({ codec: o.compression, level: o.compression_level, threads: o.threads, release: (c) => chunks.give(c) }, archive), READ_AHEAD_CHUNKS);
     const stored = keys ? encryptStream(keys, compressed) : compressed;
     const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; });
     await storage.put(dataPath(id), () => hashed, { segmented: true });

@@ -16,6 +16,8 @@ export interface CompressOptions {
   codec: CodecName;
   level?: number;
   threads: number;
+  /** Receives input chunks that the codec has finished reading (see ChunkPool). */
+  release?: (chunk: Buffer) => void;
 }
 
 export function compress(opts: CompressOptions, source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
@@ -23,7 +25,7 @@ export function compress(opts: CompressOptions, source: AsyncIterable<Buffer>): 
   if (codec === 'none') return source;
   const level = resolveLevel(codec, opts.level);
   if ((codec === 'gzip' || codec === 'bzip2' || codec === 'zstd') && threads > 1) {
-    return parallelCompress(codec, level, threads, MEMBER_BLOCK, source);
+    return parallelCompress(codec, level, threads, MEMBER_BLOCK, source, opts.release);
   }
   return codecStream(codec, false, level, threads, source);
 }

@@ -7,26 +7,49 @@ import { native, CodecKind } from '../native.js';
  * Groups input chunks into blocks of at least `minBlock` bytes. A chunk that is already big
  * enough (the tar writer yields 1 MiB chunks) is used as it is: no copy, no new allocation.
  */
-async function* blocks(source: AsyncIterable<Buffer>, minBlock: number): AsyncGenerator<Buffer> {
+async function* blocks(source: AsyncIterable<Buffer>, minBlock: number, release: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];
   let size = 0;
+  const joined = () => {
+    if (pending.length === 1) return pending[0];
+    const block = Buffer.concat(pending, size);
+    pending.forEach(release);
+    return block;
+  };
   for await (const chunk of source) {
     if (chunk.length === 0) continue;
     pending.push(chunk);
     size += chunk.length;
     if (size < minBlock) continue;
-    yield pending.length === 1 ? pending[0] : Buffer.concat(pending, size);
+    yield joined();
     pending = [];
     size = 0;
   }
-  if (size > 0) yield pending.length === 1 ? pending[0] : Buffer.concat(pending, size);
+  if (size > 0) yield joined();
 }
 
-export async function* parallelCompress(kind: CodecKind, level: number, threads: number, minBlock: number, source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/**
+ * `release` receives every input chunk once its bytes are no longer read (the native job
+ * finished with it), so the producer can reuse it.
+ */
+export async function* parallelCompress(
+  kind: CodecKind, level: number, threads: number, minBlock: number, source: AsyncIterable<Buffer>,
+  release: (chunk: Buffer) => void = () => {},
+): AsyncGenerator<Buffer> {
   const inFlight: Promise<Buffer>[] = [];
-  for await (const block of blocks(source, minBlock)) {
-    inFlight.push(native.compressMember(kind, level, block));
-    if (inFlight.length >= threads) yield await inFlight.shift()!;
+  const compressed = async (block: Buffer) => {
+    const member = await native.compressMember(kind, level, block);
+    release(block);
+    return member;
+  };
+  try {
+    for await (const block of blocks(source, minBlock, release)) {
+      inFlight.push(compressed(block));
+      if (inFlight.length >= threads) yield await inFlight.shift()!;
+    }
+    while (inFlight.length) yield await inFlight.shift()!;
+  } finally {
+    // Jobs abandoned by an error or an early return must not turn into unhandled rejections.
+    for (const job of inFlight) job.catch(() => {});
   }
-  while (inFlight.length) yield await inFlight.shift()!;
 }

@@ -1,6 +1,8 @@
 // Accumulates archive bytes in ~1 MiB chunks so that headers and small files are batched into
 // few yields and file data can be read straight into the chunk (no intermediate copies).
-// A yielded chunk is never touched again: consumers may keep it.
+// A yielded chunk is never touched again: consumers may keep it, or give it back to the pool
+// once read.
+import { ChunkPool } from '../../pipeline/chunk-pool.js';
 
 export class ArchiveBuffer {
   private buf: Buffer;
@@ -9,8 +11,11 @@ export class ArchiveBuffer {
   /** Bytes produced so far (committed), whether drained or not. */
   total = 0;
 
-  constructor(private readonly chunkSize = 1 << 20) {
-    this.buf = Buffer.allocUnsafe(chunkSize);
+  private readonly chunkSize: number;
+
+  constructor(private readonly pool: ChunkPool = new ChunkPool(1 << 20, 0)) {
+    this.chunkSize = pool.chunkSize;
+    this.buf = pool.take();
   }
 
   /** Free bytes in the current chunk. */
@@ -76,7 +81,7 @@ export class ArchiveBuffer {
 
   private startChunk(size: number): void {
     if (this.pos > 0) this.ready.push(this.buf.subarray(0, this.pos));
-    this.buf = size > 0 ? Buffer.allocUnsafe(size) : Buffer.alloc(0);
+    this.buf = size === this.chunkSize ? this.pool.take() : size > 0 ? Buffer.allocUnsafe(size) : Buffer.alloc(0);
     this.pos = 0;
   }
 }

@@ -65,9 +65,13 @@ export function isZeroBlock(block: Buffer, offset = 0): boolean {
   return block.compare(ZERO_BLOCK, 0, BLOCK_SIZE, offset, offset + BLOCK_SIZE) === 0;
 }
 
+// 8^(digits) for the octal digits of each field length (a NUL ends the field); computed once.
+const OCTAL_LIMITS = Array.from({ length: 13 }, (_, n) => 8 ** Math.max(0, n - 1));
+const octalLimit = (length: number) => OCTAL_LIMITS[length] ?? 8 ** (length - 1);
+
 /** Encodes a numeric field as GNU tar does: octal + NUL when it fits, else base-256. */
 export function writeNumeric(buf: Buffer, offset: number, length: number, value: number | bigint): void {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < 8 ** (length - 1)) {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < octalLimit(length)) {
     buf.write(value.toString(8).padStart(length - 1, '0'), offset, length - 1, 'latin1');
     buf[offset + length - 1] = 0;
     return;
@@ -175,7 +179,10 @@ export function encodeHeader(h: HeaderFields, target: Buffer = Buffer.alloc(BLOC
 
 /** `%06o\0 ` over the block with the checksum field counted as spaces. */
 export function writeChecksum(block: Buffer, offset = 0): void {
-  const sum = headerSum(block, offset).unsigned;
+  // headerSum().unsigned without the per-byte branches: it runs once per archived member.
+  let sum = 8 * 0x20;
+  for (let i = offset, end = offset + BLOCK_SIZE; i < end; i++) sum += block[i]!;
+  for (let i = offset + 148; i < offset + 156; i++) sum -= block[i]!;
   block.write(sum.toString(8).padStart(6, '0'), offset + 148, 6, 'latin1');
   block[offset + 154] = 0;
   block[offset + 155] = 0x20;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { sourceError } from '../../errors.js';
 import { compileExcludes } from '../exclude.js';
 import { ArchiveBuffer } from './archive-buffer.js';
+import type { ChunkPool } from '../../pipeline/chunk-pool.js';
 import { encodeDumpdir } from './dumpdir.js';
 import { BLOCK_SIZE, paddedSize } from './header.js';
 import { localIdNames, noIdNames, type IdNames } from './ids.js';
@@ -28,8 +29,8 @@ export interface TarBackupOptions {
   dereference?: Dereference;
   /** Warn instead of failing on unreadable files/directories (tar --ignore-failed-read). */
   ignoreFailedRead?: boolean;
-  /** Size of the yielded chunks (default 1 MiB). */
-  chunkSize?: number;
+  /** Where the yielded chunks come from (default: fresh 1 MiB chunks); consumers may give them back. */
+  chunkPool?: ChunkPool;
   /** Fill uname/gname from /etc/passwd and /etc/group (default true). */
   userNames?: boolean;
   /** Counters to update live while the archive is written (progress display); zeroed here. */
@@ -115,7 +116,7 @@ function makeContext(opts: TarBackupOptions): DumpContext {
     files: 0, directories: 0, symlinks: 0, hardlinks: 0, bytesRead: 0, archiveBytes: 0, warnings: [],
   });
   return {
-    out: new ArchiveBuffer(opts.chunkSize),
+    out: new ArchiveBuffer(opts.chunkPool),
     stats,
     ids,
     rootNames: { uname: ids.user(0), gname: ids.group(0) },
