@@ -121,9 +121,11 @@ export interface NativeBinding {
    */
   signatureFile(inFd: number, outFd: number, blockLength: number, strongLength: number, magic?: RsyncMagic): Promise<NativeRsyncFileResult>;
   /** Whole-file delta of `newFd` against `signature`, written to `outFd`. */
-  deltaFile(signature: NativeRsyncSignature, newFd: number, outFd: number, literalCap?: number): Promise<NativeRsyncFileResult>;
+  /** durable: the caller fdatasyncs outFd afterwards, so writeback starts as the delta is written. */
+  deltaFile(signature: NativeRsyncSignature, newFd: number, outFd: number, literalCap?: number, durable?: boolean): Promise<NativeRsyncFileResult>;
   /** Whole-file patch: `basisFd` (seekable, pread) + delta read from `deltaFd` -> `outFd`. */
-  patchFile(basisFd: number, deltaFd: number, outFd: number): Promise<NativeRsyncFileResult>;
+  /** durable: as for deltaFile. */
+  patchFile(basisFd: number, deltaFd: number, outFd: number, durable?: boolean): Promise<NativeRsyncFileResult>;
   /** Test only: known-answer checks of MD4, BLAKE2b and both rolling sums; true or throws. */
   _selftest(): boolean;
 }

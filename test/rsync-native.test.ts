@@ -2,7 +2,8 @@
 // signature and delta is compared byte for byte with Debian's `rdiff` 2.3.2, and patches are
 // cross-applied both ways.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -245,6 +246,37 @@ describe('native rsync (rdiff 2.3.2 compatible)', function () {
         assert.ok(p.equals(next), 'patch');
       });
     }
+
+    it('durable fd jobs (writeback started as they write) give the same bytes, to files and to FIFOs', async function () {
+      const big = crypto.randomBytes(20 * 1024 * 1024 + 123);
+      fs.writeFileSync(file('wb-new'), big);
+      await withFds(file('wb-new'), file('wb-delta.0'), (i, o) => native.deltaFile(sig, i, o));
+      await withFds(file('wb-new'), file('wb-delta.1'), (i, o) => native.deltaFile(sig, i, o, undefined, true));
+      assert.ok(read('wb-delta.1').equals(read('wb-delta.0')), 'delta');
+      const b = fs.openSync(file('s-old'), 'r');
+      try {
+        await withFds(file('wb-delta.1'), file('wb-out'), (i, o) => native.patchFile(b, i, o, true));
+        assert.ok(read('wb-out').equals(big), 'patch');
+        // A FIFO cannot be written back: the flag is ignored, the bytes still arrive.
+        const fifo = file('wb-fifo');
+        assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+        const cat = spawn('sh', ['-c', `cat '${fifo}' > '${file('wb-piped')}'`], { stdio: 'inherit' });
+        const closed = new Promise((resolve) => cat.on('close', resolve));
+        const pipeFd = fs.openSync(fifo, 'w');
+        const inFd = fs.openSync(file('wb-delta.1'), 'r');
+        try {
+          await native.patchFile(b, inFd, pipeFd, true);
+        } finally {
+          fs.closeSync(inFd);
+          fs.closeSync(pipeFd);
+        }
+        await closed;
+        assert.ok(read('wb-piped').equals(big), 'patch into a FIFO');
+        assert.throws(() => native.patchFile(b, 0, 1, 'yes' as unknown as boolean), /durable must be a boolean/);
+      } finally {
+        fs.closeSync(b);
+      }
+    });
 
     it('whole-file fd jobs equal the streaming jobs, and pipes work as input', async function () {
       await withFds(file('s-old'), file('f-sig'), (i, o) => native.signatureFile(i, o, 700, 12, 'rk-blake2'));

@@ -32,16 +32,17 @@ class DeltaJob : public Napi::ObjectWrap<DeltaJob> {
 
 Napi::Function DeltaJobClass(Napi::Env env) { return DeltaJob::Define(env); }
 
-// deltaFile(signature, newFd, outFd, literalCap?)
+// deltaFile(signature, newFd, outFd, literalCap?, durable?): durable = the caller will fdatasync outFd.
 Napi::Value DeltaFile(const Napi::CallbackInfo& info) {
   SignaturePtr set = signature_arg(info, 0);
   int new_fd = fd_arg(info, 1, "newFd"), out_fd = fd_arg(info, 2, "outFd");
   size_t cap = literal_cap_arg(info, 3);
-  auto task = [set, new_fd, out_fd, cap](pf::rsync::FdTotals* totals, std::string* why) {
+  bool durable = info.Length() > 4 && !info[4].IsUndefined() && bool_arg(info, 4, "durable");
+  auto task = [set, new_fd, out_fd, cap, durable](pf::rsync::FdTotals* totals, std::string* why) {
     pf::rsync::DeltaJob job;
     pf::Status s = job.begin(set, cap);
     if (s != pf::Status::Ok) return s;
-    return pf::rsync::drive_fds(&job, new_fd, out_fd, totals, why);
+    return pf::rsync::drive_fds(&job, new_fd, out_fd, totals, why, durable);
   };
   return (new FileWorker(info.Env(), "deltaFile", task))->Start();
 }

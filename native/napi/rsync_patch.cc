@@ -53,10 +53,11 @@ class PatchJob : public Napi::ObjectWrap<PatchJob> {
 
 Napi::Function PatchJobClass(Napi::Env env) { return PatchJob::Define(env); }
 
-// patchFile(basisFd, deltaFd, outFd)
+// patchFile(basisFd, deltaFd, outFd, durable?): durable = the caller will fdatasync outFd.
 Napi::Value PatchFile(const Napi::CallbackInfo& info) {
   int basis_fd = fd_arg(info, 0, "basisFd"), delta_fd = fd_arg(info, 1, "deltaFd"), out_fd = fd_arg(info, 2, "outFd");
-  auto task = [basis_fd, delta_fd, out_fd](pf::rsync::FdTotals* totals, std::string* why) {
+  bool durable = info.Length() > 3 && !info[3].IsUndefined() && bool_arg(info, 3, "durable");
+  auto task = [basis_fd, delta_fd, out_fd, durable](pf::rsync::FdTotals* totals, std::string* why) {
     auto basis = std::make_unique<pf::rsync::FdBasis>();
     pf::Status s = basis->open(basis_fd, why);
     if (s != pf::Status::Ok) {
@@ -66,7 +67,7 @@ Napi::Value PatchFile(const Napi::CallbackInfo& info) {
     pf::rsync::PatchJob job;
     s = job.begin(std::move(basis));
     if (s != pf::Status::Ok) return s;
-    return pf::rsync::drive_fds(&job, delta_fd, out_fd, totals, why);
+    return pf::rsync::drive_fds(&job, delta_fd, out_fd, totals, why, durable);
   };
   return (new FileWorker(info.Env(), "patchFile", task))->Start();
 }

@@ -220,7 +220,7 @@ type Input =
   | { kind: 'stream'; stream: Readable; name: string; close(): Promise<void> };
 
 type OutputEnd =
-  | { kind: 'fd'; fd: number; name: string; tempPath?: string; commit(): Promise<void>; abort(): Promise<void> }
+  | { kind: 'fd'; fd: number; name: string; tempPath?: string; durable?: boolean; commit(): Promise<void>; abort(): Promise<void> }
   | { kind: 'stream'; stream: Writable; name: string; commit(): Promise<void>; abort(): Promise<void> };
 
 const isStdio = (file: string | undefined): boolean => file === undefined || file === '-';
@@ -262,7 +262,7 @@ async function openOut(file: string | undefined, force: boolean, role: string): 
     }
   } else {
     const o = await openOutput(file!, force);
-    out = { kind: 'fd', fd: o.fd, name: `${role} ${file}`, tempPath: o.tempPath, commit: () => o.commit(), abort: () => o.abort() };
+    out = { kind: 'fd', fd: o.fd, name: `${role} ${file}`, tempPath: o.tempPath, durable: o.durable, commit: () => o.commit(), abort: () => o.abort() };
   }
   pendingOutput = out;
   return out;
@@ -377,7 +377,7 @@ async function runDelta(a: Args): Promise<Totals> {
     if (input.kind === 'fd' && out.kind === 'fd') {
       const ctx = context();
       try {
-        totals = await native.deltaFile(sig, input.fd, out.fd);
+        totals = await native.deltaFile(sig, input.fd, out.fd, undefined, out.durable);
       } catch (err) {
         throw fail(ctx, what, err);
       }
@@ -406,7 +406,7 @@ async function runPatch(a: Args): Promise<Totals> {
       if (input.kind === 'fd' && out.kind === 'fd') {
         const ctx = context();
         try {
-          totals = await native.patchFile(basis.fd, input.fd, out.fd);
+          totals = await native.patchFile(basis.fd, input.fd, out.fd, out.durable);
         } catch (err) {
           throw fail(ctx, what, err);
         }

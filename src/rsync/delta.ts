@@ -50,7 +50,7 @@ export async function deltaToFile(sig: SignatureSource, newPath: string, deltaPa
   let out: Output | undefined;
   try {
     out = await openOutput(deltaPath, overwrite);
-    const result = await native.deltaFile(loaded, input.fd, out.fd);
+    const result = await native.deltaFile(loaded, input.fd, out.fd, undefined, out.durable);
     await out.commit();
     return result;
   } catch (err) {

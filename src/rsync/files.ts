@@ -50,6 +50,8 @@ export interface Output {
   readonly fd: number;
   /** The temp file being written (absent when writing in place), for a signal handler to remove. */
   readonly tempPath?: string;
+  /** commit() fdatasyncs the bytes (a regular file; not a device or FIFO written in place). */
+  readonly durable: boolean;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -71,7 +73,7 @@ function existsError(target: string): Error {
 
 async function inPlace(target: string): Promise<Output> {
   const fh = await fs.open(target, 'w');
-  return { fd: fh.fd, commit: () => fh.close(), abort: () => fh.close() };
+  return { fd: fh.fd, durable: false, commit: () => fh.close(), abort: () => fh.close() };
 }
 
 /**
@@ -98,6 +100,7 @@ export async function openOutput(target: string, overwrite: boolean): Promise<Ou
     return {
       fd: fh.fd,
       tempPath: tmp,
+      durable: true,
       async commit() {
         const cctx = context();
         try {

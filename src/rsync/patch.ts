@@ -59,7 +59,7 @@ export async function patchToFile(basisPath: string, deltaPath: string, outPath:
     d = await openInput(deltaPath, `delta ${deltaPath}`);
     // Written beside the target and renamed: patching a file onto itself is safe.
     out = await openOutput(outPath, overwrite);
-    const result = await native.patchFile(basis.fd, d.fd, out.fd);
+    const result = await native.patchFile(basis.fd, d.fd, out.fd, out.durable);
     await out.commit();
     return result;
   } catch (err) {

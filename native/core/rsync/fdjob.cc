@@ -1,5 +1,6 @@
 #include "fdjob.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +39,29 @@ Status write_all(int fd, const uint8_t* buf, size_t len, std::string* why) {
     len -= static_cast<size_t>(k);
   }
   return Status::Ok;
+}
+
+namespace {
+constexpr int64_t kWriteBehindStep = int64_t{8} << 20;
+}  // namespace
+
+WriteBehind::WriteBehind(int fd, bool enabled) : fd_(fd), enabled_(enabled) {
+  struct stat st;
+  if (enabled_ && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) enabled_ = false;
+  if (enabled_) {
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    enabled_ = at >= 0;
+    started_ = end_ = at;
+  }
+}
+
+void WriteBehind::wrote(size_t n) {
+  if (!enabled_) return;
+  end_ += static_cast<int64_t>(n);
+  if (end_ - started_ < kWriteBehindStep) return;
+  // Only starts writeback (no waiting); a failure here is not an error: fdatasync decides.
+  if (sync_file_range(fd_, started_, end_ - started_, SYNC_FILE_RANGE_WRITE) != 0) enabled_ = false;
+  started_ = end_;
 }
 
 int64_t fd_file_size(int fd) {

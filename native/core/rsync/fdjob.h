@@ -39,9 +39,25 @@ Status write_all(int fd, const uint8_t* buf, size_t len, std::string* why);
 // Size of a regular file, -1 for anything else (pipes, devices): rdiff's rs_file_size.
 int64_t fd_file_size(int fd);
 
+// For an output that will be fdatasync'ed: starts the kernel's writeback of every few MiB as
+// soon as they are written, so the disk works while the job still computes and the final
+// fdatasync finds little left. A no-op for pipes and devices, and when disabled.
+class WriteBehind {
+ public:
+  WriteBehind(int fd, bool enabled);
+  void wrote(size_t n);
+
+ private:
+  int fd_;
+  bool enabled_;
+  int64_t started_ = 0;  // file offset up to which writeback was started
+  int64_t end_ = 0;      // file offset after the bytes written so far
+};
+
 // Job needs: JobResult iterate(const uint8_t*, size_t, bool, uint8_t*, size_t).
 template <class Job>
-Status drive_fds(Job* job, int in_fd, int out_fd, FdTotals* totals, std::string* why) {
+Status drive_fds(Job* job, int in_fd, int out_fd, FdTotals* totals, std::string* why, bool write_behind = false) {
+  WriteBehind behind(out_fd, write_behind);
   AlignedBuffer in_buf(kFdChunk), out_buf(kFdChunk);
   uint8_t *in = in_buf.data.get(), *out = out_buf.data.get();
   size_t have = 0, at = 0;
@@ -66,6 +82,7 @@ Status drive_fds(Job* job, int in_fd, int out_fd, FdTotals* totals, std::string*
     at += r.consumed;
     Status s = write_all(out_fd, out, r.produced, why);
     if (s != Status::Ok) return s;
+    behind.wrote(r.produced);
     totals->out_bytes += r.produced;
     if (r.done) return Status::Ok;
   }
