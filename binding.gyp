@@ -40,6 +40,7 @@
         'native/core/rsync/delta.cc',
         'native/core/rsync/fdjob.cc',
         'native/core/rsync/md4.cc',
+        'native/core/rsync/parallel_delta.cc',
         'native/core/rsync/parallel_signature.cc',
         'native/core/rsync/patch.cc',
         'native/core/rsync/rabinkarp.cc',

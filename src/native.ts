@@ -120,9 +120,12 @@ export interface NativeBinding {
    * size taken from fstat (a pipe counts as unknown), as rdiff does.
    */
   signatureFile(inFd: number, outFd: number, blockLength: number, strongLength: number, magic?: RsyncMagic): Promise<NativeRsyncFileResult>;
-  /** Whole-file delta of `newFd` against `signature`, written to `outFd`. */
-  /** durable: the caller fdatasyncs outFd afterwards, so writeback starts as the delta is written. */
-  deltaFile(signature: NativeRsyncSignature, newFd: number, outFd: number, literalCap?: number, durable?: boolean): Promise<NativeRsyncFileResult>;
+  /**
+   * Whole-file delta of `newFd` against `signature`, written to `outFd`. durable: the caller
+   * fdatasyncs outFd afterwards, so writeback starts as the delta is written. threads: ranges
+   * of a regular file scanned at once (default: by size and cores); the bytes are the same.
+   */
+  deltaFile(signature: NativeRsyncSignature, newFd: number, outFd: number, literalCap?: number, durable?: boolean, threads?: number): Promise<NativeRsyncFileResult>;
   /** Whole-file patch: `basisFd` (seekable, pread) + delta read from `deltaFd` -> `outFd`. */
   /** durable: as for deltaFile. */
   patchFile(basisFd: number, deltaFd: number, outFd: number, durable?: boolean): Promise<NativeRsyncFileResult>;

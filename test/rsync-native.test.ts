@@ -190,6 +190,11 @@ describe('native rsync (rdiff 2.3.2 compatible)', function () {
           const rdelta = read('delta.r');
           assert.ok(rdelta.equals(read('delta.o')), `delta differs: ${tag}`);
           assert.ok((await runJob(new native.DeltaJob(sig), pair.next, MiB, MiB)).equals(rdelta), `DeltaJob differs: ${tag}`);
+          // The file cut into ranges scanned at once (forced: by size only the 32 MiB pair is).
+          for (const threads of [2, 5]) {
+            await withFds(file('new'), file('delta.t'), (i, o) => native.deltaFile(sig, i, o, undefined, false, threads));
+            assert.ok(rdelta.equals(read('delta.t')), `deltaFile on ${threads} ranges differs: ${tag}`);
+          }
 
           // Patch both ways: rdiff applies our delta, we apply rdiff's (fd, Buffer basis).
           rdiffOk(['patch', file('old'), file('delta.o'), file('out.r')]);
@@ -418,6 +423,7 @@ describe('native rsync (rdiff 2.3.2 compatible)', function () {
         await rejectsWith(native.signatureFile(fd, out, 16, 8, 'rk-blake2'), 'ERR_IO', /Bad file descriptor/);
         const sig = await native.loadSignature(header(0x72730147, 16, 8));
         await rejectsWith(native.deltaFile(sig, fd, out), 'ERR_IO', /read/);
+        await rejectsWith(() => native.deltaFile(sig, out, out, undefined, false, 0), 'ERR_PARAM', /threads/);
         await rejectsWith(native.patchFile(fd, out, out), 'ERR_IO', /basis/);
       } finally {
         fs.closeSync(out);

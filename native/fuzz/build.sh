@@ -18,7 +18,7 @@ for src in "${CORE[@]}"; do
   "$CXX" "${FLAGS[@]/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,}" -c "$src" -o "$obj"
   objs+=("$obj")
 done
-for t in fuzz_sigload fuzz_delta_reader fuzz_patch fuzz_roundtrip; do
+for t in fuzz_sigload fuzz_delta_reader fuzz_patch fuzz_roundtrip fuzz_parallel_delta; do
   "$CXX" "${FLAGS[@]}" "native/fuzz/$t.cc" "${objs[@]}" -o "$OUT/$t"
   echo "built $OUT/$t"
 done

@@ -43,8 +43,9 @@ for hex in 7273023655 72730236450000 7273023645301000 72730236440000000000000002
   printf '\x01' > "$SEEDS/delta_reader/m$hex"; echo -n "$hex" | xxd -r -p >> "$SEEDS/delta_reader/m$hex"
   printf '\x00\x24\x01\x01' > "$SEEDS/patch/m$hex"; echo -n "$hex" | xxd -r -p >> "$SEEDS/patch/m$hex"
 done
+cp -r "$SEEDS/roundtrip" "$SEEDS/parallel_delta"  # same input layout
 status=0
-for t in sigload delta_reader patch roundtrip; do
+for t in sigload delta_reader patch roundtrip parallel_delta; do
   mkdir -p "$OUT/corpus/$t"
   echo "== fuzz_$t for ${SECONDS_EACH}s"
   if ! "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -26,6 +26,17 @@ Status DeltaJob::begin(std::shared_ptr<const SignatureSet> sig, size_t literal_c
   return Status::Ok;
 }
 
+Status DeltaJob::begin_scan(std::shared_ptr<const SignatureSet> sig, ScanPlan plan) {
+  if (!sig || sig->block_count() == 0 || !plan.matches) return Status::Param;
+  sig_ = std::move(sig);
+  block_len_ = sig_->params().block_len;
+  target_ = block_len_ + cap_ + kChunk;
+  scan_only_ = true;
+  plan_ = std::move(plan);
+  base_ = plan_.origin;
+  return Status::Ok;
+}
+
 JobResult DeltaJob::iterate(const uint8_t* in, size_t in_len, bool eof, uint8_t* out, size_t out_len) {
   JobResult r;
   if (!sig_) {
@@ -41,6 +52,10 @@ JobResult DeltaJob::iterate(const uint8_t* in, size_t in_len, bool eof, uint8_t*
       break;
     }
     scan_any();
+    if (joined_) {
+      done_ = r.done = true;
+      break;
+    }
     if (output_pending()) continue;
     if (r.consumed < in_len) {
       size_t n = feed(in + r.consumed, in_len - r.consumed);
@@ -61,7 +76,7 @@ JobResult DeltaJob::iterate(const uint8_t* in, size_t in_len, bool eof, uint8_t*
     flush();
     if (output_pending()) continue;
     uint8_t end_cmd[1];
-    staging_.push(end_cmd, encode_end(end_cmd));
+    if (!scan_only_) staging_.push(end_cmd, encode_end(end_cmd));
     ended_ = true;
   }
   r.produced = sink.produced;
@@ -103,6 +118,12 @@ template <class W>
 void DeltaJob::scan(W& w) {
   const size_t b = block_len_;
   while (body_left_ == 0 && staging_.size() < kStageHigh && pos_ < end_ && (eof_ || end_ - pos_ > b)) {
+    if (scan_only_ && base_ + pos_ >= plan_.limit) {
+      if (plan_.joins && plan_.joins(base_ + pos_)) {
+        joined_ = true;
+        return;
+      }
+    }
     if (!have_win_) {
       w.reset();
       w.update(buf_.data() + pos_, std::min(b, end_ - pos_));
@@ -123,6 +144,7 @@ bool DeltaJob::try_match(W& w) {
   streak_ = block >= 0;
   if (block < 0) return false;
   uint64_t at = static_cast<uint64_t>(block) * block_len_;
+  if (scan_only_) plan_.matches->push_back(Match{base_ + pos_, at, len});
   if (clen_ && cpos_ + clen_ == at) {
     clen_ += len;
   } else {
@@ -185,7 +207,9 @@ void DeltaJob::roll_misses(W& w) {
   if (body_left_ || clen_) return;
   const size_t b = block_len_;
   const uint8_t* data = buf_.data();
-  const size_t stop = end_ > b ? end_ - b : 0;
+  size_t stop = end_ > b ? end_ - b : 0;
+  // A scan checks every position from its limit on, so the fast loop ends there.
+  if (scan_only_ && plan_.limit != UINT64_MAX) stop = std::min<uint64_t>(stop, plan_.limit > base_ ? plan_.limit - base_ : 0);
   size_t p = pos_;
   W local = w;
   while (p < stop && !sig_->maybe(local.digest())) {
@@ -213,6 +237,7 @@ void DeltaJob::flush() {
 }
 
 void DeltaJob::emit_literal(size_t from, size_t n) {
+  if (scan_only_) return;
   uint8_t header[kMaxCommandHeader];
   staging_.push(header, encode_literal_header(n, header));
   body_pos_ = from;
@@ -220,6 +245,7 @@ void DeltaJob::emit_literal(size_t from, size_t n) {
 }
 
 void DeltaJob::emit_copy(uint64_t offset, uint64_t length) {
+  if (scan_only_) return;
   uint8_t cmd[kMaxCommandHeader];
   staging_.push(cmd, encode_copy(offset, length, cmd));
 }

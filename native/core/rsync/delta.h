@@ -5,6 +5,8 @@
 // (literals of block_len bytes). Output never depends on how input/output are split.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -15,11 +17,33 @@
 
 namespace pf::rsync {
 
+// New-file bytes [at, at + len) equal the basis bytes from basis_offset.
+struct Match {
+  uint64_t at;
+  uint64_t basis_offset;
+  uint64_t len;
+};
+
+// A scan without output, for parallel_delta: it only finds the matches, which with the
+// input's length determine the whole delta. Its input starts at new-file offset `origin`.
+// At or past `limit` it stops at the first window position that `joins` accepts: a
+// position another scan also reached, whose matches from there on are the same.
+struct ScanPlan {
+  uint64_t origin = 0;
+  uint64_t limit = UINT64_MAX;
+  std::function<bool(uint64_t)> joins;
+  std::vector<Match>* matches = nullptr;
+};
+
 class DeltaJob {
  public:
   // literal_cap: 32768 for rdiff 2.3.2, 65533 for librsync >= 2.3.3.
   Status begin(std::shared_ptr<const SignatureSet> sig, size_t literal_cap = kLiteralCap232);
+  Status begin_scan(std::shared_ptr<const SignatureSet> sig, ScanPlan plan);
   JobResult iterate(const uint8_t* in, size_t in_len, bool eof, uint8_t* out, size_t out_len);
+  // After a scan is done: where it stopped (the join position, or the end of its input).
+  uint64_t scan_end() const { return base_ + pos_; }
+  bool joined() const { return joined_; }
 
  private:
   template <class W>
@@ -53,6 +77,9 @@ class DeltaJob {
   bool eof_ = false;    // every input byte is in buf_
   bool ended_ = false;  // END staged
   bool done_ = false;
+  bool scan_only_ = false;
+  bool joined_ = false;
+  ScanPlan plan_;
   uint64_t cpos_ = 0, clen_ = 0;  // pending COPY (clen_ == 0: none)
   size_t body_pos_ = 0, body_left_ = 0;  // literal data following the staged header
   Staging staging_;

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <thread>
 #include <cstring>
 
 namespace pf::rsync {
@@ -24,6 +26,18 @@ Status read_some(int fd, uint8_t* buf, size_t len, size_t* got, std::string* why
     ssize_t k = ::read(fd, buf + *got, len - *got);
     if (k < 0 && errno == EINTR) continue;
     if (k < 0) return errno_status("read", errno, why);
+    if (k == 0) break;
+    *got += static_cast<size_t>(k);
+  }
+  return Status::Ok;
+}
+
+Status pread_some(int fd, uint8_t* buf, size_t len, int64_t at, size_t* got, std::string* why) {
+  *got = 0;
+  while (*got < len) {
+    ssize_t k = ::pread(fd, buf + *got, len - *got, static_cast<off_t>(at + static_cast<int64_t>(*got)));
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) return errno_status("pread", errno, why);
     if (k == 0) break;
     *got += static_cast<size_t>(k);
   }
@@ -68,6 +82,22 @@ int64_t fd_file_size(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
   return static_cast<int64_t>(st.st_size);
+}
+
+unsigned range_threads(int64_t size) {
+  constexpr int64_t kMinBytesPerThread = int64_t{16} << 20;
+  constexpr int64_t kMaxThreads = 8;
+  if (size < 2 * kMinBytesPerThread) return 1;
+  int64_t hw = std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::min({hw, size / kMinBytesPerThread, kMaxThreads}));
+}
+
+std::vector<int64_t> block_cuts(int64_t size, int64_t block, unsigned threads) {
+  const int64_t blocks = size / block;
+  std::vector<int64_t> cut(threads + 1);
+  for (unsigned i = 0; i <= threads; ++i) cut[i] = blocks * static_cast<int64_t>(i) / threads * block;
+  cut[threads] = size;
+  return cut;
 }
 
 }  // namespace pf::rsync

@@ -3,11 +3,13 @@
 // jobs themselves stay I/O-free.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "job.h"
 
@@ -35,9 +37,17 @@ struct AlignedBuffer {
 
 // Fills buf from fd (returns bytes read, 0 at EOF); Io with errno text on failure.
 Status read_some(int fd, uint8_t* buf, size_t len, size_t* got, std::string* why);
+// The same at file offset `at`, leaving the fd's offset alone (threads share the fd).
+Status pread_some(int fd, uint8_t* buf, size_t len, int64_t at, size_t* got, std::string* why);
 Status write_all(int fd, const uint8_t* buf, size_t len, std::string* why);
 // Size of a regular file, -1 for anything else (pipes, devices): rdiff's rs_file_size.
 int64_t fd_file_size(int fd);
+
+// Ranges worth cutting a file of `size` bytes into, one per thread, each at least 16 MiB
+// (below that, starting threads costs more than it saves); 1 = stay on this thread.
+unsigned range_threads(int64_t size);
+// threads + 1 offsets from 0 to size, the inner ones at multiples of `block`.
+std::vector<int64_t> block_cuts(int64_t size, int64_t block, unsigned threads);
 
 // For an output that will be fdatasync'ed: starts the kernel's writeback of every few MiB as
 // soon as they are written, so the disk works while the job still computes and the final
@@ -54,38 +64,76 @@ class WriteBehind {
   int64_t end_ = 0;      // file offset after the bytes written so far
 };
 
-// Job needs: JobResult iterate(const uint8_t*, size_t, bool, uint8_t*, size_t).
-template <class Job>
-Status drive_fds(Job* job, int in_fd, int out_fd, FdTotals* totals, std::string* why, bool write_behind = false) {
-  WriteBehind behind(out_fd, write_behind);
+// The loop every fd driver shares. Job needs: JobResult iterate(const uint8_t*, size_t, bool,
+// uint8_t*, size_t). fill(buf, cap, &have, why) reads the next input piece (have == 0: end of
+// input); emit(bytes, n, why) takes each output piece. Either returns a non-Ok Status to stop.
+template <class Job, class Fill, class Emit>
+Status drive_job(Job* job, Fill&& fill, Emit&& emit, std::string* why) {
   AlignedBuffer in_buf(kFdChunk), out_buf(kFdChunk);
   uint8_t *in = in_buf.data.get(), *out = out_buf.data.get();
-  size_t have = 0, at = 0;
+  size_t have = 0, pos = 0;
   bool eof = false;
   for (;;) {
-    if (at == have && !eof) {
-      Status s = read_some(in_fd, in, kFdChunk, &have, why);
+    if (pos == have && !eof) {
+      Status s = fill(in, kFdChunk, &have, why);
       if (s != Status::Ok) return s;
-      at = 0;
+      pos = 0;
       eof = have == 0;
-      totals->in_bytes += have;
     }
-    JobResult r = job->iterate(in + at, have - at, eof, out, kFdChunk);
+    JobResult r = job->iterate(in + pos, have - pos, eof, out, kFdChunk);
     if (r.status != Status::Ok) {
       *why = r.message;
       return r.status;
     }
-    if (r.consumed == 0 && r.produced == 0 && !r.done && (at < have || eof)) {
+    if (r.consumed == 0 && r.produced == 0 && !r.done && (pos < have || eof)) {
       *why = "job made no progress";
       return Status::Internal;
     }
-    at += r.consumed;
-    Status s = write_all(out_fd, out, r.produced, why);
+    pos += r.consumed;
+    Status s = emit(out, r.produced, why);
     if (s != Status::Ok) return s;
-    behind.wrote(r.produced);
-    totals->out_bytes += r.produced;
     if (r.done) return Status::Ok;
   }
+}
+
+// Streams in_fd (a file or a pipe) through the job into out_fd.
+template <class Job>
+Status drive_fds(Job* job, int in_fd, int out_fd, FdTotals* totals, std::string* why, bool write_behind = false) {
+  WriteBehind behind(out_fd, write_behind);
+  auto fill = [&](uint8_t* buf, size_t cap, size_t* have, std::string* w) {
+    Status s = read_some(in_fd, buf, cap, have, w);
+    totals->in_bytes += *have;
+    return s;
+  };
+  auto emit = [&](const uint8_t* bytes, size_t n, std::string* w) {
+    Status s = write_all(out_fd, bytes, n, w);
+    if (s != Status::Ok) return s;
+    behind.wrote(n);
+    totals->out_bytes += n;
+    return Status::Ok;
+  };
+  return drive_job(job, fill, emit, why);
+}
+
+// Drives a job over the bytes of fd from offset `at` by pread, as if the file ended at `end`
+// (-1: at its real EOF); every output piece goes to emit(bytes, n). `*in_bytes` gets the
+// bytes read. Several threads can drive jobs over one fd at once.
+template <class Job, class Emit>
+Status drive_pread(Job* job, int fd, int64_t at, int64_t end, Emit&& emit, uint64_t* in_bytes, std::string* why) {
+  auto fill = [&](uint8_t* buf, size_t cap, size_t* have, std::string* w) {
+    size_t want = end < 0 ? cap : static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(cap), end - at));
+    *have = 0;
+    if (want == 0) return Status::Ok;
+    Status s = pread_some(fd, buf, want, at, have, w);
+    at += static_cast<int64_t>(*have);
+    *in_bytes += *have;
+    return s;
+  };
+  auto emit_all = [&](const uint8_t* bytes, size_t n, std::string*) {
+    emit(bytes, n);
+    return Status::Ok;
+  };
+  return drive_job(job, fill, emit_all, why);
 }
 
 }  // namespace pf::rsync

@@ -96,15 +96,31 @@ export class DeltaHook implements RegularFileHook {
   }
 
   private async deltaOf(name: string, abs: string, sig: NativeRsyncSignature): Promise<number> {
+    try {
+      return await this.deltaInto(name, abs, sig);
+    } catch (err) {
+      // A big file is scanned in ranges, then its literal bytes are read again; one that
+      // shrank in between is read once more in a single pass, as it is now.
+      if (!isShrunkDuringDelta(err)) throw err;
+      return await this.deltaInto(name, abs, sig, 1);
+    }
+  }
+
+  private async deltaInto(name: string, abs: string, sig: NativeRsyncSignature, threads?: number): Promise<number> {
     const out = this.tempFd();
     try {
-      await withInput(name, abs, (fd) => native.deltaFile(sig, fd, out));
+      await withInput(name, abs, (fd) => native.deltaFile(sig, fd, out, undefined, false, threads));
       return out;
     } catch (err) {
       fs.closeSync(out);
       throw err;
     }
   }
+}
+
+function isShrunkDuringDelta(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return e?.code === 'ERR_IO' && typeof e.message === 'string' && e.message.includes('shrank while its delta');
 }
 
 /** A separate descriptor per native job: each reads the file from its own offset 0. */
