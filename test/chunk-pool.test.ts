@@ -27,4 +27,20 @@ describe('ChunkPool', () => {
     assert.notEqual(next.buffer, a.buffer, 'a was handed out once only');
     assert.notEqual(next.buffer, b.buffer, 'b was over the spare count and dropped');
   });
+
+  it('reuses a chunk only when its last holder gives it back', () => {
+    const pool = new ChunkPool(4096, 4);
+    const a = pool.take();
+    pool.hold(a.subarray(10));
+    pool.hold(a);
+    pool.give(a);
+    pool.give(a.subarray(0, 1));
+    assert.notEqual(pool.take().buffer, a.buffer, 'one holder is left');
+    pool.give(a);
+    assert.equal(pool.take().buffer, a.buffer, 'all holders gave it back');
+    const foreign = Buffer.alloc(4096);
+    pool.hold(foreign);
+    pool.give(foreign);
+    assert.notEqual(pool.take().buffer, foreign.buffer, 'foreign memory never enters the pool');
+  });
 });

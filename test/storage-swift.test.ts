@@ -162,6 +162,30 @@ describe('swift storage', function () {
     }
   });
 
+  it('a segment damaged on the way is caught by its ETag and sent again; damage every time fails the upload', async () => {
+    const container = newContainer();
+    let damaged = 0;
+    const once = await forwardingProxy((method, url) => method === 'PUT' && url.endsWith('/segments/00000001') && damaged++ === 0);
+    const always = await forwardingProxy((method, url) => method === 'PUT' && url.includes('/segments/'));
+    const fastRetry = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+    const data = prng(2500, 9);
+    const viaOnce = composeStorage([tempAuthStore(container, { proxy: once.url })], { partSize: 1000, queue: 2, retry: fastRetry });
+    const viaAlways = composeStorage([tempAuthStore(container, { proxy: always.url })], { partSize: 1000, queue: 2, retry: fastRetry });
+    try {
+      await viaOnce.put('a/data', async function* () { yield data; }, { segmented: true });
+      assert.equal(damaged, 2, 'segment 1 went twice: damaged, then intact');
+      assert.deepEqual(await raw.get(container, 'a/data'), data);
+      await assert.rejects(viaAlways.put('b/data', async function* () { yield data; }, { segmented: true }),
+        (err: Error) => /swift:.*segment 00000000.*MD5 [0-9a-f]{32} is not ours/.test(err.message));
+      assert.equal((await raw.listing(container)).filter((o) => o.name === 'b/data').length, 0, 'no manifest for a failed upload');
+    } finally {
+      await viaOnce.close();
+      await viaAlways.close();
+      await once.close();
+      await always.close();
+    }
+  });
+
   it('goes through --proxy: authentication and object requests alike', async () => {
     const proxy = await forwardingProxy();
     const container = newContainer();

@@ -90,8 +90,8 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
     const archive = prefetch(countBytes(engine.stream, counters), READ_AHEAD_CHUNKS);
     const compressed = prefetch(compress({ codec: o.compression, level: o.compression_level, threads: o.threads, release: (c) => chunks.give(c) }, archive), READ_AHEAD_CHUNKS);
     const stored = keys ? encryptStream(keys, compressed) : compressed;
-    const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; });
-    await storage.put(dataPath(id), () => hashed, { segmented: true });
+    const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; }, chunks);
+    await storage.put(dataPath(id), () => hashed, { segmented: true, leases: chunks });
   } finally {
     stopProgress();
   }

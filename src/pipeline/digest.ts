@@ -4,6 +4,7 @@
 import { native } from '../native.js';
 import { integrityError, passwordError } from '../errors.js';
 import { segment } from './segmenter.js';
+import type { ChunkLeases } from './chunk-pool.js';
 
 export interface StreamDigest {
   segment_size: number;
@@ -24,15 +25,19 @@ export async function* digestStream(
   segmentSize: number,
   hmacKey: Buffer | null,
   done: (d: StreamDigest) => void,
+  leases?: ChunkLeases,
 ): AsyncGenerator<Buffer> {
   const digest = new native.Digest(hmacKey, segmentSize);
   const segments: Buffer[] = [];
   let size = 0;
-  // Chunk N is hashed on the pool while the consumer stores it; consumers only read chunks.
+  // Chunk N is hashed on the pool while the consumer stores it, so the hash holds the chunk
+  // too: a consumer done with it first must not see it reused under the hash.
   let hashing: Promise<Buffer | Buffer[]> | undefined;
   for await (const chunk of source) {
     if (hashing) segments.push(...((await hashing) as Buffer[]));
+    leases?.hold(chunk);
     hashing = digest.update(chunk);
+    if (leases) hashing.finally(() => leases.give(chunk)).catch(() => {});
     size += chunk.length;
     yield chunk;
   }

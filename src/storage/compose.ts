@@ -46,7 +46,7 @@ export function composeStorage(backends: ObjectStore[], o: ComposeOptions): Stor
   return {
     name: store.name,
     put: (path: string, source: () => AsyncIterable<Buffer>, opts?: PutOptions) =>
-      opts?.segmented ? putSegmented(store, path, source(), o) : putWhole(store, path, source()),
+      opts?.segmented ? putSegmented(store, path, source(), { ...o, leases: opts.leases }) : putWhole(store, path, source()),
     get: (path: string) => store.get(path),
     list: (prefix: string) => store.list(prefix),
     stat: (path: string) => store.stat(path),

@@ -7,6 +7,7 @@
 //   is idempotent given its arguments, so a decorator can retry it.
 // - `Storage` is what backup/restore use: `put` takes a stream. It is built once, in
 //   `compose.ts`, from an ObjectStore plus the retry, bandwidth and multi-storage decorators.
+import type { ChunkLeases } from '../pipeline/chunk-pool.js';
 import { PermafrostError } from '../errors.js';
 
 export interface ObjectStat {
@@ -87,6 +88,8 @@ export interface PutOptions {
    * writes Freezer's `segments/%08d` + manifest layout even for a small backup.
    */
   segmented?: boolean;
+  /** Pooled chunks of the stream are given back here once every part holding them settled. */
+  leases?: ChunkLeases;
 }
 
 export interface Storage {

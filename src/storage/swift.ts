@@ -5,8 +5,8 @@
 // `X-Object-Manifest: <container>/<dir>/segments` (reference swift-saio.md). So the layout
 // allows one segmented object per directory, which is what a backup has (its `data`).
 //
-// Integrity: every PUT carries the MD5 of its body as `ETag`, which Swift checks before
-// storing (422 otherwise); completing an upload checks the size Swift reports for the whole
+// Integrity: the ETag Swift returns for every PUT (the MD5 of what it stored) must equal the
+// MD5 of our body, else the PUT is retried; completing an upload checks the size Swift reports for the whole
 // manifest, so a segment that a lagging listing hides is caught, and retried, before the
 // backup's metadata is written.
 //
@@ -160,15 +160,25 @@ export class SwiftStore implements ObjectStore {
     return this.containerReady;
   }
 
-  /** A plain object PUT, its body checked by Swift against our MD5. */
+  /**
+   * A plain object PUT whose body is checked against the MD5 Swift computed of what it stored.
+   * Our MD5 runs on the pool while the body is on the wire (sending it as `ETag` up front
+   * would hold every segment back by its hash); a mismatch is a retryable fault, and the retry
+   * overwrites the damaged object.
+   */
   private async putBody(what: string, p: string, name: string, data: Buffer, headers: Record<string, string> = {}): Promise<void> {
-    const [md5] = await Promise.all([md5Hex(data), this.ensureContainer()]);
+    const manifest = headers['x-object-manifest'] !== undefined;
+    const ours = manifest ? null : md5Hex(data);
+    ours?.catch(() => {});
+    await this.ensureContainer();
     const { res } = await this.exchange({
       method: 'PUT', object: name, what, path: p, body: data,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length), etag: md5, ...headers },
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length), ...headers },
     });
+    if (!ours) return;
+    const md5 = await ours;
     const etag = String(res.headers.etag ?? '').replace(/"/g, '');
-    if (!headers['x-object-manifest'] && etag && etag !== md5) throw this.fault({ what, path: p }, 'retryable', `Swift stored a body whose MD5 ${etag} is not ours`);
+    if (etag !== md5) throw this.fault({ what, path: p }, 'retryable', etag ? `Swift stored a body whose MD5 ${etag} is not ours (${md5})` : 'Swift returned no ETag to check the body against');
   }
 
   async putObject(p: string, data: Buffer): Promise<void> {

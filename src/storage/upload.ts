@@ -4,12 +4,17 @@
 // (queue + 1) parts whatever the stream's length, and each part (a Buffer) can be retried on
 // its own without rewinding the stream.
 import type { ObjectStore } from './storage.js';
+import type { ChunkLeases } from '../pipeline/chunk-pool.js';
 
 export interface UploadOptions {
   partSize: number;
   /** Parts uploading at once (≥ 1). */
   queue: number;
+  /** Where the stream's pooled chunks go back (see ChunkPool); the uploader holds one reference to each. */
+  leases?: ChunkLeases;
 }
+
+const noLeases: ChunkLeases = { hold: () => {}, give: () => {} };
 
 /**
  * Part buffers, recycled: a fresh 32 MiB Buffer per part costs page faults and zeroing when
@@ -33,13 +38,19 @@ class PartBuffers {
   }
 }
 
-/** Collects chunks into parts of exactly `size` bytes (the last may be shorter); a chunk that is a whole part is passed on as it is. */
-async function* fixedParts(source: AsyncIterable<Buffer>, size: number, buffers: PartBuffers): AsyncGenerator<Buffer> {
+/**
+ * Collects chunks into parts of exactly `size` bytes (the last may be shorter); a chunk that
+ * is a whole part is passed on as it is, holding its chunk until that part settles. A chunk
+ * copied into parts is given back at once.
+ */
+async function* fixedParts(source: AsyncIterable<Buffer>, size: number, buffers: PartBuffers, leases: ChunkLeases): AsyncGenerator<Buffer> {
   let part: Buffer | null = null;
   let have = 0;
-  for await (let chunk of source) {
+  for await (const whole of source) {
+    let chunk = whole;
     while (chunk.length > 0) {
       if (!part && chunk.length >= size) {
+        leases.hold(whole);
         yield chunk.subarray(0, size);
         chunk = chunk.subarray(size);
         continue;
@@ -54,19 +65,24 @@ async function* fixedParts(source: AsyncIterable<Buffer>, size: number, buffers:
         have = 0;
       }
     }
+    leases.give(whole);
   }
   if (part && have > 0) yield part.subarray(0, have);
 }
 
 /** Stores that write at offsets take the stream's chunks as they come: no buffering, no copy. */
-async function* asIs(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  for await (const chunk of source) if (chunk.length) yield chunk;
+async function* asIs(source: AsyncIterable<Buffer>, leases: ChunkLeases): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    if (chunk.length) yield chunk;
+    else leases.give(chunk);
+  }
 }
 
 export async function putSegmented(store: ObjectStore, path: string, source: AsyncIterable<Buffer>, o: UploadOptions): Promise<void> {
   const partSize = Math.max(o.partSize, store.minPartSize);
   const buffers = new PartBuffers(partSize);
-  const parts$ = store.anySizeParts ? asIs(source) : fixedParts(source, partSize, buffers);
+  const leases = o.leases ?? noLeases;
+  const parts$ = store.anySizeParts ? asIs(source, leases) : fixedParts(source, partSize, buffers, leases);
   const upload = await store.openUpload(path);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
@@ -77,7 +93,7 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
       if (failure) break;
       const p: Promise<void> = upload.putPart(parts, size, part)
         .catch((err) => { failure ??= err; })
-        .finally(() => { inFlight.delete(p); buffers.release(part); });
+        .finally(() => { inFlight.delete(p); buffers.release(part); leases.give(part); });
       inFlight.add(p);
       parts += 1;
       size += part.length;
