@@ -78,7 +78,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'dry-run', dest: 'dry_run', type: 'bool', default: false, help: 'Do everything except writing or removing anything.' },
   { name: 'upload-limit', dest: 'upload_limit', type: 'size', default: -1, help: 'Upload bandwidth limit of the whole process, bytes/s with K/M/G suffixes (binary: 5M = 5 MiB/s); -1: none.' },
   { name: 'download-limit', dest: 'download_limit', type: 'size', default: -1, help: 'Download bandwidth limit of the whole process, bytes/s with K/M/G suffixes; -1: none.' },
-  { name: 'upload-queue-size', dest: 'upload_queue_size', type: 'int', default: 2, help: 'Segments uploading at once per storage (memory: about (queue + 1) x --max-segment-size).' },
+  { name: 'upload-queue-size', dest: 'upload_queue_size', type: 'int', default: 2, help: 'Segments uploading at once per storage (memory: about (queue + 2) x --max-segment-size).' },
   { name: 'storage-retries', dest: 'storage_retries', type: 'int', default: 5, help: 'Retries of a failed storage request (timeouts, resets, 5xx) with exponential backoff and jitter; 0: none.' },
   { name: 'cinder-vol-id', dest: 'cinder_vol_id', type: 'str', ...unsupported, help: 'Cinder volume id.' },
   { name: 'cinder-vol-name', dest: 'cinder_vol_name', type: 'str', ...unsupported, help: 'Cinder volume name.' },

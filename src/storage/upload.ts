@@ -1,10 +1,11 @@
 // Turns a stream into an object: small objects are read whole and stored in one piece; a
 // segmented stream is cut into parts of `partSize` (or, for stores that write at offsets,
-// taken chunk by chunk) and uploaded with at most `queue` parts in flight, so memory stays at
-// (queue + 1) parts whatever the stream's length, and each part (a Buffer) can be retried on
-// its own without rewinding the stream.
+// taken chunk by chunk) and uploaded with at most `queue` parts in flight and the next one
+// filling, so memory stays at (queue + 2) parts whatever the stream's length, and each part
+// (a Buffer) can be retried on its own without rewinding the stream.
 import type { ObjectStore } from './storage.js';
 import type { ChunkLeases } from '../pipeline/chunk-pool.js';
+import { prefetch } from '../pipeline/prefetch.js';
 
 export interface UploadOptions {
   partSize: number;
@@ -19,7 +20,7 @@ const noLeases: ChunkLeases = { hold: () => {}, give: () => {} };
 /**
  * Part buffers, recycled: a fresh 32 MiB Buffer per part costs page faults and zeroing when
  * filled and a GC when dropped (about 1 s of CPU per GiB here), while a part is only needed
- * until its upload settles. At most `queue` parts are in flight plus the one being filled.
+ * until its upload settles. At most `queue` parts are in flight plus the ones being filled.
  */
 class PartBuffers {
   private readonly free: Buffer[] = [];
@@ -89,7 +90,9 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
   let parts = 0;
   let size = 0;
   try {
-    for await (const part of parts$) {
+    // The next part fills while the queue is full: pulled lazily it would only start once a
+    // slot frees, and the upload would wait for every part's bytes (most of a part's time).
+    for await (const part of prefetch(parts$, 2)) {
       if (failure) break;
       const p: Promise<void> = upload.putPart(parts, size, part)
         .catch((err) => { failure ??= err; })
