@@ -83,16 +83,17 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
   const partSize = Math.max(o.partSize, store.minPartSize);
   const buffers = new PartBuffers(partSize);
   const leases = o.leases ?? noLeases;
-  const parts$ = store.anySizeParts ? asIs(source, leases) : fixedParts(source, partSize, buffers, leases);
+  // A segment store's next part fills while the queue is full: pulled lazily it would only
+  // start once a slot frees, and every upload would first wait for its part's bytes. Chunks
+  // written at offsets need no such look-ahead (and it would cost memory).
+  const ahead = store.anySizeParts ? asIs(source, leases) : prefetch(fixedParts(source, partSize, buffers, leases), 2);
   const upload = await store.openUpload(path);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
   let parts = 0;
   let size = 0;
   try {
-    // The next part fills while the queue is full: pulled lazily it would only start once a
-    // slot frees, and the upload would wait for every part's bytes (most of a part's time).
-    for await (const part of prefetch(parts$, 2)) {
+    for await (const part of ahead) {
       if (failure) break;
       const p: Promise<void> = upload.putPart(parts, size, part)
         .catch((err) => { failure ??= err; })
