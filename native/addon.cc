@@ -24,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
   // System calls Node does not offer.
   exports.Set("setPriority", Napi::Function::New(env, pfn::SetPriority, "setPriority"));
+  exports.Set("startWriteback", Napi::Function::New(env, pfn::StartWriteback, "startWriteback"));
   exports.Set("mknod", Napi::Function::New(env, pfn::Mknod, "mknod"));
   exports.Set("setMmapThreshold", Napi::Function::New(env, pfn::SetMmapThreshold, "setMmapThreshold"));
 

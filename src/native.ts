@@ -84,6 +84,12 @@ export interface NativeBinding {
   hmacSha256(key: Buffer, data: Buffer): Buffer;
   /** MD5 of the concatenated Buffers, on the libuv pool (the Buffers must not change until it settles). */
   md5(buffers: Buffer[]): Promise<Buffer>;
+  /**
+   * Starts writeback of a byte range of a regular file open for writing (sync_file_range
+   * SYNC_FILE_RANGE_WRITE) on the pool, without waiting for the disk. Resolves false where
+   * the file does not support it; the fd must stay open until the promise settles.
+   */
+  startWriteback(fd: number, offset: number, length: number): Promise<boolean>;
   /** nice(2) increment, ioprio_set(2) class/level for this process; throws with errno on failure. */
   setPriority(nice: number, ioClass: number, ioLevel: number): void;
   /** mknod(2) for FIFOs and device nodes (Node has none); `mode` includes the S_IF* type bits. Throws with errno. */

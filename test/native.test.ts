@@ -480,6 +480,41 @@ describe('native addon', function () {
       assert.throws(() => native.mknod(dev, 0o20600, 4096, 0), RangeError);
     });
 
+    it('startWriteback starts writing dirty pages of a file out without fsync; false on a pipe; checks its arguments', async function () {
+      this.timeout(20_000);
+      const TMPFS_MAGIC = 0x01021994;
+      if (fs.statfsSync(tmp).type === TMPFS_MAGIC) this.skip(); // tmpfs pages are never written back: nothing to observe
+      const dirtyKiB = () => Number(/^Dirty:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))![1]);
+      const size = 64 * MiB;
+      const fd = fs.openSync(path.join(tmp, 'dirty'), 'w');
+      try {
+        fs.writeSync(fd, randomBytes(size, 7));
+        const before = dirtyKiB();
+        assert.equal(await native.startWriteback(fd, 0, size), true);
+        // The kernel would otherwise keep these pages dirty for dirty_expire_centisecs (30 s).
+        let after = before;
+        for (let waited = 0; waited < 5000 && before - after < size / 2 / 1024; waited += 20) {
+          await new Promise((r) => setTimeout(r, 20));
+          after = dirtyKiB();
+        }
+        assert.ok(before - after >= size / 2 / 1024, `Dirty went from ${before} kB to ${after} kB`);
+      } finally {
+        fs.closeSync(fd);
+      }
+      const fifo = path.join(tmp, 'writeback-fifo');
+      native.mknod(fifo, fs.constants.S_IFIFO | 0o600, 0, 0);
+      const fifoFd = fs.openSync(fifo, fs.constants.O_RDWR); // Linux: does not wait for a reader
+      try {
+        assert.equal(await native.startWriteback(fifoFd, 0, 1), false);
+      } finally {
+        fs.closeSync(fifoFd);
+      }
+      assert.throws(() => native.startWriteback(-1, 0, 1), RangeError);
+      assert.throws(() => native.startWriteback(0, -1, 1), RangeError);
+      assert.throws(() => native.startWriteback(0, 0, 2 ** 53), RangeError);
+      assert.throws(() => (native.startWriteback as unknown as (fd: number) => Promise<boolean>)(0), TypeError);
+    });
+
     const child = (code: string, uid?: number) =>
       spawnSync(process.execPath, ['-e', `const n = require(${JSON.stringify(path.join(root, 'build/Release/permafrost.node'))});\n${code}`], {
         encoding: 'utf8',

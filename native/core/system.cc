@@ -5,6 +5,7 @@
 #endif
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -72,6 +73,11 @@ bool set_mmap_threshold(uint32_t bytes) {
   (void)bytes;
   return false;
 #endif
+}
+
+int start_writeback(int fd, int64_t offset, int64_t length) {
+  if (fd < 0 || offset < 0 || length < 0) return EINVAL;
+  return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE) == 0 ? 0 : errno;
 }
 
 }  // namespace pf

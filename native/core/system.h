@@ -23,4 +23,9 @@ SysError make_node(const char* path, uint32_t mode, uint32_t major, uint32_t min
 // Returns false where malloc cannot be tuned (not glibc).
 bool set_mmap_threshold(uint32_t bytes);
 
+// Starts the kernel's writeback of [offset, offset + length) of a regular file without
+// waiting for it (sync_file_range, SYNC_FILE_RANGE_WRITE), so that a later fdatasync finds
+// little left to write. Returns 0 or errno (ESPIPE for pipes, EINVAL where unsupported).
+int start_writeback(int fd, int64_t offset, int64_t length);
+
 }  // namespace pf

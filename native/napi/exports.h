@@ -14,6 +14,7 @@ Napi::Value DeriveKeyIv(const Napi::CallbackInfo& info);
 Napi::Value HmacSha256(const Napi::CallbackInfo& info);
 Napi::Value Md5(const Napi::CallbackInfo& info);
 Napi::Value SetPriority(const Napi::CallbackInfo& info);
+Napi::Value StartWriteback(const Napi::CallbackInfo& info);
 Napi::Value Mknod(const Napi::CallbackInfo& info);
 Napi::Value SetMmapThreshold(const Napi::CallbackInfo& info);
 

@@ -1,4 +1,5 @@
-// setPriority() and mknod(): synchronous system calls, failures carry errno.
+// setPriority() and mknod(): synchronous system calls, failures carry errno. startWriteback():
+// on the pool, since sync_file_range may wait while the disk queue is congested.
 #include <cstdint>
 
 #include "../core/system.h"
@@ -6,6 +7,7 @@
 #include "args.h"
 #include "errors.h"
 #include "exports.h"
+#include "worker.h"
 
 namespace pfn {
 namespace {
@@ -13,7 +15,32 @@ namespace {
 constexpr int64_t kMaxMajor = (1 << 12) - 1;  // Linux dev_t: 12-bit major, 20-bit minor
 constexpr int64_t kMaxMinor = (1 << 20) - 1;
 
+constexpr int64_t kMaxOffset = (int64_t{1} << 53) - 1;  // what a JS number holds exactly
+
+class WritebackWorker final : public PromiseWorker {
+ public:
+  WritebackWorker(Napi::Env env, int fd, int64_t offset, int64_t length)
+      : PromiseWorker(env, "permafrost:writeback"), fd_(fd), offset_(offset), length_(length) {}
+
+ private:
+  void Run() override { err_ = pf::start_writeback(fd_, offset_, length_); }
+  // Not an error for the caller: the fdatasync that follows is what decides durability.
+  Napi::Value Result(Napi::Env env) override { return Napi::Boolean::New(env, err_ == 0); }
+
+  int fd_;
+  int64_t offset_;
+  int64_t length_;
+  int err_ = 0;
+};
+
 }  // namespace
+
+Napi::Value StartWriteback(const Napi::CallbackInfo& info) {
+  auto fd = static_cast<int>(int_arg(info, 0, "fd", 0, INT32_MAX));
+  int64_t offset = int_arg(info, 1, "offset", 0, kMaxOffset);
+  int64_t length = int_arg(info, 2, "length", 0, kMaxOffset);
+  return (new WritebackWorker(info.Env(), fd, offset, length))->Start();
+}
 
 Napi::Value SetPriority(const Napi::CallbackInfo& info) {
   int nice = static_cast<int>(int_arg(info, 0, "nice", -39, 39));

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ObjectStore, ObjectStat, PartUpload, StorageFault, checkObjectPath } from './storage.js';
+import { WriteBehind } from './write-behind.js';
 
 const TMP_DIR = '.permafrost-tmp';
 
@@ -61,7 +62,9 @@ export class LocalStore implements ObjectStore {
     const staged = path.join(work, 'object');
     await fs.mkdir(work, { recursive: true });
     const fh = await fs.open(staged, 'wx', 0o600);
+    const behind = new WriteBehind(fh.fd);
     const publish = async () => {
+      await behind.idle();
       await fh.sync();
       await fh.close();
       const top = await this.firstMissing(target);
@@ -74,10 +77,11 @@ export class LocalStore implements ObjectStore {
       await fs.rm(work, { recursive: true, force: true });
     };
     const discard = async () => {
+      await behind.idle();
       await fh.close().catch(() => {});
       await fs.rm(work, { recursive: true, force: true }).catch(() => {});
     };
-    return { fh, publish, discard };
+    return { fh, behind, publish, discard };
   }
 
   async putObject(p: string, data: Buffer): Promise<void> {
@@ -96,6 +100,7 @@ export class LocalStore implements ObjectStore {
     return {
       putPart: async (_index, offset, data) => {
         try { await s.fh.write(data, 0, data.length, offset); } catch (err) { throw this.fail('write', p, err); }
+        s.behind.wrote(offset, data.length);
       },
       complete: async (_parts, size) => {
         try {

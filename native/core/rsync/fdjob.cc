@@ -1,5 +1,7 @@
 #include "fdjob.h"
 
+#include "../system.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,7 +76,7 @@ void WriteBehind::wrote(size_t n) {
   end_ += static_cast<int64_t>(n);
   if (end_ - started_ < kWriteBehindStep) return;
   // Only starts writeback (no waiting); a failure here is not an error: fdatasync decides.
-  if (sync_file_range(fd_, started_, end_ - started_, SYNC_FILE_RANGE_WRITE) != 0) enabled_ = false;
+  if (start_writeback(fd_, started_, end_ - started_) != 0) enabled_ = false;
   started_ = end_;
 }
 
