@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { agentOk } from './helpers/agent.js';
-import { tempDir } from './helpers/tree.js';
+import { agent, agentOk, run } from './helpers/agent.js';
+import { makeSampleTree, mutate1, snapshotTree, tempDir } from './helpers/tree.js';
 
 const SIZE = 500_000_000;
 const BLOCK = 4096;
@@ -57,5 +57,41 @@ describe('rsync engine', function () {
     }
     fs.closeSync(a);
     fs.closeSync(b);
+  });
+
+  it('with encryption on, encrypts its engine_metadata (file names and signatures) under a salt of its own', function () {
+    const src = path.join(work, 'enc-src');
+    const store = path.join(work, 'enc-store');
+    const pass = path.join(work, 'pass');
+    fs.writeFileSync(pass, 'metadata secret\n');
+    makeSampleTree(src);
+    const LONG_NAME = `${'n'.repeat(120)}.txt`; // a name makeSampleTree writes
+    const common = ['--storage', 'local', '--container', store, '--backup-name', 'enc', '--engine', 'rsync', '--quiet'];
+    agentOk(['--action', 'backup', '-F', src, '--encrypt-pass-file', pass, ...common]);
+    mutate1(src);
+    const out = path.join(work, 'enc-l1.json');
+    agentOk(['--action', 'backup', '-F', src, '--encrypt-pass-file', pass, '--metadata-out', out, ...common]);
+    const info = JSON.parse(fs.readFileSync(out, 'utf8')).permafrost;
+    assert.equal(info.level, 1);
+    assert.equal(info.engine_metadata.encrypted, true);
+
+    const dir = path.join(store, 'data', 'rsync', fs.readdirSync(path.join(store, 'data', 'rsync'))[0]!);
+    const l1 = path.join(dir, String(info.l0_timestamp), `1_${info.timestamp}`);
+    const stored = fs.readFileSync(path.join(l1, 'engine_metadata'));
+    assert.equal(stored.subarray(0, 8).toString('latin1'), 'Salted__');
+    assert.notEqual(stored.subarray(8, 16).toString('hex'), info.encryption.salt, 'engine_metadata must not reuse the data stream salt');
+    assert.equal(stored.includes(Buffer.from(LONG_NAME)), false, 'a file name is readable in the stored engine_metadata');
+    const plain = run('openssl', ['enc', '-d', '-aes-256-cfb', '-md', 'sha256', '-pass', `file:${pass}`], { input: stored });
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.ok(plain.stdout.includes(Buffer.from(LONG_NAME)), 'stock openssl does not decrypt engine_metadata');
+
+    // A next level needs the parent's signatures, hence the password.
+    const noPass = agent(['--action', 'backup', '-F', src, ...common.filter((a) => a !== '--quiet')]); // --quiet hides errors, as Freezer's
+    assert.equal(noPass.status, 7, noPass.stderr);
+    assert.match(noPass.stderr, /engine metadata of backup 1_\d+.*encrypted: give --encrypt-pass-file/);
+
+    const dest = path.join(work, 'enc-dest');
+    agentOk(['--action', 'restore', '--restore-abs-path', dest, '--encrypt-pass-file', pass, ...common]);
+    assert.deepEqual(snapshotTree(dest), snapshotTree(src));
   });
 });

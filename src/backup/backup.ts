@@ -12,7 +12,7 @@ import { keyCheck, newKeys, readPassword, CipherKeys } from '../crypto/keys.js';
 import { prefetch } from '../pipeline/prefetch.js';
 import { ChunkPool } from '../pipeline/chunk-pool.js';
 import { syncFilesystem } from './sync.js';
-import { digestStream, sha256Hex, StreamDigest } from '../pipeline/digest.js';
+import { digestStream, StreamDigest } from '../pipeline/digest.js';
 import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
@@ -22,7 +22,7 @@ import { listChains, Chain } from './chains.js';
 import { chooseLevel } from './levels.js';
 import { BackupId, dataPath, engineMetadataPath, hbnOf, metadataPath } from './layout.js';
 import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from './metadata.js';
-import { readEngineMetadata } from './engine-metadata.js';
+import { readEngineMetadata, sealEngineMetadata } from './engine-metadata.js';
 
 /** ~1 MiB chunks kept ready between stages so reading, compressing and writing overlap. */
 const READ_AHEAD_CHUNKS = 4;
@@ -77,8 +77,9 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   const id: BackupId = { engine: o.engine_name, hbn, l0: decision.chain ? decision.chain.l0 : ts, level: decision.level, ts };
   log.info(`backup ${path.join(o.container, metadataPath(id))}: level ${id.level} (${decision.reason})`);
 
-  const previousEngineMetadata = decision.parent ? await readEngineMetadata(storage, decision.parent) : null;
-  const keys = o.encrypt_pass_file ? newKeys(readPassword(o.encrypt_pass_file), o.encrypt_kdf, o.encrypt_iter) : null;
+  const password = o.encrypt_pass_file ? readPassword(o.encrypt_pass_file) : null;
+  const previousEngineMetadata = decision.parent ? await readEngineMetadata(storage, decision.parent, password) : null;
+  const keys = password ? newKeys(password, o.encrypt_kdf, o.encrypt_iter) : null;
   const live = {} as TarBackupStats;
   const chunks = new ChunkPool(ARCHIVE_CHUNK, SPARE_CHUNKS);
   const engine = startEngine(o, source, previousEngineMetadata, live, chunks);
@@ -98,7 +99,8 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   const { engineMetadata, stats, engineStats } = await engine.result;
   for (const w of stats.warnings) log.warn(w);
   if (!digest) throw storageError(`${storage.name}: the data stream of ${dataPath(id)} did not complete`);
-  await putBuffer(storage, engineMetadataPath(id), engineMetadata);
+  const sealed = await sealEngineMetadata(engineMetadata, password, keys, o.engine_name);
+  await putBuffer(storage, engineMetadataPath(id), sealed.stored);
 
   const finished = new Date();
   const info: PermafrostBackupInfo = {
@@ -107,7 +109,7 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
     codec: { name: o.compression, level: o.compression === 'none' ? null : resolveLevel(o.compression, o.compression_level), threads: o.threads },
     encryption: keys ? encryptionInfo(keys) : null,
     data: digest,
-    engine_metadata: { size: engineMetadata.length, sha256: await sha256Hex(engineMetadata) },
+    engine_metadata: sealed.record,
     source: { path: source, files: stats.files, directories: stats.directories, bytes_read: stats.bytesRead, warnings: stats.warnings },
     ...(o.engine_name === 'rsync' ? { rsync: { block_length: o.rsync_block_size as number, ...engineStats } } : {}),
     started_at: started.toISOString(), finished_at: finished.toISOString(), duration_ms: finished.getTime() - started.getTime(),

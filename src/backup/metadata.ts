@@ -2,6 +2,7 @@
 // object with what we verify on restore. One line of JSON: Freezer parses only the first line.
 import type { StreamDigest } from '../pipeline/digest.js';
 import type { BackupMetadata } from './chains.js';
+import type { EngineMetadataRecord } from './engine-metadata.js';
 
 export const METADATA_FORMAT = 1;
 
@@ -26,7 +27,7 @@ export interface PermafrostBackupInfo {
   codec: { name: string; level: number | null; threads: number };
   encryption: EncryptionInfo | null;
   data: StreamDigest;
-  engine_metadata: { size: number; sha256: string };
+  engine_metadata: EngineMetadataRecord;
   source: { path: string; files: number; directories: number; bytes_read: number; warnings: string[] };
   /** rsync engine only: signature block length, files stored as deltas and their bytes. */
   rsync?: { block_length: number; deltas?: number; delta_bytes?: number };

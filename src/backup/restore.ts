@@ -2,11 +2,11 @@
 // data is read, then per level storage → verify segments → decrypt → decompress → extract
 // into a staging directory that replaces the target only when everything succeeded.
 import path from 'node:path';
-import { integrityError, noBackupError, passwordError } from '../errors.js';
+import { integrityError, noBackupError } from '../errors.js';
 import { extractTar } from '../engines/tar/index.js';
 import { decompress, isCodecName } from '../codecs/index.js';
 import { decryptStream } from '../crypto/cipher-stream.js';
-import { deriveKeys, keyCheck, readPassword, CipherKeys } from '../crypto/keys.js';
+import { readPassword } from '../crypto/keys.js';
 import { verifySegments } from '../pipeline/digest.js';
 import { prefetch } from '../pipeline/prefetch.js';
 import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
@@ -16,6 +16,7 @@ import type { Logger } from '../cli/log.js';
 import { listChains, restorePath, Member } from './chains.js';
 import { dataPath, hbnOf } from './layout.js';
 import { permafrostInfo } from './metadata.js';
+import { keysForMember, type MemberKeys } from './member-keys.js';
 import { formatLocalDate, parseLocalDate } from './dates.js';
 import { checkTarget, commitStaging, createStaging, discardStaging } from './staging.js';
 
@@ -32,25 +33,6 @@ export async function planRestore(o: AgentOptions, storage: Storage): Promise<Re
   if (!chain) throw noBackupError(`no backup named "${hbn}" (engine ${o.engine_name})${when} in ${storage.name}`);
   const candidates = chain.members.filter((m) => m.ts <= until);
   return { members: restorePath(chain, candidates[candidates.length - 1]) };
-}
-
-/** Keys of an encrypted member: fixed when we wrote it, or derived from the stream's salt (Freezer). */
-interface MemberKeys {
-  /** Known before reading: lets segments be checked with the HMAC key. */
-  fixed: CipherKeys | null;
-  forSalt: (salt: Buffer) => CipherKeys;
-}
-
-/** Checks the password against every encrypted level before anything is read. */
-function keysForMember(m: Member, password: Buffer | null): MemberKeys | null {
-  if (!m.meta.encryption) return null;
-  const name = `${m.level}_${m.ts}`;
-  if (!password) throw passwordError(`backup ${name} is encrypted: give --encrypt-pass-file`);
-  const enc = permafrostInfo(m.meta)?.encryption;
-  if (!enc) return { fixed: null, forSalt: (salt) => deriveKeys(password, salt, 'evp', 1) };
-  const keys = deriveKeys(password, Buffer.from(enc.salt, 'hex'), enc.kdf, enc.iterations);
-  if (keyCheck(keys) !== enc.key_check) throw passwordError(`wrong password for encrypted backup ${name} (--encrypt-pass-file)`);
-  return { fixed: keys, forSalt: () => keys };
 }
 
 function memberStream(storage: Storage, m: Member, keys: MemberKeys | null, threads: number, counters: ProgressCounters): AsyncIterable<Buffer> {

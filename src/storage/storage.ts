@@ -9,6 +9,7 @@
 //   `compose.ts`, from an ObjectStore plus the retry, bandwidth and multi-storage decorators.
 import type { ChunkLeases } from '../pipeline/chunk-pool.js';
 import { PermafrostError } from '../errors.js';
+import { collectAll } from '../pipeline/collect.js';
 
 export interface ObjectStat {
   size: number;
@@ -117,7 +118,5 @@ export function checkObjectPath(p: string): string {
 
 /** A whole (small) object in memory: metadata, engine_metadata. */
 export async function readObject(storage: Pick<Storage, 'get'>, p: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of storage.get(p)) chunks.push(c);
-  return Buffer.concat(chunks);
+  return collectAll(storage.get(p));
 }
