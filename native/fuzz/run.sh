@@ -2,6 +2,7 @@
 # Runs every fuzz target for SECONDS seconds (default 60) from a seed corpus made with
 # rdiff (signatures of all four magics, deltas, hand-made malformed deltas).
 #   native/fuzz/run.sh 60
+#   FUZZ_TARGETS="patch parallel_delta" native/fuzz/run.sh 600   (a subset)
 set -euo pipefail
 SECONDS_EACH=${1:-60}
 cd "$(dirname "$0")/../.."
@@ -45,7 +46,7 @@ for hex in 7273023655 72730236450000 7273023645301000 72730236440000000000000002
 done
 cp -r "$SEEDS/roundtrip" "$SEEDS/parallel_delta"  # same input layout
 status=0
-for t in sigload delta_reader patch roundtrip parallel_delta; do
+for t in ${FUZZ_TARGETS:-sigload delta_reader patch roundtrip parallel_delta}; do
   mkdir -p "$OUT/corpus/$t"
   echo "== fuzz_$t for ${SECONDS_EACH}s"
   if ! "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
