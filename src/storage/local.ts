@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ObjectStore, ObjectStat, PartUpload, StorageFault, checkObjectPath } from './storage.js';
 import { WriteBehind } from './write-behind.js';
+import { writeAllAt } from '../pipeline/write-all.js';
 
 const TMP_DIR = '.permafrost-tmp';
 
@@ -87,7 +88,7 @@ export class LocalStore implements ObjectStore {
   async putObject(p: string, data: Buffer): Promise<void> {
     const s = await this.stage(p).catch((err) => { throw this.fail('write', p, err); });
     try {
-      await s.fh.write(data, 0, data.length, 0);
+      await writeAllAt(s.fh, data, 0);
       await s.publish();
     } catch (err) {
       await s.discard();
@@ -99,7 +100,7 @@ export class LocalStore implements ObjectStore {
     const s = await this.stage(p).catch((err) => { throw this.fail('write', p, err); });
     return {
       putPart: async (_index, offset, data) => {
-        try { await s.fh.write(data, 0, data.length, offset); } catch (err) { throw this.fail('write', p, err); }
+        try { await writeAllAt(s.fh, data, offset); } catch (err) { throw this.fail('write', p, err); }
         s.behind.wrote(offset, data.length);
       },
       complete: async (_parts, size) => {

@@ -46,9 +46,15 @@ Status pread_some(int fd, uint8_t* buf, size_t len, int64_t at, size_t* got, std
   return Status::Ok;
 }
 
+// A write() of 1 MiB or more makes the page cache allocate large folios, and on a VM that
+// reports free memory to its host those come from memory the host has taken back: each of
+// their pages then faults on the host. Measured here (512 MiB into a new file): 1 MiB writes
+// 1.2 s of system time, 512 KiB writes 0.25 s. Elsewhere the smaller writes cost nothing.
+constexpr size_t kMaxWrite = size_t{512} << 10;
+
 Status write_all(int fd, const uint8_t* buf, size_t len, std::string* why) {
   while (len > 0) {
-    ssize_t k = ::write(fd, buf, len);
+    ssize_t k = ::write(fd, buf, len < kMaxWrite ? len : kMaxWrite);
     if (k < 0 && errno == EINTR) continue;
     if (k < 0) return errno_status("write", errno, why);
     buf += k;

@@ -5,7 +5,7 @@ import { closeSync, constants as C, lstatSync, openSync, renameSync, unlinkSync 
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { integrityError, notSupportedError } from '../../errors.js';
-import { writeAll } from './write-all.js';
+import { writeAll } from '../../pipeline/write-all.js';
 
 const OUT_SIZE = 1 << 20;
 

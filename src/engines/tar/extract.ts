@@ -10,7 +10,7 @@ import path from 'node:path';
 import { integrityError, notSupportedError, unsafeArchiveError } from '../../errors.js';
 import { applyRenames, purgeDirectory, renameOps } from './purge.js';
 import { extractDelta } from './delta-member.js';
-import { writeAll } from './write-all.js';
+import { writeAll } from '../../pipeline/write-all.js';
 
 /** Typeflag of a librsync delta member (rsync engine; docs/FORMAT.md §5). */
 export const DELTA_TYPEFLAG = 'E';
