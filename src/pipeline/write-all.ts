@@ -4,7 +4,9 @@
 // reports free memory to its host those come from memory the host has taken back: each of
 // their pages then faults on the host. Measured here (512 MiB into a new file): 1 MiB writes
 // cost 1.2 s of system time, 512 KiB writes 0.25 s. Elsewhere the smaller writes cost nothing.
-// (native/core/rsync/fdjob.cc caps its writes the same way.)
+// (native/core/rsync/fdjob.cc writes 64 KiB at a time, where a syscall costs a microsecond;
+// here each piece is a Node call, for a FileHandle a libuv pool job too, and 64 KiB pieces
+// made a zstd backup to local storage slower: 1.2 s of system time against 0.9 s.)
 import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 

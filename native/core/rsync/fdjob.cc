@@ -46,11 +46,13 @@ Status pread_some(int fd, uint8_t* buf, size_t len, int64_t at, size_t* got, std
   return Status::Ok;
 }
 
-// A write() of 1 MiB or more makes the page cache allocate large folios, and on a VM that
-// reports free memory to its host those come from memory the host has taken back: each of
-// their pages then faults on the host. Measured here (512 MiB into a new file): 1 MiB writes
-// 1.2 s of system time, 512 KiB writes 0.25 s. Elsewhere the smaller writes cost nothing.
-constexpr size_t kMaxWrite = size_t{512} << 10;
+// Output goes to the kernel in 64 KiB writes, as rdiff's do. Bigger writes make the page
+// cache allocate large folios, and on a VM that reports free memory to its host those come
+// from memory the host has taken back, so each of their pages faults on the host. Measured
+// here: 512 MiB written in 1 MiB writes took 1.2 s of system time against 0.25 s in 512 KiB
+// writes; `npm run bench -- rdiff` patch runs still took 2-2.6 s in 6 of 9 runs with 512 KiB
+// writes, and none did with 64 KiB. The extra syscalls cost about 15 ms per GiB.
+constexpr size_t kMaxWrite = size_t{64} << 10;
 
 Status write_all(int fd, const uint8_t* buf, size_t len, std::string* why) {
   while (len > 0) {
