@@ -22,7 +22,7 @@ export interface EngineMetadataRecord {
 }
 
 /** Only the rsync engine's engine_metadata is encrypted (see above). */
-export function sealsEngineMetadata(engine: string, keys: CipherKeys | null): boolean {
+function sealsEngineMetadata(engine: string, keys: CipherKeys | null): boolean {
   return keys !== null && engine === 'rsync';
 }
 

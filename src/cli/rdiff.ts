@@ -20,6 +20,7 @@ import { openOutput } from '../rsync/files.js';
 import { loadSignature, type RsyncSignature } from '../rsync/load.js';
 import { MAX_BLOCK_LENGTH, resolveSignatureOptions, type RsyncHash, type RsyncRollsum, type SignatureOptions } from '../rsync/options.js';
 import { RsyncTransform } from '../rsync/transform.js';
+import { collectAll } from '../pipeline/collect.js';
 
 const PROG = 'permafrost-rdiff';
 
@@ -320,12 +321,6 @@ async function viaStreams(job: NativeRsyncJob, what: string, input: Input, out: 
   return totals;
 }
 
-async function readAllStream(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 // ---------------------------------------------------------------- actions
 
 async function runSignature(a: Args): Promise<Totals> {
@@ -356,7 +351,7 @@ async function runSignature(a: Args): Promise<Totals> {
 async function loadSignatureArg(file: string | undefined): Promise<RsyncSignature> {
   // An unusable signature exits by its code (INTEGRITY); an unreadable file as SOURCE.
   if (!isStdio(file)) return tagged(ExitCode.SOURCE, () => loadSignature(file!));
-  const bytes = regularFileSize(0) !== undefined ? fs.readFileSync(0) : await readAllStream(process.stdin);
+  const bytes = regularFileSize(0) !== undefined ? fs.readFileSync(0) : await collectAll(process.stdin);
   const ctx = context();
   try {
     return await native.loadSignature(bytes);
