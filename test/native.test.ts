@@ -17,6 +17,12 @@ const KINDS: CodecKind[] = ['gzip', 'bzip2', 'xz', 'zstd'];
 const LEVEL: Record<CodecKind, number> = { gzip: 6, bzip2: 9, xz: 3, zstd: 3 };
 const MiB = 1 << 20;
 
+/** Skips a test that this machine cannot run, saying why in the output. */
+function skipBecause(ctx: Mocha.Context, why: string): never {
+  console.log(`      skipped: ${why}`);
+  ctx.skip();
+}
+
 // Alternating random and highly compressible stretches.
 function mixedBytes(n: number, seed: number): Buffer {
   const parts: Buffer[] = [];
@@ -483,7 +489,7 @@ describe('native addon', function () {
     it('startWriteback starts writing dirty pages of a file out without fsync; false on a pipe; checks its arguments', async function () {
       this.timeout(20_000);
       const TMPFS_MAGIC = 0x01021994;
-      if (fs.statfsSync(tmp).type === TMPFS_MAGIC) this.skip(); // tmpfs pages are never written back: nothing to observe
+      if (fs.statfsSync(tmp).type === TMPFS_MAGIC) skipBecause(this, `${tmp} is on tmpfs, whose pages are never written back: nothing to observe`);
       const dirtyKiB = () => Number(/^Dirty:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))![1]);
       const size = 64 * MiB;
       const fd = fs.openSync(path.join(tmp, 'dirty'), 'w');
@@ -537,11 +543,11 @@ describe('native addon', function () {
     });
 
     it('setPriority failure throws ERR_ERRNO with the errno text', function () {
-      if (process.getuid?.() !== 0) this.skip(); // needs root to drop to an unprivileged uid
+      if (process.getuid?.() !== 0) skipBecause(this, 'needs root, to run a child as an unprivileged uid');
       const r = child(`
         try { n.setPriority(-5, 2, 0); console.log('no error'); }
         catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`, 65534);
-      if (r.status !== 0) this.skip(); // addon not readable by nobody
+      if (r.status !== 0) skipBecause(this, `the addon cannot be loaded as uid 65534: ${r.stderr.trim().split('\n')[0]}`);
       const out = JSON.parse(r.stdout);
       assert.equal(out.code, 'ERR_ERRNO');
       assert.match(out.message, /^setpriority: Permission denied$/);
