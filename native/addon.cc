@@ -22,6 +22,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hmacSha256", Napi::Function::New(env, pfn::HmacSha256, "hmacSha256"));
   exports.Set("md5", Napi::Function::New(env, pfn::Md5, "md5"));
 
+  // The tar writer's fast path: plain regular files into an archive chunk, batch by batch.
+  exports.Set("TarFileDumper", pfn::TarFileDumperClass(env));
+
   // System calls Node does not offer.
   exports.Set("setPriority", Napi::Function::New(env, pfn::SetPriority, "setPriority"));
   exports.Set("startWriteback", Napi::Function::New(env, pfn::StartWriteback, "startWriteback"));

@@ -69,6 +69,19 @@ export interface NativeRsyncFileResult {
   outBytes: number;
 }
 
+/**
+ * The tar writer's fast path for plain regular files (native/core/tar_files.h). `dump` writes
+ * complete GNU members for `names` (in `dir`, archived as `relPrefix + name`) into `chunk`
+ * from `offset`, on the libuv pool, and stops at the first name it leaves to the TypeScript
+ * writer: not a regular file, hard-linked (when tracked), a name over 100 bytes, a value a
+ * plain header cannot hold, an error, a change while read, or no room for the whole member.
+ * Resolves `[handled, end, bytesRead]`: names[0..handled) are written, ending at `end`; bytes
+ * after `end` are scratch. The chunk must not be touched until it settles.
+ */
+export interface NativeTarFileDumper {
+  dump(dir: string, relPrefix: string, names: string[], chunk: Buffer, offset: number): Promise<[number, number, number]>;
+}
+
 export interface NativeBinding {
   /** Versions of the linked libraries, e.g. `{ bzip2: '1.0.8', xz: '5.4.1', zstd: '1.5.4', zlib: '1.3', openssl: '3.0.x' }`. */
   versions: Record<string, string>;
@@ -84,6 +97,9 @@ export interface NativeBinding {
   hmacSha256(key: Buffer, data: Buffer): Buffer;
   /** MD5 of the concatenated Buffers, on the libuv pool (the Buffers must not change until it settles). */
   md5(buffers: Buffer[]): Promise<Buffer>;
+  /** Id tables give uname/gname (a missing id gets ''); at most 4096 names per dump call. */
+  TarFileDumper: new (userIds: number[], userNames: string[], groupIds: number[], groupNames: string[],
+    followSymlinks: boolean, trackHardLinks: boolean) => NativeTarFileDumper;
   /**
    * Starts writeback of a byte range of a regular file open for writing (sync_file_range
    * SYNC_FILE_RANGE_WRITE) on the pool, without waiting for the disk. Resolves false where

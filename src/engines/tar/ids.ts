@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 export interface IdNames {
   user(uid: number): string;
   group(gid: number): string;
+  /** Every id with a name, for the native writer (an id not here gets ''). */
+  readonly users: ReadonlyMap<number, string>;
+  readonly groups: ReadonlyMap<number, string>;
 }
 
 function parseIdFile(path: string): Map<number, string> {
@@ -31,9 +34,9 @@ export function localIdNames(): IdNames {
   if (!cached) {
     const users = parseIdFile('/etc/passwd');
     const groups = parseIdFile('/etc/group');
-    cached = { user: (uid) => users.get(uid) ?? '', group: (gid) => groups.get(gid) ?? '' };
+    cached = { user: (uid) => users.get(uid) ?? '', group: (gid) => groups.get(gid) ?? '', users, groups };
   }
   return cached;
 }
 
-export const noIdNames: IdNames = { user: () => '', group: () => '' };
+export const noIdNames: IdNames = { user: () => '', group: () => '', users: new Map(), groups: new Map() };

@@ -2,12 +2,13 @@
 // every directory under the root with its dumpdir (Y/N/D per child), decided against the
 // previous snapshot. The second pass (writer.ts) dumps the 'Y' entries.
 // Synchronous readdir/lstat (a few µs each, against ~50 µs of CPU per promise-based call),
-// with an event-loop turn at least every MAX_BUSY_MS.
+// with an event-loop turn every so often (Pacer).
 import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { sourceError } from '../../errors.js';
 import type { ExcludeMatcher } from '../exclude.js';
 import { compareNames, type DumpdirEntry } from './dumpdir.js';
+import { Pacer } from './pacer.js';
 import type { Snapshot } from './snapshot.js';
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
@@ -37,8 +38,6 @@ export interface ScanOptions {
   warn(message: string): void;
 }
 
-const MAX_BUSY_MS = 20;
-
 interface Child {
   name: string;
   /** null until known (DT_UNKNOWN, or a symlink to follow). */
@@ -52,15 +51,12 @@ export async function scanTree(opts: ScanOptions): Promise<ScannedDir[]> {
   const inodes = previousInodes(opts.previous);
   const result: ScannedDir[] = [];
   const queue: DirJob[] = [{ rel: '.', abs: opts.rootAbs, stat: opts.rootStat, ancestors: new Set() }];
-  let busySince = performance.now();
+  const pacer = new Pacer();
   while (queue.length > 0) {
     const { dir, subdirs } = scanDirectory(queue.pop()!, opts, inodes);
     result.push(dir);
     queue.push(...subdirs);
-    if (performance.now() - busySince > MAX_BUSY_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      busySince = performance.now();
-    }
+    await pacer.pace();
   }
   return result.sort((a, b) => compareNames(a.rel, b.rel));
 }

@@ -13,6 +13,8 @@ import { BLOCK_SIZE, paddedSize } from './header.js';
 import { localIdNames, noIdNames, type IdNames } from './ids.js';
 import { headerFromStat, writeHeader, type DumpContext, type DumpStats } from './dump-context.js';
 import { dumpHookedFile, dumpMember, type RegularFileHook } from './members.js';
+import { dumpDirectoryEntries, nativeFileDumper } from './native-files.js';
+import { Pacer } from './pacer.js';
 import { isChanged, scanTree, statKind, type ScannedDir } from './scan.js';
 import { parseSnapshot, serializeSnapshot, snapshotTimestampNs, SNAPSHOT_HEADER, type Snapshot } from './snapshot.js';
 
@@ -37,6 +39,11 @@ export interface TarBackupOptions {
   stats?: TarBackupStats;
   /** Lets an engine store some regular files differently (the rsync engine's deltas). */
   fileHook?: RegularFileHook;
+  /**
+   * Plain regular files through the addon's fast path (default true; never with a fileHook).
+   * false writes every member in TypeScript: the same bytes, for tests to compare.
+   */
+  nativeFiles?: boolean;
 }
 
 export type TarBackupStats = DumpStats;
@@ -54,9 +61,6 @@ export interface TarBackup {
 }
 
 const RECORD_SIZE = 20 * BLOCK_SIZE;
-// The dump pass uses synchronous syscalls (see members.ts); it gives the event loop a turn at
-// least this often so timers, signals and the consumer's I/O callbacks are not starved.
-const MAX_BUSY_MS = 20;
 // Kernel file timestamps come from a coarse clock that can lag the wall clock by a tick;
 // starting the snapshot slightly early makes sure a change made just after the start is
 // seen as changed by the next level (it only costs re-dumping files touched in this window).
@@ -100,7 +104,7 @@ async function* runBackup(opts: TarBackupOptions): AsyncGenerator<Buffer, TarBac
       ignoreFailedRead: ctx.ignoreFailedRead,
       warn: ctx.warn,
     });
-    yield* dumpTree(ctx, directories);
+    yield* dumpTree(ctx, directories, opts.nativeFiles !== false && !ctx.fileHook);
   } else {
     yield* dumpSingleFile(ctx, rootAbs, sinceNs);
   }
@@ -139,12 +143,15 @@ async function statRoot(rootAbs: string): Promise<BigIntStats> {
 }
 
 /** All 'D' members first (every directory, every level), then the 'Y' entries dir by dir. */
-async function* dumpTree(ctx: DumpContext, directories: ScannedDir[]): AsyncGenerator<Buffer> {
+async function* dumpTree(ctx: DumpContext, directories: ScannedDir[], nativeFiles: boolean): AsyncGenerator<Buffer> {
   for (const dir of directories) {
     writeDirectory(ctx, dir);
     if (ctx.out.hasReady()) yield* ctx.out.drain();
   }
-  yield* dumpInOrder(ctx, dumpedEntries(directories));
+  if (!nativeFiles) return yield* dumpInOrder(ctx, dumpedEntries(directories));
+  const dumper = nativeFileDumper(ctx);
+  const pacer = new Pacer();
+  for (const dir of directories) yield* dumpDirectoryEntries(ctx, dumper, dir, pacer);
 }
 
 function* dumpedEntries(directories: ScannedDir[]): Generator<{ name: string; abs: string; kind: string }> {
@@ -156,16 +163,15 @@ function* dumpedEntries(directories: ScannedDir[]): Generator<{ name: string; ab
 }
 
 async function* dumpInOrder(ctx: DumpContext, members: Iterable<{ name: string; abs: string; kind: string }>): AsyncGenerator<Buffer> {
-  let busySince = performance.now();
+  const pacer = new Pacer();
   for (const m of members) {
     if (ctx.fileHook && m.kind === 'file') yield* await dumpHookedFile(ctx, m.name, m.abs);
     else yield* dumpMember(ctx, m.name, m.abs, m.kind);
     if (ctx.out.hasReady()) {
       yield* ctx.out.drain();
-      busySince = performance.now();
-    } else if (performance.now() - busySince > MAX_BUSY_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      busySince = performance.now();
+      pacer.turned();
+    } else {
+      await pacer.pace();
     }
   }
 }

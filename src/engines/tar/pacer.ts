@@ -1,0 +1,20 @@
+// The dump passes make synchronous syscalls (see members.ts); a Pacer gives the event loop a
+// turn at least every `maxBusyMs`, so timers, signals and the consumer's I/O callbacks are
+// not starved.
+export class Pacer {
+  private busySince = performance.now();
+
+  constructor(private readonly maxBusyMs = 20) {}
+
+  /** The caller just let the event loop run (it awaited I/O, or handed chunks on). */
+  turned(): void {
+    this.busySince = performance.now();
+  }
+
+  /** Yields to the event loop if the caller has kept it for too long. */
+  async pace(): Promise<void> {
+    if (performance.now() - this.busySince <= this.maxBusyMs) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.turned();
+  }
+}
