@@ -125,6 +125,20 @@ function assertCode(code: string) {
 describe('native addon', function () {
   this.timeout(120_000);
 
+  it('ships a linux-x64 prebuild with the same exports as the addon built from source', function () {
+    // An npm install without build tools loads the prebuild: a stale one would lack newer exports.
+    if (process.platform !== 'linux' || process.arch !== 'x64') return skipBecause(this, `the prebuild is for linux-x64, this is ${process.platform}-${process.arch}`);
+    const built = path.join(root, 'build', 'Release', 'permafrost.node');
+    if (!fs.existsSync(built)) return skipBecause(this, `no source build at ${built} to compare with (npm run build:native)`);
+    // Each in its own process: glibc hands back an already loaded library of the same soname.
+    const exportsOf = (file: string): string[] => {
+      const r = spawnSync(process.execPath, ['-e', 'const m = { exports: {} }; process.dlopen(m, process.argv[1]); console.log(JSON.stringify(Object.keys(m.exports).sort()))', file], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as string[];
+    };
+    assert.deepEqual(exportsOf(path.join(root, 'prebuilds', 'linux-x64', 'permafrost.node')), exportsOf(built), 'run `npm run prebuild` and commit prebuilds/');
+  });
+
   it('reports library versions', () => {
     for (const name of ['bzip2', 'xz', 'zstd', 'zlib', 'openssl']) {
       assert.match(native.versions[name], /^\d+\.\d+(\.\d+)?/, name);
