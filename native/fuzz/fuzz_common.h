@@ -49,6 +49,9 @@ pf::Status drive(Job* job, const uint8_t* in, size_t len, size_t in_chunk, size_
     pf::rsync::JobResult r = job->iterate(in + off, n, off + n == len, buf.data(), buf.size());
     if (r.consumed > n || r.produced > buf.size()) abort();
     out->insert(out->end(), buf.data(), buf.data() + r.produced);
+    // A passed-through span must lie inside what this call consumed.
+    if (r.direct_len && (r.direct < in + off || r.direct + r.direct_len > in + off + r.consumed)) abort();
+    out->insert(out->end(), r.direct, r.direct + r.direct_len);
     off += r.consumed;
     if (r.status != pf::Status::Ok || r.done) return r.status;
     idle = r.consumed || r.produced ? 0 : idle + 1;

@@ -65,6 +65,7 @@ Napi::Value PatchFile(const Napi::CallbackInfo& info) {
       return s;
     }
     pf::rsync::PatchJob job;
+    job.pass_literals_through();
     s = job.begin(std::move(basis));
     if (s != pf::Status::Ok) return s;
     return pf::rsync::drive_fds(&job, delta_fd, out_fd, totals, why, durable);

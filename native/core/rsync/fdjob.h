@@ -91,6 +91,7 @@ Status drive_job(Job* job, Fill&& fill, Emit&& emit, std::string* why) {
     }
     pos += r.consumed;
     Status s = emit(out, r.produced, why);
+    if (s == Status::Ok && r.direct_len) s = emit(r.direct, r.direct_len, why);
     if (s != Status::Ok) return s;
     if (r.done) return Status::Ok;
   }

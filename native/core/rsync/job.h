@@ -22,6 +22,10 @@ struct JobResult {
   bool done = false;
   size_t consumed = 0;
   size_t produced = 0;
+  // Bytes to write after out[0..produced): a span of this call's input, passed through
+  // uncopied (only a PatchJob told to pass literals through sets it).
+  const uint8_t* direct = nullptr;
+  size_t direct_len = 0;
   std::string message;
 };
 

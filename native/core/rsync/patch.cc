@@ -48,6 +48,14 @@ PatchJob::Step PatchJob::fail(JobResult* r, Status s, std::string message) {
 PatchJob::Step PatchJob::copy_literal(const uint8_t* in, size_t in_len, bool eof, JobResult* r, Sink* sink) {
   size_t avail = in_len - r->consumed, room = sink->room - sink->produced;
   size_t n = literal_left_ < avail ? static_cast<size_t>(literal_left_) : avail;
+  if (pass_through_ && n >= kDirectLiteral) {
+    r->direct = in + r->consumed;
+    r->direct_len = n;
+    r->consumed += n;
+    literal_left_ -= n;
+    reader_.skip(n);
+    return Step::Blocked;  // the caller writes what is produced so far, then this span
+  }
   if (n > room) n = room;
   if (n) std::memcpy(sink->out + sink->produced, in + r->consumed, n);
   sink->produced += n;

@@ -18,6 +18,11 @@ class PatchJob {
  public:
   Status begin(std::unique_ptr<Basis> basis);
   JobResult iterate(const uint8_t* in, size_t in_len, bool eof, uint8_t* out, size_t out_len);
+  // For drivers that write the output themselves: a LITERAL run of at least kDirectLiteral
+  // bytes that the input holds is returned as JobResult::direct instead of being copied into
+  // the output window, which saves a copy of every literal byte (all of a delta of unrelated data).
+  void pass_literals_through() { pass_through_ = true; }
+  static constexpr size_t kDirectLiteral = 16 << 10;
 
  private:
   enum class Step { Progress, Blocked, Failed };
@@ -31,6 +36,7 @@ class PatchJob {
   uint64_t literal_left_ = 0;
   uint64_t copy_at_ = 0, copy_left_ = 0;
   bool done_ = false;
+  bool pass_through_ = false;
   Status failed_ = Status::Ok;
   std::string failed_message_;
 };
