@@ -33,12 +33,13 @@ function mostTellingLine(stderr: string): string {
   return lines.find((l) => /error/i.test(l)) ?? lines.pop() ?? '(no stderr)';
 }
 
-export function timedRun(argv: readonly string[], cwd?: string): Promise<Sample> {
+export function timedRun(argv: readonly string[], env?: NodeJS.ProcessEnv, cwd?: string): Promise<Sample> {
   const statsFile = path.join(os.tmpdir(), `permafrost-bench-time-${process.pid}.txt`);
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(GNU_TIME, ['-f', '%U %S %M', '-o', statsFile, '--', ...argv], {
       cwd,
+      env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderrTail = '';

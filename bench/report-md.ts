@@ -84,6 +84,7 @@ export function renderMarkdown(res: BenchResults): string {
     '- The page cache is warmed by reading the tree once before each case; dirty pages are flushed (`sync`) before each run.',
     '- MiB/s = tree file bytes / wall time (for restores too); ratio = tree file bytes / compressed output bytes.',
     `- The agent fsyncs the objects it stores; the peer pipelines ${res.settings.peerFsync ? 'also fsync their output (BENCH_PEER_FSYNC=1)' : 'do not (set BENCH_PEER_FSYNC=1 to make them)'}.`,
+    droppedEnvLine(res.settings.droppedEnv ?? []),
     '',
     '## Targets',
     '',
@@ -93,4 +94,9 @@ export function renderMarkdown(res: BenchResults): string {
     '',
     ...res.cases.flatMap((c) => [caseSection(c), '']),
   ].join('\n');
+}
+
+function droppedEnvLine(dropped: string[]): string {
+  if (!dropped.length) return '- Timed commands run in this machine\'s environment as it is.';
+  return `- Removed from the timed commands' environment: ${dropped.map((n) => `\`${n}\``).join(', ')} (set on this machine; Node parses that CA bundle at every start, 60-90 ms here, and no timed command uses TLS). BENCH_KEEP_ENV=1 keeps it.`;
 }

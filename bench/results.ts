@@ -53,6 +53,8 @@ export interface BenchResults {
   machine: MachineFacts;
   settings: {
     reps: number; seed: number; sizeMiB: number; rssMiB: number; rdiffMiB: number; peerFsync: boolean;
+    /** Absent in results written before it existed. */
+    droppedEnv?: string[];
     cases: string[];
     /** The case names given on the command line ([] = all). */
     argv: string[];

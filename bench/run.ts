@@ -2,7 +2,8 @@
 // selected cases, and writes bench/RESULTS.md, bench/out/results.json and bench/out/throughput.svg.
 //
 // Environment: BENCH_SIZE_MB (500), BENCH_RSS_MB (1024), BENCH_REPS (3), BENCH_DIR (os.tmpdir()),
-// BENCH_SEED, BENCH_AGENT (agent bin), BENCH_PEER_FSYNC=1 (peers fsync their output like the agent).
+// BENCH_SEED, BENCH_AGENT (agent bin), BENCH_PEER_FSYNC=1 (peers fsync their output like the agent),
+// BENCH_KEEP_ENV=1 (keep NODE_EXTRA_CA_CERTS for the timed commands; see config.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { CASES, type CaseDef, type TreeKind } from './cases.js';
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     machine,
     settings: {
-      reps: cfg.reps, seed: cfg.seed, sizeMiB: cfg.sizeMiB, rssMiB: cfg.rssMiB, rdiffMiB: cfg.rdiffMiB, peerFsync: cfg.peerFsync,
+      reps: cfg.reps, seed: cfg.seed, sizeMiB: cfg.sizeMiB, rssMiB: cfg.rssMiB, rdiffMiB: cfg.rdiffMiB, peerFsync: cfg.peerFsync, droppedEnv: cfg.droppedEnv,
       cases: cases.map((c) => c.name),
       argv: process.argv.slice(2),
     },

@@ -2,7 +2,7 @@
 // so slow drift in machine load hits every row alike instead of biasing whichever ran last.
 import path from 'node:path';
 import type { CaseDef, RowContext, RowDef } from './cases.js';
-import type { BenchConfig } from './config.js';
+import { commandEnv, type BenchConfig } from './config.js';
 import { flushWrites, resetDir, warmPageCache } from './disk.js';
 import { CommandFailed, timedRun, type Sample } from './measure.js';
 import type { CaseResult, RowResult } from './results.js';
@@ -67,7 +67,7 @@ async function timeOnce(row: RowDef, ctx: RowContext): Promise<Sample> {
   resetDir(ctx.scratch);
   // Start each run with no dirty pages from the previous one, so no run pays for another's writeback.
   flushWrites();
-  return timedRun(row.command(ctx));
+  return timedRun(row.command(ctx), commandEnv(ctx.cfg.droppedEnv));
 }
 
 function derive(r: RowResult): void {
