@@ -14,6 +14,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Compression: a streaming codec and a one-shot independent member for parallel jobs.
   exports.Set("CodecStream", pfn::CodecStreamClass(env));
   exports.Set("compressMember", Napi::Function::New(env, pfn::CompressMember, "compressMember"));
+  exports.Set("compressMemberInto", Napi::Function::New(env, pfn::CompressMemberInto, "compressMemberInto"));
+  exports.Set("memberCapacity", Napi::Function::New(env, pfn::MemberCapacity, "memberCapacity"));
 
   // Crypto: in-place AES-256-CFB, SHA-256/HMAC streams, openssl-enc key derivation.
   exports.Set("Cipher", pfn::CipherClass(env));

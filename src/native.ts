@@ -88,6 +88,14 @@ export interface NativeBinding {
   CodecStream: new (kind: CodecKind, decompress: boolean, level: number, threads: number) => NativeCodecStream;
   /** One complete, independent gzip member / bzip2 stream / zstd frame / xz stream of `input`. */
   compressMember(kind: CodecKind, level: number, input: Buffer): Promise<Buffer>;
+  /**
+   * The same member written into `output` (caller-owned, not overlapping `input`; neither may
+   * change until it settles). Resolves the member's length, or -1 when it needs more room than
+   * `output` has, which `memberCapacity(input.length)` bytes always give.
+   */
+  compressMemberInto(kind: CodecKind, level: number, input: Buffer, output: Buffer): Promise<number>;
+  /** Output room that holds the member of `inputLength` bytes in every format. */
+  memberCapacity(inputLength: number): number;
   Cipher: new (key: Buffer, iv: Buffer, decrypt: boolean) => NativeCipher;
   /** `segmentSize` > 0 hashes the stream in segments of that many bytes as well. */
   Digest: new (hmacKey: Buffer | null, segmentSize?: number) => NativeDigest;

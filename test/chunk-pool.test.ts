@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
 import { ChunkPool } from '../src/pipeline/chunk-pool.js';
+import { memberOutputSize } from '../src/codecs/index.js';
+import { parallelCompress } from '../src/codecs/parallel.js';
+import { spawnSync } from 'node:child_process';
 
 describe('ChunkPool', () => {
   it('hands a given-back chunk out again, with its memory', () => {
@@ -42,5 +46,35 @@ describe('ChunkPool', () => {
     pool.hold(foreign);
     pool.give(foreign);
     assert.notEqual(pool.take().buffer, foreign.buffer, 'foreign memory never enters the pool');
+  });
+});
+
+describe('parallel compression into pooled outputs', () => {
+  it('writes members into the pool\'s chunks, which come back once given, and decode to the input', async () => {
+    const outputs = new ChunkPool(memberOutputSize(), 4);
+    const input = Buffer.concat(Array.from({ length: 5 }, (_, i) => Buffer.alloc(1 << 20, `block ${i} `)));
+    async function* chunks() {
+      for (let at = 0; at < input.length; at += 1 << 20) yield input.subarray(at, at + (1 << 20));
+    }
+    const members: Buffer[] = [];
+    const used = new Set<ArrayBufferLike>();
+    for await (const m of parallelCompress('zstd', 3, 2, 1 << 20, chunks(), () => {}, outputs)) {
+      assert.equal(m.buffer.byteLength, outputs.chunkSize, 'a member is a view of a pool chunk');
+      used.add(m.buffer);
+      members.push(Buffer.from(m));
+      outputs.give(m);
+    }
+    assert.ok(spawnSync('zstd', ['-dc'], { input: Buffer.concat(members), maxBuffer: 64 << 20 }).stdout.equals(input), 'zstd -d reads them');
+    // Given back as they came, chunks are reused: no more of them than the jobs in flight.
+    assert.ok(used.size <= 3, `${used.size} chunks for 5 members`);
+  });
+
+  it('falls back to a fresh member when a block is bigger than the pool\'s chunks hold', async () => {
+    const outputs = new ChunkPool(4096, 4);
+    async function* one() { yield Buffer.alloc(1 << 20, 7); }
+    for await (const m of parallelCompress('gzip', 6, 2, 1 << 20, one(), () => {}, outputs)) {
+      assert.notEqual(m.buffer.byteLength, 4096);
+      assert.ok(gunzipSync(m).equals(Buffer.alloc(1 << 20, 7)));
+    }
   });
 });

@@ -204,6 +204,25 @@ describe('native addon', function () {
         assert.ok(tool(stockDecompress[kind], Buffer.concat(again)).equals(Buffer.concat(again.map(() => mib))), `${kind} -d reads them`);
       });
 
+      it('compressMemberInto writes the member compressMember makes into the caller\'s buffer, or says it needs more room', async () => {
+        for (const input of [Buffer.alloc(0), MEDIUM, randomBytes(MiB, 9)]) {
+          const expected = await native.compressMember(kind, LEVEL[kind], input);
+          const out = Buffer.alloc(native.memberCapacity(input.length) + 10, 0xaa);
+          const n = await native.compressMemberInto(kind, LEVEL[kind], input, out);
+          assert.equal(n, expected.length, `length for ${input.length} bytes`);
+          assert.ok(out.subarray(0, n).equals(expected), `bytes for ${input.length} bytes`);
+          assert.ok(out.subarray(native.memberCapacity(input.length)).every((b) => b === 0xaa), 'nothing past the capacity written');
+          assert.ok(native.memberCapacity(input.length) >= expected.length, 'memberCapacity holds incompressible input');
+        }
+        const random = randomBytes(200_000, 10);
+        assert.equal(await native.compressMemberInto(kind, LEVEL[kind], random, Buffer.alloc(1000)), -1, 'too small');
+        // The encoder left mid-member by that call starts clean on the next one.
+        assert.ok((await native.compressMember(kind, LEVEL[kind], MEDIUM)).equals(await native.compressMember(kind, LEVEL[kind], MEDIUM)));
+        const shared = Buffer.alloc(4096);
+        assert.throws(() => native.compressMemberInto(kind, LEVEL[kind], shared.subarray(0, 2048), shared.subarray(1024)), RangeError);
+        assert.throws(() => native.compressMemberInto(kind, LEVEL[kind], MEDIUM, Buffer.alloc(0)), RangeError);
+      });
+
       it('reports streamEnd exactly at member boundaries', async () => {
         const a = await native.compressMember(kind, LEVEL[kind], MEDIUM);
         const b = await native.compressMember(kind, LEVEL[kind], Buffer.from('second member'));

@@ -1,11 +1,13 @@
 #include "compress_member.h"
 
 namespace pf {
-namespace {
 
 // Enough for incompressible input in every format, so one pass usually suffices;
-// the loop still grows the buffer if a library needs more.
-size_t initial_capacity(size_t in_len) { return in_len + in_len / 64 + 1024; }
+// compress_member still grows its buffer if a library needs more.
+size_t member_capacity(size_t in_len) { return in_len + in_len / 64 + 1024; }
+
+namespace {
+
 
 bool grow(MallocBuffer* buf, size_t* capacity) {
   size_t next = *capacity * 2;
@@ -54,7 +56,7 @@ StreamEncoder* encoder_for(CodecKind kind, int level, size_t in_len, std::unique
 
 BlockPool& member_output_pool() {
   // A few members wait in the read-ahead and storage queues at any time; 8 spare blocks cover them.
-  static BlockPool pool(initial_capacity(kPooledMemberInput), 16);
+  static BlockPool pool(member_capacity(kPooledMemberInput), 16);
   return pool;
 }
 
@@ -64,7 +66,7 @@ Member compress_member(CodecKind kind, int level, const uint8_t* in, size_t in_l
   StreamEncoder* codec = encoder_for(kind, level, in_len, &fresh, &m);
   if (!codec) return m;
 
-  size_t capacity = initial_capacity(in_len), pos = 0;
+  size_t capacity = member_capacity(in_len), pos = 0;
   m.pooled = in_len == kPooledMemberInput;
   m.data.reset(m.pooled ? member_output_pool().take() : static_cast<uint8_t*>(std::malloc(capacity)));
   for (;;) {
@@ -81,6 +83,39 @@ Member compress_member(CodecKind kind, int level, const uint8_t* in, size_t in_l
   }
   if (!m.pooled) shrink(&m.data, m.size);
   return m;
+}
+
+Status compress_member_into(CodecKind kind, int level, const uint8_t* in, size_t in_len, uint8_t* out, size_t out_cap,
+                            size_t* size, bool* fits, std::string* message) {
+  *size = 0;
+  *fits = true;
+  Member m;
+  std::unique_ptr<StreamEncoder> fresh;
+  StreamEncoder* codec = encoder_for(kind, level, in_len, &fresh, &m);
+  if (!codec) {
+    *message = m.message;
+    return m.status;
+  }
+  size_t pos = 0;
+  for (;;) {
+    CodecResult r = codec->process(in + pos, in_len - pos, out + *size, out_cap - *size, true);
+    if (r.status != Status::Ok) {
+      *message = r.message;
+      return r.status;
+    }
+    pos += r.consumed;
+    *size += r.produced;
+    if (r.ended) return Status::Ok;
+    if (r.consumed == 0 && r.produced == 0 && *size < out_cap) {
+      *message = "compressor made no progress";
+      return Status::Internal;
+    }
+    // A cached encoder left mid-member is restarted by its next use.
+    if (*size == out_cap) {
+      *fits = false;
+      return Status::Ok;
+    }
+  }
 }
 
 }  // namespace pf

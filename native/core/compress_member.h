@@ -33,4 +33,13 @@ BlockPool& member_output_pool();
 
 Member compress_member(CodecKind kind, int level, const uint8_t* in, size_t in_len);
 
+// Room that holds the member of in_len input bytes in every format (incompressible data grows
+// by less than 1/64 plus a header).
+size_t member_capacity(size_t in_len);
+
+// compress_member into the caller's out[0..out_cap): Ok with *size set, or Ok with *fits false
+// when the member needs more room than that (nothing usable in out; use compress_member).
+Status compress_member_into(CodecKind kind, int level, const uint8_t* in, size_t in_len, uint8_t* out, size_t out_cap,
+                            size_t* size, bool* fits, std::string* message);
+
 }  // namespace pf

@@ -8,6 +8,8 @@ namespace pfn {
 Napi::Object Versions(Napi::Env env);
 Napi::Function CodecStreamClass(Napi::Env env);
 Napi::Value CompressMember(const Napi::CallbackInfo& info);
+Napi::Value CompressMemberInto(const Napi::CallbackInfo& info);
+Napi::Value MemberCapacity(const Napi::CallbackInfo& info);
 Napi::Function CipherClass(Napi::Env env);
 Napi::Function DigestClass(Napi::Env env);
 Napi::Value DeriveKeyIv(const Napi::CallbackInfo& info);

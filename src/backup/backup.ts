@@ -5,12 +5,12 @@ import path from 'node:path';
 import { sourceError, storageError } from '../errors.js';
 import type { TarBackupStats } from '../engines/tar/index.js';
 import { startEngine } from './engines.js';
-import { compress } from '../codecs/index.js';
+import { compress, memberOutputSize } from '../codecs/index.js';
 import { resolveLevel } from '../codecs/registry.js';
 import { encryptStream } from '../crypto/cipher-stream.js';
 import { keyCheck, newKeys, readPassword, CipherKeys } from '../crypto/keys.js';
 import { prefetch } from '../pipeline/prefetch.js';
-import { ChunkPool } from '../pipeline/chunk-pool.js';
+import { allLeases, ChunkPool } from '../pipeline/chunk-pool.js';
 import { syncFilesystem } from './sync.js';
 import { digestStream, StreamDigest } from '../pipeline/digest.js';
 import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
@@ -82,6 +82,8 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   const keys = password ? newKeys(password, o.encrypt_kdf, o.encrypt_iter) : null;
   const live = {} as TarBackupStats;
   const chunks = new ChunkPool(ARCHIVE_CHUNK, SPARE_CHUNKS);
+  const members = new ChunkPool(memberOutputSize(), SPARE_CHUNKS);
+  const leases = allLeases(chunks, members);
   const engine = startEngine(o, source, previousEngineMetadata, live, chunks);
   const counters: ProgressCounters = { bytes: 0, get files() { return live.files ?? 0; }, totalBytes: 0 };
   const stopProgress = o.quiet ? () => {} : startProgress(`backup level ${id.level}`, counters);
@@ -89,10 +91,12 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   let digest: StreamDigest | undefined;
   try {
     const archive = prefetch(countBytes(engine.stream, counters), READ_AHEAD_CHUNKS);
-    const compressed = prefetch(compress({ codec: o.compression, level: o.compression_level, threads: o.threads, release: (c) => chunks.give(c) }, archive), READ_AHEAD_CHUNKS);
+    const compressed = prefetch(compress({
+      codec: o.compression, level: o.compression_level, threads: o.threads, release: (c) => chunks.give(c), outputs: members,
+    }, archive), READ_AHEAD_CHUNKS);
     const stored = keys ? encryptStream(keys, compressed) : compressed;
-    const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; }, chunks);
-    await storage.put(dataPath(id), () => hashed, { segmented: true, leases: chunks });
+    const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; }, leases);
+    await storage.put(dataPath(id), () => hashed, { segmented: true, leases });
   } finally {
     stopProgress();
   }

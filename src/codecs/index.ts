@@ -5,6 +5,8 @@
 import { CodecName, resolveLevel } from './registry.js';
 import { codecStream } from './stream.js';
 import { parallelCompress } from './parallel.js';
+import { native } from '../native.js';
+import type { ChunkPool } from '../pipeline/chunk-pool.js';
 
 /**
  * Least input bytes per member: 1 MiB, the tar writer's chunk, so members are compressed
@@ -18,14 +20,19 @@ export interface CompressOptions {
   threads: number;
   /** Receives input chunks that the codec has finished reading (see ChunkPool). */
   release?: (chunk: Buffer) => void;
+  /** Chunks of memberOutputSize() bytes to write parallel members into (see parallelCompress). */
+  outputs?: ChunkPool;
 }
+
+/** Output chunk size for CompressOptions.outputs: room for a member of one block. */
+export const memberOutputSize = (): number => native.memberCapacity(MEMBER_BLOCK);
 
 export function compress(opts: CompressOptions, source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
   const { codec, threads } = opts;
   if (codec === 'none') return source;
   const level = resolveLevel(codec, opts.level);
   if ((codec === 'gzip' || codec === 'bzip2' || codec === 'zstd') && threads > 1) {
-    return parallelCompress(codec, level, threads, MEMBER_BLOCK, source, opts.release);
+    return parallelCompress(codec, level, threads, MEMBER_BLOCK, source, opts.release, opts.outputs);
   }
   return codecStream(codec, false, level, threads, source);
 }

@@ -16,6 +16,14 @@ export interface ChunkLeases {
   give(view: Buffer): void;
 }
 
+/** Leases over several pools: each ignores the memory of the others. */
+export function allLeases(...pools: ChunkLeases[]): ChunkLeases {
+  return {
+    hold: (view) => pools.forEach((p) => p.hold(view)),
+    give: (view) => pools.forEach((p) => p.give(view)),
+  };
+}
+
 export class ChunkPool implements ChunkLeases {
   private readonly spare: Buffer[] = [];
   /** Holders of every chunk this pool made that is out; 0 while it waits in `spare`. */
