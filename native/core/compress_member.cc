@@ -8,7 +8,6 @@ size_t member_capacity(size_t in_len) { return in_len + in_len / 64 + 1024; }
 
 namespace {
 
-
 bool grow(MallocBuffer* buf, size_t* capacity) {
   size_t next = *capacity * 2;
   void* p = std::realloc(buf->get(), next);

@@ -1,11 +1,12 @@
 #include "tar_files.h"
 
+#include "fd_io.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 namespace pf::tar {
@@ -54,32 +55,15 @@ bool encode_file_header(uint8_t* h, const std::string& name, const struct stat& 
   std::memcpy(h + 257, "ustar  ", 8);  // GNU magic, its NUL included
   put_name(h + 265, kIdNameField, name_of(ids.users, st.st_uid));
   put_name(h + 297, kIdNameField, name_of(ids.groups, st.st_gid));
-  // The checksum field counts as eight spaces; it is still zero here.
+  // `%06o\0 `, with the checksum field counted as eight spaces (it is still zero here).
   unsigned sum = 8 * ' ';
   for (size_t i = 0; i < kBlock; ++i) sum += h[i];
-  for (size_t i = 6; i-- > 0;) {
-    h[148 + i] = static_cast<uint8_t>('0' + (sum & 7));
-    sum >>= 3;
-  }
-  h[154] = 0;
+  put_octal(h + 148, 7, sum);  // at most 512 * 255: always six digits
   h[155] = ' ';
   return true;
 }
 
 size_t padded(uint64_t size) { return static_cast<size_t>((size + kBlock - 1) / kBlock * kBlock); }
-
-// Reads until `len` bytes or end of file; false on a read error.
-bool read_full(int fd, uint8_t* buf, size_t len, size_t* got) {
-  *got = 0;
-  while (*got < len) {
-    ssize_t k = ::read(fd, buf + *got, len - *got);
-    if (k < 0 && errno == EINTR) continue;
-    if (k < 0) return false;
-    if (k == 0) break;
-    *got += static_cast<size_t>(k);
-  }
-  return true;
-}
 
 class Fd {
  public:
@@ -111,7 +95,7 @@ size_t dump_one(const FileBatch& batch, const std::string& name, int dirfd, cons
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
   if (batch.track_hard_links && st.st_nlink > 1) return 0;
   const auto size = static_cast<uint64_t>(st.st_size);
-  if (cap - pos < kBlock || size > cap - pos - kBlock || padded(size) > cap - pos - kBlock) return 0;
+  if (cap - pos < kBlock || padded(size) > cap - pos - kBlock) return 0;
   uint8_t* header = out + pos;
   if (!encode_file_header(header, batch.rel_prefix + name, st, ids)) return 0;
   uint8_t* data = header + kBlock;
@@ -119,11 +103,12 @@ size_t dump_one(const FileBatch& batch, const std::string& name, int dirfd, cons
   // One byte more than the size, where there is room, reveals a file that grew.
   size_t want = static_cast<size_t>(size) + (room > size ? 1 : 0);
   size_t got = 0;
-  if (!read_full(fd.get(), data, want, &got)) return 0;
+  std::string why;  // a read error leaves the file to the general path, which reports it
+  if (read_some(fd.get(), data, want, &got, &why) != Status::Ok) return 0;
   if (got == size && want == size) {
     uint8_t probe;
     size_t extra = 0;
-    if (!read_full(fd.get(), &probe, 1, &extra)) return 0;
+    if (read_some(fd.get(), &probe, 1, &extra, &why) != Status::Ok) return 0;
     got += extra;
   }
   if (got != size) return 0;  // changed while read: the general path warns and pads or cuts

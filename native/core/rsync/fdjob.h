@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../fd_io.h"
 #include "job.h"
 
 namespace pf::rsync {
@@ -35,11 +36,6 @@ struct AlignedBuffer {
   size_t size;
 };
 
-// Fills buf from fd (returns bytes read, 0 at EOF); Io with errno text on failure.
-Status read_some(int fd, uint8_t* buf, size_t len, size_t* got, std::string* why);
-// The same at file offset `at`, leaving the fd's offset alone (threads share the fd).
-Status pread_some(int fd, uint8_t* buf, size_t len, int64_t at, size_t* got, std::string* why);
-Status write_all(int fd, const uint8_t* buf, size_t len, std::string* why);
 // Size of a regular file, -1 for anything else (pipes, devices): rdiff's rs_file_size.
 int64_t fd_file_size(int fd);
 

@@ -34,12 +34,7 @@ export async function* dumpDirectoryEntries(ctx: DumpContext, dumper: NativeTarF
     }
     const entry = entries[i++];
     yield* dumpMember(ctx, prefix + entry.name, path.join(dir.abs, entry.name), entry.kind);
-    if (ctx.out.hasReady()) {
-      yield* ctx.out.drain();
-      pacer.turned();
-    } else {
-      await pacer.pace();
-    }
+    yield* pacer.handOn(ctx.out);
   }
 }
 

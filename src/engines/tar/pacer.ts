@@ -1,6 +1,8 @@
 // The dump passes make synchronous syscalls (see members.ts); a Pacer gives the event loop a
 // turn at least every `maxBusyMs`, so timers, signals and the consumer's I/O callbacks are
 // not starved.
+import type { ArchiveBuffer } from './archive-buffer.js';
+
 export class Pacer {
   private busySince = performance.now();
 
@@ -9,6 +11,16 @@ export class Pacer {
   /** The caller just let the event loop run (it awaited I/O, or handed chunks on). */
   turned(): void {
     this.busySince = performance.now();
+  }
+
+  /** After a member: hands on the chunks it filled (the consumer runs then), else paces. */
+  async *handOn(out: ArchiveBuffer): AsyncGenerator<Buffer> {
+    if (out.hasReady()) {
+      yield* out.drain();
+      this.turned();
+    } else {
+      await this.pace();
+    }
   }
 
   /** Yields to the event loop if the caller has kept it for too long. */

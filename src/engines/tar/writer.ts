@@ -167,12 +167,7 @@ async function* dumpInOrder(ctx: DumpContext, members: Iterable<{ name: string; 
   for (const m of members) {
     if (ctx.fileHook && m.kind === 'file') yield* await dumpHookedFile(ctx, m.name, m.abs);
     else yield* dumpMember(ctx, m.name, m.abs, m.kind);
-    if (ctx.out.hasReady()) {
-      yield* ctx.out.drain();
-      pacer.turned();
-    } else {
-      await pacer.pace();
-    }
+    yield* pacer.handOn(ctx.out);
   }
 }
 
