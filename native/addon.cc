@@ -25,7 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("md5", Napi::Function::New(env, pfn::Md5, "md5"));
 
   // The tar writer's fast path: plain regular files into an archive chunk, batch by batch.
-  exports.Set("TarFileDumper", pfn::TarFileDumperClass(env));
+  exports.Set("TarDumper", pfn::TarDumperClass(env));
 
   // System calls Node does not offer.
   exports.Set("setPriority", Napi::Function::New(env, pfn::SetPriority, "setPriority"));

@@ -69,17 +69,39 @@ export interface NativeRsyncFileResult {
   outBytes: number;
 }
 
+/** Why a TarDumper fill stopped (core/tar_files.h FillStop). */
+export const TarFillStop = { Done: 0, Full: 1, Entry: 2, Error: 3 } as const;
+export type TarFillStop = (typeof TarFillStop)[keyof typeof TarFillStop];
+
+/** Entry kinds of a TarDumper plan, as the scan saw them (core/tar_files.h EntryKind). */
+export const TarEntryKind = { File: 0, Symlink: 1, Other: 2 } as const;
+
+/** The entries the dump pass writes, in archive order, directory by directory. */
+export interface NativeTarDumpPlan {
+  followSymlinks: boolean;
+  trackHardLinks: boolean;
+  /** A read failure once a file's header is written: true = warn and pad, false = the fill fails. */
+  ignoreFailedRead: boolean;
+  /** Per directory: its absolute path and its archive path with a trailing '/'. */
+  dirs: string[];
+  prefixes: string[];
+  /** Per entry: the index of its directory, its name (all joined, each followed by a NUL), its kind. */
+  entryDirs: Uint32Array;
+  names: string;
+  kinds: Uint8Array;
+}
+
 /**
- * The tar writer's fast path for plain regular files (native/core/tar_files.h). `dump` writes
- * complete GNU members for `names` (in `dir`, archived as `relPrefix + name`) into `chunk`
- * from `offset`, on the libuv pool, and stops at the first name it leaves to the TypeScript
- * writer: not a regular file, hard-linked (when tracked), a name over 100 bytes, a value a
- * plain header cannot hold, an error, a change while read, or no room for the whole member.
- * Resolves `[handled, end, bytesRead]`: names[0..handled) are written, ending at `end`; bytes
- * after `end` are scratch. The chunk must not be touched until it settles.
+ * The tar writer's fast path (native/core/tar_files.h): `fill` writes the plan's regular files
+ * (data across as many chunks as it takes) and short symlinks into `chunk` from `offset`, on
+ * the libuv pool, going on where the last fill stopped. Resolves
+ * `[end, next, stop, bytesRead, files, symlinks, warnings, error]`: bytes up to `end` are
+ * written; with stop Entry, entry `next` is left to the TypeScript writer (the next fill starts
+ * after it); with stop Full the chunk has no room left (a file may continue in the next one);
+ * with stop Error, `error` says which read failed. The chunk must not be touched until it settles.
  */
-export interface NativeTarFileDumper {
-  dump(dir: string, relPrefix: string, names: string[], chunk: Buffer, offset: number): Promise<[number, number, number]>;
+export interface NativeTarDumper {
+  fill(chunk: Buffer, offset: number): Promise<[number, number, TarFillStop, number, number, number, string[], string]>;
 }
 
 export interface NativeBinding {
@@ -105,9 +127,9 @@ export interface NativeBinding {
   hmacSha256(key: Buffer, data: Buffer): Buffer;
   /** MD5 of the concatenated Buffers, on the libuv pool (the Buffers must not change until it settles). */
   md5(buffers: Buffer[]): Promise<Buffer>;
-  /** Id tables give uname/gname (a missing id gets ''); at most 4096 names per dump call. */
-  TarFileDumper: new (userIds: number[], userNames: string[], groupIds: number[], groupNames: string[],
-    followSymlinks: boolean, trackHardLinks: boolean) => NativeTarFileDumper;
+  /** Id tables give uname/gname (a missing id gets ''). */
+  TarDumper: new (userIds: number[], userNames: string[], groupIds: number[], groupNames: string[],
+    plan: NativeTarDumpPlan) => NativeTarDumper;
   /**
    * Starts writeback of a byte range of a regular file open for writing (sync_file_range
    * SYNC_FILE_RANGE_WRITE) on the pool, without waiting for the disk. Resolves false where

@@ -15,7 +15,7 @@ Napi::Function DigestClass(Napi::Env env);
 Napi::Value DeriveKeyIv(const Napi::CallbackInfo& info);
 Napi::Value HmacSha256(const Napi::CallbackInfo& info);
 Napi::Value Md5(const Napi::CallbackInfo& info);
-Napi::Function TarFileDumperClass(Napi::Env env);
+Napi::Function TarDumperClass(Napi::Env env);
 Napi::Value SetPriority(const Napi::CallbackInfo& info);
 Napi::Value StartWriteback(const Napi::CallbackInfo& info);
 Napi::Value Mknod(const Napi::CallbackInfo& info);

@@ -1,8 +1,12 @@
-// TarFileDumper: the tar writer's fast path for plain regular files (core/tar_files.h), one
-// batch per call on the libuv pool, written into the caller's archive chunk.
+// TarDumper: the tar writer's fast path (core/tar_files.h) over one dump plan, filling the
+// caller's archive chunks on the libuv pool.
 //
-//   new TarFileDumper(userIds, userNames, groupIds, groupNames, followSymlinks, trackHardLinks)
-//   dumper.dump(dir, relPrefix, names, chunk, offset) -> Promise<[handled, end, bytesRead]>
+//   new TarDumper(userIds, userNames, groupIds, groupNames, {
+//     followSymlinks, trackHardLinks, ignoreFailedRead,
+//     dirs: string[], prefixes: string[],          // per directory: absolute path, archive prefix
+//     entryDirs: Uint32Array, names: string, kinds: Uint8Array })  // names joined by NUL
+//   dumper.fill(chunk, offset)
+//     -> Promise<[end, next, stop, bytesRead, files, symlinks, warnings: string[], error: string]>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,8 +19,6 @@
 
 namespace pfn {
 namespace {
-
-constexpr uint32_t kMaxBatch = 4096;
 
 std::unordered_map<uint32_t, std::string> id_table(const Napi::CallbackInfo& info, size_t ids_at, size_t names_at,
                                                    const char* what) {
@@ -41,82 +43,157 @@ std::unordered_map<uint32_t, std::string> id_table(const Napi::CallbackInfo& inf
   return table;
 }
 
-class DumpWorker final : public PromiseWorker {
- public:
-  DumpWorker(Napi::Env env, std::shared_ptr<const pf::tar::IdNames> ids, pf::tar::FileBatch batch,
-             const Napi::Object& owner, const Napi::Buffer<uint8_t>& chunk, size_t offset)
-      : PromiseWorker(env, "permafrost:tarFiles"),
-        ids_(std::move(ids)),
-        batch_(std::move(batch)),
-        out_(chunk.Data()),
-        cap_(chunk.Length()),
-        offset_(offset) {
-    Keep(owner);
-    Keep(chunk);
+Napi::Value option(const Napi::Object& o, const char* key) { return o.Get(key); }
+
+bool bool_option(const Napi::Object& o, const char* key) {
+  Napi::Value v = option(o, key);
+  if (!v.IsBoolean()) throw Napi::TypeError::New(o.Env(), std::string("options.") + key + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string path_string(Napi::Env env, const Napi::Value& v, const std::string& what) {
+  if (!v.IsString()) throw Napi::TypeError::New(env, what + " must be a string");
+  std::string s = v.As<Napi::String>().Utf8Value();
+  if (s.find('\0') != std::string::npos) throw Napi::TypeError::New(env, what + " must not contain NUL characters");
+  return s;
+}
+
+std::vector<std::string> string_list(const Napi::Object& o, const char* key) {
+  Napi::Env env = o.Env();
+  Napi::Value v = option(o, key);
+  if (!v.IsArray()) throw Napi::TypeError::New(env, std::string("options.") + key + " must be an array of strings");
+  auto a = v.As<Napi::Array>();
+  std::vector<std::string> out;
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(path_string(env, a.Get(i), std::string("options.") + key + "[]"));
+  return out;
+}
+
+pf::tar::DumpPlan plan_arg(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Env env = info.Env();
+  if (!info[i].IsObject()) throw Napi::TypeError::New(env, "options must be an object");
+  Napi::Object o = info[i].As<Napi::Object>();
+  pf::tar::DumpPlan plan;
+  plan.follow_symlinks = bool_option(o, "followSymlinks");
+  plan.track_hard_links = bool_option(o, "trackHardLinks");
+  plan.ignore_failed_read = bool_option(o, "ignoreFailedRead");
+  plan.dirs = string_list(o, "dirs");
+  plan.prefixes = string_list(o, "prefixes");
+  if (plan.prefixes.size() != plan.dirs.size()) throw Napi::RangeError::New(env, "options.prefixes and options.dirs differ in length");
+
+  Napi::Value dirs_v = option(o, "entryDirs");
+  Napi::Value kinds_v = option(o, "kinds");
+  if (!dirs_v.IsTypedArray() || dirs_v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+    throw Napi::TypeError::New(env, "options.entryDirs must be a Uint32Array");
   }
+  if (!kinds_v.IsTypedArray() || kinds_v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "options.kinds must be a Uint8Array");
+  }
+  auto entry_dirs = dirs_v.As<Napi::Uint32Array>();
+  auto kinds = kinds_v.As<Napi::Uint8Array>();
+  Napi::Value names_v = option(o, "names");
+  if (!names_v.IsString()) throw Napi::TypeError::New(env, "options.names must be a string");
+  std::string names = names_v.As<Napi::String>().Utf8Value();
+
+  const size_t count = entry_dirs.ElementLength();
+  if (kinds.ElementLength() != count) throw Napi::RangeError::New(env, "options.kinds and options.entryDirs differ in length");
+  plan.entry_dir.reserve(count);
+  plan.entry_kind.reserve(count);
+  plan.entry_name.reserve(count);
+  for (size_t e = 0; e < count; ++e) {
+    if (entry_dirs[e] >= plan.dirs.size()) throw Napi::RangeError::New(env, "options.entryDirs holds an index past options.dirs");
+    if (kinds[e] > static_cast<uint8_t>(pf::tar::EntryKind::Other)) throw Napi::RangeError::New(env, "options.kinds holds a value past 2");
+    plan.entry_dir.push_back(entry_dirs[e]);
+    plan.entry_kind.push_back(static_cast<pf::tar::EntryKind>(kinds[e]));
+  }
+  // `count` names, each ended by a NUL.
+  size_t at = 0;
+  for (size_t e = 0; e < count; ++e) {
+    size_t end = names.find('\0', at);
+    if (end == std::string::npos) throw Napi::RangeError::New(env, "options.names holds fewer names than options.entryDirs has entries");
+    plan.entry_name.push_back(names.substr(at, end - at));
+    at = end + 1;
+  }
+  if (at != names.size()) throw Napi::RangeError::New(env, "options.names holds more names than options.entryDirs has entries");
+  return plan;
+}
+
+class TarDumper;
+
+class FillWorker final : public PromiseWorker {
+ public:
+  FillWorker(TarDumper* owner, pf::tar::TreeDumper* dumper, const Napi::Buffer<uint8_t>& chunk, size_t offset);
 
  private:
-  void Run() override { result_ = pf::tar::dump_files(batch_, *ids_, out_, cap_, offset_); }
+  void Run() override { result_ = dumper_->fill(out_, cap_, offset_); }
   Napi::Value Result(Napi::Env env) override {
-    Napi::Array r = Napi::Array::New(env, 3);
-    r.Set(0u, Napi::Number::New(env, static_cast<double>(result_.handled)));
-    r.Set(1u, Napi::Number::New(env, static_cast<double>(result_.end)));
-    r.Set(2u, Napi::Number::New(env, static_cast<double>(result_.bytes_read)));
+    Napi::Array warnings = Napi::Array::New(env, result_.warnings.size());
+    for (size_t i = 0; i < result_.warnings.size(); ++i) warnings.Set(static_cast<uint32_t>(i), result_.warnings[i]);
+    Napi::Array r = Napi::Array::New(env, 8);
+    r.Set(0u, Napi::Number::New(env, static_cast<double>(result_.end)));
+    r.Set(1u, Napi::Number::New(env, static_cast<double>(result_.next)));
+    r.Set(2u, Napi::Number::New(env, static_cast<double>(result_.stop)));
+    r.Set(3u, Napi::Number::New(env, static_cast<double>(result_.bytes_read)));
+    r.Set(4u, Napi::Number::New(env, result_.files));
+    r.Set(5u, Napi::Number::New(env, result_.symlinks));
+    r.Set(6u, warnings);
+    r.Set(7u, Napi::String::New(env, result_.error));
     return r;
   }
+  void Settled() override;
 
-  std::shared_ptr<const pf::tar::IdNames> ids_;
-  pf::tar::FileBatch batch_;
+  TarDumper* owner_;
+  pf::tar::TreeDumper* dumper_;
   uint8_t* out_;
   size_t cap_;
   size_t offset_;
-  pf::tar::BatchResult result_;
+  pf::tar::FillResult result_;
 };
 
-class TarFileDumper final : public Napi::ObjectWrap<TarFileDumper> {
+class TarDumper final : public Napi::ObjectWrap<TarDumper> {
  public:
   static Napi::Function Class(Napi::Env env) {
-    return DefineClass(env, "TarFileDumper", {InstanceMethod<&TarFileDumper::Dump>("dump")});
+    return DefineClass(env, "TarDumper", {InstanceMethod<&TarDumper::Fill>("fill")});
   }
 
-  explicit TarFileDumper(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TarFileDumper>(info) {
+  explicit TarDumper(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TarDumper>(info) {
     auto ids = std::make_shared<pf::tar::IdNames>();
     ids->users = id_table(info, 0, 1, "user");
     ids->groups = id_table(info, 2, 3, "group");
-    ids_ = std::move(ids);
-    follow_symlinks_ = bool_arg(info, 4, "followSymlinks");
-    track_hard_links_ = bool_arg(info, 5, "trackHardLinks");
+    dumper_ = std::make_unique<pf::tar::TreeDumper>(std::move(ids), plan_arg(info, 4));
   }
 
  private:
-  Napi::Value Dump(const Napi::CallbackInfo& info) {
+  friend class FillWorker;
+
+  Napi::Value Fill(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    pf::tar::FileBatch batch;
-    batch.dir = string_arg(info, 0, "dir");
-    batch.rel_prefix = string_arg(info, 1, "relPrefix");
-    if (!info[2].IsArray()) throw Napi::TypeError::New(env, "names must be an array of strings");
-    auto names = info[2].As<Napi::Array>();
-    if (names.Length() > kMaxBatch) throw Napi::RangeError::New(env, "names: at most " + std::to_string(kMaxBatch) + " per batch");
-    batch.names.reserve(names.Length());
-    for (uint32_t i = 0; i < names.Length(); ++i) {
-      Napi::Value n = names.Get(i);
-      if (!n.IsString()) throw Napi::TypeError::New(env, "names must be an array of strings");
-      batch.names.push_back(n.As<Napi::String>().Utf8Value());  // core rejects '/', NUL, "." and ".."
-    }
-    batch.follow_symlinks = follow_symlinks_;
-    batch.track_hard_links = track_hard_links_;
-    Napi::Buffer<uint8_t> chunk = buffer_arg(info, 3, "chunk");
-    auto offset = static_cast<size_t>(int_arg(info, 4, "offset", 0, static_cast<int64_t>(chunk.Length())));
-    return (new DumpWorker(env, ids_, std::move(batch), info.This().As<Napi::Object>(), chunk, offset))->Start();
+    if (busy_) throw coded_error(env, "ERR_BUSY", "TarDumper.fill() is already in flight");
+    Napi::Buffer<uint8_t> chunk = buffer_arg(info, 0, "chunk");
+    auto offset = static_cast<size_t>(int_arg(info, 1, "offset", 0, static_cast<int64_t>(chunk.Length())));
+    busy_ = true;
+    return (new FillWorker(this, dumper_.get(), chunk, offset))->Start();
   }
 
-  std::shared_ptr<const pf::tar::IdNames> ids_;
-  bool follow_symlinks_ = false;
-  bool track_hard_links_ = true;
+  std::unique_ptr<pf::tar::TreeDumper> dumper_;
+  bool busy_ = false;
 };
+
+FillWorker::FillWorker(TarDumper* owner, pf::tar::TreeDumper* dumper, const Napi::Buffer<uint8_t>& chunk, size_t offset)
+    : PromiseWorker(owner->Env(), "permafrost:tarFill"),
+      owner_(owner),
+      dumper_(dumper),
+      out_(chunk.Data()),
+      cap_(chunk.Length()),
+      offset_(offset) {
+  Keep(owner->Value());
+  Keep(chunk);
+}
+
+void FillWorker::Settled() { owner_->busy_ = false; }
 
 }  // namespace
 
-Napi::Function TarFileDumperClass(Napi::Env env) { return TarFileDumper::Class(env); }
+Napi::Function TarDumperClass(Napi::Env env) { return TarDumper::Class(env); }
 
 }  // namespace pfn

@@ -1,49 +1,73 @@
-// The dump pass over one directory's 'Y' entries with the native fast path: each run of
-// regular files goes to the addon in one call (open, fstat, header, data and padding, written
-// straight into the archive chunk on the libuv pool), and every entry it leaves (another type,
-// a hard link, a long name, an error, a change while read, no room left in the chunk) goes
-// through dumpMember, which handles every case. Same bytes either way (test/tar-native-files.test.ts).
+// The dump pass with the native fast path: every 'Y' entry of every directory, in archive
+// order, goes to the addon as one plan, and each fill writes regular files (data straight
+// into the archive chunk, across chunks for big ones) and short symlinks on the libuv pool
+// until the chunk is full. An entry it leaves (another type, a hard link, a long name or
+// target, a value a plain header cannot hold, a failure before its header) goes through
+// dumpMember, which handles every case. Same bytes either way (test/tar-native-files.test.ts).
 import path from 'node:path';
-import { native, type NativeTarFileDumper } from '../../native.js';
+import { native, TarEntryKind, TarFillStop, type NativeTarDumper } from '../../native.js';
+import { sourceError } from '../../errors.js';
 import type { DumpContext } from './dump-context.js';
+import { BLOCK_SIZE } from './header.js';
 import { dumpMember } from './members.js';
-import type { Pacer } from './pacer.js';
+import { Pacer } from './pacer.js';
 import type { ScannedDir } from './scan.js';
 
-/** Names per native call: enough to amortise the call, few enough to keep the loop turning. */
-const MAX_BATCH = 512;
-
-export function nativeFileDumper(ctx: DumpContext): NativeTarFileDumper {
-  const { users, groups } = ctx.ids;
-  return new native.TarFileDumper([...users.keys()], [...users.values()], [...groups.keys()], [...groups.values()],
-    ctx.followSymlinks, ctx.trackHardLinks);
+interface PlannedEntry {
+  dir: ScannedDir;
+  name: string;
+  kind: string;
 }
 
-export async function* dumpDirectoryEntries(ctx: DumpContext, dumper: NativeTarFileDumper, dir: ScannedDir, pacer: Pacer): AsyncGenerator<Buffer> {
-  const entries = dir.entries.filter((e) => e.letter === 'Y');
-  const prefix = `${dir.rel}/`;
-  let i = 0;
-  while (i < entries.length) {
-    if (entries[i].kind === 'file') {
-      let end = i + 1;
-      while (end < entries.length && end - i < MAX_BATCH && entries[end].kind === 'file') end++;
-      i += await dumpFiles(ctx, dumper, dir.abs, prefix, entries.slice(i, end).map((e) => e.name));
-      pacer.turned();
-      if (ctx.out.hasReady()) yield* ctx.out.drain();
-      if (i === end) continue;
+const kindCode = (kind: string): number =>
+  kind === 'file' ? TarEntryKind.File : kind === 'symlink' ? TarEntryKind.Symlink : TarEntryKind.Other;
+
+function planOf(ctx: DumpContext, directories: ScannedDir[]): { dumper: NativeTarDumper; entries: PlannedEntry[] } {
+  const entries: PlannedEntry[] = [];
+  const entryDirs: number[] = [];
+  directories.forEach((dir, index) => {
+    for (const e of dir.entries) {
+      if (e.letter !== 'Y') continue;
+      entries.push({ dir, name: e.name, kind: e.kind });
+      entryDirs.push(index);
     }
-    const entry = entries[i++];
-    yield* dumpMember(ctx, prefix + entry.name, path.join(dir.abs, entry.name), entry.kind);
-    yield* pacer.handOn(ctx.out);
-  }
+  });
+  const { users, groups } = ctx.ids;
+  const dumper = new native.TarDumper([...users.keys()], [...users.values()], [...groups.keys()], [...groups.values()], {
+    followSymlinks: ctx.followSymlinks,
+    trackHardLinks: ctx.trackHardLinks,
+    ignoreFailedRead: ctx.ignoreFailedRead,
+    dirs: directories.map((d) => d.abs),
+    prefixes: directories.map((d) => `${d.rel}/`),
+    entryDirs: Uint32Array.from(entryDirs),
+    names: entries.map((e) => `${e.name}\0`).join(''),
+    kinds: Uint8Array.from(entries, (e) => kindCode(e.kind)),
+  });
+  return { dumper, entries };
 }
 
-/** Dumps a prefix of `names` natively into the current chunk; returns how many. */
-async function dumpFiles(ctx: DumpContext, dumper: NativeTarFileDumper, dir: string, prefix: string, names: string[]): Promise<number> {
-  const { buf, offset } = ctx.out.cursor();
-  const [handled, end, bytesRead] = await dumper.dump(dir, prefix, names, buf, offset);
-  ctx.out.commit(end - offset);
-  ctx.stats.files += handled;
-  ctx.stats.bytesRead += bytesRead;
-  return handled;
+/** Dumps the 'Y' entries of `directories` (after their 'D' members); yields full chunks. */
+export async function* dumpEntriesNatively(ctx: DumpContext, directories: ScannedDir[]): AsyncGenerator<Buffer> {
+  const { dumper, entries } = planOf(ctx, directories);
+  const pacer = new Pacer();
+  for (;;) {
+    const { buf, offset } = ctx.out.reserve(BLOCK_SIZE);
+    const [end, next, stop, bytesRead, files, symlinks, warnings, error] = await dumper.fill(buf, offset);
+    ctx.out.commit(end - offset);
+    ctx.stats.files += files;
+    ctx.stats.symlinks += symlinks;
+    ctx.stats.bytesRead += bytesRead;
+    warnings.forEach(ctx.warn);
+    pacer.turned();
+    if (stop === TarFillStop.Error) throw sourceError(error);
+    // A full chunk is handed on now, not after the next fill.
+    if (stop === TarFillStop.Full) ctx.out.reserve(BLOCK_SIZE);
+    if (ctx.out.hasReady()) yield* ctx.out.drain();
+    if (stop === TarFillStop.Done) return;
+    if (stop === TarFillStop.Entry) {
+      const { dir, name, kind } = entries[next]!;
+      yield* dumpMember(ctx, `${dir.rel}/${name}`, path.join(dir.abs, name), kind);
+      yield* pacer.handOn(ctx.out);
+    }
+  }
 }

@@ -13,7 +13,7 @@ import { BLOCK_SIZE, paddedSize } from './header.js';
 import { localIdNames, noIdNames, type IdNames } from './ids.js';
 import { headerFromStat, writeHeader, type DumpContext, type DumpStats } from './dump-context.js';
 import { dumpHookedFile, dumpMember, type RegularFileHook } from './members.js';
-import { dumpDirectoryEntries, nativeFileDumper } from './native-files.js';
+import { dumpEntriesNatively } from './native-files.js';
 import { Pacer } from './pacer.js';
 import { isChanged, scanTree, statKind, type ScannedDir } from './scan.js';
 import { parseSnapshot, serializeSnapshot, snapshotTimestampNs, SNAPSHOT_HEADER, type Snapshot } from './snapshot.js';
@@ -149,9 +149,7 @@ async function* dumpTree(ctx: DumpContext, directories: ScannedDir[], nativeFile
     if (ctx.out.hasReady()) yield* ctx.out.drain();
   }
   if (!nativeFiles) return yield* dumpInOrder(ctx, dumpedEntries(directories));
-  const dumper = nativeFileDumper(ctx);
-  const pacer = new Pacer();
-  for (const dir of directories) yield* dumpDirectoryEntries(ctx, dumper, dir, pacer);
+  yield* dumpEntriesNatively(ctx, directories);
 }
 
 function* dumpedEntries(directories: ScannedDir[]): Generator<{ name: string; abs: string; kind: string }> {
