@@ -30,6 +30,7 @@
         'native/core/compress_member.cc',
         'native/core/cipher.cc',
         'native/core/digest.cc',
+        'native/core/sha256_lanes.cc',
         'native/core/fd_io.cc',
         'native/core/kdf.cc',
         'native/core/system.cc',

@@ -35,6 +35,12 @@ export interface NativeDigest {
   update(data: Buffer): Promise<Buffer | Buffer[]>;
   /** `[sha256, hmacOrNull, lastPartialSegmentOrNull]` of everything fed; the object is then spent. */
   final(): [Buffer, Buffer | null, Buffer | null];
+  /**
+   * Which code hashes: 'sha-extensions' (all streams in one pass, for segment sizes that are
+   * multiples of 64 on CPUs with the SHA extensions) or 'openssl'. PERMAFROST_DIGEST_OPENSSL=1
+   * in the environment when a Digest is made forces 'openssl' (to compare the two).
+   */
+  readonly kernel: 'sha-extensions' | 'openssl';
 }
 
 /** Signature magic: weak sum (rs = rsync rollsum, rk = RabinKarp) + strong sum (MD4 or BLAKE2b-256). */

@@ -448,6 +448,55 @@ describe('native addon', function () {
       assert.equal(exact.final()[2], null, 'no partial segment after an exact multiple');
     });
 
+    describe('Digest kernels on the 64-byte grid', () => {
+      const cpuHasSha = /^flags\s*:.*\bsha_ni\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+      const kernels = [['sha-extensions', undefined], ['openssl', '1']] as const;
+      for (const [kernel, env] of kernels) {
+        it(`${kernel}: whole stream, segments and HMAC (short, long, empty keys) match node:crypto over uneven updates`, async function () {
+          if (kernel === 'sha-extensions' && !cpuHasSha) this.skip(); // the CPU has no SHA extensions: only OpenSSL can run here
+          const saved = process.env.PERMAFROST_DIGEST_OPENSSL;
+          if (env) process.env.PERMAFROST_DIGEST_OPENSSL = env;
+          else delete process.env.PERMAFROST_DIGEST_OPENSSL;
+          try {
+            for (const size of [64, 4096, 65_536 * 3]) {
+              for (const key of [null, Buffer.alloc(0), Buffer.from('k'), Buffer.alloc(64, 1), randomBytes(200, 7)]) {
+                const d = new native.Digest(key, size);
+                assert.equal(d.kernel, kernel);
+                const data = plain.subarray(0, 5 * size + 63);
+                const got: Buffer[] = [];
+                // Cuts inside blocks, on block edges and on segment edges.
+                for (let off = 0, step = 1; off < data.length; off += step, step = (step * 7 + 13) % (2 * size) + 1) {
+                  got.push(...((await d.update(data.subarray(off, off + step))) as Buffer[]));
+                }
+                const [sha, hmac, last] = d.final();
+                if (last) got.push(last);
+                const expected: string[] = [];
+                for (let off = 0; off < data.length; off += size) expected.push(createHash('sha256').update(data.subarray(off, off + size)).digest('hex'));
+                assert.deepEqual(got.map((h) => h.toString('hex')), expected, `segments of ${size}`);
+                assert.equal(sha.toString('hex'), createHash('sha256').update(data).digest('hex'));
+                assert.equal(hmac?.toString('hex') ?? null, key ? createHmac('sha256', key).update(data).digest('hex') : null);
+                assert.throws(() => d.final(), assertCode('ERR_FINISHED'));
+                assert.throws(() => d.update(Buffer.from('x')), assertCode('ERR_FINISHED'));
+              }
+            }
+            const empty = new native.Digest(Buffer.from('key'), 64);
+            const [s0, h0, l0] = empty.final();
+            assert.equal(s0.toString('hex'), createHash('sha256').digest('hex'));
+            assert.equal(h0!.toString('hex'), createHmac('sha256', 'key').digest('hex'));
+            assert.equal(l0, null);
+          } finally {
+            if (saved === undefined) delete process.env.PERMAFROST_DIGEST_OPENSSL;
+            else process.env.PERMAFROST_DIGEST_OPENSSL = saved;
+          }
+        });
+      }
+
+      it('uses OpenSSL off the grid (segment sizes that are not multiples of 64, or none)', () => {
+        assert.equal(new native.Digest(null, 100_003).kernel, 'openssl');
+        assert.equal(new native.Digest(null).kernel, 'openssl');
+      });
+    });
+
     it('setMmapThreshold tunes glibc malloc and checks its range', () => {
       // Under test:asan, ASan's allocator replaces glibc's and has no threshold to set: false.
       const asanAllocator = /libasan/.test(process.env.LD_PRELOAD ?? '');

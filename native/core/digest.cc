@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <cstdlib>
+
 namespace pf {
 namespace {
 
@@ -44,6 +46,11 @@ DigestStream::~DigestStream() {
 
 Status DigestStream::init(bool keyed, const uint8_t* key, size_t key_len, uint64_t segment_size) {
   segment_size_ = segment_size;
+  if (segment_size > 0 && segment_size % 64 == 0 && sha_extensions_available() && !std::getenv("PERMAFROST_DIGEST_OPENSSL")) {
+    lanes_ = std::make_unique<SegmentedSha256>(segment_size, keyed, key, key_len);
+    keyed_lanes_ = keyed;
+    return Status::Ok;
+  }
   if (!new_sha(&total_) || !new_sha(&segment_)) return Status::Crypto;
   if (keyed && !(mac_ = new_hmac(key, key_len))) return Status::Crypto;
   return Status::Ok;
@@ -59,6 +66,11 @@ Status DigestStream::close_segment(std::vector<Hash>* out) {
 }
 
 Status DigestStream::update(const uint8_t* data, size_t len, std::vector<Hash>* completed) {
+  if (lanes_) {
+    if (finished_) return Status::Finished;
+    lanes_->update(data, len, completed);
+    return Status::Ok;
+  }
   if (!total_) return Status::Finished;
   data = nonnull(data);
   for (size_t off = 0; off < len;) {
@@ -79,6 +91,12 @@ Status DigestStream::update(const uint8_t* data, size_t len, std::vector<Hash>* 
 }
 
 Status DigestStream::final(Hash* sha, Hash* hmac, std::vector<Hash>* last) {
+  if (lanes_) {
+    if (finished_) return Status::Finished;
+    finished_ = true;
+    lanes_->final(sha, hmac, last);
+    return Status::Ok;
+  }
   if (!total_) return Status::Finished;
   if (segment_size_ > 0 && in_segment_ > 0 && close_segment(last) != Status::Ok) return Status::Crypto;
   unsigned int sha_len = 0;

@@ -1,21 +1,22 @@
 // Running SHA-256 (+ optional HMAC-SHA256) of a stream that also hashes it in segments, in
 // the same pass over the bytes. With a segment size of 0 every update is its own segment.
+// Segments on the 64-byte grid are hashed with the SHA extensions where the CPU has them
+// (sha256_lanes.h: all streams in one pass); anything else goes through OpenSSL.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "sha256_lanes.h"
 #include "status.h"
 
 typedef struct evp_md_ctx_st EVP_MD_CTX;
 typedef struct evp_mac_ctx_st EVP_MAC_CTX;
 
 namespace pf {
-
-constexpr size_t kSha256Bytes = 32;
-using Hash = std::array<uint8_t, kSha256Bytes>;
 
 class DigestStream {
  public:
@@ -30,10 +31,16 @@ class DigestStream {
   Status update(const uint8_t* data, size_t len, std::vector<Hash>* completed);
   // hmac is left untouched when unkeyed; `last` gets the final partial segment, if any.
   Status final(Hash* sha, Hash* hmac, std::vector<Hash>* last);
-  bool keyed() const { return mac_ != nullptr; }
+  bool keyed() const { return mac_ != nullptr || keyed_lanes_; }
+  // Which code hashes: "sha-extensions" or "openssl" (for tests and the bench report).
+  const char* kernel() const { return lanes_ ? "sha-extensions" : "openssl"; }
 
  private:
   Status close_segment(std::vector<Hash>* out);
+
+  std::unique_ptr<SegmentedSha256> lanes_;
+  bool keyed_lanes_ = false;
+  bool finished_ = false;
 
   EVP_MD_CTX* total_ = nullptr;
   uint64_t segment_size_ = 0;

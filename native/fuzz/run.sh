@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs every fuzz target for SECONDS seconds (default 60) from a seed corpus made with
-# rdiff (signatures of all four magics, deltas, hand-made malformed deltas).
+# rdiff (signatures of all four magics, deltas, hand-made malformed deltas) and plain bytes.
 #   native/fuzz/run.sh 60
 #   FUZZ_TARGETS="patch parallel_delta" native/fuzz/run.sh 600   (a subset)
 set -euo pipefail
@@ -10,7 +10,7 @@ OUT=${OUT:-build-fuzz}  # not under build/, which node-gyp rebuild wipes
 [ -x "$OUT/fuzz_roundtrip" ] || native/fuzz/build.sh
 SEEDS="$OUT/seeds"
 rm -rf "$SEEDS"
-mkdir -p "$SEEDS"/{raw,sigload,delta_reader,patch,roundtrip}
+mkdir -p "$SEEDS"/{raw,sigload,delta_reader,patch,roundtrip,sha256_lanes}
 # fuzz_patch's basis generator, reproduced to build matching seeds.
 python3 - "$SEEDS/raw" <<'PY'
 import random, sys
@@ -45,8 +45,13 @@ for hex in 7273023655 72730236450000 7273023645301000 72730236440000000000000002
   printf '\x00\x24\x01\x01' > "$SEEDS/patch/m$hex"; echo -n "$hex" | xxd -r -p >> "$SEEDS/patch/m$hex"
 done
 cp -r "$SEEDS/roundtrip" "$SEEDS/parallel_delta"  # same input layout
+# sha256_lanes: segment size, key length and split seed bytes, then key and data.
+for n in 0 1 300 4000; do
+  { printf '\x03\x05\x07'; head -c 5 /dev/zero; cat "$SEEDS/raw/basis$n"; } > "$SEEDS/sha256_lanes/k$n"
+  { printf '\x00\x80\x01'; cat "$SEEDS/raw/new$n"; } > "$SEEDS/sha256_lanes/u$n"
+done
 status=0
-for t in ${FUZZ_TARGETS:-sigload delta_reader patch roundtrip parallel_delta}; do
+for t in ${FUZZ_TARGETS:-sigload delta_reader patch roundtrip parallel_delta sha256_lanes}; do
   mkdir -p "$OUT/corpus/$t"
   echo "== fuzz_$t for ${SECONDS_EACH}s"
   if ! "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -32,7 +32,8 @@ class Digest : public Napi::ObjectWrap<Digest> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Digest",
-                       {InstanceMethod<&Digest::Update>("update"), InstanceMethod<&Digest::Final>("final")});
+                       {InstanceMethod<&Digest::Update>("update"), InstanceMethod<&Digest::Final>("final"),
+                        InstanceAccessor<&Digest::Kernel>("kernel")});
   }
 
   explicit Digest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Digest>(info) {
@@ -52,6 +53,7 @@ class Digest : public Napi::ObjectWrap<Digest> {
   friend class DigestWorker;
   Napi::Value Update(const Napi::CallbackInfo& info);
   Napi::Value Final(const Napi::CallbackInfo& info);
+  Napi::Value Kernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), stream_.kernel()); }
   void CheckIdle(Napi::Env env) const;
 
   pf::DigestStream stream_;

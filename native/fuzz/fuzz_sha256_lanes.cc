@@ -1,0 +1,106 @@
+// SegmentedSha256 (the backup digest on the SHA extensions) against a plain scalar SHA-256 and
+// HMAC written from FIPS 180-4 / RFC 2104: whole stream, every segment and the HMAC, over
+// fuzzer-chosen data, segment sizes, keys and update splits.
+//   byte 0: segment size (64 * (1 + b % 16)); byte 1: key length (bit 7 = unkeyed); byte 2:
+//   split seed; then the key, then the data.
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "sha256_lanes.h"
+
+namespace {
+
+constexpr uint32_t kK[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+void compress(uint32_t h[8], const uint8_t* p) {
+  uint32_t w[64];
+  for (int i = 0; i < 16; ++i) w[i] = uint32_t(p[4 * i]) << 24 | uint32_t(p[4 * i + 1]) << 16 | uint32_t(p[4 * i + 2]) << 8 | p[4 * i + 3];
+  for (int i = 16; i < 64; ++i) {
+    uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+    uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+  }
+  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+  for (int i = 0; i < 64; ++i) {
+    uint32_t t1 = k + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kK[i] + w[i];
+    uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+    k = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+  }
+  h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
+}
+
+pf::Hash reference(const std::vector<uint8_t>& m) {
+  uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  std::vector<uint8_t> p(m);
+  p.push_back(0x80);
+  while (p.size() % 64 != 56) p.push_back(0);
+  const uint64_t bits = uint64_t(m.size()) * 8;
+  for (int i = 7; i >= 0; --i) p.push_back(uint8_t(bits >> (8 * i)));
+  for (size_t off = 0; off < p.size(); off += 64) compress(h, p.data() + off);
+  pf::Hash out;
+  for (int i = 0; i < 32; ++i) out[i] = uint8_t(h[i / 4] >> (24 - 8 * (i % 4)));
+  return out;
+}
+
+pf::Hash reference_hmac(std::vector<uint8_t> key, const std::vector<uint8_t>& m) {
+  if (key.size() > 64) {
+    pf::Hash k = reference(key);
+    key.assign(k.begin(), k.end());
+  }
+  key.resize(64, 0);
+  std::vector<uint8_t> inner(64), outer(64);
+  for (int i = 0; i < 64; ++i) inner[i] = key[i] ^ 0x36, outer[i] = key[i] ^ 0x5c;
+  inner.insert(inner.end(), m.begin(), m.end());
+  pf::Hash ih = reference(inner);
+  outer.insert(outer.end(), ih.begin(), ih.end());
+  return reference(outer);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (!pf::sha_extensions_available() || size < 3) return 0;
+  const uint64_t segment = 64 * (1 + data[0] % 16);
+  const bool keyed = !(data[1] & 0x80);
+  size_t key_len = data[1] & 0x7f;
+  uint32_t seed = data[2] | 1u;
+  data += 3, size -= 3;
+  if (key_len > size) key_len = size;
+  std::vector<uint8_t> key(data, data + key_len);
+  std::vector<uint8_t> msg(data + key_len, data + size);
+
+  pf::SegmentedSha256 lanes(segment, keyed, key.data(), key.size());
+  std::vector<pf::Hash> segments;
+  for (size_t off = 0; off < msg.size();) {
+    seed = seed * 1103515245u + 12345u;
+    size_t n = 1 + (seed >> 8) % (3 * segment);
+    if (n > msg.size() - off) n = msg.size() - off;
+    // A fresh copy of exactly this piece, so ASan sees any read past it.
+    std::vector<uint8_t> piece(msg.begin() + off, msg.begin() + off + n);
+    lanes.update(piece.data(), piece.size(), &segments);
+    off += n;
+  }
+  pf::Hash sha, hmac;
+  lanes.final(&sha, &hmac, &segments);
+
+  if (sha != reference(msg)) __builtin_trap();
+  if (keyed && hmac != reference_hmac(key, msg)) __builtin_trap();
+  if (segments.size() != (msg.size() + segment - 1) / segment) __builtin_trap();
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const size_t from = i * segment, to = from + segment < msg.size() ? from + segment : msg.size();
+    if (segments[i] != reference(std::vector<uint8_t>(msg.begin() + from, msg.begin() + to))) __builtin_trap();
+  }
+  return 0;
+}
