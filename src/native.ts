@@ -110,6 +110,27 @@ export interface NativeTarDumper {
   fill(chunk: Buffer, offset: number): Promise<[number, number, TarFillStop, number, number, number, string[], string]>;
 }
 
+/** Entry kinds of a directory listing (core/dir_list.h ListedKind). */
+export const ListedKind = { File: 0, Dir: 1, Symlink: 2, Other: 3, Unknown: 4 } as const;
+
+/**
+ * Listings of a batch of directories, flattened: per directory its errno (0 = listed) and
+ * entry count; per entry (directory after directory, names in strcmp order) its name (each
+ * followed by a NUL in `names`), ListedKind, the errno of its stat (0 = none) and the index of
+ * its stat in `stats` (-1 = not stat'ed), which holds 13 values per stat: dev, ino, mode,
+ * nlink, uid, gid, size, then seconds and nanoseconds of atime, mtime and ctime (dev and ino
+ * to read as unsigned).
+ */
+export interface NativeListing {
+  errors: Int32Array;
+  counts: Uint32Array;
+  names: string;
+  kinds: Uint8Array;
+  statErrors: Int32Array;
+  statAt: Int32Array;
+  stats: BigInt64Array;
+}
+
 export interface NativeBinding {
   /** Versions of the linked libraries, e.g. `{ bzip2: '1.0.8', xz: '5.4.1', zstd: '1.5.4', zlib: '1.3', openssl: '3.0.x' }`. */
   versions: Record<string, string>;
@@ -133,6 +154,12 @@ export interface NativeBinding {
   hmacSha256(key: Buffer, data: Buffer): Buffer;
   /** MD5 of the concatenated Buffers, on the libuv pool (the Buffers must not change until it settles). */
   md5(buffers: Buffer[]): Promise<Buffer>;
+  /**
+   * Lists up to 4096 directories on the pool: every entry with the type getdents reports, and
+   * the stat (lstat unless `followSymlinks`) of directories, unknown types, symlinks when
+   * following, and every entry of the directories whose `statAll` byte is non-zero.
+   */
+  listDirectories(paths: string[], statAll: Uint8Array, followSymlinks: boolean): Promise<NativeListing>;
   /** Id tables give uname/gname (a missing id gets ''). */
   TarDumper: new (userIds: number[], userNames: string[], groupIds: number[], groupNames: string[],
     plan: NativeTarDumpPlan) => NativeTarDumper;

@@ -15,4 +15,4 @@ ASAN_LIB="$(g++ -print-file-name=libasan.so)"
 UBSAN_LIB="$(g++ -print-file-name=libubsan.so)"
 LD_PRELOAD="$ASAN_LIB:$UBSAN_LIB" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   npx mocha --no-config --timeout 600000 dist/test/native.test.js dist/test/rsync-native.test.js dist/test/rsync-api.test.js \
-    dist/test/tar-native-files.test.js
+    dist/test/tar-native-files.test.js dist/test/tar-listing.test.js

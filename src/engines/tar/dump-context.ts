@@ -38,7 +38,9 @@ export function secondsOf(ns: bigint): number {
   return Number(ns < 0n && q * NS_PER_S !== ns ? q - 1n : q);
 }
 
-export function headerFromStat(ctx: DumpContext, name: string, st: BigIntStats, typeflag: string, size: number): HeaderFields {
+export function headerFromStat(
+  ctx: DumpContext, name: string, st: Pick<BigIntStats, 'mode' | 'uid' | 'gid' | 'mtimeNs' | 'atimeNs' | 'ctimeNs'>, typeflag: string, size: number,
+): HeaderFields {
   const uid = Number(st.uid);
   const gid = Number(st.gid);
   return {

@@ -1,17 +1,15 @@
 // First pass of an incremental dump, as GNU tar's collect_and_sort_names/scan_directory:
 // every directory under the root with its dumpdir (Y/N/D per child), decided against the
 // previous snapshot. The second pass (writer.ts) dumps the 'Y' entries.
-// Synchronous readdir/lstat (a few µs each, against ~50 µs of CPU per promise-based call),
-// with an event-loop turn every so often (Pacer).
-import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+// Directories are listed by the addon in batches (listing.ts); the decisions are made here.
 import path from 'node:path';
 import { sourceError } from '../../errors.js';
 import type { ExcludeMatcher } from '../exclude.js';
 import { compareNames, type DumpdirEntry } from './dumpdir.js';
-import { Pacer } from './pacer.js';
+import { listDirectories, type DirListing, type EntryKind, type ListedEntry, type ScanStat, type SystemFailure } from './listing.js';
 import type { Snapshot } from './snapshot.js';
 
-export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
+export type { EntryKind, ScanStat } from './listing.js';
 
 export interface ScannedEntry extends DumpdirEntry {
   /** Type seen during the scan; the dump pass re-checks it. */
@@ -22,13 +20,13 @@ export interface ScannedDir {
   /** Archive path without trailing slash: `.`, `./a/b`. */
   rel: string;
   abs: string;
-  stat: BigIntStats;
+  stat: ScanStat;
   entries: ScannedEntry[];
 }
 
 export interface ScanOptions {
   rootAbs: string;
-  rootStat: BigIntStats;
+  rootStat: ScanStat;
   previous: Snapshot | null;
   /** Snapshot timestamp of the previous run in ns; null = level 0 (everything is dumped). */
   sinceNs: bigint | null;
@@ -38,25 +36,37 @@ export interface ScanOptions {
   warn(message: string): void;
 }
 
-interface Child {
-  name: string;
-  /** null until known (DT_UNKNOWN, or a symlink to follow). */
-  kind: EntryKind | null;
-  excluded: boolean;
-  stat?: BigIntStats;
+/** Directories listed per addon call: enough to amortise it, few enough to bound its arrays. */
+const BATCH_DIRS = 256;
+
+interface DirJob {
+  rel: string;
+  abs: string;
+  stat: ScanStat;
+  ancestors: Set<string>;
+  /** --no-check-device: the previous snapshot has this name with the same inode. */
+  known: boolean;
 }
 
 /** Scans the tree; returns the directories sorted by strcmp of their archive path. */
 export async function scanTree(opts: ScanOptions): Promise<ScannedDir[]> {
   const inodes = previousInodes(opts.previous);
+  const job = (rel: string, abs: string, stat: ScanStat, ancestors: Set<string>): DirJob =>
+    ({ rel, abs, stat, ancestors, known: opts.sinceNs !== null && inodes.get(rel) === stat.ino });
   const result: ScannedDir[] = [];
-  const queue: DirJob[] = [{ rel: '.', abs: opts.rootAbs, stat: opts.rootStat, ancestors: new Set() }];
-  const pacer = new Pacer();
-  while (queue.length > 0) {
-    const { dir, subdirs } = scanDirectory(queue.pop()!, opts, inodes);
-    result.push(dir);
-    queue.push(...subdirs);
-    await pacer.pace();
+  const pending: DirJob[] = [job('.', opts.rootAbs, opts.rootStat, new Set())];
+  while (pending.length > 0) {
+    const batch = pending.splice(-BATCH_DIRS);
+    // --one-file-system: a mount point is listed and gets a 'D' member, but is not descended.
+    const descend = batch.filter((j) => j.stat.dev === opts.rootStat.dev);
+    const listings = await listDirectories(descend.map((j) => ({ abs: j.abs, statAll: j.known })), opts.followSymlinks);
+    const listingOf = new Map(descend.map((j, i) => [j, listings[i]!]));
+    for (const j of batch) {
+      const listing = listingOf.get(j);
+      const { dir, subdirs } = listing ? scanDirectory(j, listing, opts) : { dir: emptyDir(j), subdirs: [] };
+      result.push(dir);
+      for (const s of subdirs) pending.push(job(s.rel, s.abs, s.stat, s.ancestors));
+    }
   }
   return result.sort((a, b) => compareNames(a.rel, b.rel));
 }
@@ -67,112 +77,74 @@ function previousInodes(previous: Snapshot | null): Map<string, bigint> {
   return map;
 }
 
-interface DirJob {
-  rel: string;
-  abs: string;
-  stat: BigIntStats;
-  ancestors: Set<string>;
+function emptyDir(job: DirJob): ScannedDir {
+  return { rel: job.rel, abs: job.abs, stat: job.stat, entries: [] };
 }
 
-function scanDirectory(job: DirJob, opts: ScanOptions, inodes: Map<string, bigint>): { dir: ScannedDir; subdirs: DirJob[] } {
-  const dir: ScannedDir = { rel: job.rel, abs: job.abs, stat: job.stat, entries: [] };
-  const subdirs: DirJob[] = [];
-  // --one-file-system: a mount point is listed and gets a 'D' member, but is not descended.
-  if (job.stat.dev !== opts.rootStat.dev) return { dir, subdirs };
-  const dirents = readDirectory(job.abs, opts);
-  // --no-check-device: a directory is "known" when the previous snapshot has its name with the
-  // same inode; otherwise it is new (or renamed) and all its children are dumped.
-  const known = opts.sinceNs !== null && inodes.get(job.rel) === job.stat.ino;
-  const children = classifyChildren(job, dirents, opts, known);
+function scanDirectory(job: DirJob, listing: DirListing, opts: ScanOptions): { dir: ScannedDir; subdirs: Omit<DirJob, 'known'>[] } {
+  const dir = emptyDir(job);
+  const subdirs: Omit<DirJob, 'known'>[] = [];
+  if (listing.failure) {
+    directoryFailed(job.abs, listing.failure, opts);
+    return { dir, subdirs };
+  }
   const ancestors = new Set(job.ancestors).add(inodeKey(job.stat));
-  for (const child of children) {
+  // Entries come sorted by the bytes of their names, the order of a dumpdir.
+  for (const child of listing.entries) {
     const rel = `${job.rel}/${child.name}`;
-    if (child.excluded) {
+    const excluded = opts.exclude(rel, child.kind === 'dir');
+    if (excluded) {
+      // GNU tar lists an excluded name as unchanged; a restore leaves that path alone.
       dir.entries.push({ letter: 'N', name: child.name, kind: 'other' });
-    } else if (child.kind === 'dir') {
-      if (ancestors.has(inodeKey(child.stat!))) {
+      continue;
+    }
+    const needsStat = child.kind === null || child.kind === 'dir' || job.known;
+    const stat = needsStat ? statOf(job, child, opts) : undefined;
+    if (needsStat && !stat) continue;  // vanished or unreadable (and tolerated): left out
+    const kind = stat ? statKind(stat) : child.kind!;
+    if (kind === 'dir') {
+      if (ancestors.has(inodeKey(stat!))) {
         opts.warn(`${rel}: file system loop detected; not dumped`);
         continue;
       }
-      dir.entries.push({ letter: 'D', name: child.name, kind: 'dir' });
-      subdirs.push({ rel, abs: path.join(job.abs, child.name), stat: child.stat!, ancestors });
+      dir.entries.push({ letter: 'D', name: child.name, kind });
+      subdirs.push({ rel, abs: path.join(job.abs, child.name), stat: stat!, ancestors });
     } else {
-      const dump = !known || isChanged(child.stat!, opts.sinceNs!);
-      dir.entries.push({ letter: dump ? 'Y' : 'N', name: child.name, kind: child.kind! });
+      const dump = !job.known || isChanged(stat!, opts.sinceNs!);
+      dir.entries.push({ letter: dump ? 'Y' : 'N', name: child.name, kind });
     }
   }
-  dir.entries.sort((a, b) => compareNames(a.name, b.name));
   return { dir, subdirs };
 }
 
-function inodeKey(st: BigIntStats): string {
+/** A directory that could not be read is left empty with a warning, or fails the scan. */
+function directoryFailed(abs: string, failure: SystemFailure, opts: ScanOptions): void {
+  if (failure.code === 'ENOENT') opts.warn(`${abs}: directory removed before we read it`);
+  else if (opts.ignoreFailedRead) opts.warn(`${abs}: cannot read directory: ${failure.message}`);
+  else throw sourceError(`cannot read directory ${abs}: ${failure.message}`);
+}
+
+/** The child's stat; undefined when it vanished or could not be stat'ed (and that is tolerated). */
+function statOf(job: DirJob, child: ListedEntry, opts: ScanOptions): ScanStat | undefined {
+  if (child.stat) return child.stat;
+  const rel = `${job.rel}/${child.name}`;
+  const failure = child.statFailure ?? { code: 'EINVAL', message: 'no stat was taken' };
+  if (failure.code === 'ENOENT') opts.warn(`${rel}: file removed before we read it`);
+  else if (opts.ignoreFailedRead) opts.warn(`${rel}: cannot stat: ${failure.message}`);
+  else throw sourceError(`cannot stat ${path.join(job.abs, child.name)}: ${failure.message}`);
+  return undefined;
+}
+
+function inodeKey(st: ScanStat): string {
   return `${st.dev}:${st.ino}`;
 }
 
 /** GNU tar: unchanged only when both mtime and ctime are older than the snapshot time. */
-export function isChanged(st: BigIntStats, sinceNs: bigint): boolean {
+export function isChanged(st: Pick<ScanStat, 'mtimeNs' | 'ctimeNs'>, sinceNs: bigint): boolean {
   return st.mtimeNs >= sinceNs || st.ctimeNs >= sinceNs;
 }
 
-function readDirectory(abs: string, opts: ScanOptions): Dirent[] {
-  try {
-    return readdirSync(abs, { withFileTypes: true });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') {
-      opts.warn(`${abs}: directory removed before we read it`);
-      return [];
-    }
-    if (opts.ignoreFailedRead) {
-      opts.warn(`${abs}: cannot read directory: ${e.message}`);
-      return [];
-    }
-    throw sourceError(`cannot read directory ${abs}: ${e.message}`, err);
-  }
-}
-
-/**
- * Type (and stat where needed) of each child. Excluded children are kept (GNU tar lists them
- * as 'N'); vanished or unreadable-with-ignoreFailedRead ones are dropped with a warning.
- */
-function classifyChildren(job: DirJob, dirents: Dirent[], opts: ScanOptions, known: boolean): Child[] {
-  const children: Child[] = [];
-  for (const d of dirents) {
-    const kind = direntKind(d, opts.followSymlinks);
-    const child: Child = { name: d.name, kind, excluded: opts.exclude(`${job.rel}/${d.name}`, kind === 'dir') };
-    const needsStat = !child.excluded && (kind === null || kind === 'dir' || known);
-    // A child that vanished or could not be stat'ed (with ignoreFailedRead) is left out.
-    if (!needsStat || statChild(job, child, opts)) children.push(child);
-  }
-  return children;
-}
-
-/** null when a stat is needed to know (DT_UNKNOWN, or a symlink under --dereference). */
-function direntKind(d: Dirent, followSymlinks: boolean): EntryKind | null {
-  if (d.isFile()) return 'file';
-  if (d.isDirectory()) return 'dir';
-  if (d.isSymbolicLink()) return followSymlinks ? null : 'symlink';
-  if (d.isFIFO() || d.isSocket() || d.isCharacterDevice() || d.isBlockDevice()) return 'other';
-  return null;
-}
-
-function statChild(job: DirJob, child: Child, opts: ScanOptions): boolean {
-  const abs = path.join(job.abs, child.name);
-  try {
-    child.stat = opts.followSymlinks ? statSync(abs, { bigint: true }) : lstatSync(abs, { bigint: true });
-    child.kind = statKind(child.stat);
-    return true;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const rel = `${job.rel}/${child.name}`;
-    if (e.code === 'ENOENT') opts.warn(`${rel}: file removed before we read it`);
-    else if (opts.ignoreFailedRead) opts.warn(`${rel}: cannot stat: ${e.message}`);
-    else throw sourceError(`cannot stat ${abs}: ${e.message}`, err);
-    return false;
-  }
-}
-
-export function statKind(st: BigIntStats): EntryKind {
+export function statKind(st: Pick<ScanStat, 'isFile' | 'isDirectory' | 'isSymbolicLink'>): EntryKind {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';
