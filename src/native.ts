@@ -146,8 +146,11 @@ export interface NativeBinding {
   /** Output room that holds the member of `inputLength` bytes in every format. */
   memberCapacity(inputLength: number): number;
   Cipher: new (key: Buffer, iv: Buffer, decrypt: boolean) => NativeCipher;
-  /** `segmentSize` > 0 hashes the stream in segments of that many bytes as well. */
-  Digest: new (hmacKey: Buffer | null, segmentSize?: number) => NativeDigest;
+  /**
+   * `segmentSize` > 0 hashes the stream in segments of that many bytes as well; `segmentMd5`
+   * adds each segment's MD5 (16 bytes after its 32-byte SHA-256 in every segment hash).
+   */
+  Digest: new (hmacKey: Buffer | null, segmentSize?: number, segmentMd5?: boolean) => NativeDigest;
   /** `openssl enc` key derivation: EVP_BytesToKey(SHA-256, 1 iteration) or PBKDF2-HMAC-SHA256(iterations). Returns 48 bytes: key(32) || iv(16). */
   deriveKeyIv(password: Buffer, salt: Buffer, kdf: 'evp' | 'pbkdf2', iterations: number): Buffer;
   /** One-shot HMAC-SHA256 (small inputs, synchronous). */

@@ -491,6 +491,44 @@ describe('native addon', function () {
         });
       }
 
+      for (const [kernel, env] of kernels) {
+        it(`${kernel}: each segment's MD5 after its SHA-256 when asked, the stream's hashes unchanged`, async function () {
+          if (kernel === 'sha-extensions' && !cpuHasSha) this.skip(); // the CPU has no SHA extensions: only OpenSSL can run here
+          const saved = process.env.PERMAFROST_DIGEST_OPENSSL;
+          if (env) process.env.PERMAFROST_DIGEST_OPENSSL = env;
+          else delete process.env.PERMAFROST_DIGEST_OPENSSL;
+          try {
+            for (const [size, key] of [[64, null], [4096, Buffer.from('key')], [100_032, randomBytes(90, 3)]] as const) {
+              const d = new native.Digest(key, size, true);
+              assert.equal(d.kernel, kernel);
+              const data = plain.subarray(0, 3 * size + 5);
+              const got: Buffer[] = [];
+              for (let off = 0, step = 17; off < data.length; off += step, step = (step * 5 + 3) % size + 1) {
+                got.push(...((await d.update(data.subarray(off, off + step))) as Buffer[]));
+              }
+              const [sha, hmac, last] = d.final();
+              if (last) got.push(last);
+              const expected: string[] = [];
+              for (let off = 0; off < data.length; off += size) {
+                const seg = data.subarray(off, off + size);
+                expected.push(createHash('sha256').update(seg).digest('hex') + createHash('md5').update(seg).digest('hex'));
+              }
+              assert.deepEqual(got.map((h) => h.toString('hex')), expected, `segments of ${size}`);
+              assert.equal(sha.toString('hex'), createHash('sha256').update(data).digest('hex'));
+              assert.equal(hmac?.toString('hex') ?? null, key ? createHmac('sha256', key).update(data).digest('hex') : null);
+            }
+          } finally {
+            if (saved === undefined) delete process.env.PERMAFROST_DIGEST_OPENSSL;
+            else process.env.PERMAFROST_DIGEST_OPENSSL = saved;
+          }
+        });
+      }
+
+      it('asks for a segment size with segment MD5s', () => {
+        assert.throws(() => new native.Digest(null, 0, true), RangeError);
+        assert.throws(() => new native.Digest(null, 64, 'yes' as unknown as boolean), TypeError);
+      });
+
       it('uses OpenSSL off the grid (segment sizes that are not multiples of 64, or none)', () => {
         assert.equal(new native.Digest(null, 100_003).kernel, 'openssl');
         assert.equal(new native.Digest(null).kernel, 'openssl');

@@ -16,6 +16,10 @@ import { RawSwift, rawSwift } from './helpers/swift-raw.js';
 import { prng, tempDir } from './helpers/tree.js';
 import { fault } from './helpers/faults.js';
 import { forwardingProxy } from './helpers/net.js';
+import { createHash } from 'node:crypto';
+import { digestStream } from '../src/pipeline/digest.js';
+import { SegmentMd5s } from '../src/pipeline/segment-md5.js';
+import { chunked } from './tar-helpers.test.js';
 
 const log = createLogger({ debug: false, quiet: true });
 
@@ -183,6 +187,29 @@ describe('swift storage', function () {
       await viaAlways.close();
       await once.close();
       await always.close();
+    }
+  });
+
+  it('checks segments against the MD5s the digest stage hands over: the right ones store, a wrong one is refused', async () => {
+    const container = newContainer();
+    const fastRetry = { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 };
+    const storage = composeStorage([tempAuthStore(container)], { partSize: 1024, queue: 2, retry: fastRetry });
+    try {
+      assert.equal(storage.partMd5Size, 1024);
+      const data = prng(2500, 11);
+      const md5s = new SegmentMd5s(1024);
+      await storage.put('a/data', () => digestStream(chunked(data, 700), 1024, null, () => {}, undefined, md5s), { segmented: true, partMd5: md5s });
+      assert.deepEqual(await raw.get(container, 'a/data'), data);
+      const liar = new SegmentMd5s(1024);
+      for (let i = 0; i < 3; i++) liar.resolve(i, createHash('md5').update(i === 1 ? Buffer.from('not this') : data.subarray(i * 1024, (i + 1) * 1024)).digest());
+      await assert.rejects(storage.put('b/data', async function* () { yield data; }, { segmented: true, partMd5: liar }),
+        (err: Error) => /segment 00000001 of b\/data.*MD5 [0-9a-f]{32} is not ours/.test(err.message));
+      const other = new SegmentMd5s(1000);
+      other.fail(new Error('never asked: its segments are not the parts'));
+      await storage.put('c/data', async function* () { yield data; }, { segmented: true, partMd5: other });
+      assert.deepEqual(await raw.get(container, 'c/data'), data);
+    } finally {
+      await storage.close();
     }
   });
 

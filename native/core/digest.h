@@ -25,18 +25,20 @@ class DigestStream {
   DigestStream& operator=(const DigestStream&) = delete;
   ~DigestStream();
 
-  // An HMAC key may be empty (and its pointer null), so keying is a separate flag.
-  Status init(bool keyed, const uint8_t* key, size_t key_len, uint64_t segment_size);
-  // Appends the hashes of the segments this update completed to `completed`.
-  Status update(const uint8_t* data, size_t len, std::vector<Hash>* completed);
-  // hmac is left untouched when unkeyed; `last` gets the final partial segment, if any.
-  Status final(Hash* sha, Hash* hmac, std::vector<Hash>* last);
+  // An HMAC key may be empty (and its pointer null), so keying is a separate flag. With
+  // `segment_md5` (segmented only) every segment's MD5 is computed too.
+  Status init(bool keyed, const uint8_t* key, size_t key_len, uint64_t segment_size, bool segment_md5 = false);
+  // Appends the hashes of the segments this update completed to `completed` (and their MD5s
+  // to `md5s`, which may be null without segment_md5).
+  Status update(const uint8_t* data, size_t len, std::vector<Hash>* completed, std::vector<Md5>* md5s = nullptr);
+  // hmac is left untouched when unkeyed; `last` (and `last_md5`) get the final partial segment, if any.
+  Status final(Hash* sha, Hash* hmac, std::vector<Hash>* last, std::vector<Md5>* last_md5 = nullptr);
   bool keyed() const { return mac_ != nullptr || keyed_lanes_; }
   // Which code hashes: "sha-extensions" or "openssl" (for tests and the bench report).
   const char* kernel() const { return lanes_ ? "sha-extensions" : "openssl"; }
 
  private:
-  Status close_segment(std::vector<Hash>* out);
+  Status close_segment(std::vector<Hash>* out, std::vector<Md5>* md5s);
 
   std::unique_ptr<SegmentedSha256> lanes_;
   bool keyed_lanes_ = false;
@@ -46,17 +48,17 @@ class DigestStream {
   uint64_t segment_size_ = 0;
   uint64_t in_segment_ = 0;
   EVP_MD_CTX* segment_ = nullptr;
+  EVP_MD_CTX* segment_md5_ = nullptr;
   EVP_MAC_CTX* mac_ = nullptr;
 };
 
 // MD5 of the concatenation of `count` pieces, for object stores that check a body's MD5
 // (Swift ETag, S3 Content-MD5); never used for anything we trust on our own.
-constexpr size_t kMd5Bytes = 16;
 struct Piece {
   const uint8_t* data;
   size_t len;
 };
-Status md5_pieces(const Piece* pieces, size_t count, std::array<uint8_t, kMd5Bytes>* out);
+Status md5_pieces(const Piece* pieces, size_t count, Md5* out);
 
 // One-shot HMAC-SHA256.
 Status hmac_sha256(const uint8_t* key, size_t key_len, const uint8_t* data, size_t len, Hash* out);

@@ -1,6 +1,7 @@
 #include "sha256_lanes.h"
 
 #include <cstring>
+#include <utility>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -13,6 +14,61 @@ namespace {
 
 constexpr uint32_t kInit[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+
+// MD5 (RFC 1321): 64 steps per block, each turning one of a, b, c, d (in the order a, d, c, b)
+// into b + rotl(a + F(b, c, d) + X[k] + T[i], s).
+constexpr uint32_t kMd5Init[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
+constexpr uint32_t kMd5Sine[64] = {
+    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
+    0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
+    0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
+    0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
+    0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+    0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
+constexpr int kMd5Shift[4][4] = {{7, 12, 17, 22}, {5, 9, 14, 20}, {4, 11, 16, 23}, {6, 10, 15, 21}};
+
+struct Md5Words {
+  uint32_t a, b, c, d;
+};
+
+template <int I>
+__attribute__((always_inline)) inline void md5_step(Md5Words& w, const uint32_t* x) {
+  constexpr int round = I / 16;
+  constexpr int k = round == 0 ? I : round == 1 ? (5 * I + 1) & 15 : round == 2 ? (3 * I + 5) & 15 : (7 * I) & 15;
+  constexpr int shift = kMd5Shift[round][I % 4];
+  // The word this step replaces, and the three it reads, rotate with I.
+  uint32_t& a = I % 4 == 0 ? w.a : I % 4 == 1 ? w.d : I % 4 == 2 ? w.c : w.b;
+  const uint32_t b = I % 4 == 0 ? w.b : I % 4 == 1 ? w.a : I % 4 == 2 ? w.d : w.c;
+  const uint32_t c = I % 4 == 0 ? w.c : I % 4 == 1 ? w.b : I % 4 == 2 ? w.a : w.d;
+  const uint32_t d = I % 4 == 0 ? w.d : I % 4 == 1 ? w.c : I % 4 == 2 ? w.b : w.a;
+  const uint32_t f = round == 0 ? d ^ (b & (c ^ d)) : round == 1 ? c ^ (d & (b ^ c)) : round == 2 ? b ^ c ^ d : c ^ (b | ~d);
+  const uint32_t sum = a + f + x[k] + kMd5Sine[I];
+  a = b + ((sum << shift) | (sum >> (32 - shift)));
+}
+
+// Little-endian words of a block (MD5's byte order; x86 loads them as they are).
+inline void md5_words(const uint8_t* p, uint32_t x[16]) {
+  for (int i = 0; i < 16; ++i) {
+    x[i] = uint32_t{p[4 * i]} | uint32_t{p[4 * i + 1]} << 8 | uint32_t{p[4 * i + 2]} << 16 | uint32_t{p[4 * i + 3]} << 24;
+  }
+}
+
+template <int... I>
+__attribute__((always_inline)) inline void md5_all_steps(Md5Words& w, const uint32_t* x, std::integer_sequence<int, I...>) {
+  (md5_step<I>(w, x), ...);
+}
+
+void md5_blocks(Md5State* s, const uint8_t* data, size_t blocks) {
+  for (size_t b = 0; b < blocks; ++b, data += 64) {
+    uint32_t x[16];
+    md5_words(data, x);
+    Md5Words w{s->h[0], s->h[1], s->h[2], s->h[3]};
+    md5_all_steps(w, x, std::make_integer_sequence<int, 64>{});
+    s->h[0] += w.a, s->h[1] += w.b, s->h[2] += w.c, s->h[3] += w.d;
+  }
+}
 
 #if defined(__x86_64__)
 alignas(16) constexpr uint32_t kRound[64] = {
@@ -46,39 +102,62 @@ PF_SHA_TARGET inline void unpack(const Packed& p, Sha256State* s) {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(s->h + 4), _mm_alignr_epi8(dchg, feba, 8));
 }
 
-// N states over the same blocks: each group of four rounds computes its message words once,
-// then runs the rounds of every state, whose dependency chains are independent.
-template <int N>
-PF_SHA_TARGET void blocks_n(Sha256State* const* states, const uint8_t* data, size_t blocks) {
-  const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+// Rounds 4G..4G+3 of N states over the same block: the group's message words are computed
+// once, then the rounds of every state run, their dependency chains independent.
+template <int G, int N>
+PF_SHA_TARGET __attribute__((always_inline)) inline void sha_group(Packed* st, __m128i* w, const uint8_t* block) {
+  __m128i m;
+  if (G < 4) {
+    const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    m = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * G)), byteswap);
+  } else {
+    m = _mm_sha256msg1_epu32(w[G & 3], w[(G + 1) & 3]);
+    m = _mm_add_epi32(m, _mm_alignr_epi8(w[(G + 3) & 3], w[(G + 2) & 3], 4));
+    m = _mm_sha256msg2_epu32(m, w[(G + 3) & 3]);
+  }
+  w[G & 3] = m;
+  const __m128i wk = _mm_add_epi32(m, _mm_load_si128(reinterpret_cast<const __m128i*>(kRound + 4 * G)));
+  const __m128i wk_high = _mm_shuffle_epi32(wk, 0x0E);
+  for (int j = 0; j < N; ++j) st[j].cdgh = _mm_sha256rnds2_epu32(st[j].cdgh, st[j].abef, wk);
+  for (int j = 0; j < N; ++j) st[j].abef = _mm_sha256rnds2_epu32(st[j].abef, st[j].cdgh, wk_high);
+}
+
+// One block: the 16 groups of SHA rounds, with four MD5 steps around each when `md5` is
+// asked for, so the out-of-order core runs the two chains side by side.
+template <int N, bool Md5, int... G>
+PF_SHA_TARGET __attribute__((always_inline)) inline void block_rounds(Packed* st, Md5Words& m5, const uint32_t* x,
+                                                                      const uint8_t* block, std::integer_sequence<int, G...>) {
+  __m128i w[4];
+  if constexpr (Md5) {
+    ((md5_step<4 * G>(m5, x), md5_step<4 * G + 1>(m5, x), sha_group<G, N>(st, w, block), md5_step<4 * G + 2>(m5, x),
+      md5_step<4 * G + 3>(m5, x)),
+     ...);
+  } else {
+    (sha_group<G, N>(st, w, block), ...);
+  }
+}
+
+template <int N, bool Md5>
+PF_SHA_TARGET void blocks_n(Sha256State* const* states, Md5State* md5, const uint8_t* data, size_t blocks) {
   Packed st[N];
   for (int j = 0; j < N; ++j) st[j] = pack(*states[j]);
+  Md5Words m5{};
+  if constexpr (Md5) m5 = {md5->h[0], md5->h[1], md5->h[2], md5->h[3]};
   for (size_t b = 0; b < blocks; ++b, data += 64) {
     Packed start[N];
     for (int j = 0; j < N; ++j) start[j] = st[j];
-    __m128i w[4];
-#pragma GCC unroll 16
-    for (int g = 0; g < 16; ++g) {
-      __m128i m;
-      if (g < 4) {
-        m = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * g)), byteswap);
-      } else {
-        m = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
-        m = _mm_add_epi32(m, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
-        m = _mm_sha256msg2_epu32(m, w[(g + 3) & 3]);
-      }
-      w[g & 3] = m;
-      const __m128i wk = _mm_add_epi32(m, _mm_load_si128(reinterpret_cast<const __m128i*>(kRound + 4 * g)));
-      const __m128i wk_high = _mm_shuffle_epi32(wk, 0x0E);
-      for (int j = 0; j < N; ++j) st[j].cdgh = _mm_sha256rnds2_epu32(st[j].cdgh, st[j].abef, wk);
-      for (int j = 0; j < N; ++j) st[j].abef = _mm_sha256rnds2_epu32(st[j].abef, st[j].cdgh, wk_high);
-    }
+    uint32_t x[16];
+    Md5Words m5_start = m5;
+    if constexpr (Md5) md5_words(data, x);
+    block_rounds<N, Md5>(st, m5, x, data, std::make_integer_sequence<int, 16>{});
     for (int j = 0; j < N; ++j) {
       st[j].abef = _mm_add_epi32(st[j].abef, start[j].abef);
       st[j].cdgh = _mm_add_epi32(st[j].cdgh, start[j].cdgh);
     }
+    if constexpr (Md5) m5.a += m5_start.a, m5.b += m5_start.b, m5.c += m5_start.c, m5.d += m5_start.d;
   }
   for (int j = 0; j < N; ++j) unpack(st[j], states[j]);
+  if constexpr (Md5) md5->h[0] = m5.a, md5->h[1] = m5.b, md5->h[2] = m5.c, md5->h[3] = m5.d;
 }
 #endif
 
@@ -102,16 +181,36 @@ bool sha_extensions_available() {
 
 void sha256_init(Sha256State* s) { std::memcpy(s->h, kInit, sizeof kInit); }
 
-void sha256_blocks(Sha256State* const* states, int count, const uint8_t* data, size_t blocks) {
+void sha256_blocks(Sha256State* const* states, int count, const uint8_t* data, size_t blocks, Md5State* md5) {
 #if defined(__x86_64__)
-  switch (count) {
-    case 1: return blocks_n<1>(states, data, blocks);
-    case 2: return blocks_n<2>(states, data, blocks);
-    case 3: return blocks_n<3>(states, data, blocks);
+  switch (count * 2 + (md5 ? 1 : 0)) {
+    case 2: return blocks_n<1, false>(states, md5, data, blocks);
+    case 3: return blocks_n<1, true>(states, md5, data, blocks);
+    case 4: return blocks_n<2, false>(states, md5, data, blocks);
+    case 5: return blocks_n<2, true>(states, md5, data, blocks);
+    case 6: return blocks_n<3, false>(states, md5, data, blocks);
+    case 7: return blocks_n<3, true>(states, md5, data, blocks);
     default: break;
   }
 #endif
-  (void)states, (void)count, (void)data, (void)blocks;
+  // Callers check sha_extensions_available() first: nothing else runs these.
+  (void)states, (void)count, (void)data, (void)blocks, (void)md5;
+}
+
+void md5_init(Md5State* s) { std::memcpy(s->h, kMd5Init, sizeof kMd5Init); }
+
+Md5 md5_finish(Md5State s, const uint8_t* tail, uint64_t total) {
+  uint8_t last[128] = {};
+  const size_t n = static_cast<size_t>(total % 64);
+  if (n > 0) std::memcpy(last, tail, n);
+  last[n] = 0x80;
+  const size_t blocks = n < 56 ? 1 : 2;
+  const uint64_t bits = total * 8;
+  for (int i = 0; i < 8; ++i) last[64 * blocks - 8 + i] = static_cast<uint8_t>(bits >> (8 * i));
+  md5_blocks(&s, last, blocks);
+  Md5 out;
+  for (int i = 0; i < 16; ++i) out[i] = static_cast<uint8_t>(s.h[i / 4] >> (8 * (i % 4)));
+  return out;
 }
 
 Hash sha256_finish(Sha256State s, const uint8_t* tail, uint64_t total) {
@@ -142,9 +241,10 @@ Hash sha256(const uint8_t* data, size_t len) {
   return sha256_finish(s, data + len / 64 * 64, len);
 }
 
-SegmentedSha256::SegmentedSha256(uint64_t segment_size, bool keyed, const uint8_t* key, size_t key_len)
-    : segment_size_(segment_size), keyed_(keyed) {
+SegmentedSha256::SegmentedSha256(uint64_t segment_size, bool keyed, const uint8_t* key, size_t key_len, bool segment_md5)
+    : segment_size_(segment_size), keyed_(keyed), segment_md5_(segment_md5) {
   for (Sha256State& lane : lanes_) sha256_init(&lane);
+  md5_init(&md5_);
   active_[0] = &lanes_[0];
   active_[1] = &lanes_[1];
   active_[2] = &lanes_[2];
@@ -176,15 +276,25 @@ void SegmentedSha256::absorb(const uint8_t* data, size_t len) {
     data += take;
     len -= take;
     if (tail_len_ < 64) return;
-    sha256_blocks(active_, active_count_, tail_, 1);
+    sha256_blocks(active_, active_count_, tail_, 1, segment_md5_ ? &md5_ : nullptr);
     tail_len_ = 0;
   }
-  sha256_blocks(active_, active_count_, data, len / 64);
+  sha256_blocks(active_, active_count_, data, len / 64, segment_md5_ ? &md5_ : nullptr);
   tail_len_ = len % 64;
   if (tail_len_ > 0) std::memcpy(tail_, data + len - tail_len_, tail_len_);
 }
 
-void SegmentedSha256::update(const uint8_t* data, size_t len, std::vector<Hash>* completed) {
+// The segment lanes' hashes; they start again. A segment starts on the 64-byte grid, so the
+// shared tail holds the segment's own last bytes.
+void SegmentedSha256::close_segment(std::vector<Hash>* shas, std::vector<Md5>* md5s) {
+  shas->push_back(sha256_finish(lanes_[1], tail_, in_segment_));
+  sha256_init(&lanes_[1]);
+  if (segment_md5_) md5s->push_back(md5_finish(md5_, tail_, in_segment_));
+  md5_init(&md5_);
+  in_segment_ = 0;
+}
+
+void SegmentedSha256::update(const uint8_t* data, size_t len, std::vector<Hash>* completed, std::vector<Md5>* md5s) {
   while (len > 0) {
     const uint64_t room = segment_size_ - in_segment_;
     const size_t n = len < room ? len : static_cast<size_t>(room);
@@ -192,17 +302,12 @@ void SegmentedSha256::update(const uint8_t* data, size_t len, std::vector<Hash>*
     data += n;
     len -= n;
     in_segment_ += n;
-    if (in_segment_ == segment_size_) {
-      // On the 64-byte grid: the tail is empty, and the segment's hash needs no bytes from it.
-      completed->push_back(sha256_finish(lanes_[1], tail_, in_segment_));
-      sha256_init(&lanes_[1]);
-      in_segment_ = 0;
-    }
+    if (in_segment_ == segment_size_) close_segment(completed, md5s);
   }
 }
 
-void SegmentedSha256::final(Hash* sha, Hash* hmac, std::vector<Hash>* last) {
-  if (in_segment_ > 0) last->push_back(sha256_finish(lanes_[1], tail_, in_segment_));
+void SegmentedSha256::final(Hash* sha, Hash* hmac, std::vector<Hash>* last, std::vector<Md5>* last_md5) {
+  if (in_segment_ > 0) close_segment(last, last_md5);
   *sha = sha256_finish(lanes_[0], tail_, total_);
   if (!keyed_) return;
   const Hash inner = sha256_finish(lanes_[2], tail_, 64 + total_);

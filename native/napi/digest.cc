@@ -1,4 +1,6 @@
 // Digest: running SHA-256 (+HMAC) fed on the libuv pool; final() is cheap and synchronous.
+#include <cstring>
+
 #include "../core/digest.h"
 #include "args.h"
 #include "exports.h"
@@ -11,9 +13,20 @@ Napi::Buffer<uint8_t> hash_buffer(Napi::Env env, const pf::Hash& h) {
   return Napi::Buffer<uint8_t>::Copy(env, h.data(), h.size());
 }
 
-Napi::Array hash_array(Napi::Env env, const std::vector<pf::Hash>& hashes) {
+// A segment's SHA-256, followed by its MD5 when they were asked for.
+Napi::Buffer<uint8_t> segment_buffer(Napi::Env env, const pf::Hash& h, const pf::Md5* md5) {
+  if (!md5) return hash_buffer(env, h);
+  auto b = Napi::Buffer<uint8_t>::New(env, h.size() + md5->size());
+  std::memcpy(b.Data(), h.data(), h.size());
+  std::memcpy(b.Data() + h.size(), md5->data(), md5->size());
+  return b;
+}
+
+Napi::Array segment_array(Napi::Env env, const std::vector<pf::Hash>& hashes, const std::vector<pf::Md5>& md5s) {
   Napi::Array a = Napi::Array::New(env, hashes.size());
-  for (size_t i = 0; i < hashes.size(); ++i) a.Set(static_cast<uint32_t>(i), hash_buffer(env, hashes[i]));
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    a.Set(static_cast<uint32_t>(i), segment_buffer(env, hashes[i], i < md5s.size() ? &md5s[i] : nullptr));
+  }
   return a;
 }
 
@@ -39,11 +52,13 @@ class Digest : public Napi::ObjectWrap<Digest> {
   explicit Digest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Digest>(info) {
     pf::Status s;
     uint64_t segment_size = segment_size_arg(info);
+    bool md5 = info.Length() > 2 && !info[2].IsUndefined() && bool_arg(info, 2, "segmentMd5");
+    if (md5 && segment_size == 0) throw Napi::RangeError::New(info.Env(), "segmentMd5 needs a segmentSize");
     if (info[0].IsNull() || info[0].IsUndefined()) {
-      s = stream_.init(false, nullptr, 0, segment_size);
+      s = stream_.init(false, nullptr, 0, segment_size, md5);
     } else {
       Napi::Buffer<uint8_t> key = buffer_arg(info, 0, "hmacKey");
-      s = stream_.init(true, key.Data(), key.Length(), segment_size);
+      s = stream_.init(true, key.Data(), key.Length(), segment_size, md5);
     }
     if (s != pf::Status::Ok) throw status_error(info.Env(), s, "cannot initialise SHA-256/HMAC");
     segmented_ = segment_size > 0;
@@ -75,13 +90,13 @@ class DigestWorker final : public PromiseWorker {
 
  private:
   void Run() override {
-    pf::Status s = owner_->stream_.update(data_, len_, &completed_);
+    pf::Status s = owner_->stream_.update(data_, len_, &completed_, &md5s_);
     if (s != pf::Status::Ok) Fail(s, "SHA-256 update failed");
   }
   // Unsegmented: the hash of this update's data; segmented: the segments it completed.
   Napi::Value Result(Napi::Env env) override {
     if (!segmented_) return hash_buffer(env, completed_.at(0));
-    return hash_array(env, completed_);
+    return segment_array(env, completed_, md5s_);
   }
   void Settled() override { owner_->busy_ = false; }
 
@@ -90,6 +105,7 @@ class DigestWorker final : public PromiseWorker {
   size_t len_;
   bool segmented_ = owner_->segmented_;
   std::vector<pf::Hash> completed_;
+  std::vector<pf::Md5> md5s_;
 };
 
 void Digest::CheckIdle(Napi::Env env) const {
@@ -111,12 +127,13 @@ Napi::Value Digest::Final(const Napi::CallbackInfo& info) {
   finished_ = true;
   pf::Hash sha{}, hmac{};
   std::vector<pf::Hash> last;
-  pf::Status s = stream_.final(&sha, &hmac, &last);
+  std::vector<pf::Md5> last_md5;
+  pf::Status s = stream_.final(&sha, &hmac, &last, &last_md5);
   if (s != pf::Status::Ok) throw status_error(env, s, "SHA-256 final failed");
   Napi::Array r = Napi::Array::New(env, 3);
   r.Set(0u, hash_buffer(env, sha));
   r.Set(1u, stream_.keyed() ? Napi::Value(hash_buffer(env, hmac)) : env.Null());
-  r.Set(2u, last.empty() ? env.Null() : Napi::Value(hash_buffer(env, last[0])));
+  r.Set(2u, last.empty() ? env.Null() : Napi::Value(segment_buffer(env, last[0], last_md5.empty() ? nullptr : &last_md5[0])));
   return r;
 }
 

@@ -13,6 +13,7 @@ import { prefetch } from '../pipeline/prefetch.js';
 import { allLeases, ChunkPool } from '../pipeline/chunk-pool.js';
 import { syncFilesystem } from './sync.js';
 import { digestStream, StreamDigest } from '../pipeline/digest.js';
+import { SegmentMd5s } from '../pipeline/segment-md5.js';
 import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
@@ -95,8 +96,10 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
       codec: o.compression, level: o.compression_level, threads: o.threads, release: (c) => chunks.give(c), outputs: members,
     }, archive), READ_AHEAD_CHUNKS);
     const stored = keys ? encryptStream(keys, compressed) : compressed;
-    const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; }, leases);
-    await storage.put(dataPath(id), () => hashed, { segmented: true, leases });
+    // Storages that check every part against its MD5 get them from the digest's own pass.
+    const md5s = storage.partMd5Size === o.max_segment_size ? new SegmentMd5s(o.max_segment_size) : undefined;
+    const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; }, leases, md5s);
+    await storage.put(dataPath(id), () => hashed, { segmented: true, leases, partMd5: md5s });
   } finally {
     stopProgress();
   }

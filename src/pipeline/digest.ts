@@ -5,6 +5,9 @@ import { native } from '../native.js';
 import { integrityError, passwordError } from '../errors.js';
 import { segment } from './segmenter.js';
 import type { ChunkLeases } from './chunk-pool.js';
+import type { SegmentMd5s } from './segment-md5.js';
+
+const SHA256_BYTES = 32;
 
 export interface StreamDigest {
   segment_size: number;
@@ -16,9 +19,9 @@ export interface StreamDigest {
 
 /**
  * Passes the stored bytes through unchanged while hashing them: SHA-256 (and HMAC) of the
- * whole stream and SHA-256 of every `segmentSize` slice. Nothing is buffered, so a backup's
- * memory does not grow with the segment size; storages that upload whole segments buffer them
- * themselves.
+ * whole stream and SHA-256 of every `segmentSize` slice, and with `md5s` the MD5 of every
+ * slice as well (same pass). Nothing is buffered, so a backup's memory does not grow with the
+ * segment size; storages that upload whole segments buffer them themselves.
  */
 export async function* digestStream(
   source: AsyncIterable<Buffer>,
@@ -26,28 +29,46 @@ export async function* digestStream(
   hmacKey: Buffer | null,
   done: (d: StreamDigest) => void,
   leases?: ChunkLeases,
+  md5s?: SegmentMd5s,
 ): AsyncGenerator<Buffer> {
-  const digest = new native.Digest(hmacKey, segmentSize);
+  const digest = new native.Digest(hmacKey, segmentSize, md5s !== undefined);
   const segments: Buffer[] = [];
+  const collect = (hashes: Buffer[]) => {
+    for (const h of hashes) {
+      if (md5s) md5s.resolve(segments.length, h.subarray(SHA256_BYTES));
+      segments.push(h.subarray(0, SHA256_BYTES));
+    }
+  };
   let size = 0;
   // Chunk N is hashed on the pool while the consumer stores it, so the hash holds the chunk
-  // too: a consumer done with it first must not see it reused under the hash.
-  let hashing: Promise<Buffer | Buffer[]> | undefined;
-  for await (const chunk of source) {
-    if (hashing) segments.push(...((await hashing) as Buffer[]));
-    leases?.hold(chunk);
-    hashing = digest.update(chunk);
-    if (leases) hashing.finally(() => leases.give(chunk)).catch(() => {});
-    size += chunk.length;
-    yield chunk;
+  // too: a consumer done with it first must not see it reused under the hash. Segments are
+  // collected as soon as their hash is done: a part being uploaded may wait for its MD5.
+  let hashing: Promise<void> | undefined;
+  try {
+    for await (const chunk of source) {
+      await hashing;
+      leases?.hold(chunk);
+      const update = digest.update(chunk);
+      if (leases) update.finally(() => leases.give(chunk)).catch(() => {});
+      hashing = update.then((h) => collect(h as Buffer[]));
+      hashing.catch(() => {});
+      size += chunk.length;
+      yield chunk;
+    }
+    await hashing;
+    const [sha, hmac, last] = digest.final();
+    if (last) collect([last]);
+    md5s?.end();
+    done({
+      segment_size: segmentSize, segments: segments.map((h) => h.toString('hex')), size, sha256: sha.toString('hex'),
+      ...(hmac ? { hmac_sha256: hmac.toString('hex') } : {}),
+    });
+  } catch (err) {
+    md5s?.fail(err);
+    throw err;
+  } finally {
+    md5s?.fail(new Error('the stream was closed before the end'));
   }
-  if (hashing) segments.push(...((await hashing) as Buffer[]));
-  const [sha, hmac, last] = digest.final();
-  if (last) segments.push(last);
-  done({
-    segment_size: segmentSize, segments: segments.map((h) => h.toString('hex')), size, sha256: sha.toString('hex'),
-    ...(hmac ? { hmac_sha256: hmac.toString('hex') } : {}),
-  });
 }
 
 export async function* verifySegments(source: AsyncIterable<Buffer>, expected: StreamDigest, hmacKey: Buffer | null, what: string): AsyncGenerator<Buffer> {

@@ -35,11 +35,12 @@ export function withBandwidth(store: ObjectStore, b: Buckets): ObjectStore {
     name: store.name,
     minPartSize: store.minPartSize,
     anySizeParts: store.anySizeParts,
+    checksPartMd5: store.checksPartMd5,
     putObject: async (path, data) => { if (up) await pay(up, data.length); return store.putObject(path, data); },
     openUpload: async (path) => {
       const u = await store.openUpload(path);
       const limited: PartUpload = {
-        putPart: async (i, off, data) => { if (up) await pay(up, data.length); return u.putPart(i, off, data); },
+        putPart: async (i, off, data, md5) => { if (up) await pay(up, data.length); return u.putPart(i, off, data, md5); },
         complete: (parts, size) => u.complete(parts, size),
         abort: () => u.abort(),
       };

@@ -25,6 +25,7 @@ function withDryRun(store: ObjectStore): ObjectStore {
     name: store.name,
     minPartSize: store.minPartSize,
     anySizeParts: store.anySizeParts,
+    checksPartMd5: store.checksPartMd5,
     putObject: async () => {},
     openUpload: async () => ({ putPart: async () => {}, complete: async () => {}, abort: async () => {} }),
     get: (p, offset) => store.get(p, offset),
@@ -43,10 +44,16 @@ export function composeStorage(backends: ObjectStore[], o: ComposeOptions): Stor
   const each = backends.map((b) => withRetry(withBandwidth(b, buckets), policy));
   const joined = each.length === 1 ? each[0] : new MultiStore(each);
   const store = o.dryRun ? withDryRun(joined) : joined;
+  const partSize = Math.max(o.partSize, store.minPartSize);
+  const partMd5Size = store.checksPartMd5 && !store.anySizeParts ? partSize : null;
   return {
     name: store.name,
-    put: (path: string, source: () => AsyncIterable<Buffer>, opts?: PutOptions) =>
-      opts?.segmented ? putSegmented(store, path, source(), { ...o, leases: opts.leases }) : putWhole(store, path, source()),
+    partMd5Size,
+    put: (path: string, source: () => AsyncIterable<Buffer>, opts?: PutOptions) => {
+      if (!opts?.segmented) return putWhole(store, path, source());
+      const partMd5 = opts.partMd5?.segmentSize === partMd5Size ? opts.partMd5 : undefined;
+      return putSegmented(store, path, source(), { ...o, leases: opts.leases, partMd5 });
+    },
     get: (path: string) => store.get(path),
     list: (prefix: string) => store.list(prefix),
     stat: (path: string) => store.stat(path),

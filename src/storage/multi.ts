@@ -17,11 +17,13 @@ export class MultiStore implements ObjectStore {
   readonly name: string;
   readonly minPartSize: number;
   readonly anySizeParts: boolean;
+  readonly checksPartMd5: boolean;
   constructor(private readonly stores: ObjectStore[]) {
     if (stores.length === 0) throw new Error('MultiStore needs at least one storage');
     this.name = `multiple(${stores.map((s) => s.name).join(', ')})`;
     this.minPartSize = Math.max(...stores.map((s) => s.minPartSize));
     this.anySizeParts = stores.every((s) => s.anySizeParts);
+    this.checksPartMd5 = stores.some((s) => s.checksPartMd5);
   }
 
   async putObject(path: string, data: Buffer): Promise<void> {
@@ -37,7 +39,7 @@ export class MultiStore implements ObjectStore {
         opened[i].status === 'rejected' ? Promise.reject(opened[i].reason) : Promise.resolve());
     }
     return {
-      putPart: async (i, off, data) => { await onAll(this.stores, `upload of part ${i} of ${path}`, (_s, k) => ok[k].putPart(i, off, data)); },
+      putPart: async (i, off, data, md5) => { await onAll(this.stores, `upload of part ${i} of ${path}`, (_s, k) => ok[k].putPart(i, off, data, md5)); },
       complete: async (parts, size) => { await onAll(this.stores, `completing ${path}`, (_s, k) => ok[k].complete(parts, size)); },
       abort: async () => { await Promise.all(ok.map((u) => u.abort())); },
     };

@@ -44,7 +44,7 @@ async function attempt<T>(p: RetryPolicy, name: string, what: string, op: () => 
 export function withRetry(store: ObjectStore, p: RetryPolicy): ObjectStore {
   const n = store.name;
   const wrapUpload = (path: string, u: PartUpload): PartUpload => ({
-    putPart: (i, off, data) => attempt(p, n, `upload of part ${i} of ${path}`, () => u.putPart(i, off, data)),
+    putPart: (i, off, data, md5) => attempt(p, n, `upload of part ${i} of ${path}`, () => u.putPart(i, off, data, md5)),
     complete: (parts, size) => attempt(p, n, `completing ${path}`, () => u.complete(parts, size)),
     abort: () => u.abort(),
   });
@@ -52,6 +52,7 @@ export function withRetry(store: ObjectStore, p: RetryPolicy): ObjectStore {
     name: n,
     minPartSize: store.minPartSize,
     anySizeParts: store.anySizeParts,
+    checksPartMd5: store.checksPartMd5,
     putObject: (path, data) => attempt(p, n, `upload of ${path}`, () => store.putObject(path, data)),
     openUpload: async (path) => wrapUpload(path, await attempt(p, n, `starting the upload of ${path}`, () => store.openUpload(path))),
     list: (prefix) => attempt(p, n, `listing ${prefix || '/'}`, () => store.list(prefix)),

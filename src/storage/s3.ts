@@ -168,6 +168,7 @@ export class S3Store implements ObjectStore {
   readonly name: string;
   readonly minPartSize = S3_MIN_PART_SIZE;
   readonly anySizeParts = false;
+  readonly checksPartMd5 = true;
   readonly bucket: string;
   readonly prefix: string;
   private readonly url: URL;
@@ -329,10 +330,10 @@ export class S3Store implements ObjectStore {
   }
 
   /** Used by S3Upload. */
-  async uploadPart(p: string, key: string, uploadId: string, index: number, data: Buffer): Promise<{ etag: string; md5: Buffer }> {
+  async uploadPart(p: string, key: string, uploadId: string, index: number, data: Buffer, md5?: Promise<Buffer>): Promise<{ etag: string; md5: Buffer }> {
     const n = index + 1;
     if (n > MAX_PART_NUMBER) throw new S3Fault('permanent', `${this.name}: cannot upload part ${n} of ${p}: S3 allows at most ${MAX_PART_NUMBER} parts; raise --max-segment-size`, 0, 'TooManyParts');
-    const digest = await bodyMd5(data);
+    const digest = await (md5 ?? bodyMd5(data));
     const c: Call = { what: `upload part ${n} of`, path: p, method: 'PUT', key, body: data, md5: digest, query: [['partNumber', String(n)], ['uploadId', uploadId]] };
     try {
       const { res } = await this.exchange(c);
@@ -499,8 +500,8 @@ class S3Upload implements PartUpload {
 
   constructor(private readonly s3: S3Store, private readonly path: string, private readonly key: string, private readonly uploadId: string) {}
 
-  async putPart(index: number, _offset: number, data: Buffer): Promise<void> {
-    this.parts[index] = await this.s3.uploadPart(this.path, this.key, this.uploadId, index, data);
+  async putPart(index: number, _offset: number, data: Buffer, md5?: Promise<Buffer>): Promise<void> {
+    this.parts[index] = await this.s3.uploadPart(this.path, this.key, this.uploadId, index, data, md5);
   }
 
   async complete(count: number, size: number): Promise<void> {

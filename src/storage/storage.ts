@@ -8,6 +8,7 @@
 // - `Storage` is what backup/restore use: `put` takes a stream. It is built once, in
 //   `compose.ts`, from an ObjectStore plus the retry, bandwidth and multi-storage decorators.
 import type { ChunkLeases } from '../pipeline/chunk-pool.js';
+import type { SegmentMd5s } from '../pipeline/segment-md5.js';
 import { PermafrostError } from '../errors.js';
 import { collectAll } from '../pipeline/collect.js';
 
@@ -48,8 +49,10 @@ export interface PartUpload {
    * Stores part `index` (0-based), whose first byte is at `offset` of the object. Parts may be
    * sent concurrently and out of order; every part but the last has the same size unless the
    * store has `anySizeParts`. Calling it again with the same arguments replaces the part (retries).
+   * `md5`, when given, is the MD5 of `data`, computed as the stream was hashed: stores that
+   * check parts against their MD5 use it rather than hashing the part again.
    */
-  putPart(index: number, offset: number, data: Buffer): Promise<void>;
+  putPart(index: number, offset: number, data: Buffer, md5?: Promise<Buffer>): Promise<void>;
   /** Makes the object visible: `parts` parts, `size` bytes in all. */
   complete(parts: number, size: number): Promise<void>;
   /** Drops what was uploaded; never throws. */
@@ -67,6 +70,8 @@ export interface ObjectStore {
    * each part becomes a stored segment (swift, s3).
    */
   readonly anySizeParts?: boolean;
+  /** True when every uploaded part is checked against its MD5 (Swift's ETag, S3's Content-MD5). */
+  readonly checksPartMd5?: boolean;
   /** Stores a whole object atomically: readers see all of it or nothing. */
   putObject(path: string, data: Buffer): Promise<void>;
   /** Starts a multi-part upload of `path` (Swift: segments + manifest, S3: multipart, files: temp + rename). */
@@ -91,10 +96,17 @@ export interface PutOptions {
   segmented?: boolean;
   /** Pooled chunks of the stream are given back here once every part holding them settled. */
   leases?: ChunkLeases;
+  /** MD5s of the stream's segments of `partMd5Size` bytes (see Storage.partMd5Size). */
+  partMd5?: SegmentMd5s;
 }
 
 export interface Storage {
   readonly name: string;
+  /**
+   * The part size of segmented uploads when some storage checks each part against its MD5;
+   * null when none does. A stream hashed in segments of this size can hand their MD5s over.
+   */
+  readonly partMd5Size: number | null;
   /**
    * Stores an object atomically. A non-segmented source is a small object read whole; a
    * segmented one is cut into parts that are uploaded (and retried) one by one, so the

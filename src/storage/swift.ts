@@ -75,6 +75,7 @@ export class SwiftStore implements ObjectStore {
   name: string;
   readonly minPartSize = 1;
   readonly anySizeParts = false;
+  readonly checksPartMd5 = true;
   readonly container: string;
   readonly prefix: string;
   private readonly http: HttpClient;
@@ -163,12 +164,13 @@ export class SwiftStore implements ObjectStore {
   /**
    * A plain object PUT whose body is checked against the MD5 Swift computed of what it stored.
    * Our MD5 runs on the pool while the body is on the wire (sending it as `ETag` up front
-   * would hold every segment back by its hash); a mismatch is a retryable fault, and the retry
+   * would hold every segment back by its hash), or comes from the digest stage (`known`, made
+   * in the same pass as the segment's SHA-256); a mismatch is a retryable fault, and the retry
    * overwrites the damaged object.
    */
-  private async putBody(what: string, p: string, name: string, data: Buffer, headers: Record<string, string> = {}): Promise<void> {
+  private async putBody(what: string, p: string, name: string, data: Buffer, headers: Record<string, string> = {}, known?: Promise<Buffer>): Promise<void> {
     const manifest = headers['x-object-manifest'] !== undefined;
-    const ours = manifest ? null : md5Hex(data);
+    const ours = manifest ? null : known ? known.then((m) => m.toString('hex')) : md5Hex(data);
     ours?.catch(() => {});
     await this.ensureContainer();
     const { res } = await this.exchange({
@@ -195,8 +197,8 @@ export class SwiftStore implements ObjectStore {
   }
 
   /** @internal for SwiftUpload */
-  putSegment(p: string, segments: string, index: number, data: Buffer): Promise<void> {
-    return this.putBody(`write segment ${segmentName(index)} of`, p, `${segments}/${segmentName(index)}`, data);
+  putSegment(p: string, segments: string, index: number, data: Buffer, md5?: Promise<Buffer>): Promise<void> {
+    return this.putBody(`write segment ${segmentName(index)} of`, p, `${segments}/${segmentName(index)}`, data, {}, md5);
   }
 
   /** @internal for SwiftUpload: the DLO manifest, then a check that it covers every byte. */
@@ -324,8 +326,8 @@ export class SwiftStore implements ObjectStore {
 class SwiftUpload implements PartUpload {
   constructor(private readonly store: SwiftStore, private readonly path: string, private readonly name: string, private readonly segments: string) {}
 
-  putPart(index: number, _offset: number, data: Buffer): Promise<void> {
-    return this.store.putSegment(this.path, this.segments, index, data);
+  putPart(index: number, _offset: number, data: Buffer, md5?: Promise<Buffer>): Promise<void> {
+    return this.store.putSegment(this.path, this.segments, index, data, md5);
   }
 
   complete(_parts: number, size: number): Promise<void> {

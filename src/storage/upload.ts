@@ -5,6 +5,7 @@
 // (a Buffer) can be retried on its own without rewinding the stream.
 import type { ObjectStore } from './storage.js';
 import type { ChunkLeases } from '../pipeline/chunk-pool.js';
+import type { SegmentMd5s } from '../pipeline/segment-md5.js';
 import { prefetch } from '../pipeline/prefetch.js';
 
 export interface UploadOptions {
@@ -13,6 +14,8 @@ export interface UploadOptions {
   queue: number;
   /** Where the stream's pooled chunks go back (see ChunkPool); the uploader holds one reference to each. */
   leases?: ChunkLeases;
+  /** MD5s of the stream's segments, which are the parts (segment size = part size). */
+  partMd5?: SegmentMd5s;
 }
 
 const noLeases: ChunkLeases = { hold: () => {}, give: () => {} };
@@ -95,7 +98,7 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
   try {
     for await (const part of ahead) {
       if (failure) break;
-      const p: Promise<void> = upload.putPart(parts, size, part)
+      const p: Promise<void> = upload.putPart(parts, size, part, o.partMd5?.of(parts))
         .catch((err) => { failure ??= err; })
         .finally(() => { inFlight.delete(p); buffers.release(part); leases.give(part); });
       inFlight.add(p);
