@@ -26,9 +26,12 @@ function escapeClassChar(c: string): string {
  * Matcher for tar member names as GNU tar sees them (`./dir/file`, no trailing slash); plain
  * relative paths (`dir/file`) work as well because suffixes after each '/' are tried.
  */
+/** The matcher of no patterns; scans can skip building the names they would test. */
+export const NO_EXCLUDES: ExcludeMatcher = () => false;
+
 export function compileExcludes(patterns: readonly string[]): ExcludeMatcher {
   const regexes = patterns.filter((p) => p.length > 0).map(globToRegExp);
-  if (regexes.length === 0) return () => false;
+  if (regexes.length === 0) return NO_EXCLUDES;
   return (relPath: string) => candidates(relPath).some((c) => regexes.some((r) => r.test(c)));
 }
 

@@ -4,7 +4,7 @@
 // Directories are listed by the addon in batches (listing.ts); the decisions are made here.
 import path from 'node:path';
 import { sourceError } from '../../errors.js';
-import type { ExcludeMatcher } from '../exclude.js';
+import { NO_EXCLUDES, type ExcludeMatcher } from '../exclude.js';
 import { compareNames, type DumpdirEntry } from './dumpdir.js';
 import { listDirectories, type DirListing, type EntryKind, type ListedEntry, type ScanStat, type SystemFailure } from './listing.js';
 import type { Snapshot } from './snapshot.js';
@@ -90,10 +90,9 @@ function scanDirectory(job: DirJob, listing: DirListing, opts: ScanOptions): { d
   }
   const ancestors = new Set(job.ancestors).add(inodeKey(job.stat));
   // Entries come sorted by the bytes of their names, the order of a dumpdir.
+  const anyExcludes = opts.exclude !== NO_EXCLUDES;
   for (const child of listing.entries) {
-    const rel = `${job.rel}/${child.name}`;
-    const excluded = opts.exclude(rel, child.kind === 'dir');
-    if (excluded) {
+    if (anyExcludes && opts.exclude(`${job.rel}/${child.name}`, child.kind === 'dir')) {
       // GNU tar lists an excluded name as unchanged; a restore leaves that path alone.
       dir.entries.push({ letter: 'N', name: child.name, kind: 'other' });
       continue;
@@ -103,6 +102,7 @@ function scanDirectory(job: DirJob, listing: DirListing, opts: ScanOptions): { d
     if (needsStat && !stat) continue;  // vanished or unreadable (and tolerated): left out
     const kind = stat ? statKind(stat) : child.kind!;
     if (kind === 'dir') {
+      const rel = `${job.rel}/${child.name}`;
       if (ancestors.has(inodeKey(stat!))) {
         opts.warn(`${rel}: file system loop detected; not dumped`);
         continue;
