@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sourceError, storageError } from '../errors.js';
 import type { TarBackupStats } from '../engines/tar/index.js';
-import { startEngine } from './engines.js';
+import { startEngine, type EngineResult } from './engines.js';
 import { compress, memberOutputSize } from '../codecs/index.js';
 import { resolveLevel } from '../codecs/registry.js';
 import { encryptStream } from '../crypto/cipher-stream.js';
@@ -23,7 +23,7 @@ import { listChains, Chain } from './chains.js';
 import { chooseLevel } from './levels.js';
 import { BackupId, dataPath, engineMetadataPath, hbnOf, metadataPath } from './layout.js';
 import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from './metadata.js';
-import { readEngineMetadata, sealEngineMetadata } from './engine-metadata.js';
+import { readEngineMetadata, sealEngineMetadata, type SealedEngineMetadata } from './engine-metadata.js';
 
 /** ~1 MiB chunks kept ready between stages so reading, compressing and writing overlap. */
 const READ_AHEAD_CHUNKS = 4;
@@ -90,6 +90,9 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   const stopProgress = o.quiet ? () => {} : startProgress(`backup level ${id.level}`, counters);
 
   let digest: StreamDigest | undefined;
+  let engineStored: Promise<EngineResult & { sealed: SealedEngineMetadata }> | undefined;
+  let engineWrite = null as Promise<void> | null; // `as`: assigned in a callback, read in the catch
+  let dataFailed = false;
   try {
     const archive = prefetch(countBytes(engine.stream, counters), READ_AHEAD_CHUNKS);
     const compressed = prefetch(compress({
@@ -99,15 +102,31 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
     // Storages that check every part against its MD5 get them from the digest's own pass.
     const md5s = storage.partMd5Size === o.max_segment_size ? new SegmentMd5s(o.max_segment_size) : undefined;
     const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; }, leases, md5s);
-    await storage.put(dataPath(id), () => hashed, { segmented: true, leases, partMd5: md5s });
+    const dataStored = storage.put(dataPath(id), () => hashed, { segmented: true, leases, partMd5: md5s });
+    // engine_metadata is complete once the archive is: it is stored while the data object is
+    // finished (its last parts, the fsync or manifest); metadata, written last, waits for both.
+    engineStored = engine.result.then(async (r) => {
+      const sealed = await sealEngineMetadata(r.engineMetadata, password, keys, o.engine_name);
+      if (dataFailed) throw new Error('not stored: the data object failed');
+      engineWrite = putBuffer(storage, engineMetadataPath(id), sealed.stored);
+      await engineWrite;
+      return { ...r, sealed };
+    });
+    engineStored.catch(() => {});
+    await dataStored;
+    await engineStored;
+  } catch (err) {
+    // No engine_metadata beside data that failed (best effort: the storage may be what failed).
+    // Never wait for the engine itself here: when the upload failed first, it never ends.
+    dataFailed = true;
+    if (engineWrite && (await engineWrite.then(() => true, () => false))) await storage.remove(engineMetadataPath(id)).catch(() => {});
+    throw err;
   } finally {
     stopProgress();
   }
-  const { engineMetadata, stats, engineStats } = await engine.result;
+  const { stats, engineStats, sealed } = await engineStored;
   for (const w of stats.warnings) log.warn(w);
   if (!digest) throw storageError(`${storage.name}: the data stream of ${dataPath(id)} did not complete`);
-  const sealed = await sealEngineMetadata(engineMetadata, password, keys, o.engine_name);
-  await putBuffer(storage, engineMetadataPath(id), sealed.stored);
 
   const finished = new Date();
   const info: PermafrostBackupInfo = {

@@ -26,8 +26,13 @@ function sealsEngineMetadata(engine: string, keys: CipherKeys | null): boolean {
   return keys !== null && engine === 'rsync';
 }
 
+export interface SealedEngineMetadata {
+  stored: Buffer;
+  record: EngineMetadataRecord;
+}
+
 /** The bytes to store, and what metadata records of them. */
-export async function sealEngineMetadata(plain: Buffer, password: Buffer | null, dataKeys: CipherKeys | null, engine: string) {
+export async function sealEngineMetadata(plain: Buffer, password: Buffer | null, dataKeys: CipherKeys | null, engine: string): Promise<SealedEngineMetadata> {
   let stored = plain;
   if (sealsEngineMetadata(engine, dataKeys)) {
     const keys = newKeys(password!, dataKeys!.kdf, dataKeys!.iterations);

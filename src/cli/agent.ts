@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { parseArgv, helpText } from './argv.js';
 import { loadConfigFile } from './ini.js';
 import { createLogger, Logger } from './log.js';
+import { failIfStalled } from './stall.js';
 import { runExec } from './exec.js';
 import { backupReport, propertyTable, writeMetadataOut } from './report.js';
 import { raisePriority } from './priority.js';
@@ -75,6 +76,7 @@ function onSignals(): void {
 export async function main(argv: readonly string[]): Promise<number> {
   let quiet = false;
   let log: Logger | undefined;
+  const settled = failIfStalled('permafrost-agent');
   try {
     const parsed = parseArgv(argv);
     if (parsed.help) { process.stdout.write(`${helpText()}\n`); return ExitCode.OK; }
@@ -95,6 +97,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     log?.error(message);
     if (!quiet) process.stderr.write(`permafrost-agent: error: ${message}\n`);
     return code;
+  } finally {
+    settled();
   }
 }
 

@@ -9,6 +9,7 @@
 // on the pool would then fail with EAGAIN. For the same reason messages go to fd 2 with
 // writeSync and process.stdout/stderr are only touched when stdout is such a stream.
 import fs, { promises as fsp } from 'node:fs';
+import { failIfStalled } from './stall.js';
 import { Writable, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { pipeline } from 'node:stream/promises';
@@ -474,6 +475,7 @@ function statistics(action: Action, t: Totals, seconds: number): string {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  const settled = failIfStalled(PROG);
   try {
     const a = parseRdiffArgv(argv);
     if (a.help) { fs.writeSync(1, `${rdiffHelpText()}\n`); return ExitCode.OK; }
@@ -494,5 +496,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     say(message);
     if (code === ExitCode.USAGE) say(`Try \`${PROG} --help' for more information.`);
     return code;
+  } finally {
+    settled();
   }
 }

@@ -11,6 +11,8 @@ import { WriteBehind } from './write-behind.js';
 import { writeAllAt } from '../pipeline/write-all.js';
 
 const TMP_DIR = '.permafrost-tmp';
+/** Each round is lost only to a put that created a directory ours needs: the path is finite. */
+const MAX_PUBLISH_ROUNDS = 16;
 
 async function fsyncPath(p: string): Promise<void> {
   const fh = await fs.open(p, 'r');
@@ -68,13 +70,25 @@ export class LocalStore implements ObjectStore {
       await behind.idle();
       await fh.sync();
       await fh.close();
-      const top = await this.firstMissing(target);
-      const stagedTarget = path.join(work, 'tree', path.relative(path.dirname(top), target));
-      await fs.mkdir(path.dirname(stagedTarget), { recursive: true });
-      await fs.rename(staged, stagedTarget);
-      if (top !== target) await fsyncPath(path.dirname(stagedTarget));
-      await fs.rename(path.join(work, 'tree', path.basename(top)), top);
-      await fsyncPath(path.dirname(top));
+      for (let attempt = 1; ; attempt++) {
+        const top = await this.firstMissing(target);
+        const stagedTarget = path.join(work, 'tree', path.relative(path.dirname(top), target));
+        await fs.mkdir(path.dirname(stagedTarget), { recursive: true });
+        await fs.rename(staged, stagedTarget);
+        if (top !== target) await fsyncPath(path.dirname(stagedTarget));
+        try {
+          await fs.rename(path.join(work, 'tree', path.basename(top)), top);
+          await fsyncPath(path.dirname(top));
+          break;
+        } catch (err) {
+          // Another put created the same new directory meanwhile (a backup's objects are stored
+          // side by side): ours goes inside it on the next round.
+          const code = (err as NodeJS.ErrnoException).code;
+          if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || top === target || attempt >= MAX_PUBLISH_ROUNDS) throw err;
+          await fs.rename(stagedTarget, staged);
+          await fs.rm(path.join(work, 'tree'), { recursive: true, force: true });
+        }
+      }
       await fs.rm(work, { recursive: true, force: true });
     };
     const discard = async () => {

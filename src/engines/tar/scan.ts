@@ -37,7 +37,9 @@ export interface ScanOptions {
 }
 
 /** Directories listed per addon call: enough to amortise it, few enough to bound its arrays. */
-const BATCH_DIRS = 256;
+const BATCH_DIRS = 128;
+/** Listings on the pool at once: the scan runs before anything else, so both cores may list. */
+const LISTINGS_IN_FLIGHT = 2;
 
 interface DirJob {
   rel: string;
@@ -55,8 +57,7 @@ export async function scanTree(opts: ScanOptions): Promise<ScannedDir[]> {
     ({ rel, abs, stat, ancestors, known: opts.sinceNs !== null && inodes.get(rel) === stat.ino });
   const result: ScannedDir[] = [];
   const pending: DirJob[] = [job('.', opts.rootAbs, opts.rootStat, new Set())];
-  while (pending.length > 0) {
-    const batch = pending.splice(-BATCH_DIRS);
+  const scanBatch = async (batch: DirJob[]) => {
     // --one-file-system: a mount point is listed and gets a 'D' member, but is not descended.
     const descend = batch.filter((j) => j.stat.dev === opts.rootStat.dev);
     const listings = await listDirectories(descend.map((j) => ({ abs: j.abs, statAll: j.known })), opts.followSymlinks);
@@ -67,6 +68,21 @@ export async function scanTree(opts: ScanOptions): Promise<ScannedDir[]> {
       result.push(dir);
       for (const s of subdirs) pending.push(job(s.rel, s.abs, s.stat, s.ancestors));
     }
+  };
+  const inFlight = new Set<Promise<void>>();
+  const launch = () => {
+    while (inFlight.size < LISTINGS_IN_FLIGHT && pending.length > 0) {
+      // Split what is known between the listings, so a narrow level still uses both.
+      const size = Math.min(BATCH_DIRS, Math.ceil(pending.length / LISTINGS_IN_FLIGHT));
+      const p: Promise<void> = scanBatch(pending.splice(-size)).finally(() => inFlight.delete(p));
+      p.catch(() => {}); // the race below reports it
+      inFlight.add(p);
+    }
+  };
+  launch();
+  while (inFlight.size > 0) {
+    await Promise.race(inFlight);
+    launch();
   }
   return result.sort((a, b) => compareNames(a.rel, b.rel));
 }
