@@ -3,7 +3,6 @@
 #include "fd_io.h"
 
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -41,13 +41,15 @@ inline bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* name)
 }
 
 // Rejects embedded NULs, which would silently shorten a path passed to C.
-inline std::string string_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a string");
-  std::string s = info[i].As<Napi::String>().Utf8Value();
-  if (s.find('\0') != std::string::npos) {
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must not contain NUL characters");
-  }
+inline std::string string_value(Napi::Env env, const Napi::Value& v, const std::string& name) {
+  if (!v.IsString()) throw Napi::TypeError::New(env, name + " must be a string");
+  std::string s = v.As<Napi::String>().Utf8Value();
+  if (s.find('\0') != std::string::npos) throw Napi::TypeError::New(env, name + " must not contain NUL characters");
   return s;
+}
+
+inline std::string string_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return string_value(info.Env(), info[i], name);
 }
 
 }  // namespace pfn

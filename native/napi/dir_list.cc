@@ -90,10 +90,8 @@ Napi::Value ListDirectories(const Napi::CallbackInfo& info) {
   std::vector<std::string> paths;
   paths.reserve(paths_v.Length());
   for (uint32_t i = 0; i < paths_v.Length(); ++i) {
-    Napi::Value p = paths_v.Get(i);
-    if (!p.IsString()) throw Napi::TypeError::New(env, "paths must be an array of strings");
-    std::string s = p.As<Napi::String>().Utf8Value();
-    if (s.empty() || s.find('\0') != std::string::npos) throw Napi::TypeError::New(env, "paths must be non-empty and without NUL characters");
+    std::string s = string_value(env, paths_v.Get(i), "paths[]");
+    if (s.empty()) throw Napi::TypeError::New(env, "paths[] must not be empty");
     paths.push_back(std::move(s));
   }
   std::vector<uint8_t> stat_all(stat_all_v.Data(), stat_all_v.Data() + stat_all_v.ElementLength());

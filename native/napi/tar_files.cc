@@ -43,29 +43,20 @@ std::unordered_map<uint32_t, std::string> id_table(const Napi::CallbackInfo& inf
   return table;
 }
 
-Napi::Value option(const Napi::Object& o, const char* key) { return o.Get(key); }
-
 bool bool_option(const Napi::Object& o, const char* key) {
-  Napi::Value v = option(o, key);
+  Napi::Value v = o.Get(key);
   if (!v.IsBoolean()) throw Napi::TypeError::New(o.Env(), std::string("options.") + key + " must be a boolean");
   return v.As<Napi::Boolean>().Value();
 }
 
-std::string path_string(Napi::Env env, const Napi::Value& v, const std::string& what) {
-  if (!v.IsString()) throw Napi::TypeError::New(env, what + " must be a string");
-  std::string s = v.As<Napi::String>().Utf8Value();
-  if (s.find('\0') != std::string::npos) throw Napi::TypeError::New(env, what + " must not contain NUL characters");
-  return s;
-}
-
 std::vector<std::string> string_list(const Napi::Object& o, const char* key) {
   Napi::Env env = o.Env();
-  Napi::Value v = option(o, key);
+  Napi::Value v = o.Get(key);
   if (!v.IsArray()) throw Napi::TypeError::New(env, std::string("options.") + key + " must be an array of strings");
   auto a = v.As<Napi::Array>();
   std::vector<std::string> out;
   out.reserve(a.Length());
-  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(path_string(env, a.Get(i), std::string("options.") + key + "[]"));
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(string_value(env, a.Get(i), std::string("options.") + key + "[]"));
   return out;
 }
 
@@ -81,8 +72,8 @@ pf::tar::DumpPlan plan_arg(const Napi::CallbackInfo& info, size_t i) {
   plan.prefixes = string_list(o, "prefixes");
   if (plan.prefixes.size() != plan.dirs.size()) throw Napi::RangeError::New(env, "options.prefixes and options.dirs differ in length");
 
-  Napi::Value dirs_v = option(o, "entryDirs");
-  Napi::Value kinds_v = option(o, "kinds");
+  Napi::Value dirs_v = o.Get("entryDirs");
+  Napi::Value kinds_v = o.Get("kinds");
   if (!dirs_v.IsTypedArray() || dirs_v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
     throw Napi::TypeError::New(env, "options.entryDirs must be a Uint32Array");
   }
@@ -91,7 +82,7 @@ pf::tar::DumpPlan plan_arg(const Napi::CallbackInfo& info, size_t i) {
   }
   auto entry_dirs = dirs_v.As<Napi::Uint32Array>();
   auto kinds = kinds_v.As<Napi::Uint8Array>();
-  Napi::Value names_v = option(o, "names");
+  Napi::Value names_v = o.Get("names");
   if (!names_v.IsString()) throw Napi::TypeError::New(env, "options.names must be a string");
   std::string names = names_v.As<Napi::String>().Utf8Value();
 
