@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { scratchCwd } from './helpers/scratch.js';
 import { BLOCK_SIZE, createTarBackup, decodeHeader, isZeroBlock, type TarBackupOptions, type TarBackupResult } from '../src/engines/tar/index.js';
 
 export async function tempDir(tag: string): Promise<string> {
@@ -17,7 +18,7 @@ export async function removeDir(dir: string): Promise<void> {
 
 /** Runs stock GNU tar; throws with its stderr unless the exit status is allowed. */
 export function gnuTar(args: string[], opts: { input?: Buffer; allow?: number[] } = {}): { stdout: Buffer; stderr: string; status: number } {
-  const r = spawnSync('tar', args, { input: opts.input, maxBuffer: 1 << 30 });
+  const r = spawnSync('tar', args, { input: opts.input, cwd: scratchCwd(), maxBuffer: 1 << 30 });
   if (r.error) throw r.error;
   const status = r.status ?? -1;
   if (!(opts.allow ?? [0]).includes(status)) {

@@ -2,6 +2,7 @@
 import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchCwd } from './scratch.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const AGENT = path.join(REPO, 'bin', 'permafrost-agent');
@@ -26,8 +27,9 @@ export function agentOk(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}):
   return r;
 }
 
+/** Runs a tool; without `cwd`, in a scratch directory (never the repository: see scratch.ts). */
 export function run(cmd: string, args: string[], opts: { input?: Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): { status: number; stdout: Buffer; stderr: string } {
-  const r = spawnSync(cmd, args, { input: opts.input, cwd: opts.cwd, env: { ...process.env, ...opts.env }, maxBuffer: 1 << 30 });
+  const r = spawnSync(cmd, args, { input: opts.input, cwd: opts.cwd ?? scratchCwd(), env: { ...process.env, ...opts.env }, maxBuffer: 1 << 30 });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString() };
 }
