@@ -14,6 +14,8 @@ export const ExitCode = {
   UNSAFE_ARCHIVE: 9,
   NO_BACKUP: 10,
   TARGET_NOT_EMPTY: 11,
+  LOCKED: 12,
+  TARGET: 13,
   INTERRUPTED: 130,
 } as const;
 
@@ -40,6 +42,8 @@ export const notSupportedError = (msg: string) => new PermafrostError('NOT_SUPPO
 export const unsafeArchiveError = (msg: string) => new PermafrostError('UNSAFE_ARCHIVE', msg);
 export const noBackupError = (msg: string) => new PermafrostError('NO_BACKUP', msg);
 export const targetNotEmptyError = (msg: string) => new PermafrostError('TARGET_NOT_EMPTY', msg);
+export const lockedError = (msg: string) => new PermafrostError('LOCKED', msg);
+export const targetError = (msg: string, cause?: unknown) => new PermafrostError('TARGET', msg, { cause });
 export const interruptedError = (msg: string) => new PermafrostError('INTERRUPTED', msg);
 
 export function isPermafrostError(err: unknown): err is PermafrostError {

@@ -79,6 +79,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'upload-limit', dest: 'upload_limit', type: 'size', default: -1, help: 'Upload bandwidth limit of the whole process, bytes/s with K/M/G suffixes (binary: 5M = 5 MiB/s); -1: none.' },
   { name: 'download-limit', dest: 'download_limit', type: 'size', default: -1, help: 'Download bandwidth limit of the whole process, bytes/s with K/M/G suffixes; -1: none.' },
   { name: 'upload-queue-size', dest: 'upload_queue_size', type: 'int', default: 2, help: 'Segments uploading at once per storage (memory: about (queue + 2) x --max-segment-size).' },
+  { name: 'lock-wait', dest: 'lock_wait', type: 'float', default: 0, help: 'Seconds to wait while another backup or admin run holds the chain\'s lock (0: fail at once, exit code 12).' },
   { name: 'storage-retries', dest: 'storage_retries', type: 'int', default: 5, help: 'Retries of a failed storage request (timeouts, resets, 5xx) with exponential backoff and jitter; 0: none.' },
   { name: 'cinder-vol-id', dest: 'cinder_vol_id', type: 'str', ...unsupported, help: 'Cinder volume id.' },
   { name: 'cinder-vol-name', dest: 'cinder_vol_name', type: 'str', ...unsupported, help: 'Cinder volume name.' },

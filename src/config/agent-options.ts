@@ -52,6 +52,8 @@ export interface AgentOptions {
   download_limit: number;
   upload_queue_size: number;
   storage_retries: number;
+  /** Seconds to wait for the chain lock (`--lock-wait`). */
+  lock_wait: number;
   /** `[storage:NAME]` sections of the job file: their own storage, container and credentials. */
   storages?: StorageSection[];
   [key: string]: unknown;
@@ -107,6 +109,7 @@ function validate(o: AgentOptions): void {
   checkRange('timeout', o.timeout, 1, 1e7);
   checkRange('upload-queue-size', o.upload_queue_size, 1, 64);
   checkRange('storage-retries', o.storage_retries, 0, 100);
+  checkRange('lock-wait', o.lock_wait, 0, 1e6);
   const needsName = o.action === 'backup' || o.action === 'restore' || o.action === 'admin';
   if (needsName && !o.backup_name) throw usageError(`--action ${o.action} needs --backup-name`);
   if (o.backup_name !== undefined && !/^[^/\0]+$/.test(o.backup_name)) {
