@@ -32,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setPriority", Napi::Function::New(env, pfn::SetPriority, "setPriority"));
   exports.Set("startWriteback", Napi::Function::New(env, pfn::StartWriteback, "startWriteback"));
   exports.Set("mknod", Napi::Function::New(env, pfn::Mknod, "mknod"));
+  exports.Set("tryLock", Napi::Function::New(env, pfn::TryLock, "tryLock"));
   exports.Set("setMmapThreshold", Napi::Function::New(env, pfn::SetMmapThreshold, "setMmapThreshold"));
 
   // rsync: rdiff 2.3.2-identical signatures, deltas and patches; streaming jobs over caller

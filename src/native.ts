@@ -177,6 +177,12 @@ export interface NativeBinding {
   /** mknod(2) for FIFOs and device nodes (Node has none); `mode` includes the S_IF* type bits. Throws with errno. */
   mknod(path: string, mode: number, major: number, minor: number): void;
   /**
+   * flock(2) with LOCK_NB: true when taken, false when another open file description holds a
+   * conflicting lock; other failures throw ERR_ERRNO. Closing the fd (or the process dying)
+   * releases it.
+   */
+  tryLock(fd: number, exclusive: boolean): boolean;
+  /**
    * glibc mallopt(M_MMAP_THRESHOLD): allocations of at least `bytes` (4 KiB..32 MiB) are mapped
    * on their own and given back when freed. Process-wide, so only the CLIs call it. False when
    * not available (non-glibc).

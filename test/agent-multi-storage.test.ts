@@ -35,7 +35,7 @@ describe('multiple storages ([storage:NAME] sections)', function () {
     writeJob(job, ['action = backup', `path_to_backup = ${src}`, 'backup_name = multi', 'storage_retries = 0'], [good, bad]);
     const r = agent(['--config', job]);
     assert.equal(r.status, 5, r.stderr);
-    assert.match(r.stderr, /\[storage:bad\] local:/);
+    assert.match(r.stderr, /\[storage:bad\] container \S+not-a-dir\/c: \S+not-a-dir is a file, not a directory/);
     assert.doesNotMatch(r.stderr, /\[storage:good\]/, 'only the failing storage is blamed');
     const info = agentOk(['--action', 'info', '--json', ...good.alone]);
     assert.deepEqual(JSON.parse(info.stdout), [], 'nothing listed on the healthy storage');

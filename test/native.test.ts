@@ -609,6 +609,27 @@ describe('native addon', function () {
       assert.throws(() => native.mknod(dev, 0o20600, 4096, 0), RangeError);
     });
 
+    it('tryLock takes an exclusive flock without waiting: a second open file is refused until the first closes', () => {
+      const file = path.join(tmp, 'lockfile');
+      fs.writeFileSync(file, '');
+      const a = fs.openSync(file, 'r+');
+      const b = fs.openSync(file, 'r+');
+      try {
+        assert.equal(native.tryLock(a, true), true);
+        assert.equal(native.tryLock(b, true), false, 'another open file description holds it');
+        assert.equal(native.tryLock(b, false), false, 'a shared lock conflicts with the exclusive one');
+        fs.closeSync(a);
+        assert.equal(native.tryLock(b, true), true, 'closing the holder released it');
+      } finally {
+        fs.closeSync(b);
+      }
+      assert.throws(() => native.tryLock(-1, true), RangeError);
+      assert.throws(() => (native.tryLock as unknown as (fd: number) => boolean)(0), TypeError);
+      const bad = fs.openSync(tmp, 'r');
+      fs.closeSync(bad);
+      assert.throws(() => native.tryLock(bad, true), (e: Error & { code?: string }) => e.code === 'ERR_ERRNO' && /^flock: Bad file descriptor$/.test(e.message));
+    });
+
     it('startWriteback starts writing dirty pages of a file out without fsync; false on a pipe; checks its arguments', async function () {
       this.timeout(20_000);
       const TMPFS_MAGIC = 0x01021994;

@@ -24,7 +24,8 @@ describe('local storage: objects published side by side', () => {
         await Promise.all(names.map((n, i) => store.putObject(n, Buffer.from(`object ${i}`))));
         for (const [i, n] of names.entries()) assert.equal(fs.readFileSync(path.join(dir, 'container', n), 'utf8'), `object ${i}`);
       }
-      assert.deepEqual(fs.readdirSync(path.join(dir, 'container', '.permafrost-tmp')), [], 'no staging left behind');
+      // Not part of Freezer's layout: the staging directory goes once the last put is done.
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'container')), ['data'], 'no staging left behind');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

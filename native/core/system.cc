@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -78,6 +79,11 @@ bool set_mmap_threshold(uint32_t bytes) {
 int start_writeback(int fd, int64_t offset, int64_t length) {
   if (fd < 0 || offset < 0 || length < 0) return EINVAL;
   return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE) == 0 ? 0 : errno;
+}
+
+int try_lock(int fd, bool exclusive) {
+  if (fd < 0) return EBADF;
+  return flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 ? 0 : errno;
 }
 
 }  // namespace pf

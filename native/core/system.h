@@ -28,4 +28,9 @@ bool set_mmap_threshold(uint32_t bytes);
 // little left to write. Returns 0 or errno (ESPIPE for pipes, EINVAL where unsupported).
 int start_writeback(int fd, int64_t offset, int64_t length);
 
+// flock(2) without waiting: 0 when the lock was taken, EWOULDBLOCK when another open file
+// description holds a conflicting one, else errno. The lock goes with the open file
+// description: closing it (or the process dying, kill -9 included) releases it.
+int try_lock(int fd, bool exclusive);
+
 }  // namespace pf

@@ -20,6 +20,7 @@ Napi::Value ListDirectories(const Napi::CallbackInfo& info);
 Napi::Value SetPriority(const Napi::CallbackInfo& info);
 Napi::Value StartWriteback(const Napi::CallbackInfo& info);
 Napi::Value Mknod(const Napi::CallbackInfo& info);
+Napi::Value TryLock(const Napi::CallbackInfo& info);
 Napi::Value SetMmapThreshold(const Napi::CallbackInfo& info);
 
 // rsync (librsync 2.3.2 / rdiff compatible) signatures, deltas and patches.

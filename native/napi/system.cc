@@ -1,5 +1,6 @@
 // setPriority() and mknod(): synchronous system calls, failures carry errno. startWriteback():
 // on the pool, since sync_file_range may wait while the disk queue is congested.
+#include <cerrno>
 #include <cstdint>
 
 #include "../core/system.h"
@@ -40,6 +41,16 @@ Napi::Value StartWriteback(const Napi::CallbackInfo& info) {
   int64_t offset = int_arg(info, 1, "offset", 0, kMaxOffset);
   int64_t length = int_arg(info, 2, "length", 0, kMaxOffset);
   return (new WritebackWorker(info.Env(), fd, offset, length))->Start();
+}
+
+// Never blocks: waiting for a lock is the caller's loop, so the pool is never held by it.
+Napi::Value TryLock(const Napi::CallbackInfo& info) {
+  auto fd = static_cast<int>(int_arg(info, 0, "fd", 0, INT32_MAX));
+  if (info.Length() < 2 || !info[1].IsBoolean()) throw Napi::TypeError::New(info.Env(), "exclusive must be a boolean");
+  int err = pf::try_lock(fd, info[1].As<Napi::Boolean>().Value());
+  if (err == EWOULDBLOCK) return Napi::Boolean::New(info.Env(), false);
+  if (err != 0) throw errno_error(info.Env(), "flock", err);
+  return Napi::Boolean::New(info.Env(), true);
 }
 
 Napi::Value SetPriority(const Napi::CallbackInfo& info) {

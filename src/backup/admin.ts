@@ -9,6 +9,7 @@ import type { Logger } from '../cli/log.js';
 import { listChains } from './chains.js';
 import { dataPrefix, hbnOf, memberDataDir, memberMetadataDir, metadataPrefix, parseMemberName } from './layout.js';
 import { planRemoval } from './retention.js';
+import { withChainLock } from './chain-lock.js';
 import { parseLocalDate, formatLocalDate } from './dates.js';
 
 export interface AdminResult {
@@ -34,6 +35,10 @@ async function orphanedData(storage: Storage, engine: string, hbn: string, cutof
 }
 
 export async function runAdmin(o: AgentOptions, storage: Storage, log: Logger): Promise<AdminResult> {
+  return withChainLock(storage, o, 'admin', log, () => removeUnderLock(o, storage, log));
+}
+
+async function removeUnderLock(o: AgentOptions, storage: Storage, log: Logger): Promise<AdminResult> {
   const hbn = hbnOf(o.hostname, o.backup_name!);
   const cutoff = o.remove_from_date !== undefined
     ? parseLocalDate('remove-from-date', o.remove_from_date)

@@ -21,7 +21,8 @@ import type { Logger } from '../cli/log.js';
 import { VERSION } from '../version.js';
 import { listChains, Chain } from './chains.js';
 import { chooseLevel } from './levels.js';
-import { BackupId, dataPath, engineMetadataPath, hbnOf, metadataPath } from './layout.js';
+import { BackupId, dataPath, dataPrefix, engineMetadataPath, hbnOf, metadataPath, metadataPrefix, parseMemberName } from './layout.js';
+import { withChainLock } from './chain-lock.js';
 import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from './metadata.js';
 import { readEngineMetadata, sealEngineMetadata, type SealedEngineMetadata } from './engine-metadata.js';
 
@@ -46,15 +47,29 @@ async function resolveSource(p: string): Promise<string> {
   }
 }
 
-/** Freezer names backups by the second; wait out a second already used by this chain name. */
-async function uniqueTimestamp(chains: Chain[]): Promise<number> {
+/**
+ * Freezer names backups by the second: now, or the next second that no backup of this name
+ * has taken, nor any data without metadata (an upload under way or one that died). Later than
+ * every member, so the newest member is the last one made.
+ */
+async function freeTimestamp(storage: Storage, engine: string, hbn: string, chains: Chain[], l0: number | null): Promise<number> {
   const newest = Math.max(0, ...chains.flatMap((c) => c.members.map((m) => m.ts)));
-  let now = Math.floor(Date.now() / 1000);
-  while (now <= newest && newest - now < 5) {
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
-    now = Math.floor(Date.now() / 1000);
+  const taken = new Set<number>();
+  const takenIn = async (prefix: string, tsOf: (name: string) => number | undefined) => {
+    for (const name of await storage.list(prefix)) {
+      const ts = tsOf(name);
+      if (ts !== undefined) taken.add(ts);
+    }
+  };
+  if (l0 === null) {
+    // A new chain is named by its level 0's time stamp.
+    for (const prefix of [dataPrefix(engine, hbn), metadataPrefix(engine, hbn)]) await takenIn(prefix, (n) => (/^\d+$/.test(n) ? Number(n) : undefined));
+  } else {
+    await takenIn(`${dataPrefix(engine, hbn)}/${l0}`, (n) => parseMemberName(n)?.ts);
   }
-  return now;
+  let ts = Math.max(Math.floor(Date.now() / 1000), newest + 1);
+  while (taken.has(ts)) ts += 1;
+  return ts;
 }
 
 function encryptionInfo(keys: CipherKeys): EncryptionInfo {
@@ -66,6 +81,10 @@ async function putBuffer(storage: Storage, p: string, data: Buffer): Promise<voi
 }
 
 export async function runBackup(o: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
+  return withChainLock(storage, o, 'backup', log, () => backupUnderLock(o, storage, log));
+}
+
+async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
   const started = new Date();
   const source = await resolveSource(o.path_to_backup!);
   if (o.sync && !o.dry_run) syncFilesystem(source, log);
@@ -74,7 +93,7 @@ export async function runBackup(o: AgentOptions, storage: Storage, log: Logger):
   const decision = chooseLevel(chains, {
     noIncremental: o.no_incremental, maxLevel: o.max_level, alwaysLevel: o.always_level, restartAlwaysLevelDays: o.restart_always_level,
   }, Math.floor(Date.now() / 1000));
-  const ts = await uniqueTimestamp(chains);
+  const ts = await freeTimestamp(storage, o.engine_name, hbn, chains, decision.chain ? decision.chain.l0 : null);
   const id: BackupId = { engine: o.engine_name, hbn, l0: decision.chain ? decision.chain.l0 : ts, level: decision.level, ts };
   log.info(`backup ${path.join(o.container, metadataPath(id))}: level ${id.level} (${decision.reason})`);
 

@@ -3,7 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { targetNotEmptyError, usageError } from '../errors.js';
+import { targetError, targetNotEmptyError } from '../errors.js';
+import { makeDirs, MakeDirsError, mkdirFailure } from '../fs/make-dirs.js';
 
 export async function checkTarget(target: string, overwrite: boolean): Promise<'absent' | 'empty' | 'nonempty'> {
   let st;
@@ -12,7 +13,7 @@ export async function checkTarget(target: string, overwrite: boolean): Promise<'
   } catch {
     return 'absent';
   }
-  if (!st.isDirectory()) throw usageError(`--restore-abs-path ${target} exists and is not a directory`);
+  if (!st.isDirectory()) throw targetError(`--restore-abs-path ${target} is a file, not a directory`);
   const entries = await fs.readdir(target);
   if (entries.length === 0) return 'empty';
   if (!overwrite) {
@@ -21,11 +22,22 @@ export async function checkTarget(target: string, overwrite: boolean): Promise<'
   return 'nonempty';
 }
 
+/** The staging directory beside `target` (its parent made as needed); a failure names the target. */
 export async function createStaging(target: string): Promise<string> {
   const parent = path.dirname(target);
-  await fs.mkdir(parent, { recursive: true });
   const dir = path.join(parent, `.${path.basename(target)}.permafrost-restore-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await fs.mkdir(dir, { mode: 0o700 });
+  try {
+    await makeDirs(parent);
+  } catch (err) {
+    if (err instanceof MakeDirsError) throw targetError(err.describeFor('--restore-abs-path', target), err);
+    throw err;
+  }
+  try {
+    await fs.mkdir(dir, { mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw targetError(`--restore-abs-path ${target}: the staging directory beside it, in ${parent}, ${mkdirFailure(code, err)}`, err);
+  }
   return dir;
 }
 

@@ -4,6 +4,8 @@ import { buildAgentOptions, AgentOptions } from '../config/agent-options.js';
 import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
 import { VERSION } from '../version.js';
+import { makeDirs, MakeDirsError } from '../fs/make-dirs.js';
+import path from 'node:path';
 import { parseArgv, helpText } from './argv.js';
 import { loadConfigFile } from './ini.js';
 import { createLogger, Logger } from './log.js';
@@ -58,6 +60,14 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
   throw usageError(`unknown action ${String(o.action)}`);
 }
 
+async function makeLogDir(logFile: string): Promise<void> {
+  try {
+    await makeDirs(path.dirname(path.resolve(logFile)));
+  } catch (err) {
+    throw usageError(err instanceof MakeDirsError ? err.describeFor('--log-file', logFile) : `--log-file ${logFile}: ${(err as Error).message}`);
+  }
+}
+
 function describe(err: unknown): { code: number; message: string } {
   if (isPermafrostError(err)) return { code: err.exitCode, message: err.message };
   const e = err as Error;
@@ -86,6 +96,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const fromFile = configFile ? loadConfigFile(configFile) : {};
     const o = buildAgentOptions(fromFile, parsed.values);
     quiet = o.quiet;
+    if (o.log_file) await makeLogDir(o.log_file);
     log = createLogger({ logFile: o.log_file, debug: o.debug || o.verbose, quiet: o.quiet });
     log.info(`action ${o.action} (permafrost ${VERSION})`);
     if (o.max_priority) raisePriority(log);

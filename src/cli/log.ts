@@ -1,7 +1,6 @@
 // Log lines go to --log-file (appended, timestamped) and, for warnings and errors, to stderr
 // unless --quiet. Secrets are never passed here: options are logged by name, not argv.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { appendFileSync } from 'node:fs';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -13,10 +12,10 @@ export interface Logger {
   error(msg: string): void;
 }
 
+/** `opts.logFile`'s directory must exist (the agent makes it first, with makeDirs). */
 export function createLogger(opts: { logFile?: string; debug: boolean; quiet: boolean }): Logger {
   const fileLevel = opts.debug ? ORDER.debug : ORDER.info;
   const stderrLevel = opts.debug ? ORDER.debug : ORDER.warn;
-  if (opts.logFile) mkdirSync(path.dirname(path.resolve(opts.logFile)), { recursive: true });
   const write = (level: Level, msg: string) => {
     if (opts.logFile && ORDER[level] >= fileLevel) {
       appendFileSync(opts.logFile, `${new Date().toISOString()} ${process.pid} ${level.toUpperCase()} permafrost-agent ${msg}\n`);

@@ -16,6 +16,8 @@ export interface AgentOptions {
   mode: string;
   engine_name: string;
   container: string;
+  /** No --container (nor job file key) was given: Freezer's default is used, and said. */
+  container_defaulted: boolean;
   storage: string;
   sync: boolean;
   max_level?: number;
@@ -136,6 +138,7 @@ export function buildAgentOptions(
   const explicit = { ...fromFile, ...fromArgv };
   checkNotSupported(explicit);
   const o = { ...defaults, ...explicit } as AgentOptions;
+  o.container_defaulted = explicit.container === undefined;
   o.exclude = (o.exclude as string[] | undefined) ?? [];
   o.no_incremental = Boolean(o.no_incremental);
   o.max_priority = Boolean(o.max_priority);

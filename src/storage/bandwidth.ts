@@ -1,7 +1,7 @@
 // In-process bandwidth limits (`--upload-limit`, `--download-limit`): one token bucket per
 // direction, shared by every storage of the process, so the limit is what leaves (or enters)
 // the host whatever the number of storages or parts in flight.
-import type { ObjectStore, PartUpload } from './storage.js';
+import { decorate, type ObjectStore, type PartUpload } from './storage.js';
 
 export class TokenBucket {
   /** Virtual time (ms) at which all bytes granted so far have been paid for at `rate`. */
@@ -31,12 +31,8 @@ export function withBandwidth(store: ObjectStore, b: Buckets): ObjectStore {
   if (!b.upload && !b.download) return store;
   const up = b.upload;
   const down = b.download;
-  return {
-    name: store.name,
-    minPartSize: store.minPartSize,
-    anySizeParts: store.anySizeParts,
-    checksPartMd5: store.checksPartMd5,
-    putObject: async (path, data) => { if (up) await pay(up, data.length); return store.putObject(path, data); },
+  return decorate(store, {
+    putObject: async (path, data, o) => { if (up) await pay(up, data.length); return store.putObject(path, data, o); },
     openUpload: async (path) => {
       const u = await store.openUpload(path);
       const limited: PartUpload = {
@@ -49,9 +45,5 @@ export function withBandwidth(store: ObjectStore, b: Buckets): ObjectStore {
     get: down ? async function* (path, offset) {
       for await (const chunk of store.get(path, offset)) { await pay(down, chunk.length); yield chunk; }
     } : (path, offset) => store.get(path, offset),
-    list: (prefix) => store.list(prefix),
-    stat: (path) => store.stat(path),
-    remove: (path) => store.remove(path),
-    close: () => store.close?.() ?? Promise.resolve(),
-  };
+  });
 }

@@ -1,7 +1,8 @@
 // The one place where a backend becomes the Storage that backup and restore use: each backend
 // gets retries and the shared bandwidth buckets, several backends become one fan-out, and the
 // stream-to-parts driver sits on top.
-import { Storage, ObjectStore, PutOptions } from './storage.js';
+import { Storage, ObjectStore, PutOptions, decorate } from './storage.js';
+import { lockAll } from './lock.js';
 import { withRetry, RetryPolicy, DEFAULT_RETRY } from './retry.js';
 import { withBandwidth, TokenBucket } from './bandwidth.js';
 import { MultiStore } from './multi.js';
@@ -18,22 +19,18 @@ export interface ComposeOptions {
   downloadLimit?: number | null;
   /** `--dry-run`: reads work, writes and removals are counted out but not done. */
   dryRun?: boolean;
+  /** Told when a stale lock of a dead run is removed. */
+  onStale?: (message: string) => void;
 }
 
+/** Nothing is written, removed or locked (a lock is a write too). */
 function withDryRun(store: ObjectStore): ObjectStore {
-  return {
-    name: store.name,
-    minPartSize: store.minPartSize,
-    anySizeParts: store.anySizeParts,
-    checksPartMd5: store.checksPartMd5,
+  return decorate(store, {
     putObject: async () => {},
     openUpload: async () => ({ putPart: async () => {}, complete: async () => {}, abort: async () => {} }),
-    get: (p, offset) => store.get(p, offset),
-    list: (prefix) => store.list(prefix),
-    stat: (p) => store.stat(p),
     remove: async () => {},
-    close: () => store.close?.() ?? Promise.resolve(),
-  };
+    lock: async () => ({ release: async () => {} }),
+  });
 }
 
 const bucket = (rate: number | null | undefined) => (rate && rate > 0 ? new TokenBucket(rate) : null);
@@ -47,7 +44,7 @@ export function composeStorage(backends: ObjectStore[], o: ComposeOptions): Stor
   const partSize = Math.max(o.partSize, store.minPartSize);
   const partMd5Size = store.checksPartMd5 && !store.anySizeParts ? partSize : null;
   return {
-    name: store.name,
+    get name() { return store.name; },
     partMd5Size,
     put: (path: string, source: () => AsyncIterable<Buffer>, opts?: PutOptions) => {
       if (!opts?.segmented) return putWhole(store, path, source());
@@ -58,6 +55,8 @@ export function composeStorage(backends: ObjectStore[], o: ComposeOptions): Stor
     list: (prefix: string) => store.list(prefix),
     stat: (path: string) => store.stat(path),
     remove: (path: string) => store.remove(path),
+    // Each storage's own lock (flock for local) or lock objects, written through its retries.
+    lock: (name, holder, waitMs) => (o.dryRun ? withDryRun(joined).lock!({ name, holder, waitMs }) : lockAll(each, { name, holder, waitMs, onStale: o.onStale })),
     close: async () => { await store.close?.(); },
   };
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
+import { makeDirs } from '../fs/make-dirs.js';
 
 export interface KnownHostEntry {
   marker: '' | '@revoked' | '@cert-authority';
@@ -114,7 +115,7 @@ export async function readKnownHosts(files: string[]): Promise<KnownHostEntry[]>
 
 /** Appends `name type base64` (creating the file 0600 and its directory 0700 when needed). */
 export async function appendKnownHost(file: string, name: string, blob: Buffer): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await makeDirs(path.dirname(file), 0o700);
   let prefix = '';
   try {
     const cur = await fs.readFile(file);

@@ -1,14 +1,16 @@
 // `[storage:NAME]` sections: one backup stream fanned out to every storage in parallel. A write
 // succeeds only when every storage has it; a failure names each storage that failed (after
 // that storage's own retries). Reads, lists and stats use the first storage.
-import { ObjectStore, PartUpload, StorageFault, messageWithout } from './storage.js';
+import { ObjectStore, PartUpload, PutObjectOptions, StorageFault, isStorageFault, messageWithout } from './storage.js';
 
 async function onAll<T>(stores: ObjectStore[], what: string, op: (s: ObjectStore, i: number) => Promise<T>): Promise<T[]> {
   const results = await Promise.allSettled(stores.map((s, i) => op(s, i)));
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ store: stores[i], err: r.reason as Error }] : []));
   if (failed.length) {
     const detail = failed.map((f) => `${f.store.name}: ${messageWithout(f.store.name, f.err.message)}`).join('; ');
-    throw new StorageFault('permanent', `${what} failed on ${failed.length} of ${stores.length} storages: ${detail}`, { cause: failed[0].err });
+    // A name taken on any storage is a conflict, whatever else failed: it is what the run reports.
+    const kind = failed.some((f) => isStorageFault(f.err) && f.err.fault === 'exists') ? 'exists' : 'permanent';
+    throw new StorageFault(kind, `${what} failed on ${failed.length} of ${stores.length} storages: ${detail}`, { cause: failed[0].err });
   }
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
@@ -26,8 +28,8 @@ export class MultiStore implements ObjectStore {
     this.checksPartMd5 = stores.some((s) => s.checksPartMd5);
   }
 
-  async putObject(path: string, data: Buffer): Promise<void> {
-    await onAll(this.stores, `upload of ${path}`, (s) => s.putObject(path, data));
+  async putObject(path: string, data: Buffer, options?: PutObjectOptions): Promise<void> {
+    await onAll(this.stores, `upload of ${path}`, (s) => s.putObject(path, data, options));
   }
 
   async openUpload(path: string): Promise<PartUpload> {

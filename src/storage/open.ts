@@ -6,7 +6,7 @@ import type { AgentOptions, StorageSection } from '../config/agent-options.js';
 import type { Logger } from '../cli/log.js';
 import { notSupportedError } from '../errors.js';
 import { LocalStore } from './local.js';
-import type { ObjectStore, Storage } from './storage.js';
+import { decorate, type ObjectStore, type Storage } from './storage.js';
 import { composeStorage } from './compose.js';
 import { DEFAULT_RETRY } from './retry.js';
 
@@ -16,30 +16,24 @@ export type StorageSettings = AgentOptions & StorageSection;
 type BackendOpener = (s: StorageSettings, log: Logger) => Promise<ObjectStore>;
 
 const BACKENDS: Record<string, BackendOpener> = {
-  local: async (s) => {
-    const store = new LocalStore(path.resolve(s.container!));
+  local: async (s, log) => {
+    const root = path.resolve(s.container!);
+    const inSection = Boolean(s.storages?.length);
+    // Freezer's default is a directory named freezer_backups wherever the agent was started.
+    if (!inSection && s.container_defaulted) log.warn(`no --container given: using Freezer's default, ./${s.container} (${root})`);
+    const store = new LocalStore(root, inSection ? `[storage:${s.name}] container` : '--container');
+    await store.checkRoot();
     if (!s.dry_run) await store.sweepStale();
     return store;
   },
   ssh: (s, log) => import('./ssh.js').then((m) => m.openSshStore(s, log)),
   swift: (s, log) => import('./swift.js').then((m) => m.openSwiftStore(s, log)),
-  s3: (s) => import('./s3.js').then((m) => m.openS3Store(s)),
+  s3: (s, log) => import('./s3.js').then((m) => m.openS3Store(s, process.env, (msg) => log.info(msg))),
 };
 
 /** In multiple-storage mode every message names the job file's section too. */
 function labelled(store: ObjectStore, name: string): ObjectStore {
-  return {
-    name,
-    minPartSize: store.minPartSize,
-    anySizeParts: store.anySizeParts,
-    putObject: (p, d) => store.putObject(p, d),
-    openUpload: (p) => store.openUpload(p),
-    get: (p, offset) => store.get(p, offset),
-    list: (p) => store.list(p),
-    stat: (p) => store.stat(p),
-    remove: (p) => store.remove(p),
-    close: () => store.close?.() ?? Promise.resolve(),
-  };
+  return decorate(store, { name });
 }
 
 function sections(o: AgentOptions): StorageSettings[] {
@@ -67,5 +61,6 @@ export async function openStorage(o: AgentOptions, log: Logger): Promise<Storage
     downloadLimit: o.download_limit,
     dryRun: o.dry_run,
     retry: { ...DEFAULT_RETRY, attempts: o.storage_retries + 1, onRetry: (m) => log.warn(m) },
+    onStale: (m) => log.warn(m),
   });
 }

@@ -1,7 +1,7 @@
 // Retries retryable faults with exponential backoff and jitter. Every ObjectStore operation is
 // idempotent given its arguments (a part is a Buffer, a read resumes at an offset), so a retry
 // never needs the caller to rewind anything.
-import { ObjectStore, PartUpload, StorageFault, isStorageFault, messageWithout } from './storage.js';
+import { ObjectStore, PartUpload, StorageFault, decorate, isStorageFault, messageWithout, readObject } from './storage.js';
 
 export interface RetryPolicy {
   /** Tries per operation, first one included (1 = no retries). */
@@ -27,11 +27,17 @@ function gaveUp(name: string, what: string, attempts: number, err: StorageFault)
   return new StorageFault('permanent', `${name}: ${what} failed after ${attempts} attempts: ${messageWithout(name, err.message)}`, { cause: err });
 }
 
-async function attempt<T>(p: RetryPolicy, name: string, what: string, op: () => Promise<T>): Promise<T> {
+/**
+ * Runs `op` until it succeeds, fails for good or runs out of tries. `ownedAfterRetry`: a
+ * create-only write tried again after a failure may find the name taken by its own first try
+ * (its answer was lost): when this says the object there is ours, that is success.
+ */
+async function attempt<T>(p: RetryPolicy, name: string, what: string, op: () => Promise<T>, ownedAfterRetry?: () => Promise<boolean>): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await op();
     } catch (err) {
+      if (i > 0 && ownedAfterRetry && isStorageFault(err) && err.fault === 'exists' && (await ownedAfterRetry().catch(() => false))) return undefined as T;
       if (!retryable(err)) throw err;
       if (i + 1 >= p.attempts) throw gaveUp(name, what, p.attempts, err as StorageFault);
       const ms = delayFor(p, i);
@@ -48,19 +54,15 @@ export function withRetry(store: ObjectStore, p: RetryPolicy): ObjectStore {
     complete: (parts, size) => attempt(p, n, `completing ${path}`, () => u.complete(parts, size)),
     abort: () => u.abort(),
   });
-  return {
-    name: n,
-    minPartSize: store.minPartSize,
-    anySizeParts: store.anySizeParts,
-    checksPartMd5: store.checksPartMd5,
-    putObject: (path, data) => attempt(p, n, `upload of ${path}`, () => store.putObject(path, data)),
+  return decorate(store, {
+    putObject: (path, data, o) => attempt(p, n, `upload of ${path}`, () => store.putObject(path, data, o),
+      async () => (await readObject(store, path)).equals(data)),
     openUpload: async (path) => wrapUpload(path, await attempt(p, n, `starting the upload of ${path}`, () => store.openUpload(path))),
     list: (prefix) => attempt(p, n, `listing ${prefix || '/'}`, () => store.list(prefix)),
     stat: (path) => attempt(p, n, `stat of ${path}`, () => store.stat(path)),
     remove: (path) => attempt(p, n, `removal of ${path}`, () => store.remove(path)),
-    close: () => store.close?.() ?? Promise.resolve(),
     get: (path, offset = 0) => resumingGet(store, p, path, offset),
-  };
+  });
 }
 
 /** A read that fails part-way resumes from the first byte it has not yielded yet. */

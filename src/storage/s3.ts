@@ -10,6 +10,13 @@
 // a part damaged anywhere between our Buffer and the disk is caught at upload time.
 // UNSIGNED-PAYLOAD would leave only TLS (absent on plain http endpoints) to protect the data.
 //
+// Create-only: objects and multipart completions are sent with `If-None-Match: *` (AWS S3,
+// MinIO, Ceph RGW refuse a taken name with 412); what is there is ours only when its ETag is
+// ours (a retry whose first answer was lost). A server that does not implement conditional
+// writes (Swift's s3api answers 501) is checked with a HEAD just before the write instead:
+// that leaves a window between the two, which only the chain lock closes, and it is said
+// once (`onNotice`).
+//
 // No retries here: `retry.ts` retries what `fault` classifies as retryable. Every operation
 // is idempotent: a retried part replaces itself, a retried completion that finds its upload
 // already completed checks the object instead. The transport (keep-alive, timeouts, proxy,
@@ -20,7 +27,7 @@ import { createHash, webcrypto } from 'node:crypto';
 import { usageError } from '../errors.js';
 import { native } from '../native.js';
 import { HttpClient, netErrorText, netFaultKind, pull, readAll } from './http.js';
-import { FaultKind, ObjectStat, ObjectStore, PartUpload, StorageFault, checkObjectPath, isStorageFault } from './storage.js';
+import { FaultKind, ObjectStat, ObjectStore, PartUpload, PutObjectOptions, StorageFault, checkObjectPath, isStorageFault } from './storage.js';
 import { EMPTY_SHA256, SigV4Credentials, amzDate, canonicalQuery, encodePath, signV4 } from './sigv4.js';
 
 const MiB = 1024 * 1024;
@@ -41,6 +48,8 @@ const RETRYABLE_CODES = new Set([
   'RequestLimitExceeded', 'OperationAborted', 'RequestTimeTooSkewed',
   // The body was damaged on the way: another try sends it again.
   'BadDigest', 'XAmzContentSHA256Mismatch', 'IncompleteBody',
+  // Two conditional writes of one key at once (AWS): the retry sees which one won.
+  'ConditionalRequestConflict',
 ]);
 
 /** A StorageFault that also carries what S3 said. */
@@ -54,6 +63,7 @@ export class S3Fault extends StorageFault {
 export function classify(status: number, code: string): FaultKind {
   if (RETRYABLE_CODES.has(code)) return 'retryable';
   if (status === 404 || code === 'NoSuchKey' || code === 'NoSuchBucket' || code === 'NoSuchUpload') return 'not-found';
+  if (status === 412 || code === 'PreconditionFailed') return 'exists'; // If-None-Match: *
   if (status >= 500 || status === 429 || status === 408) return 'retryable';
   return 'permanent';
 }
@@ -162,7 +172,14 @@ export interface S3StoreOptions {
   ca?: Buffer;
   /** Connections kept per endpoint (default 16). */
   maxSockets?: number;
+  /** Told once when the server cannot do conditional (create-only) writes. */
+  onNotice?: (message: string) => void;
 }
+
+const IF_ABSENT = { 'if-none-match': '*' };
+
+/** The server refused the If-None-Match header itself (not the write). */
+const conditionUnsupported = (err: unknown) => err instanceof S3Fault && err.httpStatus === 501 && err.s3Code === 'NotImplemented';
 
 export class S3Store implements ObjectStore {
   readonly name: string;
@@ -176,8 +193,12 @@ export class S3Store implements ObjectStore {
   private readonly http: HttpClient;
   private readonly cred: SigV4Credentials;
   private bucketReady: Promise<void> | null = null;
+  /** Whether If-None-Match works here: unknown until the first create-only write. */
+  private conditional: boolean | null = null;
+  private readonly onNotice?: (message: string) => void;
 
   constructor(o: S3StoreOptions) {
+    this.onNotice = o.onNotice;
     let url: URL;
     try { url = new URL(o.endpoint); } catch { throw usageError(`invalid value for --endpoint: "${o.endpoint}" is not a URL (http://host:port or https://host)`); }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`invalid value for --endpoint: "${o.endpoint}" (http:// or https:// expected)`);
@@ -293,17 +314,49 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async putObject(p: string, data: Buffer): Promise<void> {
+  async putObject(p: string, data: Buffer, options?: PutObjectOptions): Promise<void> {
     const key = this.key(p);
     await this.ensureBucket();
     const digest = await bodyMd5(data);
-    const c: Call = { what: 'write', path: p, method: 'PUT', key, body: data, md5: digest, headers: { 'content-type': 'application/octet-stream' } };
+    const createOnly = !options?.overwrite;
+    const write = (headers: Record<string, string>) => {
+      const c: Call = { what: 'write', path: p, method: 'PUT', key, body: data, md5: digest, headers: { 'content-type': 'application/octet-stream', ...headers } };
+      return this.exchange(c).then(({ res }) => this.checkEtag(c, res.headers.etag, digest.toString('hex')));
+    };
     try {
-      const { res } = await this.exchange(c);
-      this.checkEtag(c, res.headers.etag, digest.toString('hex'));
+      await this.createOnly(p, createOnly, write, (there) => there.etag === digest.toString('hex'));
     } catch (err) {
       throw this.asWriteFault(err);
     }
+  }
+
+  /**
+   * Runs `write` so that it cannot replace an object: with If-None-Match where the server has
+   * it, else after a HEAD that finds nothing. A taken name is an `exists` fault unless
+   * `isOurs` recognises the object there.
+   */
+  private async createOnly(p: string, createOnly: boolean, write: (headers: Record<string, string>) => Promise<unknown>,
+    isOurs: (there: { size: number; etag: string }) => boolean): Promise<void> {
+    const taken = async (err: unknown) => {
+      const there = await this.head(p);
+      if (there && isOurs(there)) return;
+      throw err;
+    };
+    if (!createOnly) { await write({}); return; }
+    if (this.conditional !== false) {
+      try {
+        await write(IF_ABSENT);
+        this.conditional = true;
+        return;
+      } catch (err) {
+        if (err instanceof S3Fault && err.fault === 'exists') return taken(err);
+        if (!conditionUnsupported(err)) throw err;
+        this.conditional = false;
+        this.onNotice?.(`${this.name}: this server does not do conditional writes (If-None-Match); each new object is checked with a HEAD first, and only the chain lock keeps two runs from writing one name at once`);
+      }
+    }
+    if (await this.head(p)) return taken(new S3Fault('exists', `${this.name}: ${p} exists already; it was left as it is`, 412, 'PreconditionFailed'));
+    await write({});
   }
 
   /** A server that returns an MD5 ETag other than ours stored something else: never retried into success. */
@@ -317,6 +370,7 @@ export class S3Store implements ObjectStore {
   async openUpload(p: string): Promise<PartUpload> {
     const key = this.key(p);
     await this.ensureBucket();
+    if (await this.head(p)) throw new S3Fault('exists', `${this.name}: ${p} exists already; it was left as it is`, 412, 'PreconditionFailed');
     let uploadId: string;
     try {
       const { xml } = await this.exchange({ what: 'start the upload of', path: p, method: 'POST', key, query: [['uploads', '']], headers: { 'content-type': 'application/octet-stream' } });
@@ -347,16 +401,24 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  /** Used by S3Upload: CompleteMultipartUpload; checks the answer even when the status is 200. */
-  async completeUpload(p: string, key: string, uploadId: string, etags: string[]): Promise<string | undefined> {
+  /**
+   * Used by S3Upload: CompleteMultipartUpload, create-only; checks the answer even when the
+   * status is 200. `expected` is the multipart ETag ours will have (what is there when a retry
+   * finds the name taken).
+   */
+  async completeUpload(p: string, key: string, uploadId: string, etags: string[], expected: string): Promise<string | undefined> {
     const body = Buffer.from(`<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${
       etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${xmlEscape(e)}</ETag></Part>`).join('')}</CompleteMultipartUpload>`);
-    const c: Call = { what: 'complete the upload of', path: p, method: 'POST', key, body, query: [['uploadId', uploadId]] };
-    const { xml } = await this.exchange(c);
-    const error = xmlAll(xml, 'Error')[0];
-    if (error !== undefined) throw this.fault(c, 200, xmlText(error, 'Code') ?? 'InternalError', xmlText(error, 'Message') ?? '');
-    if (!/<CompleteMultipartUploadResult[\s>]/.test(xml)) throw this.fault(c, 200, 'InternalError', `unexpected answer: ${xml.trim().slice(0, 200)}`);
-    return xmlText(xml, 'ETag');
+    let etag: string | undefined;
+    await this.createOnly(p, true, async (headers) => {
+      const c: Call = { what: 'complete the upload of', path: p, method: 'POST', key, body, query: [['uploadId', uploadId]], headers };
+      const { xml } = await this.exchange(c);
+      const error = xmlAll(xml, 'Error')[0];
+      if (error !== undefined) throw this.fault(c, 200, xmlText(error, 'Code') ?? 'InternalError', xmlText(error, 'Message') ?? '');
+      if (!/<CompleteMultipartUploadResult[\s>]/.test(xml)) throw this.fault(c, 200, 'InternalError', `unexpected answer: ${xml.trim().slice(0, 200)}`);
+      etag = xmlText(xml, 'ETag');
+    }, (there) => there.etag === expected);
+    return etag;
   }
 
   /** Used by S3Upload. Never throws. */
@@ -514,7 +576,7 @@ class S3Upload implements PartUpload {
       const wasSent = this.completeSent;
       this.completeSent = true;
       try {
-        etag = await this.s3.completeUpload(this.path, this.key, this.uploadId, parts.map((x) => x!.etag));
+        etag = await this.s3.completeUpload(this.path, this.key, this.uploadId, parts.map((x) => x!.etag), expected);
       } catch (err) {
         // A retry after a completion whose answer was lost: the upload is gone, the object is there.
         if (!(wasSent && err instanceof S3Fault && err.s3Code === 'NoSuchUpload')) throw err;
@@ -572,7 +634,7 @@ function caOf(s: S3Settings, env: NodeJS.ProcessEnv): Buffer | undefined {
 }
 
 /** `--endpoint`/`--access-key`/`--secret-key`, each falling back to ENDPOINT/ACCESS_KEY/SECRET_KEY as in Freezer. */
-export function openS3Store(s: S3Settings, env: NodeJS.ProcessEnv = process.env): S3Store {
+export function openS3Store(s: S3Settings, env: NodeJS.ProcessEnv = process.env, onNotice?: (message: string) => void): S3Store {
   const where = s.storages?.length && s.name ? ` (in [storage:${s.name}])` : '';
   const need = (dest: 'endpoint' | 'access_key' | 'secret_key', envName: string): string => {
     const v = str(s[dest]) ?? str(env[envName]);
@@ -589,5 +651,6 @@ export function openS3Store(s: S3Settings, env: NodeJS.ProcessEnv = process.env)
     insecure: s.insecure === true,
     proxy: str(s.proxy),
     ca: caOf(s, env),
+    onNotice,
   });
 }

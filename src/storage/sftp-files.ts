@@ -1,5 +1,5 @@
 // SFTP file primitives over an ssh2 SFTPWrapper, for the ssh storage: promises instead of
-// callbacks, mkdir -p, rename that replaces, fsync, pipelined reads and writes, rm -r. Errors
+// callbacks, mkdir -p, renames that replace or not, fsync, pipelined reads and writes, rm -r. Errors
 // are passed on as ssh2 reports them (SFTP status in `code`, see FX); the caller classifies.
 import path from 'node:path';
 import type { SFTPWrapper, Stats, FileEntryWithStats, OpenMode } from 'ssh2';
@@ -74,6 +74,16 @@ export async function firstMissing(sftp: SFTPWrapper, base: string, target: stri
   return missing;
 }
 
+/**
+ * Create-only rename: plain SFTP rename, which never replaces (the protocol makes an existing
+ * `to` an error; OpenSSH's sftp-server links a file to its new name, and renames a directory
+ * only onto a name that does not exist).
+ */
+export function renameNoReplace(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
+  return call((cb) => sftp.rename(from, to, cb));
+}
+
+/** Rename that replaces `to` (posix-rename@openssh.com where the server has it). */
 export async function rename(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
   try {
     await call((cb) => sftp.ext_openssh_rename(from, to, cb));

@@ -1,9 +1,10 @@
 // SSH storage (Freezer's `--storage ssh`): the same tree as local storage, under the container
 // directory on the remote host, over SFTP (ssh2; the connection and host key checks are in
 // ssh-connection.ts, the file primitives in sftp-files.ts). Objects are written under
-// `<container>/.permafrost-tmp/` and renamed into place with posix-rename@openssh.com, new
-// parent directories included, so a reader sees all of an object or nothing, as with local
-// storage. Retries are not done here: faults are classified (refused/reset/timeout: retryable;
+// `<container>/.permafrost-tmp/` and renamed into place, new parent directories included, so
+// a reader sees all of an object or nothing, as with local storage. The rename is plain SFTP
+// rename, which never replaces a name that exists: publishing is create-only (only a lock's
+// own refresh replaces, with posix-rename@openssh.com). `.permafrost-tmp/` goes when empty. Retries are not done here: faults are classified (refused/reset/timeout: retryable;
 // auth, host key, permission, full disk: permanent) and the retry decorator calls again; a
 // dropped connection is re-opened lazily.
 import fs from 'node:fs';
@@ -15,15 +16,19 @@ import type { SFTPWrapper, Stats, FileEntryWithStats } from 'ssh2';
 import type { Logger } from '../cli/log.js';
 import { usageError } from '../errors.js';
 import type { StorageSettings } from './open.js';
-import { ObjectStore, ObjectStat, PartUpload, StorageFault, FaultKind, checkObjectPath } from './storage.js';
+import { ObjectStore, ObjectStat, PartUpload, PutObjectOptions, StorageFault, FaultKind, checkObjectPath } from './storage.js';
 import { SshConnection, SshConnectionOptions } from './ssh-connection.js';
 import {
-  FX, call, codeOf, isFx, ensureDir, firstMissing, rename, fsync, withHandle, writeAll, readRange, removeTree,
+  FX, call, codeOf, isFx, ensureDir, firstMissing, rename, renameNoReplace, fsync, withHandle, writeAll, readRange, removeTree,
 } from './sftp-files.js';
 
 const { utils } = ssh2;
 
 const TMP_DIR = '.permafrost-tmp';
+/** Not objects of the layout: never listed. */
+const OWN_DIRS = new Set([TMP_DIR, '.permafrost-locks']);
+/** Tries to make a staging file whose directory another run's cleanup removed meanwhile. */
+const MAX_STAGE_TRIES = 8;
 
 export interface SshStoreOptions extends SshConnectionOptions {
   /** Remote directory: absolute, or relative to the login directory. */
@@ -95,24 +100,46 @@ export class SshStore implements ObjectStore {
   /** A new, empty staging file's remote path. */
   private async stage(sftp: SFTPWrapper): Promise<string> {
     await ensureDir(sftp, this.base, this.dirs);
-    await ensureDir(sftp, this.tmpDir, this.dirs);
-    return `${this.tmpDir}/${process.pid}-${randomBytes(8).toString('hex')}`;
+    for (let attempt = 1; ; attempt++) {
+      await ensureDir(sftp, this.tmpDir, this.dirs);
+      const file = `${this.tmpDir}/${process.pid}-${randomBytes(8).toString('hex')}`;
+      try {
+        await withHandle(sftp, file, 'wx', async () => {});
+        return file;
+      } catch (err) {
+        // Another run removed the (empty) staging directory after we last saw it.
+        if (!isFx(err, FX.NO_SUCH_FILE) || attempt >= MAX_STAGE_TRIES) throw err;
+        this.forget(this.tmpDir);
+      }
+    }
+  }
+
+  private exists(p: string): StorageFault {
+    return new StorageFault('exists', `${this.name}: ${p} exists already; it was left as it is`);
+  }
+
+  /** A rename onto `to` failed: `exists` if something is there now, else the failure itself. */
+  private async refused(sftp: SFTPWrapper, to: string, p: string, err: unknown): Promise<unknown> {
+    const there = await call<Stats>((cb) => sftp.lstat(to, cb)).then(() => true, () => false);
+    return there ? this.exists(p) : err;
   }
 
   /** Moves a complete staging file to `p`: the file itself, or the topmost new directory. */
-  private async publish(sftp: SFTPWrapper, staged: string, p: string): Promise<void> {
+  private async publish(sftp: SFTPWrapper, staged: string, p: string, overwrite: boolean): Promise<void> {
     const target = this.remote(p);
     for (let attempt = 0; ; attempt++) {
       const top = await firstMissing(sftp, this.base, target, this.dirs);
       if (top === target) {
         try {
-          await rename(sftp, staged, target);
+          await (overwrite ? rename : renameNoReplace)(sftp, staged, target);
           return;
         } catch (err) {
           // A parent removed behind our back (stale cache): look again once.
-          if (attempt >= 2 || !isFx(err, FX.NO_SUCH_FILE)) throw err;
-          this.forget(path.posix.dirname(target));
-          continue;
+          if (attempt < 2 && isFx(err, FX.NO_SUCH_FILE)) {
+            this.forget(path.posix.dirname(target));
+            continue;
+          }
+          throw await this.refused(sftp, target, p, err);
         }
       }
       // New parents: build them in the staging area and rename the topmost one into place.
@@ -122,9 +149,9 @@ export class SshStore implements ObjectStore {
       await ensureDir(sftp, path.posix.dirname(stagedTarget));
       await rename(sftp, staged, stagedTarget);
       try {
-        await rename(sftp, `${work}/${path.posix.basename(top)}`, top);
+        await renameNoReplace(sftp, `${work}/${path.posix.basename(top)}`, top);
       } catch (err) {
-        // Someone else created `top` meanwhile (a non-empty directory cannot be replaced).
+        // Someone else created `top` meanwhile: ours goes inside it on the next round.
         await rename(sftp, stagedTarget, staged);
         await removeTree(sftp, work, true).catch(() => {});
         if (attempt >= 2) throw err;
@@ -137,11 +164,18 @@ export class SshStore implements ObjectStore {
     }
   }
 
+  /** `.permafrost-tmp/` once nothing is staged in it any more (by us or another run). */
+  private async pruneTmp(sftp: SFTPWrapper): Promise<void> {
+    this.forget(this.tmpDir);
+    await call((cb) => sftp.rmdir(this.tmpDir, cb)).catch(() => {});
+  }
+
   private async discard(staged: string): Promise<void> {
     try {
       const sftp = await this.conn.sftp();
       await call((cb) => sftp.unlink(staged, cb)).catch(() => {});
       await removeTree(sftp, `${staged}.d`).catch(() => {});
+      await this.pruneTmp(sftp);
     } catch {
       // The connection is gone: the staging file stays in .permafrost-tmp/.
     }
@@ -149,18 +183,19 @@ export class SshStore implements ObjectStore {
 
   // ---- ObjectStore ----------------------------------------------------------------------------
 
-  async putObject(p: string, data: Buffer): Promise<void> {
+  async putObject(p: string, data: Buffer, options?: PutObjectOptions): Promise<void> {
     checkObjectPath(p);
     let staged: string | null = null;
     try {
       const sftp = await this.conn.sftp();
       staged = await this.stage(sftp);
       const file = staged;
-      await withHandle(sftp, file, 'w', async (h) => {
+      await withHandle(sftp, file, 'r+', async (h) => {
         await writeAll(sftp, h, data, 0);
         await fsync(sftp, h);
       });
-      await this.publish(sftp, file, p);
+      await this.publish(sftp, file, p, options?.overwrite === true);
+      await this.pruneTmp(sftp);
     } catch (err) {
       if (staged) await this.discard(staged);
       throw this.fail('write', p, err);
@@ -172,8 +207,8 @@ export class SshStore implements ObjectStore {
     let staged: string;
     try {
       const sftp = await this.conn.sftp();
+      if (await call<Stats>((cb) => sftp.lstat(this.remote(p), cb)).then(() => true, () => false)) throw this.exists(p);
       staged = await this.stage(sftp);
-      await withHandle(sftp, staged, 'w', async () => {});
     } catch (err) {
       throw this.fail('write', p, err);
     }
@@ -203,7 +238,8 @@ export class SshStore implements ObjectStore {
             throw err;
           }
           done = true;
-          await this.publish(sftp, file, p);
+          await this.publish(sftp, file, p, false);
+          await this.pruneTmp(sftp);
         } catch (err) {
           throw this.fail('write', p, err);
         }
@@ -237,7 +273,7 @@ export class SshStore implements ObjectStore {
       const sftp = await this.conn.sftp();
       const dir = prefix === '' ? this.base : this.remote(prefix);
       const entries = await call<FileEntryWithStats[]>((cb) => sftp.readdir(dir, cb));
-      return entries.map((e) => e.filename).filter((n) => n !== '.' && n !== '..' && n !== TMP_DIR).sort();
+      return entries.map((e) => e.filename).filter((n) => n !== '.' && n !== '..' && !OWN_DIRS.has(n)).sort();
     } catch (err) {
       if (isFx(err, FX.NO_SUCH_FILE)) return [];
       if (err instanceof Error && /invalid storage path/.test(err.message)) throw err;
@@ -265,6 +301,17 @@ export class SshStore implements ObjectStore {
       await removeTree(sftp, target);
     } catch (err) {
       throw this.fail('remove', p, err);
+    }
+  }
+
+  async pruneDir(prefix: string): Promise<void> {
+    try {
+      const sftp = await this.conn.sftp();
+      const dir = this.remote(prefix);
+      this.forget(dir);
+      await call((cb) => sftp.rmdir(dir, cb));
+    } catch {
+      // Not empty, gone already, or the connection is: it stays.
     }
   }
 

@@ -8,6 +8,7 @@
 // - `Storage` is what backup/restore use: `put` takes a stream. It is built once, in
 //   `compose.ts`, from an ObjectStore plus the retry, bandwidth and multi-storage decorators.
 import type { ChunkLeases } from '../pipeline/chunk-pool.js';
+import type { HeldLock, LockHolder, LockRequest } from './lock.js';
 import type { SegmentMd5s } from '../pipeline/segment-md5.js';
 import { PermafrostError } from '../errors.js';
 import { collectAll } from '../pipeline/collect.js';
@@ -19,9 +20,10 @@ export interface ObjectStat {
 /**
  * How a failure should be treated: `not-found` (the object or prefix is absent),
  * `retryable` (timeouts, resets, 5xx, 429: worth another try), `permanent` (auth, 4xx,
- * a full disk: retrying cannot help).
+ * a full disk: retrying cannot help), `exists` (a create-only write found an object of
+ * someone else's at its name: nothing was replaced).
  */
-export type FaultKind = 'not-found' | 'retryable' | 'permanent';
+export type FaultKind = 'not-found' | 'retryable' | 'permanent' | 'exists';
 
 /** A storage failure; exits with the STORAGE code. The message names the storage. */
 export class StorageFault extends PermafrostError {
@@ -53,7 +55,11 @@ export interface PartUpload {
    * check parts against their MD5 use it rather than hashing the part again.
    */
   putPart(index: number, offset: number, data: Buffer, md5?: Promise<Buffer>): Promise<void>;
-  /** Makes the object visible: `parts` parts, `size` bytes in all. */
+  /**
+   * Makes the object visible: `parts` parts, `size` bytes in all. Create-only: when an object
+   * of someone else's appeared at the name meanwhile, rejects with an `exists` fault and
+   * leaves that object as it is.
+   */
   complete(parts: number, size: number): Promise<void>;
   /** Drops what was uploaded; never throws. */
   abort(): Promise<void>;
@@ -72,9 +78,17 @@ export interface ObjectStore {
   readonly anySizeParts?: boolean;
   /** True when every uploaded part is checked against its MD5 (Swift's ETag, S3's Content-MD5). */
   readonly checksPartMd5?: boolean;
-  /** Stores a whole object atomically: readers see all of it or nothing. */
-  putObject(path: string, data: Buffer): Promise<void>;
-  /** Starts a multi-part upload of `path` (Swift: segments + manifest, S3: multipart, files: temp + rename). */
+  /**
+   * Stores a whole object atomically: readers see all of it or nothing. Create-only unless
+   * `overwrite`: an object already at `path` is never replaced; the put rejects with an
+   * `exists` fault (a store may accept one that holds exactly `data`; the retry decorator
+   * does, when a retry finds the object its lost first try stored).
+   */
+  putObject(path: string, data: Buffer, options?: PutObjectOptions): Promise<void>;
+  /**
+   * Starts a multi-part upload of `path` (Swift: segments + manifest, S3: multipart, files:
+   * temp + rename); rejects with an `exists` fault when `path` already exists.
+   */
   openUpload(path: string): Promise<PartUpload>;
   /** Reads an object from byte `offset` (default 0); a missing object rejects with a `not-found` fault. */
   get(path: string, offset?: number): AsyncIterable<Buffer>;
@@ -84,8 +98,47 @@ export interface ObjectStore {
   stat(path: string): Promise<ObjectStat | null>;
   /** Removes an object or everything under a prefix; absent is not an error. */
   remove(path: string): Promise<void>;
+  /**
+   * Takes an exclusive lock of the storage's own kind (local: flock). Stores without one are
+   * locked with lock objects (lock.ts), which work on any store.
+   */
+  lock?(request: LockRequest): Promise<HeldLock>;
+  /**
+   * Stores with real directories (local, ssh): removes `prefix` if it is an empty directory,
+   * never anything in it; never throws. Objects stores have no empty "directories".
+   */
+  pruneDir?(prefix: string): Promise<void>;
   /** Releases connections. */
   close?(): Promise<void>;
+}
+
+export interface PutObjectOptions {
+  /** Replace an object that exists (a lock's own refresh); default: create-only. */
+  overwrite?: boolean;
+}
+
+/**
+ * A decorator's store: every member of `store` passed through, except those in `overrides`,
+ * so adding a member to ObjectStore cannot silently drop it in one of the decorators.
+ */
+export function decorate(store: ObjectStore, overrides: Partial<ObjectStore>): ObjectStore {
+  return {
+    // A getter: a store may name itself better once it knows more (Swift, after logging in).
+    get name() { return store.name; },
+    minPartSize: store.minPartSize,
+    anySizeParts: store.anySizeParts,
+    checksPartMd5: store.checksPartMd5,
+    putObject: (p, data, o) => store.putObject(p, data, o),
+    openUpload: (p) => store.openUpload(p),
+    get: (p, offset) => store.get(p, offset),
+    list: (prefix) => store.list(prefix),
+    stat: (p) => store.stat(p),
+    remove: (p) => store.remove(p),
+    lock: store.lock ? (r) => store.lock!(r) : undefined,
+    pruneDir: store.pruneDir ? (p) => store.pruneDir!(p) : undefined,
+    close: () => store.close?.() ?? Promise.resolve(),
+    ...overrides,
+  };
 }
 
 export interface PutOptions {
@@ -118,6 +171,11 @@ export interface Storage {
   list(prefix: string): Promise<string[]>;
   stat(path: string): Promise<ObjectStat | null>;
   remove(path: string): Promise<void>;
+  /**
+   * Takes the exclusive lock `name` on every storage (see lock.ts), waiting up to `waitMs`
+   * for another holder to let go; rejects with a LOCKED error that names the holder.
+   */
+  lock(name: string, holder: LockHolder, waitMs: number): Promise<HeldLock>;
   close(): Promise<void>;
 }
 

@@ -10,6 +10,11 @@
 // manifest, so a segment that a lagging listing hides is caught, and retried, before the
 // backup's metadata is written.
 //
+// Create-only: `metadata`, `engine_metadata` and the manifest are PUT with `If-None-Match: *`,
+// which Swift refuses (412) when the name is taken; the refused PUT is ours only when the object
+// there holds our bytes (a retry whose first answer was lost). An upload does not start where
+// the object or any of its segments exist.
+//
 // No retries here (retry.ts does them), except one re-authentication on 401: tokens expire
 // and TempAuth forgets them when its memcached restarts.
 import fs from 'node:fs';
@@ -18,7 +23,7 @@ import { configError, usageError } from '../errors.js';
 import type { Logger } from '../cli/log.js';
 import { native } from '../native.js';
 import { HttpClient, netErrorText, netFaultKind, pull, readAll } from './http.js';
-import { FaultKind, ObjectStat, ObjectStore, PartUpload, StorageFault, checkObjectPath } from './storage.js';
+import { FaultKind, ObjectStat, ObjectStore, PartUpload, PutObjectOptions, StorageFault, checkObjectPath } from './storage.js';
 import { SwiftCredentials, SwiftSession, authenticate, swiftCredentials } from './swift-auth.js';
 
 /** Objects per listing page (Swift's default and maximum). */
@@ -30,6 +35,7 @@ export const segmentName = (index: number) => String(index).padStart(8, '0');
 
 export function classifyStatus(status: number): FaultKind {
   if (status === 404) return 'not-found';
+  if (status === 412) return 'exists'; // If-None-Match: * of a create-only PUT
   // 422: the body did not match its ETag on the way; 498/499: rate limits and client resets.
   if (status >= 500 || status === 408 || status === 429 || status === 422 || status === 498 || status === 499) return 'retryable';
   return 'permanent';
@@ -138,7 +144,7 @@ export class SwiftStore implements ObjectStore {
       const text = c.method === 'HEAD' ? '' : (await readAll(res, this.http.timeoutMs, 1 << 20).catch(() => Buffer.alloc(0))).toString('utf8');
       if (c.method === 'HEAD') res.resume();
       if (status === 401 && attempt === 0) continue;
-      const detail = status === 404 ? 'not found' : `HTTP ${status} ${res.statusMessage ?? ''}${text ? `: ${text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200)}` : ''}`.trim();
+      const detail = status === 404 ? 'not found' : status === 412 ? 'it exists already (HTTP 412); it was left as it is' : `HTTP ${status} ${res.statusMessage ?? ''}${text ? `: ${text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200)}` : ''}`.trim();
       throw this.fault(c, classifyStatus(status), detail);
     }
   }
@@ -166,44 +172,68 @@ export class SwiftStore implements ObjectStore {
    * Our MD5 runs on the pool while the body is on the wire (sending it as `ETag` up front
    * would hold every segment back by its hash), or comes from the digest stage (`known`, made
    * in the same pass as the segment's SHA-256); a mismatch is a retryable fault, and the retry
-   * overwrites the damaged object.
+   * overwrites the damaged object. `createOnly` adds `If-None-Match: *`: a taken name is an
+   * `exists` fault, unless what is there is what we sent (the same MD5, or the same manifest).
    */
-  private async putBody(what: string, p: string, name: string, data: Buffer, headers: Record<string, string> = {}, known?: Promise<Buffer>): Promise<void> {
+  private async putBody(what: string, p: string, name: string, data: Buffer, o: {
+    headers?: Record<string, string>; known?: Promise<Buffer>; createOnly?: boolean;
+  } = {}): Promise<void> {
+    const headers = o.headers ?? {};
     const manifest = headers['x-object-manifest'] !== undefined;
-    const ours = manifest ? null : known ? known.then((m) => m.toString('hex')) : md5Hex(data);
+    const ours = manifest ? null : o.known ? o.known.then((m) => m.toString('hex')) : md5Hex(data);
     ours?.catch(() => {});
     await this.ensureContainer();
-    const { res } = await this.exchange({
-      method: 'PUT', object: name, what, path: p, body: data,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length), ...headers },
-    });
+    let res: http.IncomingMessage;
+    try {
+      ({ res } = await this.exchange({
+        method: 'PUT', object: name, what, path: p, body: data,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length), ...(o.createOnly ? { 'if-none-match': '*' } : {}), ...headers },
+      }));
+    } catch (err) {
+      if (!(err instanceof StorageFault && err.fault === 'exists')) throw err;
+      const there = await this.send({ method: 'HEAD', object: name, what, path: p }).catch(() => null);
+      there?.resume();
+      const same = !there ? false : manifest
+        ? there.headers['x-object-manifest'] === headers['x-object-manifest']
+        : String(there.headers.etag ?? '').replace(/"/g, '') === (await ours);
+      if (same) return;
+      throw err;
+    }
     if (!ours) return;
     const md5 = await ours;
     const etag = String(res.headers.etag ?? '').replace(/"/g, '');
     if (etag !== md5) throw this.fault({ what, path: p }, 'retryable', etag ? `Swift stored a body whose MD5 ${etag} is not ours (${md5})` : 'Swift returned no ETag to check the body against');
   }
 
-  async putObject(p: string, data: Buffer): Promise<void> {
-    await this.putBody('write', p, this.objectName(p), data);
+  async putObject(p: string, data: Buffer, options?: PutObjectOptions): Promise<void> {
+    await this.putBody('write', p, this.objectName(p), data, { createOnly: !options?.overwrite });
   }
 
   async openUpload(p: string): Promise<PartUpload> {
     const name = this.objectName(p);
     const slash = name.lastIndexOf('/');
     const segments = `${slash < 0 ? '' : name.slice(0, slash + 1)}segments`;
-    // An earlier attempt at the same name may have left segments: they would join the manifest.
-    await this.removeNames(await this.listNames(`${segments}/`), { what: 'clean up segments of', path: p });
+    if (await this.stat(p)) throw new StorageFault('exists', `${this.name}: ${p} exists already; it was left as it is`);
+    // Segments without a manifest: another upload of this name is under way, or one died. Both
+    // are someone else's; ours would mix with them.
+    if ((await this.listNames(`${segments}/`)).length > 0) {
+      throw new StorageFault('exists', `${this.name}: segments of another upload of ${p} are in ${segments}/; they were left as they are`);
+    }
     return new SwiftUpload(this, p, name, segments);
   }
 
   /** @internal for SwiftUpload */
   putSegment(p: string, segments: string, index: number, data: Buffer, md5?: Promise<Buffer>): Promise<void> {
-    return this.putBody(`write segment ${segmentName(index)} of`, p, `${segments}/${segmentName(index)}`, data, {}, md5);
+    return this.putBody(`write segment ${segmentName(index)} of`, p, `${segments}/${segmentName(index)}`, data, { known: md5 });
   }
 
   /** @internal for SwiftUpload: the DLO manifest, then a check that it covers every byte. */
   async putManifest(p: string, name: string, segments: string, size: number): Promise<void> {
-    await this.putBody('write the manifest of', p, name, Buffer.alloc(0), { 'x-object-manifest': `${this.container}/${segments}` });
+    const manifest = `${this.container}/${segments}`;
+    await this.putBody('write the manifest of', p, name, Buffer.alloc(0), {
+      headers: { 'x-object-manifest': manifest },
+      createOnly: true,
+    });
     const st = await this.stat(p);
     if (st?.size !== size) {
       throw this.fault({ what: 'complete', path: p }, 'retryable', `the manifest covers ${st?.size ?? 0} of ${size} bytes (the container listing lags behind the segments)`);
@@ -324,17 +354,26 @@ export class SwiftStore implements ObjectStore {
 }
 
 class SwiftUpload implements PartUpload {
+  /** Set when another manifest took the name: it points at these segments, so they stay. */
+  private segmentsTaken = false;
+
   constructor(private readonly store: SwiftStore, private readonly path: string, private readonly name: string, private readonly segments: string) {}
 
   putPart(index: number, _offset: number, data: Buffer, md5?: Promise<Buffer>): Promise<void> {
     return this.store.putSegment(this.path, this.segments, index, data, md5);
   }
 
-  complete(_parts: number, size: number): Promise<void> {
-    return this.store.putManifest(this.path, this.name, this.segments, size);
+  async complete(_parts: number, size: number): Promise<void> {
+    try {
+      await this.store.putManifest(this.path, this.name, this.segments, size);
+    } catch (err) {
+      if (err instanceof StorageFault && err.fault === 'exists') this.segmentsTaken = true;
+      throw err;
+    }
   }
 
   async abort(): Promise<void> {
+    if (this.segmentsTaken) return;
     await this.store.removeSegments(this.path, this.segments).catch(() => undefined);
   }
 }

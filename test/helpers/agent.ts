@@ -13,15 +13,24 @@ export interface RunResult {
   stderr: string;
 }
 
-export function agent(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): RunResult {
+export interface AgentOptions {
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  cwd?: string;
+  /** Kill it after this long (a hang): the result then has status -1 and `signal`. */
+  timeoutMs?: number;
+}
+
+export function agent(args: string[], opts: AgentOptions = {}): RunResult & { signal?: string | null; ms: number } {
+  const started = Date.now();
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [AGENT, ...args], {
-    encoding: 'utf8', env: { ...process.env, ...opts.env }, input: opts.input, maxBuffer: 64 << 20,
+    encoding: 'utf8', env: { ...process.env, ...opts.env }, input: opts.input, maxBuffer: 64 << 20, cwd: opts.cwd, timeout: opts.timeoutMs,
   });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, signal: r.signal, ms: Date.now() - started };
 }
 
 /** Runs the agent and fails the test with its stderr when the exit status is not 0. */
-export function agentOk(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): RunResult {
+export function agentOk(args: string[], opts: AgentOptions = {}): RunResult {
   const r = agent(args, opts);
   if (r.status !== 0) throw new Error(`permafrost-agent ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
   return r;

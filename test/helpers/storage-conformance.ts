@@ -1,9 +1,13 @@
 // The one conformance suite every storage backend passes (DESIGN §6). A backend test file
 // calls `storageConformance('ssh', open)` where `open` returns a fresh, empty container.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { createHash } from 'node:crypto';
 import type { ObjectStore } from '../../src/storage/storage.js';
-import { isStorageFault, readObject } from '../../src/storage/storage.js';
+import { StorageFault, decorate, isStorageFault, readObject } from '../../src/storage/storage.js';
+import { LOCK_DIR, lockWithObjects, thisHolder, type LockHolder } from '../../src/storage/lock.js';
+import { withRetry } from '../../src/storage/retry.js';
 import { composeStorage } from '../../src/storage/compose.js';
 import { prng } from './tree.js';
 
@@ -23,6 +27,14 @@ async function* chunked(data: Buffer, sizes: number[]): AsyncGenerator<Buffer> {
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function expectFault(p: Promise<unknown>, kind: string): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(isStorageFault(err), `expected a StorageFault, got ${String(err)}`);
+    assert.equal(err.fault, kind, err.message);
+    return true;
+  });
+}
 
 async function expectNotFound(p: Promise<unknown>): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
@@ -51,10 +63,35 @@ export function storageConformance(label: string, open: () => Promise<OpenedStor
       assert.deepEqual(await store.stat('a/empty'), { size: 0 });
     });
 
-    it('replaces an object that exists', async () => {
+    it('never replaces an object: a second put is an exists fault and the first stays; overwrite replaces', async () => {
       await store.putObject('x', Buffer.from('first version'));
-      await store.putObject('x', Buffer.from('second'));
+      await expectFault(store.putObject('x', Buffer.from('second')), 'exists');
+      assert.equal((await readObject(store, 'x')).toString(), 'first version');
+      await store.putObject('x', Buffer.from('second'), { overwrite: true });
       assert.equal((await readObject(store, 'x')).toString(), 'second');
+    });
+
+    it('does not start an upload onto an existing object, nor publish one onto a name taken meanwhile', async () => {
+      await store.putObject('taken/obj', Buffer.from('theirs'));
+      await expectFault(store.openUpload('taken/obj'), 'exists');
+      const u = await store.openUpload('later/obj');
+      await u.putPart(0, 0, prng(1000, 7));
+      await store.putObject('later/obj', Buffer.from('theirs, first'));
+      await expectFault(u.complete(1, 1000), 'exists');
+      await u.abort();
+      assert.equal((await readObject(store, 'later/obj')).toString(), 'theirs, first');
+    });
+
+    it('a put retried after a lost answer finds its own object and succeeds', async () => {
+      let calls = 0;
+      const lossy = decorate(store, { putObject: async (p, d, o) => {
+        calls += 1;
+        await store.putObject(p, d, o);
+        if (calls === 1) throw new StorageFault('retryable', 'the answer was lost');
+      } });
+      await withRetry(lossy, { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 }).putObject('lost/answer', Buffer.from('mine'));
+      assert.equal(calls, 2);
+      assert.equal((await readObject(store, 'lost/answer')).toString(), 'mine');
     });
 
     it('reads from an offset', async () => {
@@ -120,8 +157,10 @@ export function storageConformance(label: string, open: () => Promise<OpenedStor
       await storage.put('seg/meta', () => chunked(Buffer.from('{"x":1}'), [3]));
       assert.equal(sha(await readObject(storage, 'seg/data')), sha(data));
       assert.equal((await readObject(storage, 'seg/meta')).toString(), '{"x":1}');
-      await storage.put('seg/empty', () => chunked(Buffer.alloc(0), [1]), { segmented: true });
-      assert.equal((await readObject(storage, 'seg/empty')).length, 0);
+      // One segmented object per directory (Swift keeps its segments in `<dir>/segments/`).
+      await storage.put('seg-empty/empty', () => chunked(Buffer.alloc(0), [1]), { segmented: true });
+      assert.equal((await readObject(storage, 'seg-empty/empty')).length, 0);
+      assert.equal(sha(await readObject(storage, 'seg/data')), sha(data), 'the first object is intact');
     });
 
     it('composed: a source that fails part-way leaves no object', async () => {
@@ -132,6 +171,59 @@ export function storageConformance(label: string, open: () => Promise<OpenedStor
       };
       await assert.rejects(storage.put('broken/data', failing, { segmented: true }), /source broke/);
       assert.equal(await storage.stat('broken/data'), null);
+    });
+
+    describe('locks', () => {
+      const lockName = 'tar/h_chain';
+      const holder = thisHolder('backup', 'conformance test');
+      const locked = (holderText: RegExp) => (err: unknown) => {
+        assert.equal((err as { exitCode?: number }).exitCode, 12, String(err));
+        assert.match((err as Error).message, holderText);
+        return true;
+      };
+      const storage = () => composeStorage([store], { partSize: Math.max(partSize, store.minPartSize), queue: 2 });
+
+      it('is exclusive: a second taker fails at once naming the holder; after release it is free and nothing is left', async () => {
+        const s = storage();
+        const first = await s.lock(lockName, holder, 0);
+        await assert.rejects(s.lock(lockName, holder, 0), locked(new RegExp(`locked by backup of conformance test \\(pid ${process.pid} on `)));
+        await first.release();
+        const again = await s.lock(lockName, holder, 0);
+        await again.release();
+        assert.deepEqual(await store.list(LOCK_DIR), []);
+        assert.deepEqual(await store.list(`${LOCK_DIR}/tar`), []);
+      });
+
+      it('a taker that may wait gets the lock once the holder lets go', async () => {
+        const s = storage();
+        const first = await s.lock(lockName, holder, 0);
+        const letGo = setTimeout(() => { void first.release(); }, 1500);
+        const started = Date.now();
+        const second = await s.lock(lockName, holder, 20_000);
+        clearTimeout(letGo);
+        assert.ok(Date.now() - started >= 1400, `waited only ${Date.now() - started} ms`);
+        await second.release();
+      });
+
+      const foreign = (over: Partial<LockHolder & { refreshed: string; state: string }>) =>
+        Buffer.from(JSON.stringify({ host: 'elsewhere.example', pid: 4242, user: 'op', started: new Date().toISOString(), action: 'backup', program: 'permafrost-agent', state: 'held', refreshed: new Date().toISOString(), ...over }));
+
+      it('lock objects: a live holder elsewhere blocks; a stale one (not refreshed for 30 min) or a dead process here does not, and is removed', async () => {
+        await store.putObject(`${LOCK_DIR}/${lockName}/00000000000001-live`, foreign({}));
+        await assert.rejects(lockWithObjects(store, { name: lockName, holder, waitMs: 0 }), locked(/pid 4242 on elsewhere\.example/));
+        await store.remove(`${LOCK_DIR}/${lockName}/00000000000001-live`);
+        const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+        await store.putObject(`${LOCK_DIR}/${lockName}/00000000000002-stale`, foreign({ refreshed: new Date(Date.now() - 31 * 60_000).toISOString() }));
+        await store.putObject(`${LOCK_DIR}/${lockName}/00000000000003-dead`, foreign({ host: os.hostname(), pid: Number(dead.stdout) }));
+        const removed: string[] = [];
+        const held = await lockWithObjects(store, { name: lockName, holder, waitMs: 0, onStale: (m) => removed.push(m) });
+        assert.equal(removed.length, 2, removed.join('\n'));
+        assert.match(removed.join('\n'), /stale lock .*00000000000002-stale of backup .*elsewhere\.example/);
+        assert.match(removed.join('\n'), new RegExp(`00000000000003-dead of backup .*pid ${dead.stdout} on `));
+        assert.equal((await store.list(`${LOCK_DIR}/${lockName}`)).length, 1, 'only our own lock is left');
+        await held.release();
+        assert.deepEqual(await store.list(`${LOCK_DIR}/${lockName}`), []);
+      });
     });
   });
 }

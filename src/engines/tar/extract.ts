@@ -8,6 +8,7 @@ import {
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { integrityError, notSupportedError, unsafeArchiveError } from '../../errors.js';
+import { makeDirs } from '../../fs/make-dirs.js';
 import { applyRenames, purgeDirectory, renameOps } from './purge.js';
 import { extractDelta } from './delta-member.js';
 import { writeAll } from '../../pipeline/write-all.js';
@@ -76,7 +77,7 @@ export async function extractTar(source: AsyncIterable<Buffer>, targetDir: strin
 async function prepareTarget(targetDir: string, dryRun: boolean): Promise<string> {
   const abs = path.resolve(targetDir);
   if (dryRun) return fsp.realpath(abs).catch(() => abs);
-  await fsp.mkdir(abs, { recursive: true });
+  await makeDirs(abs);
   return fsp.realpath(abs);
 }
 
