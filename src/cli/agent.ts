@@ -1,22 +1,22 @@
 // permafrost-agent: parse, configure, run one action, exit with a code per error class.
 import { ExitCode, PermafrostError, interruptedError, isPermafrostError, usageError } from '../errors.js';
 import { buildAgentOptions, AgentOptions } from '../config/agent-options.js';
-import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
 import { VERSION } from '../version.js';
 import { makeDirs, MakeDirsError } from '../fs/make-dirs.js';
 import path from 'node:path';
-import { parseArgv, helpText } from './argv.js';
+import { parseArgv } from './argv.js';
+import { helpText } from './help.js';
 import { loadConfigFile } from './ini.js';
 import { createLogger, Logger } from './log.js';
 import { failIfStalled } from './stall.js';
 import { runExec } from './exec.js';
 import { backupReport, propertyTable, writeMetadataOut } from './report.js';
-import { raisePriority } from './priority.js';
-import { boundMemory } from './memory.js';
 
 async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
   if (o.action === 'exec') return runExec(o.command!);
+  // Loaded here, not at the top, so that --help, --version and usage errors stay fast.
+  const { openStorage } = await import('../storage/open.js');
   const storage = await openStorage(o, log);
   try {
     return await runAction(o, storage, log);
@@ -99,8 +99,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (o.log_file) await makeLogDir(o.log_file);
     log = createLogger({ logFile: o.log_file, debug: o.debug || o.verbose, quiet: o.quiet });
     log.info(`action ${o.action} (permafrost ${VERSION})`);
-    if (o.max_priority) raisePriority(log);
-    boundMemory();
+    // The addon is loaded only now, past --help and usage errors, which stay fast without it.
+    if (o.max_priority) (await import('./priority.js')).raisePriority(log);
+    (await import('./memory.js')).boundMemory();
     onSignals();
     return await dispatch(o, log);
   } catch (err) {

@@ -1,8 +1,9 @@
 // Command-line parsing with argparse's rules, as freezer-agent (oslo.config) has them:
 // `--opt value`, `--opt=value`, `-X value`, `--noflag` for booleans, and unambiguous prefixes
-// (`--restore-abs-pat` from Freezer's own README works).
+// (`--restore-abs-pat` from Freezer's own README works). A name that matches nothing gets the nearest one.
 import { usageError } from '../errors.js';
 import { OPTIONS, OptionSpec, longNames, optionByName, optionByShort } from './options.js';
+import { didYouMean } from './suggest.js';
 import { ValueError, convertValue } from './values.js';
 
 export interface ParsedArgv {
@@ -23,7 +24,19 @@ function resolveLong(name: string): { spec: OptionSpec; negated: boolean } {
     const names = [...candidates].map((o) => `--${o.name}`).join(', ');
     throw usageError(`ambiguous option --${name}: could be ${names}`);
   }
-  throw usageError(`unknown option --${name} (see --help)`);
+  throw usageError(unknownLong(name));
+}
+
+/** Every spelling resolveLong accepts in full: names, aliases and the --no forms of flags. */
+function knownLongs(): string[] {
+  return [...longNames(), ...OPTIONS.filter((o) => o.type === 'bool').map((o) => `no${o.name}`)];
+}
+
+function unknownLong(name: string): string {
+  const rest = name.startsWith('no') ? optionByName(name.slice(2)) : undefined;
+  if (rest) return `unknown option --${name}: --${rest.name} takes a value, and only on/off options have a --no form`;
+  const hint = didYouMean(name, knownLongs(), (w) => `--${w}`);
+  return `unknown option --${name}${hint || ' (see --help)'}`;
 }
 
 function store(values: Record<string, unknown>, spec: OptionSpec, raw: string, shown: string): void {
@@ -83,14 +96,4 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     store(values, spec, inline, shown);
   }
   return { values, help, version };
-}
-
-export function helpText(): string {
-  const lines = ['usage: permafrost-agent [--action ACTION] [options]', '', 'Options (freezer-agent compatible):'];
-  for (const o of OPTIONS) {
-    const flag = `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.type === 'bool' ? '' : ` ${o.dest.toUpperCase()}`}`;
-    const note = o.supported === false ? ' [not supported yet]' : '';
-    lines.push(`  ${flag}`, `      ${o.help}${note}`);
-  }
-  return lines.join('\n');
 }

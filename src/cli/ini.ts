@@ -2,7 +2,8 @@
 // line, dashed keys are accepted, unknown keys are errors, and the command line wins.
 import { readFileSync } from 'node:fs';
 import { configError } from '../errors.js';
-import { optionByDest, optionByName } from './options.js';
+import { longNames, optionByDest, optionByName } from './options.js';
+import { didYouMean } from './suggest.js';
 import { ValueError, convertValue } from './values.js';
 
 export interface IniFile {
@@ -40,6 +41,17 @@ export function parseIni(text: string, file: string): IniFile {
 /** Keys only a `[storage:NAME]` section has: Freezer's openrc file for that storage's Keystone. */
 const STORAGE_ONLY_KEYS = new Set(['osrc', 'region']);
 
+/**
+ * Nearest keys this file would accept: dests in the file's own spelling (underscores unless it
+ * used dashes), and option names and aliases as they are.
+ */
+function keyHint(key: string, storageSection: boolean): string {
+  const dashed = key.includes('-') && !key.includes('_');
+  const dests = longNames().map((n) => optionByName(n)!.dest).map((d) => (dashed ? d.replace(/_/g, '-') : d));
+  const known = [...dests, ...longNames(), ...(storageSection ? STORAGE_ONLY_KEYS : [])];
+  return didYouMean(key, known);
+}
+
 function typedEntries(file: string, name: string, entries: Map<string, string>, into: Record<string, unknown>, storageSection: boolean): void {
   for (const [key, raw] of entries) {
     if (STORAGE_ONLY_KEYS.has(key)) {
@@ -48,7 +60,7 @@ function typedEntries(file: string, name: string, entries: Map<string, string>, 
       continue;
     }
     const spec = optionByDest(key.replace(/-/g, '_')) ?? optionByName(key);
-    if (!spec) throw configError(`${file} [${name}]: unknown option "${key}"`);
+    if (!spec) throw configError(`${file} [${name}]: unknown option "${key}"${keyHint(key, storageSection)}`);
     if (spec.dest === 'config') throw configError(`${file} [${name}]: a job file cannot name another job file`);
     try {
       const value = convertValue(spec, raw);

@@ -1,6 +1,7 @@
 // Typed conversion of option values, shared by the command line and INI files, so that a
 // value means the same wherever it comes from (Freezer keeps INI values as strings).
 import type { OptionSpec } from './options.js';
+import { didYouMean } from './suggest.js';
 
 export class ValueError extends Error {}
 
@@ -59,7 +60,8 @@ export function convertValue(spec: OptionSpec, raw: string): unknown {
     case 'strbool': value = parseStrBool(raw); break;
   }
   if (spec.choices && !spec.choices.includes(String(value))) {
-    throw new ValueError(`expected one of ${spec.choices.join(', ')}, got "${raw}"`);
+    const hint = didYouMean(raw.trim().toLowerCase(), spec.choices);
+    throw new ValueError(`expected one of ${spec.choices.join(', ')}, got "${raw}"${hint}`);
   }
   return value;
 }

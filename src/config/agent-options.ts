@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { notSupportedError, usageError } from '../errors.js';
-import { OPTIONS } from '../cli/options.js';
+import { OPTIONS, optionByName, supportedChoices } from '../cli/options.js';
 import type { CodecName } from '../codecs/registry.js';
 
 export type Action = 'backup' | 'restore' | 'info' | 'admin' | 'exec';
@@ -68,8 +68,9 @@ export interface StorageSection {
   [key: string]: unknown;
 }
 
-export const IMPLEMENTED_STORAGES = new Set(['local', 'ssh', 'swift', 's3']);
-const IMPLEMENTED_ENGINES = new Set(['tar', 'rsync']);
+// The option table says which choices are implemented, so --help and these checks agree.
+export const IMPLEMENTED_STORAGES = new Set(supportedChoices(optionByName('storage')!));
+const IMPLEMENTED_ENGINES = new Set(supportedChoices(optionByName('engine')!));
 const IMPLEMENTED_MODES = new Set(['fs']);
 
 function checkNotSupported(explicit: Record<string, unknown>): void {
