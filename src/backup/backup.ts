@@ -14,7 +14,8 @@ import { allLeases, ChunkPool } from '../pipeline/chunk-pool.js';
 import { syncFilesystem } from './sync.js';
 import { digestStream, StreamDigest } from '../pipeline/digest.js';
 import { SegmentMd5s } from '../pipeline/segment-md5.js';
-import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
+import { progressShown } from '../pipeline/progress.js';
+import { BackupProgress } from './backup-progress.js';
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
 import type { Logger } from '../cli/log.js';
@@ -104,24 +105,24 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
   const chunks = new ChunkPool(ARCHIVE_CHUNK, SPARE_CHUNKS);
   const members = new ChunkPool(memberOutputSize(), SPARE_CHUNKS);
   const leases = allLeases(chunks, members);
-  const engine = startEngine(o, source, previousEngineMetadata, live, chunks);
-  const counters: ProgressCounters = { bytes: 0, get files() { return live.files ?? 0; }, totalBytes: 0 };
-  const stopProgress = o.quiet ? () => {} : startProgress(`backup level ${id.level}`, counters);
+  const progress = new BackupProgress(live, progressShown(o.quiet));
+  const engine = startEngine(o, source, previousEngineMetadata, live, chunks, progress.totals);
+  const stopProgress = progress.start(`backup level ${id.level}`);
 
   let digest: StreamDigest | undefined;
   let engineStored: Promise<EngineResult & { sealed: SealedEngineMetadata }> | undefined;
   let engineWrite = null as Promise<void> | null; // `as`: assigned in a callback, read in the catch
   let dataFailed = false;
   try {
-    const archive = prefetch(countBytes(engine.stream, counters), READ_AHEAD_CHUNKS);
-    const compressed = prefetch(compress({
+    const archive = prefetch(progress.archive(engine.stream), READ_AHEAD_CHUNKS);
+    const compressed = prefetch(progress.codecOutput(compress({
       codec: o.compression, level: o.compression_level, threads: o.threads, release: (c) => chunks.give(c), outputs: members,
-    }, archive), READ_AHEAD_CHUNKS);
+    }, progress.codecInput(archive))), READ_AHEAD_CHUNKS);
     const stored = keys ? encryptStream(keys, compressed) : compressed;
     // Storages that check every part against its MD5 get them from the digest's own pass.
     const md5s = storage.partMd5Size === o.max_segment_size ? new SegmentMd5s(o.max_segment_size) : undefined;
     const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; }, leases, md5s);
-    const dataStored = storage.put(dataPath(id), () => hashed, { segmented: true, leases, partMd5: md5s });
+    const dataStored = storage.put(dataPath(id), () => progress.storage(hashed), { segmented: true, leases, partMd5: md5s });
     // engine_metadata is complete once the archive is: it is stored while the data object is
     // finished (its last parts, the fsync or manifest); metadata, written last, waits for both.
     engineStored = engine.result.then(async (r) => {
@@ -155,7 +156,10 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
     encryption: keys ? encryptionInfo(keys) : null,
     data: digest,
     engine_metadata: sealed.record,
-    source: { path: source, files: stats.files, directories: stats.directories, bytes_read: stats.bytesRead, warnings: stats.warnings },
+    source: {
+      path: source, files: stats.files, directories: stats.directories, bytes_read: stats.bytesRead, warnings: stats.warnings,
+      files_new: stats.changes.new, files_changed: stats.changes.changed, files_unchanged: stats.changes.unchanged, files_removed: stats.changes.removed,
+    },
     ...(o.engine_name === 'rsync' ? { rsync: { block_length: o.rsync_block_size as number, ...engineStats } } : {}),
     started_at: started.toISOString(), finished_at: finished.toISOString(), duration_ms: finished.getTime() - started.getTime(),
     agent_version: VERSION,

@@ -1,7 +1,7 @@
 // The engines a backup can run, behind one shape: a stream of archive bytes and, once it has
 // ended, the engine_metadata the next level starts from.
 import type { ChunkPool } from '../pipeline/chunk-pool.js';
-import { createTarBackup, type TarBackupStats } from '../engines/tar/index.js';
+import { createTarBackup, type SourceTotals, type TarBackupStats } from '../engines/tar/index.js';
 import { createRsyncBackup } from '../engines/rsync/index.js';
 import type { AgentOptions } from '../config/agent-options.js';
 
@@ -27,8 +27,10 @@ function settledQuietly<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
-export function startEngine(o: AgentOptions, source: string, previous: Buffer | null, live: TarBackupStats, chunkPool: ChunkPool): EngineRun {
-  const common = { root: source, exclude: o.exclude, dereference: o.dereference_symlink, stats: live, chunkPool };
+export function startEngine(
+  o: AgentOptions, source: string, previous: Buffer | null, live: TarBackupStats, chunkPool: ChunkPool, sourceTotals?: SourceTotals,
+): EngineRun {
+  const common = { root: source, exclude: o.exclude, dereference: o.dereference_symlink, stats: live, chunkPool, sourceTotals };
   if (o.engine_name === 'rsync') {
     const run = createRsyncBackup({ ...common, previousManifest: previous, blockLength: o.rsync_block_size as number });
     return {

@@ -4,6 +4,7 @@ import { listChains } from './chains.js';
 import { dataPath } from './layout.js';
 import { permafrostInfo } from './metadata.js';
 import { formatLocalDate } from './dates.js';
+import { formatBytes, formatCount, formatLocalTime } from '../cli/human.js';
 
 export interface BackupRow {
   engine: string;
@@ -41,15 +42,39 @@ export async function listBackups(storage: Storage, filter?: { engine?: string; 
   return rows;
 }
 
-const COLUMNS: [keyof BackupRow, string][] = [
-  ['backup', 'Backup'], ['engine', 'Engine'], ['chain', 'Chain (L0)'], ['level', 'Level'], ['date', 'Date'],
-  ['compression', 'Compression'], ['encrypted', 'Encrypted'], ['stored_bytes', 'Stored bytes'], ['files', 'Files'], ['writer', 'Writer'],
+interface Column {
+  title: string;
+  cell(r: BackupRow): string;
+  right?: boolean;
+}
+
+/** A level's increments are indented under it: each chain reads as a tree from its level 0. */
+const COLUMNS: Column[] = [
+  { title: 'Backup', cell: (r) => r.backup },
+  { title: 'Engine', cell: (r) => r.engine },
+  { title: 'Level', cell: (r) => `${'  '.repeat(r.level)}${r.level}` },
+  { title: 'Date', cell: (r) => formatLocalTime(r.timestamp) },
+  { title: 'Stored', cell: (r) => (r.stored_bytes === null ? '-' : formatBytes(r.stored_bytes)), right: true },
+  { title: 'Files', cell: (r) => (r.files === null ? '-' : formatCount(r.files)), right: true },
+  { title: 'Compression', cell: (r) => r.compression },
+  { title: 'Encrypted', cell: (r) => (r.encrypted ? 'yes' : 'no') },
+  { title: 'Writer', cell: (r) => r.writer },
 ];
 
+function totalsLine(rows: BackupRow[]): string {
+  const chains = new Set(rows.map((r) => `${r.engine}/${r.backup}/${r.chain}`)).size;
+  const sizes = rows.map((r) => r.stored_bytes).filter((b): b is number => b !== null);
+  const unknown = rows.length - sizes.length;
+  const stored = `${formatBytes(sizes.reduce((a, b) => a + b, 0))} stored${unknown ? ` (${unknown} without a known size)` : ''}`;
+  const s = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+  return `${s(rows.length, 'backup')} in ${s(chains, 'chain')}, ${stored}`;
+}
+
+/** For people (sizes in SI units, local times with their offset); --json is for machines. */
 export function formatTable(rows: BackupRow[]): string {
-  const cells = rows.map((r) => COLUMNS.map(([k]) => (r[k] === null ? '-' : String(r[k]))));
-  const widths = COLUMNS.map(([, h], i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (vals: string[]) => `| ${vals.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
-  const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
-  return [rule, line(COLUMNS.map(([, h]) => h)), rule, ...cells.map(line), rule].join('\n');
+  const cells = rows.map((r) => COLUMNS.map((c) => c.cell(r)));
+  const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]!.length)));
+  const line = (vals: string[]) => vals.map((v, i) => (COLUMNS[i]!.right ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  const rule = '-'.repeat(widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1));
+  return [line(COLUMNS.map((c) => c.title)), rule, ...cells.map(line), rule, totalsLine(rows)].join('\n');
 }

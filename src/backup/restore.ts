@@ -9,7 +9,7 @@ import { decryptStream } from '../crypto/cipher-stream.js';
 import { readPassword } from '../crypto/keys.js';
 import { verifySegments } from '../pipeline/digest.js';
 import { prefetch } from '../pipeline/prefetch.js';
-import { countBytes, startProgress, ProgressCounters } from '../pipeline/progress.js';
+import { countBytes, progressShown, startProgress } from '../pipeline/progress.js';
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
 import type { Logger } from '../cli/log.js';
@@ -19,9 +19,24 @@ import { permafrostInfo } from './metadata.js';
 import { keysForMember, type MemberKeys } from './member-keys.js';
 import { formatLocalDate, parseLocalDate } from './dates.js';
 import { checkTarget, commitStaging, createStaging, discardStaging } from './staging.js';
+import { RestoreProgress } from './restore-progress.js';
 
 export interface RestorePlan {
   members: Member[];
+}
+
+/** What a restore did, for its summary. */
+export interface RestoreResult extends RestorePlan {
+  target: string;
+  dryRun: boolean;
+  /** Non-directory members extracted, over all the levels (a file in two levels counts twice). */
+  files: number;
+  /** Directories of the restored tree (every level lists them all: the last level's count). */
+  directories: number;
+  bytesWritten: number;
+  /** Bytes read from the storage. */
+  storedBytes: number;
+  durationMs: number;
 }
 
 export async function planRestore(o: AgentOptions, storage: Storage): Promise<RestorePlan> {
@@ -35,7 +50,7 @@ export async function planRestore(o: AgentOptions, storage: Storage): Promise<Re
   return { members: restorePath(chain, candidates[candidates.length - 1]) };
 }
 
-function memberStream(storage: Storage, m: Member, keys: MemberKeys | null, threads: number, counters: ProgressCounters): AsyncIterable<Buffer> {
+function memberStream(storage: Storage, m: Member, keys: MemberKeys | null, threads: number, counters: { bytes: number }): AsyncIterable<Buffer> {
   const name = `${m.level}_${m.ts}`;
   const info = permafrostInfo(m.meta);
   let stream: AsyncIterable<Buffer> = countBytes(storage.get(dataPath(m)), counters);
@@ -46,33 +61,35 @@ function memberStream(storage: Storage, m: Member, keys: MemberKeys | null, thre
   return prefetch(decompress(codec, threads, stream), READ_AHEAD_CHUNKS);
 }
 
-/** Bytes the restore will read, when every member records its size (for the ETA). */
-function storedBytes(members: Member[]): number {
-  const sizes = members.map((m) => permafrostInfo(m.meta)?.data.size);
-  return sizes.every((s) => s !== undefined) ? sizes.reduce((a, b) => a! + b!, 0)! : 0;
-}
-
 /** Decompressed chunks kept ready so decompression overlaps extraction. */
 const READ_AHEAD_CHUNKS = 4;
 
-export async function runRestore(o: AgentOptions, storage: Storage, log: Logger): Promise<RestorePlan> {
+export async function runRestore(o: AgentOptions, storage: Storage, log: Logger): Promise<RestoreResult> {
+  const started = Date.now();
   const plan = await planRestore(o, storage);
   const target = path.resolve(o.restore_abs_path!);
   const password = o.encrypt_pass_file ? readPassword(o.encrypt_pass_file) : null;
   const keys = plan.members.map((m) => keysForMember(m, password));
   const state = await checkTarget(target, o.overwrite);
   const sameOwner = process.getuid?.() === 0;
-  const counters = { bytes: 0, files: 0, totalBytes: storedBytes(plan.members) };
+  const counters = new RestoreProgress(plan.members);
+  const done = { files: 0, directories: 0, bytesWritten: 0 };
   const staging = o.dry_run ? target : await createStaging(target);
-  const stopProgress = o.quiet ? () => {} : startProgress('restore', counters);
+  const stopProgress = progressShown(o.quiet) ? startProgress('restore', counters) : () => {};
   try {
     for (const [i, m] of plan.members.entries()) {
       log.info(`restoring level ${m.level} (${m.level}_${m.ts}, ${formatLocalDate(m.ts)})`);
-      const stats = await extractTar(memberStream(storage, m, keys[i], o.threads, counters), staging, { sameOwner, dryRun: o.dry_run });
-      counters.files += stats.files;
+      const stats = await extractTar(memberStream(storage, m, keys[i], o.threads, counters), staging,
+        { sameOwner, dryRun: o.dry_run, stats: counters.nextLevel() });
+      done.files += stats.files;
+      done.directories = stats.directories;
+      done.bytesWritten += stats.bytesWritten;
       for (const w of stats.warnings) log.warn(w);
     }
-    if (!o.dry_run) await commitStaging(staging, target, state);
+    if (!o.dry_run) {
+      counters.committing = 'committing the staging directory';
+      await commitStaging(staging, target, state);
+    }
   } catch (err) {
     if (!o.dry_run) await discardStaging(staging);
     throw err;
@@ -80,5 +97,5 @@ export async function runRestore(o: AgentOptions, storage: Storage, log: Logger)
     stopProgress();
   }
   log.info(`restore complete: ${plan.members.length} level(s) into ${target}`);
-  return plan;
+  return { ...plan, ...done, target, dryRun: o.dry_run, storedBytes: counters.bytes, durationMs: Date.now() - started };
 }

@@ -11,7 +11,8 @@ import { loadConfigFile } from './ini.js';
 import { createLogger, Logger } from './log.js';
 import { failIfStalled } from './stall.js';
 import { runExec } from './exec.js';
-import { backupReport, propertyTable, writeMetadataOut } from './report.js';
+import { backupOutput, backupReport, writeMetadataOut } from './report.js';
+import { backupSummary, restoreSummary } from './summary.js';
 
 async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
   if (o.action === 'exec') return runExec(o.command!);
@@ -29,14 +30,16 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
   switch (o.action) {
     case 'backup': {
       const { runBackup } = await import('../backup/backup.js');
-      const report = backupReport(o, await runBackup(o, storage, log));
+      const result = await runBackup(o, storage, log);
+      const report = backupReport(o, result);
       if (o.metadata_out) writeMetadataOut(o.metadata_out, report);
-      else if (!o.quiet) process.stdout.write(`${propertyTable(report)}\n`);
+      process.stdout.write(backupOutput(o, report, () => backupSummary(result, storage.name)));
       return ExitCode.OK;
     }
     case 'restore': {
       const { runRestore } = await import('../backup/restore.js');
-      await runRestore(o, storage, log);
+      const result = await runRestore(o, storage, log);
+      if (!o.quiet) process.stdout.write(`${restoreSummary(result)}\n`);
       return ExitCode.OK;
     }
     case 'info': {

@@ -20,7 +20,11 @@ export function createLogger(opts: { logFile?: string; debug: boolean; quiet: bo
     if (opts.logFile && ORDER[level] >= fileLevel) {
       appendFileSync(opts.logFile, `${new Date().toISOString()} ${process.pid} ${level.toUpperCase()} permafrost-agent ${msg}\n`);
     }
-    if (!opts.quiet && ORDER[level] >= stderrLevel && level !== 'error') process.stderr.write(`permafrost-agent: ${level}: ${msg}\n`);
+    if (!opts.quiet && ORDER[level] >= stderrLevel && level !== 'error') {
+      // On a TTY a progress line may be drawn there: the message replaces it (it is redrawn below).
+      const clear = process.stderr.isTTY ? '\r\x1b[K' : '';
+      process.stderr.write(`${clear}permafrost-agent: ${level}: ${msg}\n`);
+    }
   };
   return {
     debug: (m) => write('debug', m),

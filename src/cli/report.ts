@@ -1,5 +1,5 @@
 // What a backup prints: Freezer's result dict (same keys, falsy values as ""), as a
-// Property/Value table on stdout or as JSON to --metadata-out.
+// Property/Value table on stdout or as JSON to --metadata-out; on a TTY, the summary instead.
 import { writeFileSync } from 'node:fs';
 import type { AgentOptions } from '../config/agent-options.js';
 import type { BackupResult } from '../backup/backup.js';
@@ -33,6 +33,17 @@ export function propertyTable(report: Record<string, unknown>): string {
   const rule = `+${'-'.repeat(w0 + 2)}+${'-'.repeat(w1 + 2)}+`;
   const line = (a: string, b: string) => `| ${a.padEnd(w0)} | ${b.padEnd(w1)} |`;
   return [rule, line('Property', 'Value'), rule, ...rows.map(([a, b]) => line(a, b)), rule].join('\n');
+}
+
+/**
+ * stdout after a backup. Scripts that parsed Freezer's table still get it when stdout is not a
+ * TTY (and --metadata-out is the machine interface); a person gets the summary, and the table
+ * too with --verbose.
+ */
+export function backupOutput(o: AgentOptions, report: Record<string, unknown>, summary: () => string, tty = process.stdout.isTTY === true): string {
+  if (o.quiet || o.metadata_out === '-') return '';
+  const table = !o.metadata_out && (!tty || o.verbose) ? `${propertyTable(report)}\n` : '';
+  return tty ? `${table}${table ? '\n' : ''}${summary()}\n` : table;
 }
 
 export function writeMetadataOut(target: string, data: unknown): void {

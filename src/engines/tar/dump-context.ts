@@ -3,6 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import type { ArchiveBuffer } from './archive-buffer.js';
 import { BLOCK_SIZE, encodeMemberHeader, memberHeaderLength, type HeaderFields } from './header.js';
 import type { IdNames } from './ids.js';
+import type { EntryChanges } from './changes.js';
 
 export interface DumpStats {
   files: number;
@@ -12,6 +13,8 @@ export interface DumpStats {
   bytesRead: number;
   archiveBytes: number;
   warnings: string[];
+  /** Non-directories new, changed, unchanged and removed since the previous level (changes.ts). */
+  changes: EntryChanges;
 }
 
 export interface DumpContext {

@@ -24,6 +24,8 @@ export interface ExtractOptions {
   /** Parse and validate everything, write nothing. */
   dryRun?: boolean;
   onEntry?: (name: string) => void;
+  /** Counters to update live while extracting (progress display); zeroed here. */
+  stats?: ExtractStats;
 }
 
 export interface ExtractStats {
@@ -59,7 +61,7 @@ export async function extractTar(source: AsyncIterable<Buffer>, targetDir: strin
   const x: Extraction = {
     tree: new TargetTree(root, dryRun),
     chown: opts.sameOwner && process.getuid?.() === 0,
-    stats: { files: 0, directories: 0, bytesWritten: 0, warnings: [] },
+    stats: Object.assign(opts.stats ?? ({} as ExtractStats), { files: 0, directories: 0, bytesWritten: 0, warnings: [] }),
     delayed: new Map(),
   };
   for await (const entry of readTar(source)) {

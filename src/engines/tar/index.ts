@@ -5,6 +5,8 @@ export { readTar } from './reader.js';
 export type { TarEntry, TarEntryHeader } from './reader.js';
 export { extractTar } from './extract.js';
 export type { ExtractOptions, ExtractStats } from './extract.js';
+export { SourceTotals } from './source-totals.js';
+export type { EntryChanges } from './changes.js';
 export { parseSnapshot, serializeSnapshot, snapshotTimestampNs, SNAPSHOT_HEADER } from './snapshot.js';
 export type { Snapshot, SnapshotDirectory } from './snapshot.js';
 export {

@@ -8,7 +8,7 @@ import { ListedKind, native, type NativeListing } from '../../native.js';
 
 /** What the scan and the directory members read of a stat (a BigIntStats has it all). */
 export type ScanStat = Pick<BigIntStats,
-  'dev' | 'ino' | 'mode' | 'uid' | 'gid' | 'atimeNs' | 'mtimeNs' | 'ctimeNs' | 'isFile' | 'isDirectory' | 'isSymbolicLink'>;
+  'dev' | 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 'size' | 'atimeNs' | 'mtimeNs' | 'ctimeNs' | 'isFile' | 'isDirectory' | 'isSymbolicLink'>;
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -42,8 +42,8 @@ const S_IFMT = 0o170000n;
 
 class ListedStat implements ScanStat {
   constructor(
-    readonly dev: bigint, readonly ino: bigint, readonly mode: bigint, readonly uid: bigint, readonly gid: bigint,
-    readonly atimeNs: bigint, readonly mtimeNs: bigint, readonly ctimeNs: bigint,
+    readonly dev: bigint, readonly ino: bigint, readonly mode: bigint, readonly nlink: bigint, readonly uid: bigint, readonly gid: bigint,
+    readonly size: bigint, readonly atimeNs: bigint, readonly mtimeNs: bigint, readonly ctimeNs: bigint,
   ) {}
 
   isFile(): boolean { return (this.mode & S_IFMT) === 0o100000n; }
@@ -56,8 +56,8 @@ const STAT_FIELDS = 13;
 function statAt(s: BigInt64Array, i: number): ScanStat {
   const f = i * STAT_FIELDS;
   const ns = (at: number) => s[at]! * 1_000_000_000n + s[at + 1]!;
-  return new ListedStat(BigInt.asUintN(64, s[f]!), BigInt.asUintN(64, s[f + 1]!), s[f + 2]!, s[f + 4]!, s[f + 5]!,
-    ns(f + 7), ns(f + 9), ns(f + 11));
+  return new ListedStat(BigInt.asUintN(64, s[f]!), BigInt.asUintN(64, s[f + 1]!), s[f + 2]!, s[f + 3]!, s[f + 4]!, s[f + 5]!,
+    s[f + 6]!, ns(f + 7), ns(f + 9), ns(f + 11));
 }
 
 export function systemFailure(errno: number, syscall: string, path: string): SystemFailure {

@@ -73,6 +73,8 @@ export async function dumpHookedFile(ctx: DumpContext, name: string, abs: string
     try {
       writeHeader(ctx, headerFromStat(ctx, name, st, replacement.typeflag, replacement.size));
       yield* copyFileData(ctx, name, replacement.fd, replacement.size);
+      // That counted the replacement's bytes; what was read of the source is the whole file.
+      ctx.stats.bytesRead += Number(st.size) - replacement.size;
       ctx.stats.files++;
       rememberLink(ctx, name, st);
     } finally {

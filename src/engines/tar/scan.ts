@@ -8,12 +8,15 @@ import { NO_EXCLUDES, type ExcludeMatcher } from '../exclude.js';
 import { compareNames, type DumpdirEntry } from './dumpdir.js';
 import { listDirectories, type DirListing, type EntryKind, type ListedEntry, type ScanStat, type SystemFailure } from './listing.js';
 import type { Snapshot } from './snapshot.js';
+import type { SourceTotals } from './source-totals.js';
 
 export type { EntryKind, ScanStat } from './listing.js';
 
 export interface ScannedEntry extends DumpdirEntry {
   /** Type seen during the scan; the dump pass re-checks it. */
   kind: EntryKind;
+  /** Matched an --exclude pattern: listed as unchanged, never read. */
+  excluded?: boolean;
 }
 
 export interface ScannedDir {
@@ -34,6 +37,8 @@ export interface ScanOptions {
   followSymlinks: boolean;
   ignoreFailedRead: boolean;
   warn(message: string): void;
+  /** Counts what the dump will read (and stats every entry to know its size). */
+  totals?: SourceTotals;
 }
 
 /** Directories listed per addon call: enough to amortise it, few enough to bound its arrays. */
@@ -60,7 +65,8 @@ export async function scanTree(opts: ScanOptions): Promise<ScannedDir[]> {
   const scanBatch = async (batch: DirJob[]) => {
     // --one-file-system: a mount point is listed and gets a 'D' member, but is not descended.
     const descend = batch.filter((j) => j.stat.dev === opts.rootStat.dev);
-    const listings = await listDirectories(descend.map((j) => ({ abs: j.abs, statAll: j.known })), opts.followSymlinks);
+    const statAll = (j: DirJob) => j.known || opts.totals !== undefined;
+    const listings = await listDirectories(descend.map((j) => ({ abs: j.abs, statAll: statAll(j) })), opts.followSymlinks);
     const listingOf = new Map(descend.map((j, i) => [j, listings[i]!]));
     for (const j of batch) {
       const listing = listingOf.get(j);
@@ -110,7 +116,7 @@ function scanDirectory(job: DirJob, listing: DirListing, opts: ScanOptions): { d
   for (const child of listing.entries) {
     if (anyExcludes && opts.exclude(`${job.rel}/${child.name}`, child.kind === 'dir')) {
       // GNU tar lists an excluded name as unchanged; a restore leaves that path alone.
-      dir.entries.push({ letter: 'N', name: child.name, kind: 'other' });
+      dir.entries.push({ letter: 'N', name: child.name, kind: 'other', excluded: true });
       continue;
     }
     const needsStat = child.kind === null || child.kind === 'dir' || job.known;
@@ -128,6 +134,8 @@ function scanDirectory(job: DirJob, listing: DirListing, opts: ScanOptions): { d
     } else {
       const dump = !job.known || isChanged(stat!, opts.sinceNs!);
       dir.entries.push({ letter: dump ? 'Y' : 'N', name: child.name, kind });
+      // A stat taken only to count (statAll) may have failed: the dump will say so, not the count.
+      if (dump && kind === 'file') opts.totals?.add(stat ?? child.stat);
     }
   }
   return { dir, subdirs };

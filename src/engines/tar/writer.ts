@@ -17,6 +17,8 @@ import { dumpEntriesNatively } from './native-files.js';
 import { Pacer } from './pacer.js';
 import { isChanged, scanTree, statKind, type ScannedDir } from './scan.js';
 import { parseSnapshot, serializeSnapshot, snapshotTimestampNs, SNAPSHOT_HEADER, type Snapshot } from './snapshot.js';
+import { countChanges, noChanges } from './changes.js';
+import type { SourceTotals } from './source-totals.js';
 
 export type Dereference = 'none' | 'soft' | 'hard' | 'all';
 
@@ -37,6 +39,8 @@ export interface TarBackupOptions {
   userNames?: boolean;
   /** Counters to update live while the archive is written (progress display); zeroed here. */
   stats?: TarBackupStats;
+  /** Filled by the scan with what the dump will read, before it starts (progress display). */
+  sourceTotals?: SourceTotals;
   /** Lets an engine store some regular files differently (the rsync engine's deltas). */
   fileHook?: RegularFileHook;
   /**
@@ -96,6 +100,8 @@ async function* runBackup(opts: TarBackupOptions): AsyncGenerator<Buffer, TarBac
   const rootAbs = path.resolve(opts.root);
   const rootStat = await statRoot(rootAbs);
   let directories: ScannedDir[] = [];
+  const totals = opts.sourceTotals;
+  if (totals) totals.linksOnce = ctx.trackHardLinks;
   if (rootStat.isDirectory()) {
     directories = await scanTree({
       rootAbs, rootStat, previous, sinceNs,
@@ -103,10 +109,13 @@ async function* runBackup(opts: TarBackupOptions): AsyncGenerator<Buffer, TarBac
       followSymlinks: ctx.followSymlinks,
       ignoreFailedRead: ctx.ignoreFailedRead,
       warn: ctx.warn,
+      totals,
     });
+    if (totals) totals.complete = true;
+    ctx.stats.changes = countChanges(directories, previous);
     yield* dumpTree(ctx, directories, opts.nativeFiles !== false && !ctx.fileHook);
   } else {
-    yield* dumpSingleFile(ctx, rootAbs, sinceNs);
+    yield* dumpSingleFile(ctx, rootAbs, sinceNs, totals);
   }
   yield* finishArchive(ctx.out);
   ctx.stats.archiveBytes = ctx.out.total;
@@ -117,7 +126,7 @@ function makeContext(opts: TarBackupOptions): DumpContext {
   const deref = opts.dereference ?? 'none';
   const ids: IdNames = opts.userNames === false ? noIdNames : localIdNames();
   const stats: DumpStats = Object.assign(opts.stats ?? ({} as DumpStats), {
-    files: 0, directories: 0, symlinks: 0, hardlinks: 0, bytesRead: 0, archiveBytes: 0, warnings: [],
+    files: 0, directories: 0, symlinks: 0, hardlinks: 0, bytesRead: 0, archiveBytes: 0, warnings: [], changes: noChanges(),
   });
   return {
     out: new ArchiveBuffer(opts.chunkPool),
@@ -177,10 +186,19 @@ function writeDirectory(ctx: DumpContext, dir: ScannedDir): void {
   ctx.stats.directories++;
 }
 
-/** GNU tar dumps a command-line file in incremental mode only if changed since the snapshot. */
-async function* dumpSingleFile(ctx: DumpContext, rootAbs: string, sinceNs: bigint | null): AsyncGenerator<Buffer> {
+/**
+ * GNU tar dumps a command-line file in incremental mode only if changed since the snapshot.
+ * No snapshot records it, so it counts as new at level 0 and changed or unchanged after.
+ */
+async function* dumpSingleFile(ctx: DumpContext, rootAbs: string, sinceNs: bigint | null, totals?: SourceTotals): AsyncGenerator<Buffer> {
   const st = ctx.followSymlinks ? await fsp.stat(rootAbs, { bigint: true }) : await fsp.lstat(rootAbs, { bigint: true });
-  if (sinceNs !== null && !isChanged(st, sinceNs)) return;
+  const dump = sinceNs === null || isChanged(st, sinceNs);
+  ctx.stats.changes[sinceNs === null ? 'new' : dump ? 'changed' : 'unchanged']++;
+  if (totals) {
+    if (dump && st.isFile()) totals.add(st);
+    totals.complete = true;
+  }
+  if (!dump) return;
   yield* dumpInOrder(ctx, [{ name: path.basename(rootAbs), abs: rootAbs, kind: statKind(st) }]);
 }
 
