@@ -205,8 +205,11 @@ export interface NativeBinding {
   DeltaJob: new (signature: NativeRsyncSignature, literalCap?: number) => NativeRsyncJob;
   /**
    * Streaming patcher: the delta is the input, the new file the output. The basis is a
-   * Buffer (referenced, not copied: leave it unmodified while the job lives) or a seekable
-   * fd read with pread (not owned, offset untouched). Bytes after END are ignored.
+   * Buffer (referenced, not copied: leave it unmodified while the job lives) or an fd that
+   * answers lseek, read with pread (not owned, offset untouched). A regular file or block
+   * device has a size COPYs are checked against; any other such fd (a character device:
+   * /dev/null, /dev/zero) is read until it ends, as rdiff does. A pipe fails (ERR_IO).
+   * Bytes after END are ignored.
    */
   PatchJob: new (basis: Buffer | number) => NativeRsyncJob;
   /**
@@ -220,7 +223,7 @@ export interface NativeBinding {
    * of a regular file scanned at once (default: by size and cores); the bytes are the same.
    */
   deltaFile(signature: NativeRsyncSignature, newFd: number, outFd: number, literalCap?: number, durable?: boolean, threads?: number): Promise<NativeRsyncFileResult>;
-  /** Whole-file patch: `basisFd` (seekable, pread) + delta read from `deltaFd` -> `outFd`. */
+  /** Whole-file patch: `basisFd` (as for PatchJob) + delta read from `deltaFd` -> `outFd`. */
   /** durable: as for deltaFile. */
   patchFile(basisFd: number, deltaFd: number, outFd: number, durable?: boolean): Promise<NativeRsyncFileResult>;
   /** Test only: known-answer checks of MD4, BLAKE2b and both rolling sums; true or throws. */

@@ -3,7 +3,7 @@
 // spellings) must write the same bytes; failures exit with permafrost's codes and name
 // the file; an existing output is only replaced with -f.
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +32,7 @@ let basisBytes: Buffer;
 let nextBytes: Buffer;
 
 /** stdin: a Buffer (a pipe), a file path (redirected: `< file`), or nothing. stdout: a pipe, or a file path (`> file`). */
-interface Io { stdin?: Buffer | { file: string }; stdoutFile?: string }
+interface Io { stdin?: Buffer | { file: string }; stdoutFile?: string; env?: NodeJS.ProcessEnv }
 
 function run(cmd: 'ours' | 'rdiff', args: string[], io: Io = {}): SpawnSyncReturns<Buffer> {
   const [exe, argv] = cmd === 'ours' ? [process.execPath, [BIN, ...args]] : ['rdiff', args];
@@ -45,6 +45,7 @@ function run(cmd: 'ours' | 'rdiff', args: string[], io: Io = {}): SpawnSyncRetur
       input: Buffer.isBuffer(io.stdin) ? io.stdin : undefined,
       stdio: [stdin, stdout, 'pipe'],
       maxBuffer: 1 << 30,
+      env: io.env ?? process.env,
     });
   } finally {
     for (const fd of fds) fs.closeSync(fd);
@@ -73,6 +74,25 @@ function same(args: string[], io: Io = {}, outFile?: string): Buffer {
   const ours = output('ours', args, io, outFile);
   assert.ok(ours.equals(theirs), `permafrost-rdiff ${args.join(' ')}: ${ours.length} bytes, rdiff wrote ${theirs.length} (not identical)`);
   return ours;
+}
+
+/**
+ * `cat source > FIFO & cmd args`: @FIFO in args is a fresh named pipe that a background cat
+ * feeds with `source`. The cat holds none of our pipes, and is released in the end even if
+ * the command never opened the FIFO.
+ */
+function runWithFifo(cmd: 'ours' | 'rdiff', args: string[], source: string, io: { env?: NodeJS.ProcessEnv; input?: Buffer } = {}): SpawnSyncReturns<Buffer> {
+  const fifo = path.join(dir, 'basis.fifo');
+  fs.rmSync(fifo, { force: true });
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+  const [exe, argv] = cmd === 'ours' ? [process.execPath, [BIN, ...args]] : ['rdiff', args];
+  const script = 'cat "$1" > "$2" 2>/dev/null </dev/null & shift 2; exec "$@"';
+  try {
+    return spawnSync('sh', ['-c', script, 'sh', source, fifo, exe, ...argv.map((a) => (a === '@FIFO' ? fifo : a))], { cwd: dir, env: io.env ?? process.env, input: io.input, maxBuffer: 1 << 30 });
+  } finally {
+    fs.closeSync(fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+    fs.rmSync(fifo, { force: true });
+  }
 }
 
 describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
@@ -176,7 +196,6 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
       { name: 'missing signature', args: ['delta', 'no-such.sig', '@NEXT'], code: ExitCode.SOURCE, message: /no-such\.sig.*ENOENT/ },
       { name: 'missing delta', args: ['patch', '@BASIS', 'no-such.delta'], code: ExitCode.SOURCE, message: /cannot open delta no-such\.delta: ENOENT/ },
       { name: 'a directory as the basis', args: ['signature', '/'], code: ExitCode.SOURCE, message: /basis \//},
-      { name: 'basis on a pipe', args: ['patch', '-', 'ref.delta'], code: ExitCode.SOURCE, message: /seekable/, stdin: Buffer.from('abc') },
       { name: 'missing output directory', args: ['signature', '@BASIS', 'no/such/dir/out.sig'], code: ExitCode.STORAGE, message: /no\/such\/dir\/out\.sig/ },
     ];
     for (const c of cases) {
@@ -252,6 +271,117 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
 
     it('stdout is never "existing": no -f needed for "-"', function () {
       same(['signature', basis, '-']);
+    });
+  });
+
+  describe('patch accepts any readable basis, as rdiff does, and more', function () {
+    // literal.delta (against the signature of an empty file) never reads its basis;
+    // ref.delta COPYs from it.
+    let refDelta: Buffer;
+    before(function () {
+      ok(run('rdiff', ['signature', '/dev/null', 'empty.sig']), 'rdiff signature /dev/null');
+      ok(run('rdiff', ['delta', 'empty.sig', next, 'literal.delta']), 'rdiff delta against an empty basis');
+      refDelta = fs.readFileSync(path.join(dir, 'ref.delta'));
+    });
+
+    it('/dev/null with a literal-only delta: rdiff\'s bytes and exit 0 (file, stdout, `< /dev/null`)', function () {
+      assert.ok(same(['patch', '/dev/null', 'literal.delta', '@OUT'], {}, 'new').equals(nextBytes));
+      same(['patch', '/dev/null', 'literal.delta']);
+      same(['patch', '/dev/null'], { stdin: fs.readFileSync(path.join(dir, 'literal.delta')) });
+      same(['patch', '-', 'literal.delta'], { stdin: { file: '/dev/null' } });
+    });
+
+    it('/dev/null with a delta that COPYs: rdiff fails (103), ours exits 6 naming the basis and the COPY, no output', function () {
+      assert.equal(run('rdiff', ['patch', '/dev/null', 'ref.delta', 'rdiff-null.out']).status, 103, 'rdiff: unexpected end of input');
+      for (const io of [{ args: ['patch', '/dev/null', 'ref.delta', 'null.out'] }, { args: ['patch', '/dev/null', '-', 'null.out'], stdin: refDelta }]) {
+        const r = run('ours', io.args, { stdin: io.stdin });
+        assert.equal(r.status, ExitCode.INTEGRITY, `exit ${r.status}, stderr: ${r.stderr}`);
+        assert.match(r.stderr.toString(), /^permafrost-rdiff: patch of basis \/dev\/null with delta (ref\.delta|\(standard input\)): .*COPY of \d+ bytes at basis offset 0 at delta offset 4 reaches past the end of the basis \(nothing to read at basis offset \d+\)/);
+        assert.equal(fs.existsSync(path.join(dir, 'null.out')), false, 'no partial output');
+      }
+    });
+
+    it('/dev/zero: COPYs read zeros, the same bytes as rdiff (fd and stream forms, `< /dev/zero`)', function () {
+      const zeros = same(['patch', '/dev/zero', 'ref.delta', '@OUT'], {}, 'new');
+      assert.equal(zeros.length, nextBytes.length);
+      assert.ok(!zeros.equals(nextBytes) && zeros.includes(Buffer.alloc(4096)), 'the COPYs came out as zeros');
+      same(['patch', '/dev/zero'], { stdin: refDelta });
+      same(['patch', '-', 'ref.delta', '@OUT'], { stdin: { file: '/dev/zero' } }, 'new');
+    });
+
+    it('a FIFO: rdiff\'s bytes for a literal-only delta; with COPYs rdiff fails (100: seek) and we copy it first', function () {
+      const theirs = runWithFifo('rdiff', ['patch', '@FIFO', 'literal.delta', 'rdiff-fifo.out'], basis);
+      ok(theirs, 'rdiff patch FIFO literal.delta');
+      ok(runWithFifo('ours', ['patch', '@FIFO', 'literal.delta', 'ours-fifo.out'], basis), 'ours, literal-only');
+      assert.ok(fs.readFileSync(path.join(dir, 'ours-fifo.out')).equals(fs.readFileSync(path.join(dir, 'rdiff-fifo.out'))));
+      assert.equal(runWithFifo('rdiff', ['patch', '@FIFO', 'ref.delta', 'rdiff-fifo-copy.out'], basis).status, 100, 'rdiff: IO error');
+      ok(runWithFifo('ours', ['patch', '@FIFO', 'ref.delta', 'fifo-copy.out'], basis), 'ours, COPYs');
+      assert.ok(fs.readFileSync(path.join(dir, 'fifo-copy.out')).equals(nextBytes));
+      assert.ok(ok(runWithFifo('ours', ['patch', '@FIFO'], basis, { input: refDelta }), 'delta on stdin, new file on stdout').equals(nextBytes));
+    });
+
+    it('a pipe on stdin with the delta a file: rdiff\'s bytes for a literal-only delta; with COPYs rdiff fails (100) and we rebuild', function () {
+      same(['patch', '-', 'literal.delta', '@OUT'], { stdin: basisBytes }, 'new');
+      same(['patch', '-', 'literal.delta'], { stdin: basisBytes });
+      assert.equal(run('rdiff', ['patch', '-', 'ref.delta', 'rdiff-pipe.out'], { stdin: basisBytes }).status, 100, 'rdiff: IO error');
+      assert.ok(output('ours', ['patch', '-', 'ref.delta', '@OUT'], { stdin: basisBytes }, 'new').equals(nextBytes), 'to a file');
+      assert.ok(ok(run('ours', ['patch', '-', 'ref.delta'], { stdin: basisBytes }), 'to a pipe').equals(nextBytes), 'to a pipe');
+      // spawnSync's stdin is a socket pair: a shell pipeline gives a real pipe too.
+      const piped = spawnSync('sh', ['-c', 'cat "$1" | exec "$2" "$3" patch - ref.delta', 'sh', basis, process.execPath, BIN], { cwd: dir, maxBuffer: 1 << 30 });
+      assert.ok(ok(piped, 'cat basis | permafrost-rdiff patch - ref.delta').equals(nextBytes));
+    });
+
+    it('the copy of a pipe or FIFO lives unlinked in $TMPDIR: nothing is left there', function () {
+      const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-rdiff-tmpdir-'));
+      try {
+        const env = { ...process.env, TMPDIR: tmpdir };
+        ok(run('ours', ['patch', '-', 'ref.delta', 'tmpdir-pipe.out'], { stdin: basisBytes, env }), 'pipe');
+        ok(runWithFifo('ours', ['patch', '@FIFO', 'ref.delta', 'tmpdir-fifo.out'], basis, { env }), 'FIFO');
+        for (const f of ['tmpdir-pipe.out', 'tmpdir-fifo.out']) assert.ok(fs.readFileSync(path.join(dir, f)).equals(nextBytes), f);
+        assert.deepEqual(fs.readdirSync(tmpdir), []);
+      } finally {
+        fs.rmSync(tmpdir, { recursive: true, force: true });
+      }
+    });
+
+    it('killed with SIGKILL while copying a pipe, it leaves nothing in $TMPDIR', async function () {
+      const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-rdiff-kill-'));
+      const child = spawn(process.execPath, [BIN, 'patch', '-', 'ref.delta', 'killed.out'], { cwd: dir, env: { ...process.env, TMPDIR: tmpdir }, stdio: ['pipe', 'ignore', 'ignore'] });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        child.stdin.on('error', () => undefined);
+        child.stdin.write(basisBytes.subarray(0, 100 * KiB)); // and no end: it is still copying
+        // The copy is open (its fd points into tmpdir) yet already has no name there.
+        let copy: string | undefined;
+        for (let i = 0; i < 500 && copy === undefined; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          const fds = fs.existsSync(`/proc/${child.pid}/fd`) ? fs.readdirSync(`/proc/${child.pid}/fd`) : [];
+          copy = fds.map((fd) => { try { return fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`); } catch { return ''; } }).find((l) => l.startsWith(tmpdir));
+        }
+        assert.ok(copy, 'the copy of the basis was never opened in TMPDIR');
+        assert.match(copy, /\(deleted\)$/);
+        assert.deepEqual(fs.readdirSync(tmpdir), [], 'named while copying');
+        child.kill('SIGKILL');
+        await exited;
+        assert.deepEqual(fs.readdirSync(tmpdir), []);
+        assert.equal(fs.existsSync(path.join(dir, 'killed.out')), false);
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
+        fs.rmSync(tmpdir, { recursive: true, force: true });
+      }
+    });
+
+    it('no temporary file can be made (TMPDIR missing): exit 4 naming the basis, the directory and TMPDIR', function () {
+      const missing = path.join(dir, 'no-such-tmpdir');
+      const r = run('ours', ['patch', '-', 'ref.delta', 'no-tmp.out'], { stdin: basisBytes, env: { ...process.env, TMPDIR: missing } });
+      assert.equal(r.status, ExitCode.SOURCE, `exit ${r.status}, stderr: ${r.stderr}`);
+      const msg = r.stderr.toString();
+      assert.match(msg, /^permafrost-rdiff: cannot copy basis \(standard input\) into a temporary file in /);
+      assert.ok(msg.includes(missing), msg);
+      // (spawnSync's stdin "pipe" is a socket pair)
+      assert.match(msg, /it is a (pipe or FIFO|socket), and patch reads the basis at random offsets.*TMPDIR.*ENOENT/);
+      assert.equal(fs.existsSync(path.join(dir, 'no-tmp.out')), false);
     });
   });
 });

@@ -4,7 +4,7 @@
 // corrupt inputs must fail with a named option/input and a stable code, and a big delta
 // must leave the event loop responsive.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -152,6 +152,31 @@ function assertSameBytes(actual: Buffer, expected: Buffer, what: string): void {
   let i = 0;
   while (i < actual.length && i < expected.length && actual[i] === expected[i]) i++;
   assert.fail(`${what}: ${actual.length} bytes vs rdiff's ${expected.length}, first difference at byte ${i}`);
+}
+
+/**
+ * A fresh FIFO that a child `cat` fills with `bytes` (from a file, so a spawnSync reader
+ * does not stall it); `stop` ends the writer if nobody read it all.
+ */
+function feedFifo(bytes: Buffer): { fifo: string; stop(): Promise<void> } {
+  const source = write('fifo-source', bytes);
+  const fifo = tmp('basis.fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+  const writer = spawn('sh', ['-c', 'exec cat "$1" > "$2"', 'sh', source, fifo], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => writer.once('exit', () => resolve()));
+  return { fifo, stop: async () => { writer.kill(); await exited; } };
+}
+
+/** Runs `work` with os.tmpdir() answering `dir` (it reads $TMPDIR on every call). */
+async function withTmpdir<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await work();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
 }
 
 // ---------------------------------------------------------------- tests
@@ -452,6 +477,111 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       await patchToFile(basisPath, deltaPath, basisPath);
       assertSameBytes(fs.readFileSync(basisPath), next, 'patched in place');
       assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+    });
+  });
+
+  describe('a basis that is a device or a FIFO (as rdiff, and a FIFO even with COPYs)', function () {
+    const basis = prng(200 * KiB, 50);
+    const next = edit(basis, [[10, 0, Buffer.from('new bytes')], [150_000, 20_000, prng(3000, 51)]]);
+    let literalDelta: Buffer; // against an empty basis: never reads the basis
+    let copyDelta: Buffer;
+    before(async function () {
+      literalDelta = rdiff(['delta', '-', write('next', next)], rdiff(['signature', '/dev/null']));
+      copyDelta = await delta(await signature(basis), next);
+    });
+    /** rdiff patch BASIS DELTA: its exit status and output. */
+    function rdiffPatch(basisPath: string, d: Buffer): { status: number | null; out: Buffer } {
+      const r = spawnSync('rdiff', ['patch', basisPath, write('delta', d)], { maxBuffer: 1 << 30 });
+      return { status: r.status, out: r.stdout };
+    }
+    /** Every form of patch against the basis path `basisPath`, which `fresh()` (re)makes. */
+    async function allForms(fresh: () => { path: string; stop(): Promise<void> }, d: Buffer): Promise<Buffer[]> {
+      const deltaPath = write('delta', d);
+      const outs: Buffer[] = [];
+      const forms: Array<(b: string) => Promise<Buffer>> = [
+        (b) => patch(b, d),
+        (b) => patch(b, deltaPath),
+        async (b) => { const out = tmp('out'); await patchToFile(b, deltaPath, out); return fs.readFileSync(out); },
+        (b) => runStream(createPatchStream(b), d, 4096),
+      ];
+      for (const form of forms) {
+        const b = fresh();
+        try {
+          outs.push(await form(b.path));
+        } finally {
+          await b.stop();
+        }
+      }
+      return outs;
+    }
+    const device = (p: string) => () => ({ path: p, stop: async () => undefined });
+    const fifoOf = (bytes: Buffer) => () => { const f = feedFifo(bytes); return { path: f.fifo, stop: f.stop }; };
+
+    it('/dev/null with a literal-only delta: rdiff\'s bytes in every form', async function () {
+      const theirs = rdiffPatch('/dev/null', literalDelta);
+      assert.equal(theirs.status, 0);
+      for (const ours of await allForms(device('/dev/null'), literalDelta)) assertSameBytes(ours, theirs.out, 'patch /dev/null');
+    });
+
+    it('/dev/null with a delta that COPYs: rdiff fails, ours rejects with ERR_CORRUPT naming the basis and the COPY', async function () {
+      assert.notEqual(rdiffPatch('/dev/null', copyDelta).status, 0, 'rdiff fails too');
+      const deltaPath = write('delta', copyDelta);
+      const check = (err: unknown) => {
+        assert.ok(err instanceof RsyncError, String(err));
+        assert.equal(err.code, 'ERR_CORRUPT', err.message);
+        assert.match(err.message, /basis \/dev\/null.*COPY of \d+ bytes at basis offset \d+ at delta offset \d+ reaches past the end of the basis \(nothing to read at basis offset \d+\)/);
+        return true;
+      };
+      await assert.rejects(patch('/dev/null', copyDelta), check);
+      await assert.rejects(patch('/dev/null', deltaPath), check);
+      const out = tmp('out');
+      await assert.rejects(patchToFile('/dev/null', deltaPath, out), check);
+      assert.equal(fs.existsSync(out), false, 'no output left behind');
+      await assert.rejects(runStream(createPatchStream('/dev/null'), copyDelta, 4096), check);
+    });
+
+    it('/dev/zero: COPYs read zeros, rdiff\'s bytes in every form', async function () {
+      const theirs = rdiffPatch('/dev/zero', copyDelta);
+      assert.equal(theirs.status, 0);
+      assert.ok(theirs.out.includes(Buffer.alloc(4096)), 'rdiff copied zeros');
+      for (const ours of await allForms(device('/dev/zero'), copyDelta)) assertSameBytes(ours, theirs.out, 'patch /dev/zero');
+    });
+
+    it('a FIFO: rdiff\'s bytes with a literal-only delta; with COPYs (where rdiff fails) the new file, in every form', async function () {
+      const f0 = feedFifo(basis);
+      const theirs = rdiffPatch(f0.fifo, literalDelta);
+      await f0.stop();
+      assert.equal(theirs.status, 0);
+      for (const ours of await allForms(fifoOf(basis), literalDelta)) assertSameBytes(ours, theirs.out, 'patch FIFO, literal-only');
+      const f = feedFifo(basis);
+      try {
+        assert.equal(rdiffPatch(f.fifo, copyDelta).status, 100, 'rdiff cannot seek in a FIFO');
+      } finally {
+        await f.stop();
+      }
+      for (const ours of await allForms(fifoOf(basis), copyDelta)) assertSameBytes(ours, next, 'patch FIFO with COPYs');
+    });
+
+    it('the copy of a FIFO is made in $TMPDIR and nothing is left there', async function () {
+      const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-rsync-tmpdir-'));
+      try {
+        const outs = await withTmpdir(tmpdir, () => allForms(fifoOf(basis), copyDelta));
+        for (const ours of outs) assertSameBytes(ours, next, 'patch FIFO');
+        assert.deepEqual(fs.readdirSync(tmpdir), []);
+        // And the copy was made there: without the directory, it cannot be made.
+        const f = feedFifo(basis);
+        try {
+          await assert.rejects(withTmpdir(path.join(tmpdir, 'gone'), () => patch(f.fifo, copyDelta)), (err: RsyncError) => {
+            assert.equal(err.code, 'ENOENT', err.message);
+            assert.ok(err.message.includes(`cannot copy basis ${f.fifo} into a temporary file in ${path.join(tmpdir, 'gone')}`), err.message);
+            return true;
+          });
+        } finally {
+          await f.stop();
+        }
+      } finally {
+        fs.rmSync(tmpdir, { recursive: true, force: true });
+      }
     });
   });
 

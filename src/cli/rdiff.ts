@@ -4,10 +4,12 @@
 // output exists without -f 11, unwritable output 5.
 //
 // Regular files (named, or redirected to stdin/stdout) go to the native side as fds and
-// never pass through JS. A pipe, socket or terminal on stdin/stdout is driven through the
-// stream forms instead: libuv may have made it non-blocking, and a blocking write() loop
-// on the pool would then fail with EAGAIN. For the same reason messages go to fd 2 with
-// writeSync and process.stdout/stderr are only touched when stdout is such a stream.
+// never pass through JS. A patch basis is any fd that answers pread (a device such as
+// /dev/null too); a pipe, FIFO, socket or terminal basis is copied to a temporary file
+// first (rsync/basis.ts). Any other pipe, socket or terminal on stdin/stdout is driven
+// through the stream forms instead: libuv may have made it non-blocking, and a blocking
+// write() loop on the pool would then fail with EAGAIN. For the same reason messages go to
+// fd 2 with writeSync and process.stdout/stderr are only touched when stdout is such a stream.
 import fs, { promises as fsp } from 'node:fs';
 import { failIfStalled } from './stall.js';
 import { Writable, type Readable } from 'node:stream';
@@ -17,6 +19,7 @@ import { ExitCode, isPermafrostError, sourceError, usageError } from '../errors.
 import { native, type NativeRsyncJob } from '../native.js';
 import { VERSION } from '../version.js';
 import { context, fail, RsyncError } from '../rsync/errors.js';
+import { openBasis, preadableBasis } from '../rsync/basis.js';
 import { openOutput } from '../rsync/files.js';
 import { loadSignature, type RsyncSignature } from '../rsync/load.js';
 import { MAX_BLOCK_LENGTH, resolveSignatureOptions, type RsyncHash, type RsyncRollsum, type SignatureOptions } from '../rsync/options.js';
@@ -387,13 +390,27 @@ async function runDelta(a: Args): Promise<Totals> {
   }
 }
 
+/**
+ * The basis as an fd the native side can pread. A pipe, FIFO, socket or terminal is copied
+ * to a temporary file first (rdiff fails on such a basis once the delta COPYs from it).
+ * Every failure is the basis's: exit 4, even when it is the temporary file that has no room.
+ */
+async function openBasisArg(file: string | undefined): Promise<{ fd: number; name: string; close(): Promise<void> }> {
+  try {
+    if (!isStdio(file)) return { ...(await openBasis(file!)), name: `basis ${file}` };
+    const name = 'basis (standard input)';
+    // process.stdin is only touched to copy a stream: it may make fd 0 non-blocking.
+    return { ...(await preadableBasis(0, name, () => process.stdin)), name };
+  } catch (err) {
+    throw err instanceof RsyncError ? sourceError(err.message, err) : err;
+  }
+}
+
 async function runPatch(a: Args): Promise<Totals> {
   const [basisFile, deltaFile, newFile] = a.files;
   if (isStdio(basisFile) && isStdio(deltaFile)) throw usageError('the basis and the delta cannot both be standard input');
-  const basis = await tagged(ExitCode.SOURCE, () => openIn(basisFile, 'basis'));
+  const basis = await openBasisArg(basisFile);
   try {
-    const seekable = basis.kind === 'fd' && (basis.size !== undefined || fs.fstatSync(basis.fd).isBlockDevice());
-    if (!seekable) throw sourceError(`the basis must be a seekable file (patch reads it at random offsets): ${basis.name} is a pipe`);
     const input = await tagged(ExitCode.SOURCE, () => openIn(deltaFile, 'delta'));
     try {
       const out = await tagged(ExitCode.STORAGE, () => openOut(newFile, a.force, 'new file'));

@@ -23,14 +23,27 @@ export async function openInput(file: string, what: string): Promise<FileHandle>
  */
 export async function anonymousTemp(): Promise<FileHandle> {
   const ctx = context();
-  const name = path.join(os.tmpdir(), `.permafrost-rsync-${randomBytes(8).toString('hex')}.tmp`);
   try {
-    const fh = await fs.open(name, 'wx+', 0o600);
-    await fs.unlink(name);
-    return fh;
+    return await unlinkedTemp();
   } catch (err) {
-    throw fail(ctx, 'cannot create a temporary file', err, name);
+    throw fail(ctx, 'cannot create a temporary file', err);
   }
+}
+
+/**
+ * anonymousTemp with the fs error as it is (its `.path` names the file), for callers that
+ * say what the file was for. Unlinked as soon as it exists, so not even kill -9 leaves it.
+ */
+export async function unlinkedTemp(): Promise<FileHandle> {
+  const name = path.join(os.tmpdir(), `.permafrost-rsync-${randomBytes(8).toString('hex')}.tmp`);
+  const fh = await fs.open(name, 'wx+', 0o600);
+  try {
+    await fs.unlink(name);
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+  return fh;
 }
 
 /** The first `length` bytes of `fh`, read by position (the native writes moved its offset). */

@@ -122,12 +122,14 @@ export const createDeltaStream = dlt.createDeltaStream;
  * Rebuilds the new file from the basis and a delta, as `rdiff patch` does.
  *
  * @param basis - the basis bytes, or a file path (read natively with pread: COPY commands
- *   need random access)
+ *   need random access). A device that answers pread (`/dev/null`, `/dev/zero`) is read as
+ *   rdiff reads it; a FIFO is first copied to an unlinked temporary file in os.tmpdir()
  * @param delta - the delta bytes, or a file path
  * @returns the new file's bytes
  * @throws `RsyncError` with code `ERR_BAD_MAGIC` (not a delta), `ERR_CORRUPT` (reserved
- *   command, zero length), `ERR_TRUNCATED` (no END command, or a COPY past the basis end),
- *   an fs code or `ERR_IO` for the files
+ *   command, zero length, a COPY past the basis end), `ERR_TRUNCATED` (no END command),
+ *   an fs code or `ERR_IO` for the files (ENOSPC, ENOENT... when a FIFO basis cannot be
+ *   copied: the message names the temporary directory)
  * @example
  * ```ts
  * import { signature, delta, patch } from 'permafrost';
@@ -140,7 +142,7 @@ export const patch = pch.patch;
 
 /**
  * `patch` file to file: writes `outPath` atomically (so `outPath` may be the basis itself).
- * Nothing passes through JS.
+ * Nothing passes through JS (except a FIFO basis, copied first as for `patch`).
  *
  * @param opts - `overwrite` (default true; false fails with `EEXIST` if `outPath` exists)
  * @returns `{ inBytes, outBytes }` (delta bytes read, new-file bytes written)
@@ -154,8 +156,8 @@ export const patchToFile = pch.patchToFile;
 
 /**
  * A `stream.Transform`: delta bytes in, new-file bytes out. The basis is a Buffer (kept
- * referenced: do not modify it meanwhile) or a path, opened once and closed when the
- * stream ends or is destroyed. Bytes after the delta's END command are ignored.
+ * referenced: do not modify it meanwhile) or a path (as for `patch`), opened once and
+ * closed when the stream ends or is destroyed. Bytes after the delta's END command are ignored.
  *
  * @example
  * ```ts

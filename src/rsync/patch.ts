@@ -1,8 +1,10 @@
 // New files rebuilt from a basis and a delta. The basis needs random access: a Buffer, or a
-// file read natively with pread through its fd. The delta is a Buffer, a file, or a stream.
+// file read natively with pread through its fd (a pipe or FIFO is copied to a temporary
+// file first: basis.ts). The delta is a Buffer, a file, or a stream.
 import type { FileHandle } from 'node:fs/promises';
 import { native, type NativeRsyncJob } from '../native.js';
 import { context, fail } from './errors.js';
+import { openBasis } from './basis.js';
 import { anonymousTemp, openInput, openOutput, readBack, readChunks, type Output } from './files.js';
 import { checkPath, checkSource, label, type Source } from './inputs.js';
 import { collect } from './drive.js';
@@ -15,10 +17,10 @@ export async function patch(basis: Source, delta: Source): Promise<Buffer> {
   checkSource('basis', basis);
   checkSource('delta', delta);
   const what = `patch of ${label('basis', basis)} with ${label('delta', delta)}`;
-  const opened: FileHandle[] = [];
+  const opened: Array<{ close(): Promise<void> }> = [];
   try {
     if (typeof basis === 'string' && typeof delta === 'string') {
-      const b = await openInput(basis, `basis ${basis}`);
+      const b = await openBasis(basis);
       opened.push(b);
       const d = await openInput(delta, `delta ${delta}`);
       opened.push(d);
@@ -31,7 +33,7 @@ export async function patch(basis: Source, delta: Source): Promise<Buffer> {
     if (Buffer.isBuffer(basis)) {
       job = new native.PatchJob(basis);
     } else {
-      const b = await openInput(basis, `basis ${basis}`);
+      const b = await openBasis(basis);
       opened.push(b);
       job = new native.PatchJob(b.fd);
     }
@@ -52,7 +54,7 @@ export async function patchToFile(basisPath: string, deltaPath: string, outPath:
   checkPath('deltaPath', deltaPath);
   checkPath('outPath', outPath);
   const { overwrite } = resolveWriteOptions(opts);
-  const basis = await openInput(basisPath, `basis ${basisPath}`);
+  const basis = await openBasis(basisPath);
   let d: FileHandle | undefined;
   let out: Output | undefined;
   try {
@@ -83,10 +85,10 @@ export function createPatchStream(basis: Source): RsyncTransform {
     }
   }
   // The fd stays open for the job's preads and is closed once the stream is done with it.
-  const opening = openInput(basis, `basis ${basis}`);
+  const opening = openBasis(basis);
   opening.catch(() => undefined);
   return new RsyncTransform({
-    job: opening.then((fh) => new native.PatchJob(fh.fd)),
-    cleanup: () => opening.then((fh) => fh.close(), () => undefined),
+    job: opening.then((b) => new native.PatchJob(b.fd)),
+    cleanup: () => opening.then((b) => b.close(), () => undefined),
   }, what, ctx);
 }

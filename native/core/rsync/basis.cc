@@ -34,8 +34,16 @@ Status FdBasis::open(int fd, std::string* why) {
     size_ = static_cast<uint64_t>(st.st_size);
     return Status::Ok;
   }
+  off_t here = lseek(fd, 0, SEEK_CUR);
+  if (here < 0) return errno_status("lseek", errno, why);
+  if (!S_ISBLK(st.st_mode)) {
+    // rdiff reads such a basis until it ends (a COPY from /dev/zero gives zeros, one from
+    // /dev/null fails): SEEK_END would say 0 for both.
+    size_ = kUnknownSize;
+    return Status::Ok;
+  }
   // Block devices report size 0: measure with lseek and put the offset back.
-  off_t here = lseek(fd, 0, SEEK_CUR), end = here < 0 ? -1 : lseek(fd, 0, SEEK_END);
+  off_t end = lseek(fd, 0, SEEK_END);
   if (end < 0) return errno_status("lseek", errno, why);
   if (lseek(fd, here, SEEK_SET) < 0) return errno_status("lseek", errno, why);
   size_ = static_cast<uint64_t>(end);
@@ -48,7 +56,8 @@ Status FdBasis::read(uint64_t offset, uint8_t* dst, size_t n, std::string* why) 
     if (k < 0 && errno == EINTR) continue;
     if (k < 0) return errno_status("pread", errno, why);
     if (k == 0) {
-      *why = "basis ended at offset " + std::to_string(offset) + " (it got shorter while patching)";
+      *why = size_ == kUnknownSize ? "nothing to read at basis offset " + std::to_string(offset)
+                                   : "basis ended at offset " + std::to_string(offset) + " (it got shorter while patching)";
       return Status::Truncated;
     }
     dst += k;

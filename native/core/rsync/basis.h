@@ -13,10 +13,14 @@ namespace pf::rsync {
 
 class Basis {
  public:
+  // The size() of a basis whose end is only found by reading it: lseek reports 0 for a
+  // character device whether it is empty (/dev/null) or endless (/dev/zero).
+  static constexpr uint64_t kUnknownSize = UINT64_MAX;
+
   virtual ~Basis() = default;
   virtual uint64_t size() const = 0;
   // Reads exactly n bytes at offset (offset + n <= size()). Io (with the errno text) or
-  // Truncated (the file got shorter) on failure.
+  // Truncated (the file ended before offset + n: it got shorter, or its size is unknown).
   virtual Status read(uint64_t offset, uint8_t* dst, size_t n, std::string* why) = 0;
 };
 
@@ -33,7 +37,8 @@ class MemoryBasis final : public Basis {
 
 class FdBasis final : public Basis {
  public:
-  // Measures the file (fstat; lseek for devices). Io when fd is not seekable.
+  // Measures the file (fstat; lseek for block devices; kUnknownSize for any other file that
+  // answers lseek, such as a character device). Io when fd is not seekable (a pipe).
   Status open(int fd, std::string* why);
   uint64_t size() const override { return size_; }
   Status read(uint64_t offset, uint8_t* dst, size_t n, std::string* why) override;

@@ -3,6 +3,14 @@
 #include <cstring>
 
 namespace pf::rsync {
+namespace {
+
+std::string copy_past_end(const Command& cmd) {
+  return "COPY of " + std::to_string(cmd.length) + " bytes at basis offset " + std::to_string(cmd.offset) +
+         " at delta offset " + std::to_string(cmd.at) + " reaches past the end of the basis";
+}
+
+}  // namespace
 
 Status PatchJob::begin(std::unique_ptr<Basis> basis) {
   if (!basis) return Status::Param;
@@ -76,6 +84,10 @@ PatchJob::Step PatchJob::copy_basis(JobResult* r, Sink* sink) {
   if (n == 0) return Step::Blocked;
   std::string why;
   Status s = basis_->read(copy_at_, sink->out + sink->produced, n, &why);
+  if (s == Status::Truncated && basis_->size() == Basis::kUnknownSize) {
+    // Only reading found the end: the same fault as a COPY past a known size.
+    return fail(r, Status::Corrupt, copy_past_end(copy_) + " (" + why + ")");
+  }
   if (s != Status::Ok) return fail(r, s, why);
   sink->produced += n;
   copy_at_ += n;
@@ -103,10 +115,9 @@ PatchJob::Step PatchJob::next_command(const uint8_t* in, size_t in_len, bool eof
   } else {
     uint64_t size = basis_->size();
     if (cmd.offset > size || cmd.length > size - cmd.offset) {
-      return fail(r, Status::Corrupt, "COPY of " + std::to_string(cmd.length) + " bytes at basis offset " +
-                                          std::to_string(cmd.offset) + " reaches past the end of the basis (" +
-                                          std::to_string(size) + " bytes) at delta offset " + std::to_string(cmd.at));
+      return fail(r, Status::Corrupt, copy_past_end(cmd) + " (" + std::to_string(size) + " bytes)");
     }
+    copy_ = cmd;
     copy_at_ = cmd.offset;
     copy_left_ = cmd.length;
   }

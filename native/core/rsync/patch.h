@@ -35,6 +35,7 @@ class PatchJob {
   CommandReader reader_;
   uint64_t literal_left_ = 0;
   uint64_t copy_at_ = 0, copy_left_ = 0;
+  Command copy_;  // the COPY being carried out, for messages
   bool done_ = false;
   bool pass_through_ = false;
   Status failed_ = Status::Ok;
