@@ -10,9 +10,10 @@ import { runUntimed } from './shell.js';
 import type { TreeInfo } from './tree.js';
 import { RDIFF_CASES } from './rdiff-cases.js';
 import { SWIFT_CASES } from './swift-cases.js';
+import { STARTUP_CASES } from './startup-cases.js';
 
-/** main: the mixed tree; rss: the 1 GiB mixed tree; rdiff: the rdiff corpus; single: one 1 GiB file. */
-export type TreeKind = 'main' | 'rss' | 'rdiff' | 'single';
+/** main: the mixed tree; rss: the 1 GiB mixed tree; rdiff: the rdiff corpus; single: one 1 GiB file; small: an 8 MiB mixed tree. */
+export type TreeKind = 'main' | 'rss' | 'rdiff' | 'single' | 'small';
 
 export const SEGMENT_SIZE_FOR_RSS = 32 * 1024 * 1024;
 const BACKUP_NAME = 'bench';
@@ -31,7 +32,7 @@ export interface RowDef {
   id: string;
   label: string;
   tool: 'permafrost' | 'peer';
-  op: 'backup' | 'restore' | 'diff';
+  op: 'backup' | 'restore' | 'diff' | 'start';
   /** Untimed, once before the repetitions. */
   prepare?(ctx: RowContext): void;
   command(ctx: RowContext): string[];
@@ -51,6 +52,8 @@ export interface CaseDef {
   tools: string[];
   /** Row the others' times are divided by in the "vs" column. */
   referenceRow?: string;
+  /** Repetitions of this case when not BENCH_REPS (short commands need many to show a median). */
+  reps?: number;
   rows: RowDef[];
 }
 
@@ -194,4 +197,5 @@ export const CASES: CaseDef[] = [
   },
   ...RDIFF_CASES,
   ...SWIFT_CASES,
+  ...STARTUP_CASES,
 ];

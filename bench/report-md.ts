@@ -19,12 +19,12 @@ function rowCells(r: RowResult): string[] {
   const failed = r.error ? ` ⚠ ${r.error.split('\n')[0]!.slice(0, 120)}` : '';
   return [
     name + failed,
-    fixed(s?.wallS, 2),
-    fixed(s?.cpuS, 2),
+    fixed(s?.wallS, s && s.wallS < 1 ? 3 : 2),
+    fixed(s?.cpuS, s && s.cpuS < 1 ? 3 : 2),
     fixed(s ? s.maxRssKiB / 1024 : undefined, 0),
     fixed(r.outputBytes !== undefined ? r.outputBytes / MiB : undefined, 1),
     fixed(r.compressionRatio, 2),
-    fixed(r.mibPerS, 1),
+    r.op === 'start' ? '–' : fixed(r.mibPerS, 1),
     r.timeVsReference !== undefined ? `${r.timeVsReference.toFixed(2)}×` : '–',
   ];
 }
@@ -79,7 +79,7 @@ export function renderMarkdown(res: BenchResults): string {
     '## Method',
     '',
     ...treeLines,
-    `- ${res.settings.reps} repetition(s) per row, rows interleaved; median wall and CPU (user+sys) time, peak RSS is the max over repetitions.`,
+    `- ${res.settings.reps} repetition(s) per row (the start-up case: its own count, shown per case), rows interleaved; median wall and CPU (user+sys) time, peak RSS is the max over repetitions.`,
     '- Every run is a fresh child process under GNU time (CPU and RSS include all processes of a pipeline; RSS is the largest single process).',
     '- The page cache is warmed by reading the tree once before each case; dirty pages are flushed (`sync`) before each run.',
     '- MiB/s = tree file bytes / wall time (for restores too); ratio = tree file bytes / compressed output bytes.',

@@ -8,7 +8,7 @@ export interface RowResult {
   id: string;
   label: string;
   tool: 'permafrost' | 'peer';
-  op: 'backup' | 'restore' | 'diff';
+  op: 'backup' | 'restore' | 'diff' | 'start';
   samples: Sample[];
   /** Absent when no repetition succeeded. */
   summary?: Summary;

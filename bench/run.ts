@@ -20,6 +20,8 @@ import { evaluateTargets } from './targets.js';
 import { ensureTree, type TreeInfo } from './tree.js';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
+/** The tree of the start-up case's backup with nothing to store. */
+const SMALL_TREE_MIB = 8;
 
 function selectCases(args: readonly string[]): CaseDef[] {
   const names = args.filter((a) => a !== 'all');
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     if (!t) {
       t = kind === 'rdiff' ? ensureRdiffCorpus(cfg.workRoot, cfg.rdiffMiB, cfg.seed, log)
         : kind === 'single' ? ensureSingleFile(cfg.workRoot, cfg.rssMiB, cfg.seed, log)
-          : ensureTree(cfg.workRoot, kind === 'main' ? cfg.sizeMiB : cfg.rssMiB, cfg.seed, log);
+          : ensureTree(cfg.workRoot, kind === 'main' ? cfg.sizeMiB : kind === 'small' ? SMALL_TREE_MIB : cfg.rssMiB, cfg.seed, log);
       trees.set(kind, t);
     }
     return t;

@@ -36,7 +36,8 @@ export async function runCase(def: CaseDef, tree: TreeInfo, cfg: BenchConfig, lo
   });
 
   warmPageCache(tree.root);
-  for (let rep = 1; rep <= cfg.reps; rep++) {
+  const reps = def.reps ?? cfg.reps;
+  for (let rep = 1; rep <= reps; rep++) {
     for (let i = 0; i < def.rows.length; i++) {
       const row = def.rows[i]!;
       const result = results[i]!;
@@ -46,10 +47,10 @@ export async function runCase(def: CaseDef, tree: TreeInfo, cfg: BenchConfig, lo
         row.verify?.(contexts[i]!);
         result.samples.push(sample);
         if (row.outputBytes) result.outputBytes = row.outputBytes(contexts[i]!);
-        log(`  ${def.name} rep ${rep}/${cfg.reps} ${row.id}: ${sample.wallS.toFixed(2)} s, ${(sample.maxRssKiB / 1024).toFixed(0)} MiB RSS`);
+        log(`  ${def.name} rep ${rep}/${reps} ${row.id}: ${sample.wallS.toFixed(3)} s, ${(sample.maxRssKiB / 1024).toFixed(0)} MiB RSS`);
       } catch (e) {
         recordFailure(result, e);
-        log(`  ${def.name} rep ${rep}/${cfg.reps} ${row.id}: FAILED ${result.error}`);
+        log(`  ${def.name} rep ${rep}/${reps} ${row.id}: FAILED ${result.error}`);
       } finally {
         resetDir(contexts[i]!.scratch); // keep only one run's output on disk at a time
       }

@@ -13,6 +13,8 @@ const TIME_TARGETS: TimeTarget[] = [
   ...rdiffTarget('signature', 'rdiff-signature', 2.5),
   ...(['a', 'b', 'c'] as const).flatMap((v) => rdiffTarget(`delta (${v})`, `rdiff-delta-${v}`, 2)),
   ...(['a', 'b', 'c'] as const).flatMap((v) => rdiffTarget(`patch (${v})`, `rdiff-patch-${v}`, 1)),
+  { name: 'start-up: --help ≤ 1.25× node -e 0', caseName: 'startup', subject: 'permafrost-help', reference: 'peer-node', limit: 1.25 },
+  { name: 'start-up: rdiff signature of 1 KiB ≤ 1.25× node -e 0', caseName: 'startup', subject: 'permafrost-signature-1k', reference: 'peer-node', limit: 1.25 },
   { name: 'swift 1 GiB backup (one file, defaults) throughput ≥ 80% of curl -T', caseName: 'swift', subject: 'permafrost-swift', reference: 'peer-swift-curl', limit: 0.8, speedup: true },
 ];
 
@@ -39,7 +41,7 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
     const pass = t.speedup ? ratio >= t.limit : ratio <= t.limit;
     out.push({
       name: t.name, measured: ratio, limit: t.limit, unit: t.speedup ? 'speedup' : 'x', verdict: pass ? 'PASS' : 'MISS',
-      note: `${s.wallS.toFixed(2)} s vs ${r.wallS.toFixed(2)} s`,
+      note: `${seconds(s.wallS)} vs ${seconds(r.wallS)}`,
     });
   }
 
@@ -57,6 +59,9 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
   }
   return out;
 }
+
+/** Short commands in ms, the rest in s. */
+const seconds = (s: number) => (s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
 
 function notRunNote(cases: readonly CaseResult[], caseName: string): string {
   const c = cases.find((x) => x.name === caseName);

@@ -1,5 +1,6 @@
 // The only module that loads the addon. Every raw export is typed here; the rest of src/
 // imports this interface, never the .node file.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -232,11 +233,27 @@ export interface NativeBinding {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * The addon node-gyp-build would pick in the usual cases, found without it: a source build in
+ * build/Release, else (no build/ at all) this platform's prebuild. Saves its package.json and
+ * directory reads in every start of a short command. Anything unusual (its environment
+ * overrides, a Debug build, tagged prebuilds) is left to node-gyp-build itself.
+ */
+function usualAddon(): string | null {
+  const env = process.env;
+  if (env.PREBUILDS_ONLY || env.PERMAFROST_PREBUILD || env.npm_config_arch || env.npm_config_platform) return null;
+  const built = path.join(root, 'build', 'Release', 'permafrost.node');
+  if (existsSync(built)) return built;
+  const prebuilt = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'permafrost.node');
+  return !existsSync(path.join(root, 'build')) && existsSync(prebuilt) ? prebuilt : null;
+}
+
 function load(): NativeBinding {
   const require = createRequire(import.meta.url);
-  const gypBuild = require('node-gyp-build') as (dir: string) => unknown;
   try {
-    return gypBuild(root) as NativeBinding;
+    const usual = usualAddon();
+    if (usual) return require(usual) as NativeBinding;
+    return (require('node-gyp-build') as (dir: string) => unknown)(root) as NativeBinding;
   } catch (err) {
     const e = err as Error;
     throw new Error(

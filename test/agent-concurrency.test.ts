@@ -154,6 +154,17 @@ describe('concurrent backups of one chain', function () {
       assert.deepEqual(await lockObjects(c), [], 'every lock object was removed');
     });
 
+    it('an interrupted backup (SIGINT) exits 130 and removes its lock object first', async () => {
+      const c = newContainer();
+      write(src, 'big.bin', prng(6 << 20, 12));
+      const holder = await slowHolder(src, swift(c), async () => (await lockObjects(c)).length > 0
+        && (await raw.listing(c)).some((o) => o.name.endsWith('/segments/00000000')));
+      process.kill(holder.pid, 'SIGINT');
+      assert.equal(await holder.done, 130);
+      assert.deepEqual(await lockObjects(c), [], 'the lock was released on the way out');
+      agentOk(['--action', 'backup', '--path-to-backup', src, '--backup-name', 'busy', '--hostname', 'h', ...swift(c)]);
+    });
+
     it('a holder killed with SIGKILL does not block the next backup: its lock is stale at once on its own host', async () => {
       const c = newContainer();
       write(src, 'big.bin', prng(6 << 20, 11));

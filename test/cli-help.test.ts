@@ -128,6 +128,12 @@ describe('--help', function () {
     assert.deepEqual(helpText(60).split('\n').filter((l) => columns(l) > 60), [], 'narrow widths fit too');
   });
 
+  it('the binary prints the 80-column text made at build time, identical to the one laid out now', function () {
+    // bin/ runs the bundle, which carries the text made by scripts/bundle.mjs; dist/src lays it out.
+    assert.equal(agentOk(['--help']).stdout, `${helpText(80)}\n`);
+    assert.equal(agentOk(['--version']).stdout, `${JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version}\n`);
+  });
+
   it('loads no storage code and not the native addon (so it stays fast)', function () {
     const loaded = [...staticImports(path.join(REPO, 'dist', 'src', 'cli', 'agent.js'))].map((f) => path.relative(path.join(REPO, 'dist', 'src'), f));
     assert.ok(loaded.includes(path.join('cli', 'help.js')));

@@ -7,12 +7,14 @@ import { thisHolder } from '../storage/lock.js';
 import type { AgentOptions } from '../config/agent-options.js';
 import type { Logger } from '../cli/log.js';
 import { VERSION } from '../version.js';
+import { onInterrupt } from '../interrupt.js';
 import { hbnOf } from './layout.js';
 
 export async function withChainLock<T>(storage: Storage, o: AgentOptions, action: string, log: Logger, run: () => Promise<T>): Promise<T> {
   const name = `${o.engine_name}/${hbnOf(o.hostname, o.backup_name!)}`;
   const lock = await storage.lock(name, thisHolder(action, `permafrost-agent ${VERSION}`), o.lock_wait * 1000);
   log.debug(`holding the lock of ${name}`);
+  const forget = onInterrupt(() => lock.release());
   try {
     return await run();
   } catch (err) {
@@ -23,6 +25,7 @@ export async function withChainLock<T>(storage: Storage, o: AgentOptions, action
     }
     throw err;
   } finally {
+    forget();
     await lock.release().catch((err) => log.warn(`cannot release the lock of ${name}: ${(err as Error).message}`));
   }
 }

@@ -3,19 +3,23 @@ import { ExitCode, PermafrostError, interruptedError, isPermafrostError, usageEr
 import { buildAgentOptions, AgentOptions } from '../config/agent-options.js';
 import type { Storage } from '../storage/storage.js';
 import { VERSION } from '../version.js';
-import { makeDirs, MakeDirsError } from '../fs/make-dirs.js';
 import path from 'node:path';
 import { parseArgv } from './argv.js';
 import { helpText } from './help.js';
 import { loadConfigFile } from './ini.js';
 import { createLogger, Logger } from './log.js';
 import { failIfStalled } from './stall.js';
-import { runExec } from './exec.js';
+import { runMain } from './run.js';
+import { writeErr, writeOut } from './out.js';
+import { runInterruptSteps } from '../interrupt.js';
+
+/** How long an interrupted run may spend releasing its locks before it exits anyway. */
+const INTERRUPT_CLEANUP_MS = 3000;
 import { backupOutput, backupReport, writeMetadataOut } from './report.js';
 import { backupSummary, restoreSummary } from './summary.js';
 
 async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
-  if (o.action === 'exec') return runExec(o.command!);
+  if (o.action === 'exec') return (await import('./exec.js')).runExec(o.command!);
   // Loaded here, not at the top, so that --help, --version and usage errors stay fast.
   const { openStorage } = await import('../storage/open.js');
   const storage = await openStorage(o, log);
@@ -33,20 +37,20 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
       const result = await runBackup(o, storage, log);
       const report = backupReport(o, result);
       if (o.metadata_out) writeMetadataOut(o.metadata_out, report);
-      process.stdout.write(backupOutput(o, report, () => backupSummary(result, storage.name)));
+      writeOut(backupOutput(o, report, () => backupSummary(result, storage.name)));
       return ExitCode.OK;
     }
     case 'restore': {
       const { runRestore } = await import('../backup/restore.js');
       const result = await runRestore(o, storage, log);
-      if (!o.quiet) process.stdout.write(`${restoreSummary(result)}\n`);
+      if (!o.quiet) writeOut(`${restoreSummary(result)}\n`);
       return ExitCode.OK;
     }
     case 'info': {
       const { listBackups, formatTable } = await import('../backup/info.js');
       const rows = await listBackups(storage, o.backup_name ? { hbn: `${o.hostname}_${o.backup_name}` } : undefined);
-      if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
-      else process.stdout.write(rows.length ? `${formatTable(rows)}\n` : `no backups in ${storage.name}\n`);
+      if (o.json) writeOut(`${JSON.stringify(rows)}\n`);
+      else writeOut(rows.length ? `${formatTable(rows)}\n` : `no backups in ${storage.name}\n`);
       if (o.metadata_out) writeMetadataOut(o.metadata_out, rows);
       return ExitCode.OK;
     }
@@ -54,8 +58,8 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
       const { runAdmin } = await import('../backup/admin.js');
       const { removed, orphans } = await runAdmin(o, storage, log);
       if (!o.quiet) {
-        process.stdout.write(`${o.dry_run ? 'would remove' : 'removed'} ${removed.length} backup(s)${removed.length ? `: ${removed.join(', ')}` : ''}\n`);
-        if (orphans.length) process.stdout.write(`${o.dry_run ? 'would remove' : 'removed'} ${orphans.length} incomplete backup(s) without metadata: ${orphans.join(', ')}\n`);
+        writeOut(`${o.dry_run ? 'would remove' : 'removed'} ${removed.length} backup(s)${removed.length ? `: ${removed.join(', ')}` : ''}\n`);
+        if (orphans.length) writeOut(`${o.dry_run ? 'would remove' : 'removed'} ${orphans.length} incomplete backup(s) without metadata: ${orphans.join(', ')}\n`);
       }
       return ExitCode.OK;
     }
@@ -64,6 +68,7 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
 }
 
 async function makeLogDir(logFile: string): Promise<void> {
+  const { makeDirs, MakeDirsError } = await import('../fs/make-dirs.js');
   try {
     await makeDirs(path.dirname(path.resolve(logFile)));
   } catch (err) {
@@ -77,11 +82,12 @@ function describe(err: unknown): { code: number; message: string } {
   return { code: ExitCode.INTERNAL, message: `internal error: ${e?.stack ?? String(err)}` };
 }
 
+/** Interrupted: say so, let go of what others would wait for (a chain's lock), exit 130. */
 function onSignals(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
-      process.stderr.write(`permafrost-agent: ${interruptedError(`interrupted by ${sig}`).message}\n`);
-      process.exit(ExitCode.INTERRUPTED);
+      writeErr(`permafrost-agent: ${interruptedError(`interrupted by ${sig}`).message}\n`);
+      void runInterruptSteps(INTERRUPT_CLEANUP_MS).finally(() => process.exit(ExitCode.INTERRUPTED));
     });
   }
 }
@@ -92,8 +98,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const settled = failIfStalled('permafrost-agent');
   try {
     const parsed = parseArgv(argv);
-    if (parsed.help) { process.stdout.write(`${helpText()}\n`); return ExitCode.OK; }
-    if (parsed.version) { process.stdout.write(`${VERSION}\n`); return ExitCode.OK; }
+    if (parsed.help) { writeOut(`${helpText()}\n`); return ExitCode.OK; }
+    if (parsed.version) { writeOut(`${VERSION}\n`); return ExitCode.OK; }
     quiet = parsed.values.quiet === true;
     const configFile = parsed.values.config as string | undefined;
     const fromFile = configFile ? loadConfigFile(configFile) : {};
@@ -110,7 +116,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     const { code, message } = describe(err);
     log?.error(message);
-    if (!quiet) process.stderr.write(`permafrost-agent: error: ${message}\n`);
+    if (!quiet) writeErr(`permafrost-agent: error: ${message}\n`);
     return code;
   } finally {
     settled();
@@ -118,3 +124,6 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 export { PermafrostError };
+
+/** The entry of bin/ (through the bundle built by scripts/bundle.mjs). */
+export const run = (): void => runMain(main);

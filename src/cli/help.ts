@@ -2,6 +2,7 @@
 // the options this build only recognises listed apart, examples and the exit codes. It imports
 // only the table and the error codes, so --help never loads storage code or the native addon.
 import { ExitCode } from '../errors.js';
+import { isTerminal } from './out.js';
 import { GROUPS, OPTIONS, OptionGroup, OptionSpec, supportedChoices } from './options.js';
 import { fill, prefixed, shellLines } from './wrap.js';
 
@@ -37,7 +38,8 @@ const EXIT_LABELS: Partial<Record<keyof typeof ExitCode, string>> = {
 
 /** The terminal's width when stdout is one, else 80 (a pipe, a file, a test). */
 export function helpWidth(): number {
-  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  // process.stdout is a stream whose first touch loads modules help has no use for.
+  const columns = isTerminal(1) ? process.stdout.columns : undefined;
   return columns ? Math.max(MIN_WIDTH, columns) : 80;
 }
 
@@ -112,7 +114,19 @@ function exitCodesSection(width: number): string[] {
   return ['', ...fill(`Exit codes: ${codes.join(', ')}; --action exec exits with its command's code. The README's "Exit codes" section tells more.`, width)];
 }
 
+/**
+ * The 80-column text, put into the binaries' bundle at build time (scripts/bundle.mjs): made
+ * from the same table by the same code, it saves `--help` in a pipe or a file the 3-4 ms of
+ * laying it out at every call. Absent (undefined) when this module runs from dist/src.
+ */
+declare const __BUILT_HELP_80__: string | undefined;
+
 export function helpText(width = helpWidth()): string {
+  if (width === 80 && typeof __BUILT_HELP_80__ === 'string') return __BUILT_HELP_80__;
+  return renderHelp(width);
+}
+
+function renderHelp(width: number): string {
   const lines = [
     'usage: permafrost-agent [--action ACTION] [options]',
     '       permafrost-agent --config FILE [options]',

@@ -10,21 +10,19 @@
 // through the stream forms instead: libuv may have made it non-blocking, and a blocking
 // write() loop on the pool would then fail with EAGAIN. For the same reason messages go to
 // fd 2 with writeSync and process.stdout/stderr are only touched when stdout is such a stream.
-import fs, { promises as fsp } from 'node:fs';
+import fs from 'node:fs';
 import { failIfStalled } from './stall.js';
-import { Writable, type Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { pipeline } from 'node:stream/promises';
+import { runMain } from './run.js';
+import type { Input, OutputEnd, Totals } from './rdiff-ends.js';
 import { ExitCode, isPermafrostError, sourceError, usageError } from '../errors.js';
 import { native, type NativeRsyncJob } from '../native.js';
 import { VERSION } from '../version.js';
 import { context, fail, RsyncError } from '../rsync/errors.js';
 import { openBasis, preadableBasis } from '../rsync/basis.js';
 import { openOutput } from '../rsync/files.js';
+import { FdFile } from '../rsync/fd-file.js';
 import { loadSignature, type RsyncSignature } from '../rsync/load.js';
 import { MAX_BLOCK_LENGTH, resolveSignatureOptions, type RsyncHash, type RsyncRollsum, type SignatureOptions } from '../rsync/options.js';
-import { RsyncTransform } from '../rsync/transform.js';
-import { collectAll } from '../pipeline/collect.js';
 
 const PROG = 'permafrost-rdiff';
 
@@ -220,13 +218,6 @@ async function tagged<T>(exit: number, work: () => Promise<T>): Promise<T> {
   }
 }
 
-type Input =
-  | { kind: 'fd'; fd: number; name: string; size: number | undefined; close(): Promise<void> }
-  | { kind: 'stream'; stream: Readable; name: string; close(): Promise<void> };
-
-type OutputEnd =
-  | { kind: 'fd'; fd: number; name: string; tempPath?: string; durable?: boolean; commit(): Promise<void>; abort(): Promise<void> }
-  | { kind: 'stream'; stream: Writable; name: string; commit(): Promise<void>; abort(): Promise<void> };
 
 const isStdio = (file: string | undefined): boolean => file === undefined || file === '-';
 
@@ -243,7 +234,7 @@ async function openIn(file: string | undefined, role: string): Promise<Input> {
   }
   const ctx = context();
   try {
-    const fh = await fsp.open(file!, 'r');
+    const fh = await FdFile.open(file!, 'r');
     const st = await fh.stat();
     if (st.isDirectory()) {
       await fh.close();
@@ -273,56 +264,9 @@ async function openOut(file: string | undefined, force: boolean, role: string): 
   return out;
 }
 
-const readFd = promisify(fs.read);
-const writeFd = promisify(fs.write);
-
-/**
- * The fd of a file input as an async iterable. Not fs.createReadStream: a stream destroyed
- * by a failing pipeline closes its fd, and the FileHandle owning it would close it again.
- * Fresh buffers: a chunk may still sit in the transform's write queue when the next is read.
- */
-async function* fdChunks(fd: number): AsyncGenerator<Buffer> {
-  for (;;) {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    const { bytesRead } = await readFd(fd, buf, 0, buf.length, null);
-    if (bytesRead === 0) return;
-    yield buf.subarray(0, bytesRead);
-  }
-}
-
-/** The fd of a file output as a Writable that never closes it (see fdChunks). */
-function fdWritable(fd: number): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      (async () => {
-        for (let off = 0; off < chunk.length;) off += (await writeFd(fd, chunk, off, chunk.length - off, null)).bytesWritten;
-      })().then(() => callback(), callback);
-    },
-  });
-}
-
-interface Totals { inBytes: number; outBytes: number }
-
-/** Drives `job` from `input` into `out` through streams, counting bytes both ways. */
+/** The stream forms, loaded only when a pipe or terminal needs them (rdiff-streams.ts). */
 async function viaStreams(job: NativeRsyncJob, what: string, input: Input, out: OutputEnd): Promise<Totals> {
-  const totals = { inBytes: 0, outBytes: 0 };
-  const transform = new RsyncTransform({ job }, what, context());
-  const source = input.kind === 'stream' ? input.stream : fdChunks(input.fd);
-  const counted = (key: keyof Totals) => async function* (src: AsyncIterable<Buffer>) {
-    for await (const c of src) { totals[key] += c.length; yield c; }
-  };
-  const sink = out.kind === 'stream' ? out.stream : fdWritable(out.fd);
-  // Standard output is left open (other writers may share it); a file is ended.
-  const ctx = context();
-  try {
-    await pipeline(source, counted('inBytes'), transform, counted('outBytes'), sink, { end: out.kind !== 'stream' });
-  } catch (err) {
-    if (err instanceof RsyncError) throw err;
-    // Not the job's: reading the input or writing the output (EPIPE: the reader went away).
-    const e = err as NodeJS.ErrnoException;
-    throw fail(ctx, e.syscall === 'write' || e.code === 'EPIPE' ? `cannot write ${out.name}` : `cannot read ${input.name}`, err);
-  }
-  return totals;
+  return (await import('./rdiff-streams.js')).viaStreams(job, what, input, out);
 }
 
 // ---------------------------------------------------------------- actions
@@ -355,7 +299,7 @@ async function runSignature(a: Args): Promise<Totals> {
 async function loadSignatureArg(file: string | undefined): Promise<RsyncSignature> {
   // An unusable signature exits by its code (INTEGRITY); an unreadable file as SOURCE.
   if (!isStdio(file)) return tagged(ExitCode.SOURCE, () => loadSignature(file!));
-  const bytes = regularFileSize(0) !== undefined ? fs.readFileSync(0) : await collectAll(process.stdin);
+  const bytes = regularFileSize(0) !== undefined ? fs.readFileSync(0) : await (await import('../pipeline/collect.js')).collectAll(process.stdin);
   const ctx = context();
   try {
     return await native.loadSignature(bytes);
@@ -517,3 +461,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     settled();
   }
 }
+
+/** The entry of bin/ (through the bundle built by scripts/bundle.mjs). */
+export const run = (): void => runMain(main);

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import type { AgentOptions } from '../config/agent-options.js';
 import type { BackupResult } from '../backup/backup.js';
 import { VERSION } from '../version.js';
+import { isTerminal, writeOut } from './out.js';
 
 const ECHOED = ['action', 'always_level', 'backup_media', 'backup_name', 'container', 'container_segments', 'dry_run', 'hostname',
   'path_to_backup', 'max_level', 'mode', 'log_file', 'storage', 'proxy', 'compression', 'ssh_key', 'ssh_username', 'ssh_host',
@@ -40,7 +41,7 @@ export function propertyTable(report: Record<string, unknown>): string {
  * TTY (and --metadata-out is the machine interface); a person gets the summary, and the table
  * too with --verbose.
  */
-export function backupOutput(o: AgentOptions, report: Record<string, unknown>, summary: () => string, tty = process.stdout.isTTY === true): string {
+export function backupOutput(o: AgentOptions, report: Record<string, unknown>, summary: () => string, tty = isTerminal(1)): string {
   if (o.quiet || o.metadata_out === '-') return '';
   const table = !o.metadata_out && (!tty || o.verbose) ? `${propertyTable(report)}\n` : '';
   return tty ? `${table}${table ? '\n' : ''}${summary()}\n` : table;
@@ -48,6 +49,6 @@ export function backupOutput(o: AgentOptions, report: Record<string, unknown>, s
 
 export function writeMetadataOut(target: string, data: unknown): void {
   const json = JSON.stringify(data);
-  if (target === '-') process.stdout.write(json);
+  if (target === '-') writeOut(json);
   else writeFileSync(target, json);
 }

@@ -5,11 +5,11 @@
 // then fails on the first COPY, while we copy its bytes into an unlinked temporary file
 // first and patch against that.
 import fs, { type Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { context, fail } from './errors.js';
 import { openInput, readChunks, unlinkedTemp } from './files.js';
+import type { FdFile } from './fd-file.js';
 
 const readFd = promisify(fs.read);
 const fstat = promisify(fs.fstat);
@@ -80,7 +80,7 @@ function streamKind(st: Stats): string {
 
 async function spool(what: string, kind: string, bytes: () => AsyncIterable<Buffer>): Promise<PreadableBasis> {
   const ctx = context();
-  let copy: FileHandle | undefined;
+  let copy: FdFile | undefined;
   let writing = true; // a failure of the temporary file, not of the input
   try {
     copy = await unlinkedTemp();

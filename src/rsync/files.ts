@@ -1,17 +1,25 @@
 // File plumbing for the path forms: inputs opened for the native side's fd, anonymous temp
 // files for results returned as Buffers, and outputs written atomically (temp + rename).
-import { randomBytes } from 'node:crypto';
-import { promises as fs, type Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { context, fail, rsyncError } from './errors.js';
+import { FdFile, fsCalls as fs } from './fd-file.js';
+
+/**
+ * A temp name's suffix. Not node:crypto (loading it was 5 ms of a short rdiff run): the names
+ * are opened with O_EXCL ('wx'), which never follows a symlink nor reuses a file, so a
+ * guessed name can only make an open fail, never redirect it.
+ */
+function uniqueSuffix(): string {
+  return `${process.pid.toString(36)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
 
 /** Opens `file` for reading; the error names it as `what` (e.g. "basis /a/b"). */
-export async function openInput(file: string, what: string): Promise<FileHandle> {
+export async function openInput(file: string, what: string): Promise<FdFile> {
   const ctx = context();
   try {
-    return await fs.open(file, 'r');
+    return await FdFile.open(file, 'r');
   } catch (err) {
     throw fail(ctx, `cannot open ${what}`, err, file);
   }
@@ -21,7 +29,7 @@ export async function openInput(file: string, what: string): Promise<FileHandle>
  * An unlinked temp file in os.tmpdir(): the native job writes there by fd and the result is
  * read back with `readBack`; nothing is left behind, whatever happens.
  */
-export async function anonymousTemp(): Promise<FileHandle> {
+export async function anonymousTemp(): Promise<FdFile> {
   const ctx = context();
   try {
     return await unlinkedTemp();
@@ -34,9 +42,9 @@ export async function anonymousTemp(): Promise<FileHandle> {
  * anonymousTemp with the fs error as it is (its `.path` names the file), for callers that
  * say what the file was for. Unlinked as soon as it exists, so not even kill -9 leaves it.
  */
-export async function unlinkedTemp(): Promise<FileHandle> {
-  const name = path.join(os.tmpdir(), `.permafrost-rsync-${randomBytes(8).toString('hex')}.tmp`);
-  const fh = await fs.open(name, 'wx+', 0o600);
+export async function unlinkedTemp(): Promise<FdFile> {
+  const name = path.join(os.tmpdir(), `.permafrost-rsync-${uniqueSuffix()}.tmp`);
+  const fh = await FdFile.open(name, 'wx+', 0o600);
   try {
     await fs.unlink(name);
   } catch (err) {
@@ -47,7 +55,7 @@ export async function unlinkedTemp(): Promise<FileHandle> {
 }
 
 /** The first `length` bytes of `fh`, read by position (the native writes moved its offset). */
-export async function readBack(fh: FileHandle, length: number): Promise<Buffer> {
+export async function readBack(fh: FdFile, length: number): Promise<Buffer> {
   const out = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
@@ -85,7 +93,7 @@ function existsError(target: string): Error {
 }
 
 async function inPlace(target: string): Promise<Output> {
-  const fh = await fs.open(target, 'w');
+  const fh = await FdFile.open(target, 'w');
   return { fd: fh.fd, durable: false, commit: () => fh.close(), abort: () => fh.close() };
 }
 
@@ -103,8 +111,8 @@ export async function openOutput(target: string, overwrite: boolean): Promise<Ou
     if (st && !overwrite) throw existsError(target);
     if (st && !st.isFile()) return await inPlace(target);
     const dest = st ? await fs.realpath(target) : target;
-    const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
-    const fh = await fs.open(tmp, 'wx', 0o666);
+    const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${uniqueSuffix()}.tmp`);
+    const fh = await FdFile.open(tmp, 'wx', 0o666);
     if (st) await fh.chmod(st.mode & 0o7777);
     let closed = false;
     const close = async () => {
@@ -150,7 +158,7 @@ export async function openOutput(target: string, overwrite: boolean): Promise<Ou
  * Reads `fh` from its current offset in chunks of `size`, reusing one buffer: each chunk
  * must be fully used before the next is asked for (as `collect` does).
  */
-export async function* readChunks(fh: FileHandle, size = 1 << 20): AsyncGenerator<Buffer> {
+export async function* readChunks(fh: FdFile, size = 1 << 20): AsyncGenerator<Buffer> {
   const buf = Buffer.allocUnsafe(size);
   for (;;) {
     const { bytesRead } = await fh.read(buf, 0, size, null);

@@ -1,8 +1,8 @@
 // Signatures parsed once, off the JS heap, for any number of deltas.
-import { promises as fs } from 'node:fs';
 import { native, type NativeRsyncSignature } from '../native.js';
 import { context, fail, invalidParameterError } from './errors.js';
 import { label, type Source } from './inputs.js';
+import { fsCalls as fs } from './fd-file.js';
 
 /** A parsed signature from `loadSignature` (frozen; the block sums live in native memory). */
 export type RsyncSignature = NativeRsyncSignature;

@@ -1,7 +1,7 @@
 // New files rebuilt from a basis and a delta. The basis needs random access: a Buffer, or a
 // file read natively with pread through its fd (a pipe or FIFO is copied to a temporary
 // file first: basis.ts). The delta is a Buffer, a file, or a stream.
-import type { FileHandle } from 'node:fs/promises';
+import type { FdFile } from './fd-file.js';
 import { native, type NativeRsyncJob } from '../native.js';
 import { context, fail } from './errors.js';
 import { openBasis } from './basis.js';
@@ -55,7 +55,7 @@ export async function patchToFile(basisPath: string, deltaPath: string, outPath:
   checkPath('outPath', outPath);
   const { overwrite } = resolveWriteOptions(opts);
   const basis = await openBasis(basisPath);
-  let d: FileHandle | undefined;
+  let d: FdFile | undefined;
   let out: Output | undefined;
   try {
     d = await openInput(deltaPath, `delta ${deltaPath}`);

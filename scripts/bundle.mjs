@@ -1,0 +1,77 @@
+// Builds the binaries' start-up files: one CommonJS file per binary (dist/bin/*.cjs) from the
+// compiled ES modules in dist/src. Node 20 resolves, reads, compiles and links every ES module
+// of a graph one at a time, and for a short run (`--help`, `permafrost-rdiff signature` of a
+// small file) that was most of the time after Node's own start (bench/RESULTS.md, start-up).
+// Modules an action imports lazily stay lazy: esbuild wraps them in functions that run on
+// first import. Library users import dist/src as before; only bin/ uses these files.
+//
+// Then each binary runs a few short commands from its bundle and saves V8's code cache of it
+// (dist/bin/<name>.cjs.cache, read by bin/start.cjs): compiling the bundle is then skipped,
+// for the functions those commands ran too.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const BINARIES = {
+  'permafrost-agent': 'dist/src/cli/agent.js',
+  'permafrost-rdiff': 'dist/src/cli/rdiff.js',
+};
+
+/** What each binary runs before its cache is saved: the paths a short run takes. */
+function warmUps(name, dir) {
+  if (name === 'permafrost-agent') return [['--help'], ['--version'], ['--no-such-option']];
+  const basis = path.join(dir, 'basis');
+  fs.writeFileSync(basis, 'permafrost code cache warm-up\n'.repeat(64));
+  return [['--help'], ['-f', 'signature', basis, path.join(dir, 'sig')], ['-f', 'delta', path.join(dir, 'sig'), basis, path.join(dir, 'delta')],
+    ['-f', 'patch', basis, path.join(dir, 'delta'), path.join(dir, 'new')]];
+}
+
+function saveCodeCache(name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-bundle-'));
+  try {
+    const cache = path.resolve(`dist/bin/${name}.cjs.cache`);
+    fs.rmSync(cache, { force: true });
+    const code = `const { load } = require(${JSON.stringify(path.resolve('bin/start.cjs'))});
+      const { exports, script } = load(${JSON.stringify(name)});
+      (async () => {
+        for (const argv of ${JSON.stringify(warmUps(name, dir))}) await exports.main(argv);
+        require('node:fs').writeFileSync(${JSON.stringify(cache)}, script.createCachedData());
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    // The cache only saves time: without it (no addon built yet, say) the binary compiles its bundle.
+    if (r.status !== 0 || !fs.existsSync(cache)) process.stderr.write(`bundle: no code cache for ${name} (it starts a few ms slower): ${r.stderr.trim().split('\n').pop()}\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Made once here rather than at every start: the package's version, and --help for 80 columns
+// (the layout of a pipe or a file), from the compiled modules themselves.
+const { VERSION } = await import('../dist/src/version.js');
+const { helpText } = await import('../dist/src/cli/help.js');
+const BUILT = { __BUILT_VERSION__: JSON.stringify(VERSION), __BUILT_HELP_80__: JSON.stringify(helpText(80)) };
+
+for (const [name, entry] of Object.entries(BINARIES)) {
+  await build({
+    entryPoints: [entry],
+    outfile: `dist/bin/${name}.cjs`,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // Loaded from node_modules at run time: node-gyp-build finds the addon, ssh2 has its own
+    // optional native parts.
+    external: ['node-gyp-build', 'ssh2'],
+    // The modules find the package root (package.json, the addon) from their own URL; in the
+    // bundle that is the bundle's, two levels below the root as dist/src/*.js are.
+    define: { 'import.meta.url': '__bundleUrl', ...BUILT },
+    banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // Fewer bytes to read, decode and deserialize at every start (identifiers stay as they are).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
+  });
+  saveCodeCache(name);
+}
