@@ -67,8 +67,10 @@ export function mutationSuite(extra: string[], label: string): void {
 }
 
 mutationSuite([], 'tar, gzip');
-const passFile = path.join(tempDir('pf-pass-'), 'pass');
+const passDir = tempDir('pf-pass-');
+const passFile = path.join(passDir, 'pass');
 fs.writeFileSync(passFile, 'correct horse battery staple\n');
+after(() => fs.rmSync(passDir, { recursive: true, force: true }));
 mutationSuite(['--compression', 'zstd', '--encrypt-pass-file', passFile], 'tar, zstd, encrypted');
 mutationSuite(['--engine', 'rsync'], 'rsync, gzip');
 mutationSuite(['--engine', 'rsync', '--compression', 'xz', '--encrypt-pass-file', passFile, '--rsync-block-size', '512'], 'rsync, xz, encrypted');
