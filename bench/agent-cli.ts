@@ -12,10 +12,12 @@ export interface BackupOptions {
   compression: Codec;
   threads?: number;
   maxSegmentSize?: number;
+  /** Another agent than BENCH_AGENT (BENCH_BEFORE's). */
+  agentBin?: string;
 }
 
 export function agentBackupArgv(cfg: BenchConfig, o: BackupOptions): string[] {
-  const argv = [process.execPath, cfg.agentBin,
+  const argv = [process.execPath, o.agentBin ?? cfg.agentBin,
     '--action', 'backup', '--mode', 'fs', '--storage', 'local',
     '--container', o.store, '--backup-name', o.name, '--path-to-backup', o.source,
     '--compression', o.compression,

@@ -62,7 +62,7 @@ const agentOutput = (ctx: RowContext) => bytesUnder(path.join(agentStore(ctx), '
 const peerOut = (ctx: RowContext) => path.join(ctx.scratch, 'out');
 const peerOutput = (ctx: RowContext) => fs.statSync(peerOut(ctx)).size;
 
-function agentBackupRow(codec: Codec, extra: { maxSegmentSize?: number; id?: string; label?: string } = {}): RowDef {
+function agentBackupRow(codec: Codec, extra: { maxSegmentSize?: number; id?: string; label?: string; agentBin?: string } = {}): RowDef {
   return {
     id: extra.id ?? `permafrost-${codec}`,
     label: extra.label ?? `permafrost L0 ${codec} --threads 2`,
@@ -70,10 +70,23 @@ function agentBackupRow(codec: Codec, extra: { maxSegmentSize?: number; id?: str
     op: 'backup',
     command: (ctx) => agentBackupArgv(ctx.cfg, {
       store: agentStore(ctx), name: BACKUP_NAME, source: ctx.tree.root, compression: codec, threads: 2,
-      maxSegmentSize: extra.maxSegmentSize,
+      maxSegmentSize: extra.maxSegmentSize, agentBin: extra.agentBin,
     }),
     outputBytes: agentOutput,
   };
+}
+
+/**
+ * The agent's row, preceded by the same backup by another checkout's agent when BENCH_BEFORE
+ * names one (built there with `npm ci && npm run build:ts`): a change is measured before and
+ * after in one run, on one machine, its drift shared.
+ */
+function agentBackupRows(codec: Codec, extra: { maxSegmentSize?: number; id?: string; label?: string } = {}): RowDef[] {
+  const now = agentBackupRow(codec, extra);
+  const before = process.env.BENCH_BEFORE;
+  if (!before) return [now];
+  const old = agentBackupRow(codec, { ...extra, id: `before-${now.id}`, label: `before: ${now.label}`, agentBin: path.join(path.resolve(before), 'bin', 'permafrost-agent') });
+  return [{ ...old, tool: 'peer' }, now];
 }
 
 function peerBackupRow(id: string, label: string, build: (src: string, out: string, o: PeerOptions) => string[]): RowDef {
@@ -107,7 +120,7 @@ export const CASES: CaseDef[] = [
     tools: ['tar', 'zstd'],
     referenceRow: 'peer-tar-zstd',
     rows: [
-      agentBackupRow('zstd'),
+      ...agentBackupRows('zstd'),
       peerBackupRow('peer-tar-zstd', 'tar -cf - | zstd -T2 -3', tarZstd),
     ],
   },
@@ -118,7 +131,7 @@ export const CASES: CaseDef[] = [
     tools: ['tar', 'pigz', 'gzip'],
     referenceRow: 'peer-tar-pigz',
     rows: [
-      agentBackupRow('gzip'),
+      ...agentBackupRows('gzip'),
       peerBackupRow('peer-tar-pigz', 'tar -cf - | pigz -p2', tarPigz),
       peerBackupRow('peer-tar-czf', 'tar -czf (single-threaded gzip)', tarCzf),
     ],
@@ -187,13 +200,11 @@ export const CASES: CaseDef[] = [
     title: `Peak RSS, L0 zstd backup with --max-segment-size ${SEGMENT_SIZE_FOR_RSS}`,
     tree: 'rss',
     tools: [],
-    rows: [
-      agentBackupRow('zstd', {
-        id: 'permafrost-rss',
-        label: 'permafrost L0 zstd --threads 2 --max-segment-size 32MiB',
-        maxSegmentSize: SEGMENT_SIZE_FOR_RSS,
-      }),
-    ],
+    rows: agentBackupRows('zstd', {
+      id: 'permafrost-rss',
+      label: 'permafrost L0 zstd --threads 2 --max-segment-size 32MiB',
+      maxSegmentSize: SEGMENT_SIZE_FOR_RSS,
+    }),
   },
   ...RDIFF_CASES,
   ...SWIFT_CASES,
