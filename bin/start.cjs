@@ -3,6 +3,10 @@
 // about 13 ms of every run, `--help` included. V8 checks the cache against the source and
 // its own version and flags; a cache that does not fit is ignored and the bundle compiled as
 // usual, so a stale or foreign cache costs nothing but the time it was meant to save.
+//
+// Static answers (<name>.answers.json): what `--help`, `-h` and `--version` print into a pipe
+// or a file, captured from the binary itself at build time, are printed without loading the
+// bundle at all. On a terminal (--help fits its width) the bundle answers as always.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -24,4 +28,44 @@ function load(name) {
   return { exports: module.exports, script };
 }
 
-module.exports = { load, run: (name) => load(name).exports.run() };
+/**
+ * Whether fd 1 may be a terminal, without node:tty (loading it costs about as much as the
+ * answer saves). Linux's terminals are character devices of majors 4 (consoles, serial
+ * lines), 5 (/dev/tty, /dev/console) and 136-143 (pseudo-terminals); /dev/null (1:3) and the
+ * like are not. Taking an unknown terminal for none only prints --help 80 columns wide.
+ */
+function mayBeTerminal() {
+  const st = fs.fstatSync(1);
+  if (!st.isCharacterDevice()) return false;
+  const major = (st.rdev >> 8) & 0xfff;
+  return major === 4 || major === 5 || (major >= 136 && major <= 143);
+}
+
+/** The build-time answer to this command line, when there is one and stdout is no terminal. */
+function staticAnswer(name) {
+  const argv = process.argv.slice(2);
+  if (argv.length !== 1) return undefined;
+  try {
+    if (mayBeTerminal()) return undefined;
+    const answers = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'dist', 'bin', `${name}.answers.json`), 'utf8'));
+    return Object.hasOwn(answers, argv[0]) ? answers[argv[0]] : undefined;
+  } catch {
+    return undefined; // no answers built: the bundle answers
+  }
+}
+
+function run(name) {
+  const answer = staticAnswer(name);
+  if (answer === undefined) return load(name).exports.run();
+  const data = Buffer.from(answer);
+  for (let at = 0; at < data.length;) {
+    try {
+      at += fs.writeSync(1, data, at);
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err; // a non-blocking pipe that is full: wait for it
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
+}
+
+module.exports = { load, run };

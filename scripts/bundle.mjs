@@ -47,11 +47,22 @@ function saveCodeCache(name) {
   }
 }
 
-// Made once here rather than at every start: the package's version, and --help for 80 columns
-// (the layout of a pipe or a file), from the compiled modules themselves.
+// The package's version, read once here rather than from package.json at every start.
 const { VERSION } = await import('../dist/src/version.js');
-const { helpText } = await import('../dist/src/cli/help.js');
-const BUILT = { __BUILT_VERSION__: JSON.stringify(VERSION), __BUILT_HELP_80__: JSON.stringify(helpText(80)) };
+const BUILT = { __BUILT_VERSION__: JSON.stringify(VERSION) };
+
+/**
+ * What the binary itself prints for each of these single arguments into a pipe (exit 0), saved
+ * for bin/start.cjs to print without loading the bundle.
+ */
+function saveStaticAnswers(name) {
+  const answers = {};
+  for (const arg of ['--help', '-h', '--version']) {
+    const r = spawnSync(process.execPath, [path.resolve('bin', name), arg], { encoding: 'utf8' });
+    if (r.status === 0) answers[arg] = r.stdout;
+  }
+  fs.writeFileSync(`dist/bin/${name}.answers.json`, `${JSON.stringify(answers)}\n`);
+}
 
 for (const [name, entry] of Object.entries(BINARIES)) {
   await build({
@@ -73,5 +84,7 @@ for (const [name, entry] of Object.entries(BINARIES)) {
     minifySyntax: true,
     logLevel: 'warning',
   });
+  fs.rmSync(`dist/bin/${name}.answers.json`, { force: true });
   saveCodeCache(name);
+  saveStaticAnswers(name);
 }

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export type CodecKind = 'gzip' | 'bzip2' | 'xz' | 'zstd';
 
@@ -231,7 +231,7 @@ export interface NativeBinding {
   _selftest(): boolean;
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * The addon node-gyp-build would pick in the usual cases, found without it: a source build in
@@ -242,10 +242,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 function usualAddon(): string | null {
   const env = process.env;
   if (env.PREBUILDS_ONLY || env.PERMAFROST_PREBUILD || env.npm_config_arch || env.npm_config_platform) return null;
-  const built = path.join(root, 'build', 'Release', 'permafrost.node');
+  const built = join(root, 'build', 'Release', 'permafrost.node');
   if (existsSync(built)) return built;
-  const prebuilt = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'permafrost.node');
-  return !existsSync(path.join(root, 'build')) && existsSync(prebuilt) ? prebuilt : null;
+  const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'permafrost.node');
+  return !existsSync(join(root, 'build')) && existsSync(prebuilt) ? prebuilt : null;
 }
 
 function load(): NativeBinding {

@@ -114,19 +114,7 @@ function exitCodesSection(width: number): string[] {
   return ['', ...fill(`Exit codes: ${codes.join(', ')}; --action exec exits with its command's code. The README's "Exit codes" section tells more.`, width)];
 }
 
-/**
- * The 80-column text, put into the binaries' bundle at build time (scripts/bundle.mjs): made
- * from the same table by the same code, it saves `--help` in a pipe or a file the 3-4 ms of
- * laying it out at every call. Absent (undefined) when this module runs from dist/src.
- */
-declare const __BUILT_HELP_80__: string | undefined;
-
 export function helpText(width = helpWidth()): string {
-  if (width === 80 && typeof __BUILT_HELP_80__ === 'string') return __BUILT_HELP_80__;
-  return renderHelp(width);
-}
-
-function renderHelp(width: number): string {
   const lines = [
     'usage: permafrost-agent [--action ACTION] [options]',
     '       permafrost-agent --config FILE [options]',

@@ -10,7 +10,7 @@
 // through the stream forms instead: libuv may have made it non-blocking, and a blocking
 // write() loop on the pool would then fail with EAGAIN. For the same reason messages go to
 // fd 2 with writeSync and process.stdout/stderr are only touched when stdout is such a stream.
-import fs from 'node:fs';
+import { fstatSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { failIfStalled } from './stall.js';
 import { runMain } from './run.js';
 import type { Input, OutputEnd, Totals } from './rdiff-ends.js';
@@ -193,7 +193,7 @@ Exit status: 0 ok, 2 usage, 4 unreadable input, 5 unwritable output, 6 corrupt i
 
 function say(line: string): void {
   try {
-    fs.writeSync(2, `${PROG}: ${line}\n`);
+    writeSync(2, `${PROG}: ${line}\n`);
   } catch {
     // stderr closed: nothing better to do
   }
@@ -222,7 +222,7 @@ async function tagged<T>(exit: number, work: () => Promise<T>): Promise<T> {
 const isStdio = (file: string | undefined): boolean => file === undefined || file === '-';
 
 function regularFileSize(fd: number): number | undefined {
-  const st = fs.fstatSync(fd);
+  const st = fstatSync(fd);
   return st.isFile() ? st.size : undefined;
 }
 
@@ -299,7 +299,7 @@ async function runSignature(a: Args): Promise<Totals> {
 async function loadSignatureArg(file: string | undefined): Promise<RsyncSignature> {
   // An unusable signature exits by its code (INTEGRITY); an unreadable file as SOURCE.
   if (!isStdio(file)) return tagged(ExitCode.SOURCE, () => loadSignature(file!));
-  const bytes = regularFileSize(0) !== undefined ? fs.readFileSync(0) : await (await import('../pipeline/collect.js')).collectAll(process.stdin);
+  const bytes = regularFileSize(0) !== undefined ? readFileSync(0) : await (await import('../pipeline/collect.js')).collectAll(process.stdin);
   const ctx = context();
   try {
     return await native.loadSignature(bytes);
@@ -423,7 +423,7 @@ function onSignals(): void {
       // Leave no temp file behind (the target keeps its old bytes). The fd stays open: a
       // native write may be in progress on it, and exit closes it anyway.
       const out = pendingOutput;
-      if (out?.kind === 'fd' && out.tempPath) fs.rmSync(out.tempPath, { force: true });
+      if (out?.kind === 'fd' && out.tempPath) rmSync(out.tempPath, { force: true });
       process.exit(ExitCode.INTERRUPTED);
     });
   }
@@ -439,8 +439,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const settled = failIfStalled(PROG);
   try {
     const a = parseRdiffArgv(argv);
-    if (a.help) { fs.writeSync(1, `${rdiffHelpText()}\n`); return ExitCode.OK; }
-    if (a.version) { fs.writeSync(1, `${PROG} (permafrost ${VERSION}): rdiff (librsync 2.3.2) formats and options\n`); return ExitCode.OK; }
+    if (a.help) { writeSync(1, `${rdiffHelpText()}\n`); return ExitCode.OK; }
+    if (a.version) { writeSync(1, `${PROG} (permafrost ${VERSION}): rdiff (librsync 2.3.2) formats and options\n`); return ExitCode.OK; }
     onSignals();
     const started = process.hrtime.bigint();
     if (a.verbose) say(`${a.action} ${a.files.map((f) => (f === '-' ? '(stdio)' : f)).join(' ')}`);

@@ -4,15 +4,15 @@
 // rdiff's fseek+fread finds too. A pipe, FIFO, socket or terminal does not (ESPIPE); rdiff
 // then fails on the first COPY, while we copy its bytes into an unlinked temporary file
 // first and patch against that.
-import fs, { type Stats } from 'node:fs';
-import os from 'node:os';
+import { fstat as fstatCallback, read, type Stats } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { context, fail } from './errors.js';
 import { openInput, readChunks, unlinkedTemp } from './files.js';
 import type { FdFile } from './fd-file.js';
 
-const readFd = promisify(fs.read);
-const fstat = promisify(fs.fstat);
+const readFd = promisify(read);
+const fstat = promisify(fstatCallback);
 
 /** An fd the native side may pread, and how to let go of it. */
 export interface PreadableBasis {
@@ -95,7 +95,7 @@ async function spool(what: string, kind: string, bytes: () => AsyncIterable<Buff
   } catch (err) {
     await copy?.close().catch(() => undefined);
     if (!writing) throw fail(ctx, `cannot read ${what}`, err);
-    throw fail(ctx, `cannot copy ${what} into a temporary file in ${os.tmpdir()} (it is ${kind}, and patch reads the basis at random offsets; set TMPDIR to a directory with room for it)`, err);
+    throw fail(ctx, `cannot copy ${what} into a temporary file in ${tmpdir()} (it is ${kind}, and patch reads the basis at random offsets; set TMPDIR to a directory with room for it)`, err);
   }
   const fh = copy;
   return { fd: fh.fd, spooled: true, close: () => fh.close() };

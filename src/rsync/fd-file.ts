@@ -3,27 +3,29 @@
 // the streams) was 2-3 ms of every start of permafrost-rdiff, a good part of a signature of a
 // small file. Unlike a FileHandle, nothing closes an FdFile for its owner: every opener
 // closes in a finally.
-import fs, { type Stats } from 'node:fs';
+import {
+  close, fchmod, fdatasync, fstat, link, open, read, readFile, realpath, rename, stat, unlink, write, type Stats,
+} from 'node:fs';
 import { promisify } from 'node:util';
 
 const calls = {
-  open: promisify(fs.open),
-  close: promisify(fs.close),
-  fstat: promisify(fs.fstat),
-  read: promisify(fs.read),
-  write: promisify(fs.write),
-  fdatasync: promisify(fs.fdatasync),
-  fchmod: promisify(fs.fchmod),
+  open: promisify(open),
+  close: promisify(close),
+  fstat: promisify(fstat),
+  read: promisify(read),
+  write: promisify(write),
+  fdatasync: promisify(fdatasync),
+  fchmod: promisify(fchmod),
 };
 
 /** The path calls the rsync forms make, promisified the same way. */
 export const fsCalls = {
-  stat: promisify(fs.stat),
-  unlink: promisify(fs.unlink),
-  rename: promisify(fs.rename),
-  link: promisify(fs.link),
-  realpath: promisify(fs.realpath),
-  readFile: promisify(fs.readFile) as (file: string) => Promise<Buffer>,
+  stat: promisify(stat),
+  unlink: promisify(unlink),
+  rename: promisify(rename),
+  link: promisify(link),
+  realpath: promisify(realpath),
+  readFile: promisify(readFile) as (file: string) => Promise<Buffer>,
 };
 
 export class FdFile {

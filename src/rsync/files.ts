@@ -1,8 +1,8 @@
 // File plumbing for the path forms: inputs opened for the native side's fd, anonymous temp
 // files for results returned as Buffers, and outputs written atomically (temp + rename).
 import type { Stats } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { context, fail, rsyncError } from './errors.js';
 import { FdFile, fsCalls as fs } from './fd-file.js';
 
@@ -26,7 +26,7 @@ export async function openInput(file: string, what: string): Promise<FdFile> {
 }
 
 /**
- * An unlinked temp file in os.tmpdir(): the native job writes there by fd and the result is
+ * An unlinked temp file in tmpdir(): the native job writes there by fd and the result is
  * read back with `readBack`; nothing is left behind, whatever happens.
  */
 export async function anonymousTemp(): Promise<FdFile> {
@@ -43,7 +43,7 @@ export async function anonymousTemp(): Promise<FdFile> {
  * say what the file was for. Unlinked as soon as it exists, so not even kill -9 leaves it.
  */
 export async function unlinkedTemp(): Promise<FdFile> {
-  const name = path.join(os.tmpdir(), `.permafrost-rsync-${uniqueSuffix()}.tmp`);
+  const name = join(tmpdir(), `.permafrost-rsync-${uniqueSuffix()}.tmp`);
   const fh = await FdFile.open(name, 'wx+', 0o600);
   try {
     await fs.unlink(name);
@@ -111,7 +111,7 @@ export async function openOutput(target: string, overwrite: boolean): Promise<Ou
     if (st && !overwrite) throw existsError(target);
     if (st && !st.isFile()) return await inPlace(target);
     const dest = st ? await fs.realpath(target) : target;
-    const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${uniqueSuffix()}.tmp`);
+    const tmp = join(dirname(dest), `.${basename(dest)}.${uniqueSuffix()}.tmp`);
     const fh = await FdFile.open(tmp, 'wx', 0o666);
     if (st) await fh.chmod(st.mode & 0o7777);
     let closed = false;
