@@ -48,7 +48,7 @@ function saveCodeCache(name) {
 }
 
 // The package's version, read once here rather than from package.json at every start.
-const { VERSION } = await import('../dist/src/version.js');
+const { VERSION } = await import('../dist/src/base/version.js');
 const BUILT = { __BUILT_VERSION__: JSON.stringify(VERSION) };
 
 /**

@@ -10,7 +10,7 @@ export type { ComposeOptions } from './storage/compose.js';
 export { StorageFault } from './storage/storage.js';
 export type { Storage, ObjectStore, PartUpload, ObjectStat, FaultKind, PutOptions } from './storage/storage.js';
 export { createTarBackup, extractTar } from './engines/tar/index.js';
-export { PermafrostError, ExitCode } from './errors.js';
+export { PermafrostError, ExitCode } from './base/errors.js';
 export { main as agentMain } from './cli/agent.js';
 export {
   signature, signatureToFile, createSignatureStream, loadSignature, delta, deltaToFile, createDeltaStream, patch, patchToFile,

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { agentOk } from './helpers/agent.js';
 import { snapshotTree, tempDir, write } from './helpers/tree.js';
-import { formatLocalDate } from '../src/backup/dates.js';
+import { formatLocalDate } from '../src/catalog/dates.js';
 
 interface Row { backup: string; chain: number; level: number; timestamp: number; writer: string; files: number }
 

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { agent } from './helpers/agent.js';
 import { rawTar, RawEntry } from './helpers/rawtar.js';
 import { tempDir } from './helpers/tree.js';
-import { ExitCode } from '../src/errors.js';
+import { ExitCode } from '../src/base/errors.js';
 
 /** Stores `tarBytes` as a Freezer-layout level 0 (gzip, unencrypted) and tries to restore it. */
 function restoreHostile(work: string, entries: RawEntry[]) {

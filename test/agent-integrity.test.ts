@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { agent, agentOk } from './helpers/agent.js';
 import { makeSampleTree, prng, tempDir, write } from './helpers/tree.js';
-import { ExitCode } from '../src/errors.js';
+import { ExitCode } from '../src/base/errors.js';
 
 function findObject(root: string, name: string): string {
   for (const e of fs.readdirSync(root, { withFileTypes: true, recursive: true })) {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { agent, agentOk } from './helpers/agent.js';
 import { makeSampleTree, mutate1, mutate2, snapshotTree, tempDir, TreeSnapshot } from './helpers/tree.js';
-import { formatLocalDate } from '../src/backup/dates.js';
+import { formatLocalDate } from '../src/catalog/dates.js';
 
 interface Level { ts: number; level: number; tree: TreeSnapshot }
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AGENT, agentOk } from './helpers/agent.js';
 import { snapshotTree, tempDir } from './helpers/tree.js';
-import { formatBytes } from '../src/cli/human.js';
+import { formatBytes } from '../src/base/human.js';
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 

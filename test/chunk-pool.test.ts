@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { ChunkPool } from '../src/pipeline/chunk-pool.js';
+import { ChunkPool } from '../src/bytes/chunk-pool.js';
 import { memberOutputSize } from '../src/codecs/index.js';
 import { parallelCompress } from '../src/codecs/parallel.js';
 import { spawnSync } from 'node:child_process';

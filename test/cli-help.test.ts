@@ -7,9 +7,9 @@ import path from 'node:path';
 import { AGENT, REPO, agent, agentOk } from './helpers/agent.js';
 import { tempDir } from './helpers/tree.js';
 import { helpText } from '../src/cli/help.js';
-import { GROUPS, OPTIONS, OptionSpec } from '../src/cli/options.js';
-import { editDistance } from '../src/cli/suggest.js';
-import { ExitCode } from '../src/errors.js';
+import { GROUPS, OPTIONS, OptionSpec } from '../src/config/options.js';
+import { editDistance } from '../src/base/suggest.js';
+import { ExitCode } from '../src/base/errors.js';
 
 const NOT_SUPPORTED = 'Recognised but not supported by this build';
 

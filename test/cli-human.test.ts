@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import {
   formatBytes, formatClock, formatCount, formatDuration, formatLocalTime, formatPercent, formatRate,
-} from '../src/cli/human.js';
+} from '../src/base/human.js';
 import { progressText, type ProgressCounters } from '../src/pipeline/progress.js';
 import { OffsetMap } from '../src/pipeline/offset-map.js';
 

@@ -7,9 +7,9 @@ import { agent, agentOk } from './helpers/agent.js';
 import { tempDir, write } from './helpers/tree.js';
 import { parseArgv } from '../src/cli/argv.js';
 import { buildAgentOptions } from '../src/config/agent-options.js';
-import { loadConfigFile } from '../src/cli/ini.js';
-import { OPTIONS } from '../src/cli/options.js';
-import { ExitCode } from '../src/errors.js';
+import { loadConfigFile } from '../src/config/ini.js';
+import { OPTIONS } from '../src/config/options.js';
+import { ExitCode } from '../src/base/errors.js';
 
 describe('command line', function () {
   let work: string;

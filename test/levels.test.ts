@@ -1,8 +1,8 @@
 // Level choice and retention rules, on synthetic chains (no I/O).
 import assert from 'node:assert/strict';
-import type { Chain, Member } from '../src/backup/chains.js';
-import { chooseLevel } from '../src/backup/levels.js';
-import { planRemoval } from '../src/backup/retention.js';
+import type { Chain, Member } from '../src/catalog/chains.js';
+import { chooseLevel } from '../src/catalog/levels.js';
+import { planRemoval } from '../src/catalog/retention.js';
 
 function chain(l0: number, spec: [number, number, string | null][]): Chain {
   const members: Member[] = spec.map(([level, ts, parent]) => ({ engine: 'tar', hbn: 'h_n', l0, level, ts, parent, meta: {} }));

@@ -5,10 +5,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { S3Store, S3StoreOptions, S3_MIN_PART_SIZE, openS3Store, xmlAll } from '../src/storage/s3.js';
+import { S3Store, S3StoreOptions, S3_MIN_PART_SIZE, xmlAll } from '../src/storage/s3.js';
+import { s3Settings } from '../src/config/s3-settings.js';
+import type { StorageScope } from '../src/config/storage-scope.js';
+
+/** The S3 store the agent would open from these options (config/s3-settings.ts builds its settings). */
+const openS3Store = (s: StorageScope, env: NodeJS.ProcessEnv) => new S3Store(s3Settings(s, env));
 import { isStorageFault, readObject } from '../src/storage/storage.js';
 import { composeStorage } from '../src/storage/compose.js';
-import { isPermafrostError } from '../src/errors.js';
+import { isPermafrostError } from '../src/base/errors.js';
 import { storageConformance } from './helpers/storage-conformance.js';
 import { SwiftInfo, startSwiftOrSkip } from './helpers/swift.js';
 import { RawSwift, rawSwift } from './helpers/swift-raw.js';
@@ -137,7 +142,7 @@ describe('s3 storage', function () {
     throwsUsage(() => openS3Store({ container: newBucket() }, {}), /^--storage s3 needs --endpoint \(or the ENDPOINT environment variable\)$/);
     throwsUsage(() => openS3Store({ container: 'b-x', endpoint: info.s3.endpoint }, {}), /needs --access-key \(or the ACCESS_KEY/);
     throwsUsage(() => openS3Store({ container: 'b-x', endpoint: info.s3.endpoint, access_key: 'k' }, {}), /needs --secret-key \(or the SECRET_KEY/);
-    throwsUsage(() => openS3Store({ name: 'remote', storages: [{}], container: 'b-x' }, {}), /needs --endpoint .* \(in \[storage:remote\]\)$/);
+    throwsUsage(() => openS3Store({ section: 'remote', container: 'b-x' }, {}), /needs --endpoint .* \(in \[storage:remote\]\)$/);
     const bucket = newBucket();
     buckets.add(bucket);
     const store = openS3Store({ container: bucket }, { ENDPOINT: info.s3.endpoint, ACCESS_KEY: info.s3.accessKey, SECRET_KEY: info.s3.secretKey });

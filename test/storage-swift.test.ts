@@ -5,11 +5,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { SwiftStore, openSwiftStore } from '../src/storage/swift.js';
-import { swiftCredentials } from '../src/storage/swift-auth.js';
+import { SwiftStore } from '../src/storage/swift.js';
+import { swiftCredentials, swiftSettings } from '../src/config/swift-settings.js';
+import type { StorageScope } from '../src/config/storage-scope.js';
+
+/** The Swift store the agent would open from these options (config/swift-settings.ts builds its settings). */
+const openSwiftStore = (s: StorageScope) => new SwiftStore(swiftSettings(s));
 import { composeStorage } from '../src/storage/compose.js';
+import { openStorage } from '../src/storage/open.js';
+import { silentLogger } from '../src/base/log.js';
 import { readObject } from '../src/storage/storage.js';
-import { createLogger } from '../src/cli/log.js';
 import { storageConformance } from './helpers/storage-conformance.js';
 import { SwiftInfo, startSwiftOrSkip } from './helpers/swift.js';
 import { RawSwift, rawSwift } from './helpers/swift-raw.js';
@@ -18,10 +23,9 @@ import { fault } from './helpers/faults.js';
 import { forwardingProxy } from './helpers/net.js';
 import { createHash } from 'node:crypto';
 import { digestStream } from '../src/pipeline/digest.js';
-import { SegmentMd5s } from '../src/pipeline/segment-md5.js';
+import { PartMd5s } from '../src/storage/part-md5s.js';
 import { chunked } from './tar-helpers.test.js';
 
-const log = createLogger({ debug: false, quiet: true });
 
 describe('swift storage', function () {
   this.timeout(120_000);
@@ -35,7 +39,7 @@ describe('swift storage', function () {
     return c;
   };
   const tempAuthStore = (container = newContainer(), over: Record<string, unknown> = {}) =>
-    openSwiftStore({ os_auth_url: info.authUrl, os_username: info.user, os_password: info.key, container, ...over }, log);
+    openSwiftStore({ os_auth_url: info.authUrl, os_username: info.user, os_password: info.key, container, ...over });
 
   before(async function () {
     info = await startSwiftOrSkip(this, true);
@@ -99,7 +103,7 @@ describe('swift storage', function () {
   it('authenticates through Keystone v3 with a password and takes the object-store endpoint from the catalog', async () => {
     const ks = info.keystone!;
     const container = newContainer();
-    const store = openSwiftStore({ container, os_auth_url: ks.authUrl, os_username: ks.env.OS_USERNAME, os_password: ks.env.OS_PASSWORD, os_project_name: ks.env.OS_PROJECT_NAME }, log);
+    const store = openSwiftStore({ container, os_auth_url: ks.authUrl, os_username: ks.env.OS_USERNAME, os_password: ks.env.OS_PASSWORD, os_project_name: ks.env.OS_PROJECT_NAME });
     try {
       await store.putObject('k', Buffer.from('through keystone'));
       assert.match(store.name, new RegExp(`^swift:http://127\\.0\\.0\\.1:${ks.proxyPort}/v1/AUTH_[0-9a-f]+/${container}$`));
@@ -119,7 +123,7 @@ describe('swift storage', function () {
     });
     assert.equal(res.status, 201);
     const token = res.headers.get('x-subject-token')!;
-    const byToken = openSwiftStore({ container: newContainer(), os_auth_url: ks.authUrl, os_token: token, os_project_name: ks.env.OS_PROJECT_NAME }, log);
+    const byToken = openSwiftStore({ container: newContainer(), os_auth_url: ks.authUrl, os_token: token, os_project_name: ks.env.OS_PROJECT_NAME });
     try {
       await byToken.putObject('t', Buffer.from('token'));
       assert.deepEqual(await byToken.list(''), ['t']);
@@ -130,10 +134,10 @@ describe('swift storage', function () {
     const osrc = path.join(work, 'openrc');
     fs.writeFileSync(osrc, Object.entries(ks.env).map(([k, v]) => `export ${k}="${v}"`).join('\n') + '\n');
     // The file wins over the process environment, key by key.
-    const creds = swiftCredentials({ osrc, name: 'remote' }, { OS_AUTH_URL: 'http://127.0.0.1:9/v3', OS_USERNAME: 'nobody' });
+    const creds = swiftCredentials({ osrc, section: 'remote' }, { OS_AUTH_URL: 'http://127.0.0.1:9/v3', OS_USERNAME: 'nobody' });
     assert.equal(creds.authUrl, ks.authUrl);
     assert.equal(creds.username, ks.env.OS_USERNAME);
-    const byRc = openSwiftStore({ container: newContainer(), osrc, name: 'remote' }, log);
+    const byRc = openSwiftStore({ container: newContainer(), osrc, section: 'remote' });
     try {
       await byRc.putObject('r', Buffer.from('osrc'));
       await byRc.remove('r');
@@ -148,7 +152,7 @@ describe('swift storage', function () {
     assert.equal(f.fault, 'permanent');
     assert.match(f.message, new RegExp(`authentication at ${info.authUrl} failed: the credentials were refused \\(HTTP 401\\)`));
     const ks = info.keystone!;
-    const ksStore = openSwiftStore({ container: newContainer(), os_auth_url: ks.authUrl, os_username: ks.env.OS_USERNAME, os_password: 'wrong', os_project_name: 'test' }, log);
+    const ksStore = openSwiftStore({ container: newContainer(), os_auth_url: ks.authUrl, os_username: ks.env.OS_USERNAME, os_password: 'wrong', os_project_name: 'test' });
     const g = await fault(ksStore.list(''));
     assert.equal(g.fault, 'permanent');
     assert.match(g.message, /credentials were refused \(HTTP 401\)/);
@@ -195,19 +199,41 @@ describe('swift storage', function () {
     const fastRetry = { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 };
     const storage = composeStorage([tempAuthStore(container)], { partSize: 1024, queue: 2, retry: fastRetry });
     try {
-      assert.equal(storage.partMd5Size, 1024);
+      assert.equal(storage.partMd5s(1000), undefined, 'segments that are not the parts: nothing to hand over');
       const data = prng(2500, 11);
-      const md5s = new SegmentMd5s(1024);
+      const md5s = storage.partMd5s(1024)!;
+      assert.ok(md5s instanceof PartMd5s);
       await storage.put('a/data', () => digestStream(chunked(data, 700), 1024, null, () => {}, undefined, md5s), { segmented: true, partMd5: md5s });
       assert.deepEqual(await raw.get(container, 'a/data'), data);
-      const liar = new SegmentMd5s(1024);
+      const liar = new PartMd5s(1024);
       for (let i = 0; i < 3; i++) liar.resolve(i, createHash('md5').update(i === 1 ? Buffer.from('not this') : data.subarray(i * 1024, (i + 1) * 1024)).digest());
       await assert.rejects(storage.put('b/data', async function* () { yield data; }, { segmented: true, partMd5: liar }),
         (err: Error) => /segment 00000001 of b\/data.*MD5 [0-9a-f]{32} is not ours/.test(err.message));
-      const other = new SegmentMd5s(1000);
+      const other = new PartMd5s(1000);
       other.fail(new Error('never asked: its segments are not the parts'));
       await storage.put('c/data', async function* () { yield data; }, { segmented: true, partMd5: other });
       assert.deepEqual(await raw.get(container, 'c/data'), data);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('a storage of a [storage:NAME] section still takes the digest pass\'s MD5s (its label drops no capability)', async () => {
+    // The job file's label used to be a copy of the store that left out checksPartMd5: a Swift
+    // storage in a section then hashed every part again and never saw the digest's MD5s.
+    const container = newContainer();
+    const settings = swiftSettings({ os_auth_url: info.authUrl, os_username: info.user, os_password: info.key, container, section: 'cloud' });
+    const storage = await openStorage([{ section: 'cloud', backend: 'swift', swift: settings }],
+      { partSize: 1024, queue: 2, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }, silentLogger);
+    try {
+      assert.match(storage.name, /^\[storage:cloud\] swift:/);
+      const data = prng(2500, 12);
+      const md5s = storage.partMd5s(1024);
+      assert.ok(md5s, 'the labelled Swift storage asks for the MD5s of its parts');
+      // MD5s it is given are the ones it checks Swift's ETags against: a wrong one is refused.
+      for (let i = 0; i < 3; i++) md5s.resolve(i, createHash('md5').update(i === 2 ? Buffer.from('not this') : data.subarray(i * 1024, (i + 1) * 1024)).digest());
+      await assert.rejects(storage.put('x/data', async function* () { yield data; }, { segmented: true, partMd5: md5s }),
+        (err: Error) => /\[storage:cloud\].*segment 00000002 of x\/data.*MD5 [0-9a-f]{32} is not ours/.test(err.message));
     } finally {
       await storage.close();
     }
@@ -230,7 +256,7 @@ describe('swift storage', function () {
   });
 
   it('an unreachable server is a retryable fault; missing settings are usage errors naming the option', async () => {
-    const store = openSwiftStore({ container: newContainer(), os_auth_url: 'http://127.0.0.1:9/auth/v1.0', os_username: 'a:b', os_password: 'c' }, log);
+    const store = openSwiftStore({ container: newContainer(), os_auth_url: 'http://127.0.0.1:9/auth/v1.0', os_username: 'a:b', os_password: 'c' });
     const f = await fault(store.stat('x'));
     assert.equal(f.fault, 'retryable');
     assert.match(f.message, /cannot reach http:\/\/127\.0\.0\.1:9\/auth\/v1\.0: .*ECONNREFUSED/);

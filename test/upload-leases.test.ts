@@ -2,7 +2,7 @@
 // back early would be refilled by the producer while a slow part upload (or the hash) still
 // reads it, and the stored bytes would silently differ from the stream.
 import assert from 'node:assert/strict';
-import { ChunkPool } from '../src/pipeline/chunk-pool.js';
+import { ChunkPool } from '../src/bytes/chunk-pool.js';
 import { digestStream, StreamDigest } from '../src/pipeline/digest.js';
 import { putSegmented } from '../src/storage/upload.js';
 import type { ObjectStore } from '../src/storage/storage.js';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MAX_WRITE, writeAll, writeAllAt } from '../src/pipeline/write-all.js';
+import { MAX_WRITE, writeAll, writeAllAt } from '../src/bytes/write-all.js';
 import { prng } from './helpers/tree.js';
 
 /** A FileHandle that stores at most `accept` bytes per write into `into`, recording each request. */

@@ -1,17 +1,17 @@
 // permafrost-agent: parse, configure, run one action, exit with a code per error class.
-import { ExitCode, PermafrostError, interruptedError, isPermafrostError, usageError } from '../errors.js';
+import { ExitCode, PermafrostError, interruptedError, isPermafrostError, usageError } from '../base/errors.js';
 import { buildAgentOptions, AgentOptions } from '../config/agent-options.js';
 import type { Storage } from '../storage/storage.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../base/version.js';
 import path from 'node:path';
 import { parseArgv } from './argv.js';
 import { helpText } from './help.js';
-import { loadConfigFile } from './ini.js';
-import { createLogger, Logger } from './log.js';
+import { loadConfigFile } from '../config/ini.js';
+import { createLogger, Logger } from '../base/log.js';
 import { failIfStalled } from './stall.js';
 import { runMain } from './run.js';
 import { writeErr, writeOut } from './out.js';
-import { runInterruptSteps } from '../interrupt.js';
+import { runInterruptSteps } from '../base/interrupt.js';
 
 /** How long an interrupted run may spend releasing its locks before it exits anyway. */
 const INTERRUPT_CLEANUP_MS = 3000;
@@ -19,10 +19,17 @@ import { backupOutput, backupReport, writeMetadataOut } from './report.js';
 import { backupSummary, restoreSummary } from './summary.js';
 
 async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
-  if (o.action === 'exec') return (await import('./exec.js')).runExec(o.command!);
+  if (o.action === 'exec') return (await import('../actions/exec.js')).runExec(o.command!);
   // Loaded here, not at the top, so that --help, --version and usage errors stay fast.
+  const { storageSetup } = await import('../config/storage-settings.js');
   const { openStorage } = await import('../storage/open.js');
-  const storage = await openStorage(o, log);
+  const setup = await storageSetup(o);
+  for (const notice of setup.notices) log.warn(notice);
+  const storage = await openStorage(setup.stores, {
+    ...setup.compose,
+    retry: { ...setup.compose.retry!, onRetry: (m) => log.warn(m) },
+    onStale: (m) => log.warn(m),
+  }, log);
   try {
     return await runAction(o, storage, log);
   } finally {
@@ -33,7 +40,7 @@ async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
 async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promise<number> {
   switch (o.action) {
     case 'backup': {
-      const { runBackup } = await import('../backup/backup.js');
+      const { runBackup } = await import('../actions/backup.js');
       const result = await runBackup(o, storage, log);
       const report = backupReport(o, result);
       if (o.metadata_out) writeMetadataOut(o.metadata_out, report);
@@ -41,13 +48,13 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
       return ExitCode.OK;
     }
     case 'restore': {
-      const { runRestore } = await import('../backup/restore.js');
+      const { runRestore } = await import('../actions/restore.js');
       const result = await runRestore(o, storage, log);
       if (!o.quiet) writeOut(`${restoreSummary(result)}\n`);
       return ExitCode.OK;
     }
     case 'info': {
-      const { listBackups, formatTable } = await import('../backup/info.js');
+      const { listBackups, formatTable } = await import('../actions/info.js');
       const rows = await listBackups(storage, o.backup_name ? { hbn: `${o.hostname}_${o.backup_name}` } : undefined);
       if (o.json) writeOut(`${JSON.stringify(rows)}\n`);
       else writeOut(rows.length ? `${formatTable(rows)}\n` : `no backups in ${storage.name}\n`);
@@ -55,7 +62,7 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
       return ExitCode.OK;
     }
     case 'admin': {
-      const { runAdmin } = await import('../backup/admin.js');
+      const { runAdmin } = await import('../actions/admin.js');
       const { removed, orphans } = await runAdmin(o, storage, log);
       if (!o.quiet) {
         writeOut(`${o.dry_run ? 'would remove' : 'removed'} ${removed.length} backup(s)${removed.length ? `: ${removed.join(', ')}` : ''}\n`);
@@ -68,7 +75,7 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
 }
 
 async function makeLogDir(logFile: string): Promise<void> {
-  const { makeDirs, MakeDirsError } = await import('../fs/make-dirs.js');
+  const { makeDirs, MakeDirsError } = await import('../base/make-dirs.js');
   try {
     await makeDirs(path.dirname(path.resolve(logFile)));
   } catch (err) {

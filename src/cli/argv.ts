@@ -1,10 +1,10 @@
 // Command-line parsing with argparse's rules, as freezer-agent (oslo.config) has them:
 // `--opt value`, `--opt=value`, `-X value`, `--noflag` for booleans, and unambiguous prefixes
 // (`--restore-abs-pat` from Freezer's own README works). A name that matches nothing gets the nearest one.
-import { usageError } from '../errors.js';
-import { OPTIONS, OptionSpec, longNames, optionByName, optionByShort } from './options.js';
-import { didYouMean } from './suggest.js';
-import { ValueError, convertValue } from './values.js';
+import { usageError } from '../base/errors.js';
+import { OPTIONS, OptionSpec, longNames, optionByName, optionByShort } from '../config/options.js';
+import { didYouMean } from '../base/suggest.js';
+import { ValueError, convertValue } from '../config/values.js';
 
 export interface ParsedArgv {
   values: Record<string, unknown>;

@@ -1,9 +1,9 @@
 // `permafrost-agent --help`: the option table rendered by group, with defaults and choices,
 // the options this build only recognises listed apart, examples and the exit codes. It imports
 // only the table and the error codes, so --help never loads storage code or the native addon.
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../base/errors.js';
 import { isTerminal } from './out.js';
-import { GROUPS, OPTIONS, OptionGroup, OptionSpec, supportedChoices } from './options.js';
+import { GROUPS, OPTIONS, OptionGroup, OptionSpec, supportedChoices } from '../config/options.js';
 import { fill, prefixed, shellLines } from './wrap.js';
 
 /** Where an option's help starts when its flags are short enough to share the line. */

@@ -1,6 +1,6 @@
 // --max-priority: nice -19 and the realtime I/O class, as Freezer does with nice/ionice, but
 // through the addon rather than by spawning tools. Failure (not root) is a warning.
-import type { Logger } from './log.js';
+import type { Logger } from '../base/log.js';
 import { native } from '../native.js';
 
 const IOPRIO_CLASS_RT = 1;

@@ -14,9 +14,9 @@ import { fstatSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { failIfStalled } from './stall.js';
 import { runMain } from './run.js';
 import type { Input, OutputEnd, Totals } from './rdiff-ends.js';
-import { ExitCode, isPermafrostError, sourceError, usageError } from '../errors.js';
+import { ExitCode, isPermafrostError, sourceError, usageError } from '../base/errors.js';
 import { native, type NativeRsyncJob } from '../native.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../base/version.js';
 import { context, fail, RsyncError } from '../rsync/errors.js';
 import { openBasis, preadableBasis } from '../rsync/basis.js';
 import { openOutput } from '../rsync/files.js';
@@ -299,7 +299,7 @@ async function runSignature(a: Args): Promise<Totals> {
 async function loadSignatureArg(file: string | undefined): Promise<RsyncSignature> {
   // An unusable signature exits by its code (INTEGRITY); an unreadable file as SOURCE.
   if (!isStdio(file)) return tagged(ExitCode.SOURCE, () => loadSignature(file!));
-  const bytes = regularFileSize(0) !== undefined ? readFileSync(0) : await (await import('../pipeline/collect.js')).collectAll(process.stdin);
+  const bytes = regularFileSize(0) !== undefined ? readFileSync(0) : await (await import('../bytes/collect.js')).collectAll(process.stdin);
   const ctx = context();
   try {
     return await native.loadSignature(bytes);

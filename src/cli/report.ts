@@ -2,8 +2,8 @@
 // Property/Value table on stdout or as JSON to --metadata-out; on a TTY, the summary instead.
 import { writeFileSync } from 'node:fs';
 import type { AgentOptions } from '../config/agent-options.js';
-import type { BackupResult } from '../backup/backup.js';
-import { VERSION } from '../version.js';
+import type { BackupResult } from '../actions/backup.js';
+import { VERSION } from '../base/version.js';
 import { isTerminal, writeOut } from './out.js';
 
 const ECHOED = ['action', 'always_level', 'backup_media', 'backup_name', 'container', 'container_segments', 'dry_run', 'hostname',

@@ -1,6 +1,6 @@
 // Node exits with 0 when nothing is left to run, even while a CLI's main() still awaits
 // something that can no longer settle (a bug): such a run must fail, never pass for a success.
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../base/errors.js';
 import { writeErr } from './out.js';
 
 /** Call at the start of main(); call what it returns when main() settles. */

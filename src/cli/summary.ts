@@ -1,10 +1,10 @@
 // What a person reads at the end, in restic's spirit: a few labelled lines saying what was
 // done, how much and where, instead of Freezer's 30-row property table (which stays for
 // scripts: agent.ts prints it when stdout is not a TTY, or with --verbose).
-import type { BackupResult } from '../backup/backup.js';
-import type { RestoreResult } from '../backup/restore.js';
-import { memberMetadataDir, parseMemberName } from '../backup/layout.js';
-import { formatBytes, formatCount, formatDuration, formatLocalTime, formatRate } from './human.js';
+import type { BackupResult } from '../actions/backup.js';
+import type { RestoreResult } from '../actions/restore.js';
+import { memberMetadataDir, parseMemberName } from '../catalog/layout.js';
+import { formatBytes, formatCount, formatDuration, formatLocalTime, formatRate } from '../base/human.js';
 
 const LABEL_WIDTH = 11;
 const lines = (rows: [string, string][]) => rows.map(([k, v]) => `${`${k}:`.padEnd(LABEL_WIDTH)}${v}`).join('\n');

@@ -6,7 +6,7 @@ import { CodecName, resolveLevel } from './registry.js';
 import { codecStream } from './stream.js';
 import { parallelCompress } from './parallel.js';
 import { native } from '../native.js';
-import type { ChunkPool } from '../pipeline/chunk-pool.js';
+import type { ChunkPool } from '../bytes/chunk-pool.js';
 
 /**
  * Least input bytes per member: 1 MiB, the tar writer's chunk, so members are compressed

@@ -2,7 +2,7 @@
 // independent member on the libuv pool (up to `threads` at once) and emitted in order. The
 // concatenation is a standard multi-member gzip / multi-stream bzip2 / multi-frame zstd file.
 import { native, CodecKind } from '../native.js';
-import type { ChunkPool } from '../pipeline/chunk-pool.js';
+import type { ChunkPool } from '../bytes/chunk-pool.js';
 
 /**
  * Groups input chunks into blocks of at least `minBlock` bytes. A chunk that is already big

@@ -1,6 +1,6 @@
 // Codec names as Freezer stores them in metadata (`compression`), their default levels (the
 // stock tools' defaults, so output matches what operators expect) and valid level ranges.
-import { usageError } from '../errors.js';
+import { usageError } from '../base/errors.js';
 
 export type CodecName = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
 

@@ -1,7 +1,7 @@
 // Drives a native CodecStream over an async stream of Buffers. Output is collected into
 // ~1 MiB Buffers owned by the consumer (each yielded Buffer is fresh, never reused).
 import { native, CodecKind, NativeCodecStream } from '../native.js';
-import { integrityError } from '../errors.js';
+import { integrityError } from '../base/errors.js';
 
 const OUT_SIZE = 1 << 20;
 

@@ -2,70 +2,37 @@
 // option and the bad value. Options recognised but not implemented fail here, loudly.
 import os from 'node:os';
 import path from 'node:path';
-import { notSupportedError, usageError } from '../errors.js';
-import { OPTIONS, optionByName, supportedChoices } from '../cli/options.js';
-import type { CodecName } from '../codecs/registry.js';
+import { notSupportedError, usageError } from '../base/errors.js';
+import { OPTIONS, optionByName, supportedChoices, type OptionValues } from './options.js';
 
-export type Action = 'backup' | 'restore' | 'info' | 'admin' | 'exec';
+export type Action = OptionValues['action'];
 export type Dereference = 'none' | 'soft' | 'hard' | 'all';
 
-export interface AgentOptions {
-  action: Action;
-  path_to_backup?: string;
-  backup_name?: string;
-  mode: string;
-  engine_name: string;
-  container: string;
-  /** No --container (nor job file key) was given: Freezer's default is used, and said. */
-  container_defaulted: boolean;
-  storage: string;
-  sync: boolean;
-  max_level?: number;
-  always_level?: number;
-  restart_always_level?: number;
-  remove_older_than?: number;
-  remove_from_date?: string;
-  no_incremental: boolean;
+/** Options the agent settles itself after reading them (defaults that depend on the machine). */
+type Settled = 'hostname' | 'threads' | 'exclude' | 'dereference_symlink' | 'no_incremental' | 'max_priority';
+
+/** Every option typed (config/options.ts), plus what the agent derives from them. */
+export interface AgentOptions extends Omit<OptionValues, Settled> {
   hostname: string;
-  metadata_out?: string;
+  threads: number;
   exclude: string[];
   dereference_symlink: Dereference;
-  encrypt_pass_file?: string;
-  encrypt_kdf: 'evp' | 'pbkdf2';
-  encrypt_iter: number;
-  max_segment_size: number;
-  restore_abs_path?: string;
-  restore_from_date?: string;
+  no_incremental: boolean;
   max_priority: boolean;
-  quiet: boolean;
-  dry_run: boolean;
-  command?: string;
-  compression: CodecName;
-  compression_level?: number;
-  threads: number;
-  overwrite: boolean;
-  json: boolean;
-  debug: boolean;
-  verbose: boolean;
-  log_file?: string;
-  log_dir?: string;
-  timeout: number;
-  upload_limit: number;
-  download_limit: number;
-  upload_queue_size: number;
-  storage_retries: number;
-  /** Seconds to wait for the chain lock (`--lock-wait`). */
-  lock_wait: number;
+  /** No --container (nor job file key) was given: Freezer's default is used, and said. */
+  container_defaulted: boolean;
   /** `[storage:NAME]` sections of the job file: their own storage, container and credentials. */
   storages?: StorageSection[];
-  [key: string]: unknown;
 }
 
-export interface StorageSection {
+/** One `[storage:NAME]` section: any option's key, plus the keys only a section has. */
+export interface StorageSection extends Partial<OptionValues> {
   name: string;
-  storage: string;
-  container?: string;
-  [key: string]: unknown;
+  storage: OptionValues['storage'];
+  /** An OpenStack rc file whose `export OS_…=` lines are this storage's Keystone settings. */
+  osrc?: string;
+  /** S3 signing region. */
+  region?: string;
 }
 
 // The option table says which choices are implemented, so --help and these checks agree.
@@ -108,7 +75,7 @@ function validate(o: AgentOptions): void {
   checkRange('max-segment-size', o.max_segment_size, 65536, 2 ** 31);
   checkRange('threads', o.threads, 1, 256);
   checkRange('encrypt-iter', o.encrypt_iter, 1, 100_000_000);
-  checkRange('rsync-block-size', o.rsync_block_size as number, 256, 1 << 26);
+  checkRange('rsync-block-size', o.rsync_block_size, 256, 1 << 26);
   checkRange('timeout', o.timeout, 1, 1e7);
   checkRange('upload-queue-size', o.upload_queue_size, 1, 64);
   checkRange('storage-retries', o.storage_retries, 0, 100);
@@ -138,15 +105,19 @@ export function buildAgentOptions(
   for (const spec of OPTIONS) if (spec.default !== undefined) defaults[spec.dest] = spec.default;
   const explicit = { ...fromFile, ...fromArgv };
   checkNotSupported(explicit);
-  const o = { ...defaults, ...explicit } as AgentOptions;
-  o.container_defaulted = explicit.container === undefined;
-  o.exclude = (o.exclude as string[] | undefined) ?? [];
-  o.no_incremental = Boolean(o.no_incremental);
-  o.max_priority = Boolean(o.max_priority);
-  o.hostname = (o.hostname as string | undefined) || os.hostname();
-  o.threads = (o.threads as number | undefined) ?? Math.max(1, os.availableParallelism());
-  const deref = (o.dereference_symlink as string | undefined) ?? 'none';
-  o.dereference_symlink = (deref === 'None' ? 'none' : deref) as Dereference;
+  // The values were converted and checked against the table as they were read (values.ts).
+  const read = { ...defaults, ...explicit } as OptionValues & { storages?: StorageSection[] };
+  const deref = read.dereference_symlink ?? 'none';
+  const o: AgentOptions = {
+    ...read,
+    container_defaulted: explicit.container === undefined,
+    exclude: read.exclude ?? [],
+    no_incremental: Boolean(read.no_incremental),
+    max_priority: Boolean(read.max_priority),
+    hostname: read.hostname || os.hostname(),
+    threads: read.threads ?? Math.max(1, os.availableParallelism()),
+    dereference_symlink: deref === 'None' ? 'none' : deref,
+  };
   if (o.log_file && o.log_dir && !path.isAbsolute(o.log_file)) o.log_file = path.join(o.log_dir, o.log_file);
   validate(o);
   return o;

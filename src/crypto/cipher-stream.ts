@@ -1,7 +1,7 @@
 // AES-256-CFB streams in `openssl enc` format: "Salted__" + 8-byte salt, then one continuous
 // CFB-128 stream (never restarted per chunk, unlike Freezer's crypt.py).
 import { native } from '../native.js';
-import { integrityError } from '../errors.js';
+import { integrityError } from '../base/errors.js';
 import type { CipherKeys } from './keys.js';
 
 export const SALT_MAGIC = Buffer.from('Salted__');

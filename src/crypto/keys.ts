@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { native } from '../native.js';
-import { configError } from '../errors.js';
+import { configError } from '../base/errors.js';
 
 export type Kdf = 'evp' | 'pbkdf2';
 

@@ -2,20 +2,15 @@
 // HMAC-SHA256 when encrypted. On restore every segment is checked before any of its bytes
 // go further, so damaged data is reported, never decompressed or extracted.
 import { native } from '../native.js';
-import { integrityError, passwordError } from '../errors.js';
+import { integrityError, passwordError } from '../base/errors.js';
 import { segment } from './segmenter.js';
-import type { ChunkLeases } from './chunk-pool.js';
-import type { SegmentMd5s } from './segment-md5.js';
+import type { ChunkLeases } from '../bytes/chunk-pool.js';
+import type { PartMd5Feed } from '../storage/part-md5s.js';
+import type { StreamDigest } from '../crypto/integrity.js';
+
+export type { StreamDigest } from '../crypto/integrity.js';
 
 const SHA256_BYTES = 32;
-
-export interface StreamDigest {
-  segment_size: number;
-  segments: string[];
-  size: number;
-  sha256: string;
-  hmac_sha256?: string;
-}
 
 /**
  * Passes the stored bytes through unchanged while hashing them: SHA-256 (and HMAC) of the
@@ -29,7 +24,7 @@ export async function* digestStream(
   hmacKey: Buffer | null,
   done: (d: StreamDigest) => void,
   leases?: ChunkLeases,
-  md5s?: SegmentMd5s,
+  md5s?: PartMd5Feed,
 ): AsyncGenerator<Buffer> {
   const digest = new native.Digest(hmacKey, segmentSize, md5s !== undefined);
   const segments: Buffer[] = [];
@@ -93,10 +88,4 @@ export async function* verifySegments(source: AsyncIterable<Buffer>, expected: S
   if (expected.hmac_sha256 && hmac && hmac.toString('hex') !== expected.hmac_sha256) {
     throw passwordError(`${what}: HMAC mismatch: wrong password or tampered data`);
   }
-}
-
-export async function sha256Hex(data: Buffer): Promise<string> {
-  const d = new native.Digest(null);
-  await d.update(data);
-  return d.final()[0].toString('hex');
 }

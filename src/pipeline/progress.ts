@@ -1,6 +1,6 @@
 // The progress line on a TTY: where we are of the total (bytes, files, percentage), the rate
 // and the ETA, redrawn in place and cleared at the end; nothing at all in pipes and logs.
-import { formatBytes, formatClock, formatCount, formatPercent, formatRate } from '../cli/human.js';
+import { formatBytes, formatClock, formatCount, formatPercent, formatRate } from '../base/human.js';
 
 export interface ProgressCounters {
   /** Done so far: the percentage, rate and ETA are about these. */

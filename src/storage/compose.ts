@@ -3,6 +3,7 @@
 // stream-to-parts driver sits on top.
 import { Storage, ObjectStore, PutOptions, decorate } from './storage.js';
 import { lockAll } from './lock.js';
+import { PartMd5s } from './part-md5s.js';
 import { withRetry, RetryPolicy, DEFAULT_RETRY } from './retry.js';
 import { withBandwidth, TokenBucket } from './bandwidth.js';
 import { MultiStore } from './multi.js';
@@ -21,6 +22,13 @@ export interface ComposeOptions {
   dryRun?: boolean;
   /** Told when a stale lock of a dead run is removed. */
   onStale?: (message: string) => void;
+  /** Per backend, a label its messages start with (`[storage:NAME]` of a job file), or none. */
+  labels?: readonly (string | undefined)[];
+}
+
+/** Messages name the job file's section too; every other member passes through (decorate). */
+function withLabel(store: ObjectStore, label: string | undefined): ObjectStore {
+  return label ? decorate(store, { name: `${label} ${store.name}` }) : store;
 }
 
 /** Nothing is written, removed or locked (a lock is a write too). */
@@ -38,14 +46,14 @@ const bucket = (rate: number | null | undefined) => (rate && rate > 0 ? new Toke
 export function composeStorage(backends: ObjectStore[], o: ComposeOptions): Storage {
   const buckets = { upload: bucket(o.uploadLimit), download: bucket(o.downloadLimit) };
   const policy = o.retry ?? DEFAULT_RETRY;
-  const each = backends.map((b) => withRetry(withBandwidth(b, buckets), policy));
+  const each = backends.map((b, i) => withRetry(withBandwidth(withLabel(b, o.labels?.[i]), buckets), policy));
   const joined = each.length === 1 ? each[0] : new MultiStore(each);
   const store = o.dryRun ? withDryRun(joined) : joined;
   const partSize = Math.max(o.partSize, store.minPartSize);
   const partMd5Size = store.checksPartMd5 && !store.anySizeParts ? partSize : null;
   return {
     get name() { return store.name; },
-    partMd5Size,
+    partMd5s: (segmentSize: number) => (partMd5Size === segmentSize ? new PartMd5s(segmentSize) : undefined),
     put: (path: string, source: () => AsyncIterable<Buffer>, opts?: PutOptions) => {
       if (!opts?.segmented) return putWhole(store, path, source());
       const partMd5 = opts.partMd5?.segmentSize === partMd5Size ? opts.partMd5 : undefined;

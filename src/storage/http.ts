@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { usageError } from '../errors.js';
+import { usageError } from '../base/errors.js';
 import type { FaultKind } from './storage.js';
 
 export class TimeoutError extends Error {

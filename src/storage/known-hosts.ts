@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
-import { makeDirs } from '../fs/make-dirs.js';
+import { makeDirs } from '../base/make-dirs.js';
 
 export interface KnownHostEntry {
   marker: '' | '@revoked' | '@cert-authority';

@@ -7,8 +7,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { native } from '../native.js';
-import { lockedError, storageError } from '../errors.js';
-import { makeDirs, MakeDirsError } from '../fs/make-dirs.js';
+import { lockedError, storageError } from '../base/errors.js';
+import { makeDirs, MakeDirsError } from '../base/make-dirs.js';
 import { LOCK_DIR, HeldLock, LockHolder, LockRequest, lockedMessage, sleep } from './lock.js';
 
 /** flock has no timeout: --lock-wait polls at this pace. */

@@ -13,8 +13,8 @@ import { ObjectStore, ObjectStat, PartUpload, PutObjectOptions, StorageFault, ch
 import { pidAlive, type HeldLock, type LockRequest } from './lock.js';
 import { lockLocalFile } from './local-lock.js';
 import { WriteBehind } from './write-behind.js';
-import { writeAllAt } from '../pipeline/write-all.js';
-import { makeDirs, MakeDirsError } from '../fs/make-dirs.js';
+import { writeAllAt } from '../bytes/write-all.js';
+import { makeDirs, MakeDirsError } from '../base/make-dirs.js';
 
 const TMP_DIR = '.permafrost-tmp';
 /** Not objects of the layout: never listed. */

@@ -15,8 +15,10 @@
 // another's backup.
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { lockedError } from '../errors.js';
-import { readObject, isStorageFault, type ObjectStore } from './storage.js';
+import { lockedError } from '../base/errors.js';
+import { readObject, isStorageFault, type HeldLock, type LockHolder, type LockRequest, type ObjectStore } from './storage.js';
+
+export type { HeldLock, LockHolder, LockRequest } from './storage.js';
 
 export const LOCK_DIR = '.permafrost-locks';
 /** A lock object older than this (since its last refresh) no longer blocks anyone. */
@@ -24,32 +26,6 @@ export const STALE_AFTER_MS = 30 * 60_000;
 export const REFRESH_EVERY_MS = 5 * 60_000;
 /** How long a listing may lag behind a write (Swift's container updates are asynchronous). */
 const SETTLE_MS = 250;
-
-export interface LockHolder {
-  /** The machine's own host name (not --hostname): with `pid`, tells a dead local holder. */
-  host: string;
-  pid: number;
-  user: string;
-  /** When the run started (ISO 8601). */
-  started: string;
-  /** What holds it, for messages: `backup`, `admin`. */
-  action: string;
-  program: string;
-}
-
-export interface LockRequest {
-  /** `<engine>/<host>_<name>`: a storage path below the lock directory. */
-  name: string;
-  holder: LockHolder;
-  /** How long to wait for other holders (0: give up at once). */
-  waitMs: number;
-  /** Told about each stale lock that was removed. */
-  onStale?(message: string): void;
-}
-
-export interface HeldLock {
-  release(): Promise<void>;
-}
 
 export function thisHolder(action: string, program: string): LockHolder {
   let user = String(process.getuid?.() ?? '?');

@@ -24,7 +24,7 @@
 import type http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createHash, webcrypto } from 'node:crypto';
-import { usageError } from '../errors.js';
+import { usageError } from '../base/errors.js';
 import { native } from '../native.js';
 import { HttpClient, netErrorText, netFaultKind, pull, readAll } from './http.js';
 import { FaultKind, ObjectStat, ObjectStore, PartUpload, PutObjectOptions, StorageFault, checkObjectPath, isStorageFault } from './storage.js';
@@ -597,60 +597,4 @@ class S3Upload implements PartUpload {
   async abort(): Promise<void> {
     await this.s3.abortUpload(this.path, this.key, this.uploadId);
   }
-}
-
-/** The settings `openStorage` passes: flat options or one `[storage:NAME]` section. */
-export interface S3Settings {
-  name?: string;
-  /** Set (non-empty) when these settings come from a `[storage:NAME]` section. */
-  storages?: unknown[];
-  container?: string;
-  endpoint?: unknown;
-  access_key?: unknown;
-  secret_key?: unknown;
-  region?: unknown;
-  timeout?: unknown;
-  insecure?: unknown;
-  proxy?: unknown;
-  os_cacert?: unknown;
-}
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-/** The signing region: the section's `region`, then the AWS CLI's variables (AWS_REGION first, as it does). */
-function regionOf(s: S3Settings, env: NodeJS.ProcessEnv): string {
-  return str(s.region) ?? str(env.AWS_REGION) ?? str(env.AWS_DEFAULT_REGION) ?? 'us-east-1';
-}
-
-/** The CA bundle of `--os-cacert` (or OS_CACERT), read now so a bad path is a usage error, not a storage fault. */
-function caOf(s: S3Settings, env: NodeJS.ProcessEnv): Buffer | undefined {
-  const file = str(s.os_cacert) ?? str(env.OS_CACERT);
-  if (!file) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw usageError(`invalid value for --os-cacert: cannot read the CA bundle ${file}: ${(err as Error).message}`);
-  }
-}
-
-/** `--endpoint`/`--access-key`/`--secret-key`, each falling back to ENDPOINT/ACCESS_KEY/SECRET_KEY as in Freezer. */
-export function openS3Store(s: S3Settings, env: NodeJS.ProcessEnv = process.env, onNotice?: (message: string) => void): S3Store {
-  const where = s.storages?.length && s.name ? ` (in [storage:${s.name}])` : '';
-  const need = (dest: 'endpoint' | 'access_key' | 'secret_key', envName: string): string => {
-    const v = str(s[dest]) ?? str(env[envName]);
-    if (!v) throw usageError(`--storage s3 needs --${dest.replace('_', '-')} (or the ${envName} environment variable)${where}`);
-    return v;
-  };
-  return new S3Store({
-    endpoint: need('endpoint', 'ENDPOINT'),
-    accessKey: need('access_key', 'ACCESS_KEY'),
-    secretKey: need('secret_key', 'SECRET_KEY'),
-    region: regionOf(s, env),
-    container: s.container ?? '',
-    timeoutMs: typeof s.timeout === 'number' && s.timeout > 0 ? s.timeout * 1000 : undefined,
-    insecure: s.insecure === true,
-    proxy: str(s.proxy),
-    ca: caOf(s, env),
-    onNotice,
-  });
 }

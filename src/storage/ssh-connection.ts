@@ -5,7 +5,7 @@
 // timed out is retryable; authentication, host key and handshake failures are permanent.
 import ssh2 from 'ssh2';
 import type { Client as SshClient, ConnectConfig, SFTPWrapper, ServerHostKeyAlgorithm } from 'ssh2';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../base/log.js';
 import { StorageFault, FaultKind } from './storage.js';
 import {
   appendKnownHost, checkHostKey, keyTypeOf, knownHostName, knownKeyTypes, readKnownHosts,

@@ -13,9 +13,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { SFTPWrapper, Stats, FileEntryWithStats } from 'ssh2';
-import type { Logger } from '../cli/log.js';
-import { usageError } from '../errors.js';
-import type { StorageSettings } from './open.js';
+import type { Logger } from '../base/log.js';
+import { usageError } from '../base/errors.js';
 import { ObjectStore, ObjectStat, PartUpload, PutObjectOptions, StorageFault, FaultKind, checkObjectPath } from './storage.js';
 import { SshConnection, SshConnectionOptions } from './ssh-connection.js';
 import {
@@ -318,56 +317,4 @@ export class SshStore implements ObjectStore {
   close(): Promise<void> {
     return this.conn.close();
   }
-}
-
-const homeKnownHosts = () => path.join(os.homedir(), '.ssh', 'known_hosts');
-
-function readKey(file: string, where: string): Buffer {
-  let key: Buffer;
-  try {
-    key = fs.readFileSync(file);
-  } catch (err) {
-    throw usageError(`${where}: cannot read the SSH private key ${file}: ${(err as Error).message}`);
-  }
-  const parsed = utils.parseKey(key);
-  if (parsed instanceof Error) {
-    throw usageError(`${where}: cannot use the SSH private key ${file}: ${parsed.message}`
-      + (/passphrase|encrypted/i.test(parsed.message) ? ' (keys protected by a passphrase are not supported; use an unencrypted key or --ssh-password)' : ''));
-  }
-  return key;
-}
-
-/** Builds the ssh backend from flat options or a `[storage:NAME]` section's keys. */
-export async function openSshStore(s: StorageSettings, log: Logger): Promise<SshStore> {
-  const inSection = Boolean(s.storages?.length);
-  const where = inSection ? `[storage:${s.name}]` : '--storage ssh';
-  const opt = (name: string) => (inSection ? `${name.replace(/-/g, '_')} (--${name})` : `--${name}`);
-  const str = (k: string) => (typeof s[k] === 'string' && s[k] !== '' ? (s[k] as string) : undefined);
-  const host = str('ssh_host');
-  if (!host) throw usageError(`${where} needs ${opt('ssh-host')}`);
-  const username = str('ssh_username');
-  if (!username) throw usageError(`${where} needs ${opt('ssh-username')}`);
-  const port = (s.ssh_port as number | undefined) ?? 22;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError(`invalid value for ${opt('ssh-port')}: ${port} is outside 1..65535`);
-  const password = str('ssh_password');
-  let keyFile = str('ssh_key');
-  if (!password && !keyFile) {
-    keyFile = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((n) => path.join(os.homedir(), '.ssh', n)).find((f) => fs.existsSync(f));
-    if (!keyFile) throw usageError(`${where} needs ${opt('ssh-key')} (a private key file) or ${opt('ssh-password')}`);
-  }
-  const privateKey = password ? undefined : readKey(keyFile!, where);
-  const knownHostsFile = str('ssh_known_hosts');
-  const container = str('container');
-  if (!container) throw usageError(`${where} needs a container (a directory on the remote host)`);
-  const timeout = typeof s.timeout === 'number' && s.timeout > 0 ? s.timeout : 30;
-  return new SshStore({
-    host, port, username, password, privateKey, keyFile,
-    knownHostsFile: knownHostsFile ? path.resolve(knownHostsFile) : homeKnownHosts(),
-    // The system-wide file is read too when the user's is the default one, as ssh does.
-    extraKnownHosts: knownHostsFile ? [] : ['/etc/ssh/ssh_known_hosts'],
-    acceptNewHostKey: Boolean(s.ssh_accept_new_host_key),
-    container,
-    readyTimeoutMs: Math.min(timeout, 60) * 1000,
-    log,
-  });
 }

@@ -7,11 +7,38 @@
 //   is idempotent given its arguments, so a decorator can retry it.
 // - `Storage` is what backup/restore use: `put` takes a stream. It is built once, in
 //   `compose.ts`, from an ObjectStore plus the retry, bandwidth and multi-storage decorators.
-import type { ChunkLeases } from '../pipeline/chunk-pool.js';
-import type { HeldLock, LockHolder, LockRequest } from './lock.js';
-import type { SegmentMd5s } from '../pipeline/segment-md5.js';
-import { PermafrostError } from '../errors.js';
-import { collectAll } from '../pipeline/collect.js';
+import type { ChunkLeases } from '../bytes/chunk-pool.js';
+import type { PartMd5s } from './part-md5s.js';
+import { PermafrostError } from '../base/errors.js';
+import { collectAll } from '../bytes/collect.js';
+
+// ---- locks (lock.ts, local-lock.ts implement them) ----
+
+export interface LockHolder {
+  /** The machine's own host name (not --hostname): with `pid`, tells a dead local holder. */
+  host: string;
+  pid: number;
+  user: string;
+  /** When the run started (ISO 8601). */
+  started: string;
+  /** What holds it, for messages: `backup`, `admin`. */
+  action: string;
+  program: string;
+}
+
+export interface LockRequest {
+  /** `<engine>/<host>_<name>`: a storage path below the lock directory. */
+  name: string;
+  holder: LockHolder;
+  /** How long to wait for other holders (0: give up at once). */
+  waitMs: number;
+  /** Told about each stale lock that was removed. */
+  onStale?(message: string): void;
+}
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
 
 export interface ObjectStat {
   size: number;
@@ -149,17 +176,18 @@ export interface PutOptions {
   segmented?: boolean;
   /** Pooled chunks of the stream are given back here once every part holding them settled. */
   leases?: ChunkLeases;
-  /** MD5s of the stream's segments of `partMd5Size` bytes (see Storage.partMd5Size). */
-  partMd5?: SegmentMd5s;
+  /** The MD5s of the parts, from `Storage.partMd5s` (fed by whoever hashes the stream). */
+  partMd5?: PartMd5s;
 }
 
 export interface Storage {
   readonly name: string;
   /**
-   * The part size of segmented uploads when some storage checks each part against its MD5;
-   * null when none does. A stream hashed in segments of this size can hand their MD5s over.
+   * A place for the MD5s of the parts of a segmented put of a stream hashed in segments of
+   * `segmentSize`, when some storage checks each part against its MD5 and its parts are those
+   * segments; undefined otherwise (nothing to compute). Pass it to `put` as `partMd5`.
    */
-  readonly partMd5Size: number | null;
+  partMd5s(segmentSize: number): PartMd5s | undefined;
   /**
    * Stores an object atomically. A non-segmented source is a small object read whole; a
    * segmented one is cut into parts that are uploaded (and retried) one by one, so the

@@ -19,12 +19,12 @@
 // and TempAuth forgets them when its memcached restarts.
 import fs from 'node:fs';
 import type http from 'node:http';
-import { configError, usageError } from '../errors.js';
-import type { Logger } from '../cli/log.js';
+import { configError, usageError } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 import { native } from '../native.js';
 import { HttpClient, netErrorText, netFaultKind, pull, readAll } from './http.js';
 import { FaultKind, ObjectStat, ObjectStore, PartUpload, PutObjectOptions, StorageFault, checkObjectPath } from './storage.js';
-import { SwiftCredentials, SwiftSession, authenticate, swiftCredentials } from './swift-auth.js';
+import { SwiftCredentials, SwiftSession, authenticate } from './swift-auth.js';
 
 /** Objects per listing page (Swift's default and maximum). */
 const LISTING_LIMIT = 10_000;
@@ -376,28 +376,4 @@ class SwiftUpload implements PartUpload {
     if (this.segmentsTaken) return;
     await this.store.removeSegments(this.path, this.segments).catch(() => undefined);
   }
-}
-
-/** The settings `openStorage` passes: flat options or one `[storage:NAME]` section. */
-export function openSwiftStore(s: Record<string, unknown>, log: Logger): SwiftStore {
-  const credentials = swiftCredentials(s);
-  let ca: Buffer | undefined;
-  const cacert = (typeof s.os_cacert === 'string' && s.os_cacert) || process.env.OS_CACERT;
-  if (cacert) {
-    try {
-      ca = fs.readFileSync(cacert);
-    } catch (err) {
-      throw configError(`cannot read --os-cacert ${cacert}: ${(err as Error).message}`);
-    }
-  }
-  const store = new SwiftStore({
-    credentials,
-    container: typeof s.container === 'string' ? s.container : '',
-    timeoutMs: typeof s.timeout === 'number' && s.timeout > 0 ? s.timeout * 1000 : undefined,
-    insecure: s.insecure === true,
-    proxy: typeof s.proxy === 'string' && s.proxy ? s.proxy : undefined,
-    ca,
-  });
-  log.debug(`swift: ${credentials.version === '1' ? 'TempAuth' : 'Keystone v3'} at ${credentials.authUrl || credentials.storageUrl}`);
-  return store;
 }

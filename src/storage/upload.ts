@@ -4,9 +4,9 @@
 // filling, so memory stays at (queue + 2) parts whatever the stream's length, and each part
 // (a Buffer) can be retried on its own without rewinding the stream.
 import type { ObjectStore } from './storage.js';
-import type { ChunkLeases } from '../pipeline/chunk-pool.js';
-import type { SegmentMd5s } from '../pipeline/segment-md5.js';
-import { prefetch } from '../pipeline/prefetch.js';
+import type { ChunkLeases } from '../bytes/chunk-pool.js';
+import type { PartMd5s } from './part-md5s.js';
+import { prefetch } from '../bytes/prefetch.js';
 
 export interface UploadOptions {
   partSize: number;
@@ -15,7 +15,7 @@ export interface UploadOptions {
   /** Where the stream's pooled chunks go back (see ChunkPool); the uploader holds one reference to each. */
   leases?: ChunkLeases;
   /** MD5s of the stream's segments, which are the parts (segment size = part size). */
-  partMd5?: SegmentMd5s;
+  partMd5?: PartMd5s;
 }
 
 const noLeases: ChunkLeases = { hold: () => {}, give: () => {} };

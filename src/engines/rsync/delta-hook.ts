@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { native, NativeRsyncSignature, RsyncMagic } from '../../native.js';
-import { sourceError } from '../../errors.js';
-import type { RegularFileHook, StoredContent } from '../tar/members.js';
+import { sourceError } from '../../base/errors.js';
+import type { RegularFileHook, StoredContent } from '../tar/file-hook.js';
 
 import { DELTA_TYPEFLAG } from '../tar/extract.js';
 

@@ -1,7 +1,7 @@
 // engine_metadata of the rsync engine: the GNU tar snapshot of the level (which files changed)
 // plus the librsync signature of every regular file (what the next level's deltas are made
 // against). Layout in docs/FORMAT.md §5.
-import { integrityError } from '../../errors.js';
+import { integrityError } from '../../base/errors.js';
 
 const MAGIC = Buffer.from('PFRSYNC1');
 

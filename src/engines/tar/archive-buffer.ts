@@ -2,7 +2,7 @@
 // few yields and file data can be read straight into the chunk (no intermediate copies).
 // A yielded chunk is never touched again: consumers may keep it, or give it back to the pool
 // once read.
-import { ChunkPool } from '../../pipeline/chunk-pool.js';
+import { ChunkPool } from '../../bytes/chunk-pool.js';
 
 export class ArchiveBuffer {
   private buf: Buffer;

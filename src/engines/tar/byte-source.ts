@@ -1,6 +1,6 @@
 // Pull-based reader over an AsyncIterable<Buffer> of arbitrary chunk sizes: exact-length reads
 // for headers (zero-copy when a chunk holds them), streaming slices for member data.
-import { integrityError } from '../../errors.js';
+import { integrityError } from '../../base/errors.js';
 
 export class ByteSource {
   private readonly it: AsyncIterator<Buffer>;

@@ -4,8 +4,8 @@
 import { closeSync, constants as C, lstatSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { integrityError, notSupportedError } from '../../errors.js';
-import { writeAll } from '../../pipeline/write-all.js';
+import { integrityError, notSupportedError } from '../../base/errors.js';
+import { writeAll } from '../../bytes/write-all.js';
 
 const OUT_SIZE = 1 << 20;
 

@@ -29,8 +29,8 @@ export interface DumpContext {
   /** dev:ino → archive name of the first member of that inode. */
   links: Map<string, string>;
   warn(message: string): void;
-  /** See RegularFileHook (members.ts). */
-  fileHook?: import('./members.js').RegularFileHook;
+  /** See RegularFileHook (file-hook.ts). */
+  fileHook?: import('./file-hook.js').RegularFileHook;
 }
 
 const NS_PER_S = 1_000_000_000n;

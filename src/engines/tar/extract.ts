@@ -7,11 +7,11 @@ import {
 } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { integrityError, notSupportedError, unsafeArchiveError } from '../../errors.js';
-import { makeDirs } from '../../fs/make-dirs.js';
+import { integrityError, notSupportedError, unsafeArchiveError } from '../../base/errors.js';
+import { makeDirs } from '../../base/make-dirs.js';
 import { applyRenames, purgeDirectory, renameOps } from './purge.js';
 import { extractDelta } from './delta-member.js';
-import { writeAll } from '../../pipeline/write-all.js';
+import { writeAll } from '../../bytes/write-all.js';
 
 /** Typeflag of a librsync delta member (rsync engine; docs/FORMAT.md §5). */
 export const DELTA_TYPEFLAG = 'E';

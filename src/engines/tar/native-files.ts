@@ -6,7 +6,7 @@
 // dumpMember, which handles every case. Same bytes either way (test/tar-native-files.test.ts).
 import path from 'node:path';
 import { native, TarEntryKind, TarFillStop, type NativeTarDumper } from '../../native.js';
-import { sourceError } from '../../errors.js';
+import { sourceError } from '../../base/errors.js';
 import type { DumpContext } from './dump-context.js';
 import { BLOCK_SIZE } from './header.js';
 import { dumpMember } from './members.js';

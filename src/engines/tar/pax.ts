@@ -1,6 +1,6 @@
 // POSIX pax extended header records: "<len> <key>=<value>\n", len counting the whole record.
 // Values stay raw bytes because GNU.dumpdir carries NUL-separated binary data.
-import { integrityError } from '../../errors.js';
+import { integrityError } from '../../base/errors.js';
 
 export type PaxRecords = Map<string, Buffer>;
 

@@ -3,7 +3,7 @@
 // exist in the backed-up directory.
 import { promises as fsp, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { integrityError } from '../../errors.js';
+import { integrityError } from '../../base/errors.js';
 import type { DumpdirEntry } from './dumpdir.js';
 import { lstatKind, memberComponents, type TargetTree } from './target-tree.js';
 

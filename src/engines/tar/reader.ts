@@ -1,6 +1,6 @@
 // Streaming tar reader for GNU (incremental 'D', 'L'/'K') and POSIX/pax archives. Behaves like
 // `tar --ignore-zeros`: zero blocks are skipped, so concatenated archives are read through.
-import { integrityError, notSupportedError } from '../../errors.js';
+import { integrityError, notSupportedError } from '../../base/errors.js';
 import { ByteSource } from './byte-source.js';
 import { decodeDumpdir, type DumpdirEntry } from './dumpdir.js';
 import { BLOCK_SIZE, decodeHeader, isZeroBlock, paddedSize, type DecodedHeader, type HeaderMagic } from './header.js';

@@ -3,7 +3,7 @@
 // previous snapshot. The second pass (writer.ts) dumps the 'Y' entries.
 // Directories are listed by the addon in batches (listing.ts); the decisions are made here.
 import path from 'node:path';
-import { sourceError } from '../../errors.js';
+import { sourceError } from '../../base/errors.js';
 import { NO_EXCLUDES, type ExcludeMatcher } from '../exclude.js';
 import { compareNames, type DumpdirEntry } from './dumpdir.js';
 import { listDirectories, type DirListing, type EntryKind, type ListedEntry, type ScanStat, type SystemFailure } from './listing.js';

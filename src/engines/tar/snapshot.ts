@@ -1,6 +1,6 @@
 // GNU tar snapshot file, format 2 (reference/gnu-tar-incremental.md §6): the
 // `--listed-incremental` state that Freezer stores as `engine_metadata`.
-import { integrityError, notSupportedError } from '../../errors.js';
+import { integrityError, notSupportedError } from '../../base/errors.js';
 import type { DumpdirEntry } from './dumpdir.js';
 
 export const SNAPSHOT_HEADER = 'GNU tar-1.34-2';

@@ -3,7 +3,7 @@
 // so that nothing is ever written through a symlink, whoever created it.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { integrityError, unsafeArchiveError } from '../../errors.js';
+import { integrityError, unsafeArchiveError } from '../../base/errors.js';
 
 /**
  * Components of a member name relative to the target; [] is the target itself. Leading `./`

@@ -4,15 +4,16 @@
 // Member order, dumpdirs and snapshot follow reference/gnu-tar-incremental.md §3-§6.
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import path from 'node:path';
-import { sourceError } from '../../errors.js';
+import { sourceError } from '../../base/errors.js';
 import { compileExcludes } from '../exclude.js';
 import { ArchiveBuffer } from './archive-buffer.js';
-import type { ChunkPool } from '../../pipeline/chunk-pool.js';
+import type { ChunkPool } from '../../bytes/chunk-pool.js';
 import { encodeDumpdir } from './dumpdir.js';
 import { BLOCK_SIZE, paddedSize } from './header.js';
 import { localIdNames, noIdNames, type IdNames } from './ids.js';
 import { headerFromStat, writeHeader, type DumpContext, type DumpStats } from './dump-context.js';
-import { dumpHookedFile, dumpMember, type RegularFileHook } from './members.js';
+import { dumpHookedFile, dumpMember } from './members.js';
+import type { RegularFileHook } from './file-hook.js';
 import { dumpEntriesNatively } from './native-files.js';
 import { Pacer } from './pacer.js';
 import { isChanged, scanTree, statKind, type ScannedDir } from './scan.js';

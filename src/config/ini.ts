@@ -1,9 +1,9 @@
 // Freezer INI job files. Unlike Freezer, values are typed with the same rules as the command
 // line, dashed keys are accepted, unknown keys are errors, and the command line wins.
 import { readFileSync } from 'node:fs';
-import { configError } from '../errors.js';
+import { configError } from '../base/errors.js';
 import { longNames, optionByDest, optionByName } from './options.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../base/suggest.js';
 import { ValueError, convertValue } from './values.js';
 
 export interface IniFile {

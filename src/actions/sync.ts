@@ -1,7 +1,7 @@
 // Freezer runs `sync` before every fs backup; we flush only the source's filesystem
 // (`sync -f`, syncfs(2)) rather than every filesystem of the machine.
 import { spawnSync } from 'node:child_process';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../base/log.js';
 
 export function syncFilesystem(source: string, log: Logger): void {
   const r = spawnSync('sync', ['-f', source], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -5,12 +5,12 @@
 // uploading has no metadata either, so nothing younger than a day is ever taken for an orphan.
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
-import type { Logger } from '../cli/log.js';
-import { listChains } from './chains.js';
-import { dataPrefix, hbnOf, memberDataDir, memberMetadataDir, metadataPrefix, parseMemberName } from './layout.js';
-import { planRemoval } from './retention.js';
+import type { Logger } from '../base/log.js';
+import { listChains } from '../catalog/chains.js';
+import { dataPrefix, hbnOf, memberDataDir, memberMetadataDir, metadataPrefix, parseMemberName } from '../catalog/layout.js';
+import { planRemoval } from '../catalog/retention.js';
 import { withChainLock } from './chain-lock.js';
-import { parseLocalDate, formatLocalDate } from './dates.js';
+import { parseLocalDate, formatLocalDate } from '../catalog/dates.js';
 
 export interface AdminResult {
   removed: string[];

@@ -1,14 +1,14 @@
 // A backup, and a retention run, holds the lock of its chain (`<engine>/<host>_<name>`) on every
 // storage for its whole run: two runs of one chain never pick the same name or the same
 // parent, and retention never removes what a running backup builds on. See storage/lock.ts.
-import { lockedError } from '../errors.js';
+import { lockedError } from '../base/errors.js';
 import { isStorageFault, type Storage } from '../storage/storage.js';
 import { thisHolder } from '../storage/lock.js';
 import type { AgentOptions } from '../config/agent-options.js';
-import type { Logger } from '../cli/log.js';
-import { VERSION } from '../version.js';
-import { onInterrupt } from '../interrupt.js';
-import { hbnOf } from './layout.js';
+import type { Logger } from '../base/log.js';
+import { VERSION } from '../base/version.js';
+import { onInterrupt } from '../base/interrupt.js';
+import { hbnOf } from '../catalog/layout.js';
 
 export async function withChainLock<T>(storage: Storage, o: AgentOptions, action: string, log: Logger, run: () => Promise<T>): Promise<T> {
   const name = `${o.engine_name}/${hbnOf(o.hostname, o.backup_name!)}`;

@@ -3,8 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { targetError, targetNotEmptyError } from '../errors.js';
-import { makeDirs, MakeDirsError, mkdirFailure } from '../fs/make-dirs.js';
+import { targetError, targetNotEmptyError } from '../base/errors.js';
+import { makeDirs, MakeDirsError, mkdirFailure } from '../base/make-dirs.js';
 
 export async function checkTarget(target: string, overwrite: boolean): Promise<'absent' | 'empty' | 'nonempty'> {
   let st;

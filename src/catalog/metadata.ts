@@ -1,10 +1,17 @@
 // The `metadata` object: Freezer's keys (which freezer-agent reads) plus one `permafrost`
 // object with what we verify on restore. One line of JSON: Freezer parses only the first line.
-import type { StreamDigest } from '../pipeline/digest.js';
+import type { StreamDigest } from '../crypto/integrity.js';
 import type { BackupMetadata } from './chains.js';
-import type { EngineMetadataRecord } from './engine-metadata.js';
 
 export const METADATA_FORMAT = 1;
+
+/** What metadata records of a backup's engine_metadata object. */
+export interface EngineMetadataRecord {
+  size: number;
+  sha256: string;
+  /** Present and true when the stored bytes are encrypted (rsync engine with encryption on). */
+  encrypted?: boolean;
+}
 
 export interface EncryptionInfo {
   cipher: 'aes-256-cfb';

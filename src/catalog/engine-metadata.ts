@@ -3,23 +3,16 @@
 // Freezer can continue our chains. The rsync engine's is ours alone and holds every file's
 // name and block signatures: with encryption on it is encrypted like the data (openssl enc
 // format) under a salt of its own, since a key and IV must never encrypt two streams.
-import { integrityError, passwordError } from '../errors.js';
+import { integrityError, passwordError } from '../base/errors.js';
 import { decryptStream, encryptStream } from '../crypto/cipher-stream.js';
 import { newKeys, type CipherKeys } from '../crypto/keys.js';
-import { collectAll } from '../pipeline/collect.js';
-import { sha256Hex } from '../pipeline/digest.js';
+import { collectAll } from '../bytes/collect.js';
+import { sha256Hex } from '../crypto/integrity.js';
 import { readObject, type Storage } from '../storage/storage.js';
 import type { Member } from './chains.js';
 import { engineMetadataPath } from './layout.js';
 import { keysForMember } from './member-keys.js';
-import { permafrostInfo } from './metadata.js';
-
-export interface EngineMetadataRecord {
-  size: number;
-  sha256: string;
-  /** Present and true when the stored bytes are encrypted (rsync engine with encryption on). */
-  encrypted?: boolean;
-}
+import { permafrostInfo, type EngineMetadataRecord } from './metadata.js';
 
 /** Only the rsync engine's engine_metadata is encrypted (see above). */
 function sealsEngineMetadata(engine: string, keys: CipherKeys | null): boolean {

@@ -2,22 +2,22 @@
 // data is read, then per level storage → verify segments → decrypt → decompress → extract
 // into a staging directory that replaces the target only when everything succeeded.
 import path from 'node:path';
-import { integrityError, noBackupError } from '../errors.js';
+import { integrityError, noBackupError } from '../base/errors.js';
 import { extractTar } from '../engines/tar/index.js';
 import { decompress, isCodecName } from '../codecs/index.js';
 import { decryptStream } from '../crypto/cipher-stream.js';
 import { readPassword } from '../crypto/keys.js';
 import { verifySegments } from '../pipeline/digest.js';
-import { prefetch } from '../pipeline/prefetch.js';
+import { prefetch } from '../bytes/prefetch.js';
 import { countBytes, progressShown, startProgress } from '../pipeline/progress.js';
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
-import type { Logger } from '../cli/log.js';
-import { listChains, restorePath, Member } from './chains.js';
-import { dataPath, hbnOf } from './layout.js';
-import { permafrostInfo } from './metadata.js';
-import { keysForMember, type MemberKeys } from './member-keys.js';
-import { formatLocalDate, parseLocalDate } from './dates.js';
+import type { Logger } from '../base/log.js';
+import { listChains, restorePath, Member } from '../catalog/chains.js';
+import { dataPath, hbnOf } from '../catalog/layout.js';
+import { permafrostInfo } from '../catalog/metadata.js';
+import { keysForMember, type MemberKeys } from '../catalog/member-keys.js';
+import { formatLocalDate, parseLocalDate } from '../catalog/dates.js';
 import { checkTarget, commitStaging, createStaging, discardStaging } from './staging.js';
 import { RestoreProgress } from './restore-progress.js';
 

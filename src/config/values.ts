@@ -1,7 +1,7 @@
 // Typed conversion of option values, shared by the command line and INI files, so that a
 // value means the same wherever it comes from (Freezer keeps INI values as strings).
 import type { OptionSpec } from './options.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../base/suggest.js';
 
 export class ValueError extends Error {}
 

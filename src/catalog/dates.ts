@@ -1,5 +1,5 @@
 // Freezer's date options: `YYYY-MM-DDThh:mm:ss` in local time, to epoch seconds.
-import { usageError } from '../errors.js';
+import { usageError } from '../base/errors.js';
 
 export function parseLocalDate(option: string, value: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(value.trim());

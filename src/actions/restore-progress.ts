@@ -2,8 +2,8 @@
 // extracted (live, level after level) of those the levels' metadata says they hold.
 import type { ExtractStats } from '../engines/tar/index.js';
 import type { ProgressCounters } from '../pipeline/progress.js';
-import type { Member } from './chains.js';
-import { permafrostInfo } from './metadata.js';
+import type { Member } from '../catalog/chains.js';
+import { permafrostInfo } from '../catalog/metadata.js';
 
 /** A figure of every member, or null when one does not record it (a Freezer backup). */
 function sumOf(members: Member[], figure: (m: Member) => number | undefined): number | null {

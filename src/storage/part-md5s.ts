@@ -1,9 +1,20 @@
-// The MD5 of each segment of a stream, computed by the digest stage in the same pass as its
-// SHA-256s and handed to storages that check every part they upload against its MD5 (Swift's
-// ETag, S3's Content-MD5), so they need not hash the part a second time. A part may ask
-// before its segment is hashed: it gets a promise.
+// The MD5 of each part of a segmented upload, for the storages that check every part against
+// its MD5 (Swift's ETag, S3's Content-MD5). Whoever hashes the stream anyway feeds them (the
+// digest stage computes them in the same pass as the segments' SHA-256s), so the storage need
+// not hash a part a second time. A storage hands one out only when its parts are the
+// segments being hashed (Storage.partMd5s); a part may ask before its segment is hashed: it
+// gets a promise.
 
-export class SegmentMd5s {
+/** The producer's side: what the stage that hashes the stream tells about each segment. */
+export interface PartMd5Feed {
+  /** The stream's segment (= part) size these MD5s are of. */
+  readonly segmentSize: number;
+  resolve(index: number, md5: Buffer): void;
+  end(): void;
+  fail(error: unknown): void;
+}
+
+export class PartMd5s implements PartMd5Feed {
   private readonly known = new Map<number, Promise<Buffer>>();
   private readonly waiting = new Map<number, { resolve: (md5: Buffer) => void; reject: (err: unknown) => void }>();
   private failure: { error: unknown } | null = null;

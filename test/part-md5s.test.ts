@@ -1,12 +1,12 @@
-// The hand-over of segment MD5s from the digest stage to uploading parts (segment-md5.ts).
+// The hand-over of segment MD5s from the digest stage to uploading parts (storage/part-md5s.ts).
 import assert from 'node:assert/strict';
-import { SegmentMd5s } from '../src/pipeline/segment-md5.js';
+import { PartMd5s } from '../src/storage/part-md5s.js';
 
 describe('segment MD5 hand-over', () => {
   const md5 = (n: number) => Buffer.alloc(16, n);
 
   it('answers a part that asks before or after its segment is hashed', async () => {
-    const m = new SegmentMd5s(64);
+    const m = new PartMd5s(64);
     const early = m.of(1);
     m.resolve(0, md5(0));
     m.resolve(1, md5(1));
@@ -16,14 +16,14 @@ describe('segment MD5 hand-over', () => {
   });
 
   it('fails waiting and later parts with the stream error; the end fails parts that wait for nothing', async () => {
-    const failing = new SegmentMd5s(64);
+    const failing = new PartMd5s(64);
     failing.resolve(0, md5(0));
     const waiting = failing.of(3);
     failing.fail(new Error('read error'));
     await assert.rejects(waiting, /read error/);
     await assert.rejects(failing.of(4), /read error/);
     assert.deepEqual(await failing.of(0), md5(0), 'a known MD5 stays known');
-    const ended = new SegmentMd5s(64);
+    const ended = new PartMd5s(64);
     const orphan = ended.of(7);
     ended.end();
     await assert.rejects(orphan, /no segment 7/);
@@ -34,7 +34,7 @@ describe('segment MD5 hand-over', () => {
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const m = new SegmentMd5s(64);
+      const m = new PartMd5s(64);
       m.of(2);
       m.fail(new Error('nobody listens'));
       m.of(5);

@@ -2,30 +2,29 @@
 // engine_metadata, then `metadata` last (a backup without it does not exist).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sourceError, storageError } from '../errors.js';
+import { sourceError, storageError } from '../base/errors.js';
 import type { TarBackupStats } from '../engines/tar/index.js';
-import { startEngine, type EngineResult } from './engines.js';
+import { startEngine, type EngineResult } from './backup-engines.js';
 import { compress, memberOutputSize } from '../codecs/index.js';
 import { resolveLevel } from '../codecs/registry.js';
 import { encryptStream } from '../crypto/cipher-stream.js';
 import { keyCheck, newKeys, readPassword, CipherKeys } from '../crypto/keys.js';
-import { prefetch } from '../pipeline/prefetch.js';
-import { allLeases, ChunkPool } from '../pipeline/chunk-pool.js';
+import { prefetch } from '../bytes/prefetch.js';
+import { allLeases, ChunkPool } from '../bytes/chunk-pool.js';
 import { syncFilesystem } from './sync.js';
 import { digestStream, StreamDigest } from '../pipeline/digest.js';
-import { SegmentMd5s } from '../pipeline/segment-md5.js';
 import { progressShown } from '../pipeline/progress.js';
 import { BackupProgress } from './backup-progress.js';
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
-import type { Logger } from '../cli/log.js';
-import { VERSION } from '../version.js';
-import { listChains, Chain } from './chains.js';
-import { chooseLevel } from './levels.js';
-import { BackupId, dataPath, dataPrefix, engineMetadataPath, hbnOf, metadataPath, metadataPrefix, parseMemberName } from './layout.js';
+import type { Logger } from '../base/log.js';
+import { VERSION } from '../base/version.js';
+import { listChains, Chain } from '../catalog/chains.js';
+import { chooseLevel } from '../catalog/levels.js';
+import { BackupId, dataPath, dataPrefix, engineMetadataPath, hbnOf, metadataPath, metadataPrefix, parseMemberName } from '../catalog/layout.js';
 import { withChainLock } from './chain-lock.js';
-import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from './metadata.js';
-import { readEngineMetadata, sealEngineMetadata, type SealedEngineMetadata } from './engine-metadata.js';
+import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from '../catalog/metadata.js';
+import { readEngineMetadata, sealEngineMetadata, type SealedEngineMetadata } from '../catalog/engine-metadata.js';
 
 /** ~1 MiB chunks kept ready between stages so reading, compressing and writing overlap. */
 const READ_AHEAD_CHUNKS = 4;
@@ -120,7 +119,7 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
     }, progress.codecInput(archive))), READ_AHEAD_CHUNKS);
     const stored = keys ? encryptStream(keys, compressed) : compressed;
     // Storages that check every part against its MD5 get them from the digest's own pass.
-    const md5s = storage.partMd5Size === o.max_segment_size ? new SegmentMd5s(o.max_segment_size) : undefined;
+    const md5s = storage.partMd5s(o.max_segment_size);
     const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; }, leases, md5s);
     const dataStored = storage.put(dataPath(id), () => progress.storage(hashed), { segmented: true, leases, partMd5: md5s });
     // engine_metadata is complete once the archive is: it is stored while the data object is

@@ -1,10 +1,10 @@
 // `--action info`: every backup in the container, one row each (a table, or JSON for machines).
 import type { Storage } from '../storage/storage.js';
-import { listChains } from './chains.js';
-import { dataPath } from './layout.js';
-import { permafrostInfo } from './metadata.js';
-import { formatLocalDate } from './dates.js';
-import { formatBytes, formatCount, formatLocalTime } from '../cli/human.js';
+import { listChains } from '../catalog/chains.js';
+import { dataPath } from '../catalog/layout.js';
+import { permafrostInfo } from '../catalog/metadata.js';
+import { formatLocalDate } from '../catalog/dates.js';
+import { formatBytes, formatCount, formatLocalTime } from '../base/human.js';
 
 export interface BackupRow {
   engine: string;

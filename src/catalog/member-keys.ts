@@ -1,5 +1,5 @@
 // Keys of an encrypted backup level, checked against its metadata before anything is read.
-import { passwordError } from '../errors.js';
+import { passwordError } from '../base/errors.js';
 import { deriveKeys, keyCheck, CipherKeys } from '../crypto/keys.js';
 import type { Member } from './chains.js';
 import { permafrostInfo } from './metadata.js';

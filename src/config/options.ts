@@ -47,7 +47,7 @@ export interface OptionSpec {
 
 const unsupported = { supported: false } as const;
 
-export const OPTIONS: readonly OptionSpec[] = [
+const TABLE = [
   { name: 'action', dest: 'action', type: 'str', group: 'action', default: 'backup', choices: ['backup', 'restore', 'info', 'admin', 'exec'], help: 'Action: backup, restore, info, admin or exec.' },
   { name: 'config', dest: 'config', type: 'str', group: 'action', metavar: 'FILE', help: 'Freezer INI job file ([default] section); the command line overrides it.' },
   { name: 'backup-name', dest: 'backup_name', type: 'str', group: 'action', metavar: 'NAME', short: 'N', help: 'Name of the backup (with the hostname it names the chain).' },
@@ -161,7 +161,22 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'use-journal', dest: 'use_journal', type: 'bool', group: 'output', default: false, ...unsupported, help: 'Log to the systemd journal.' },
   { name: 'use-json', dest: 'use_json', type: 'bool', group: 'output', default: false, ...unsupported, help: 'JSON log lines.' },
   { name: 'watch-log-file', dest: 'watch_log_file', type: 'bool', group: 'output', default: false, ...unsupported, help: 'Reopen the log file when moved.' },
-];
+] as const satisfies readonly OptionSpec[];
+
+export const OPTIONS: readonly OptionSpec[] = TABLE;
+
+type Entry = (typeof TABLE)[number];
+type Scalar<E> = E extends { type: 'int' | 'float' | 'size' } ? number
+  : E extends { type: 'bool' | 'strbool' } ? boolean
+  : E extends { choices: readonly (infer C extends string)[] } ? C
+  : string;
+type Value<E> = E extends { multi: true } ? Scalar<E>[] : Scalar<E>;
+
+/**
+ * Every option's value, typed from the table itself (so a new option is typed the moment it is
+ * added): set when the option has a default, else possibly undefined.
+ */
+export type OptionValues = { [E in Entry as E['dest']]: E extends { default: unknown } ? Value<E> : Value<E> | undefined };
 
 const byName = new Map<string, OptionSpec>();
 const byShort = new Map<string, OptionSpec>();

@@ -1,7 +1,7 @@
 // Discovering backups from the `metadata/` tree only, as Freezer does: a member exists when
 // its `metadata` object exists (ours is written last and atomically, so a crashed backup is
 // invisible). Parents are deterministic: recorded by us, inferred for Freezer's members.
-import { integrityError } from '../errors.js';
+import { integrityError } from '../base/errors.js';
 import { readObject, type Storage } from '../storage/storage.js';
 import { BackupId, metadataPath, metadataPrefix, parseMemberName } from './layout.js';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 declare const __BUILT_VERSION__: string | undefined;
 
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 export const VERSION: string = typeof __BUILT_VERSION__ === 'string' ? __BUILT_VERSION__ : packageVersion();

@@ -1,6 +1,6 @@
 // The engines a backup can run, behind one shape: a stream of archive bytes and, once it has
 // ended, the engine_metadata the next level starts from.
-import type { ChunkPool } from '../pipeline/chunk-pool.js';
+import type { ChunkPool } from '../bytes/chunk-pool.js';
 import { createTarBackup, type SourceTotals, type TarBackupStats } from '../engines/tar/index.js';
 import { createRsyncBackup } from '../engines/rsync/index.js';
 import type { AgentOptions } from '../config/agent-options.js';
