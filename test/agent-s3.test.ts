@@ -38,24 +38,24 @@ async function dropBuckets(info: SwiftInfo, buckets: Iterable<string>): Promise<
   for (const b of buckets) for (const c of [b, `${b}+segments`]) await swift.dropContainer(c);
 }
 
-/** The keys two backups (L0, L1) of `<host>_<name>` = `hbn` must have made, in Freezer's layout. */
-function checkFreezerLayout(keys: string[], engine: string, hbn = 'h_b'): void {
-  const member = new RegExp(`^(data|metadata)/([^/]+)/${hbn}/(\\d+)/(\\d+)_(\\d+)/(data|engine_metadata|metadata)$`);
+/** The keys two backups (L0, L1) of `<host>_<name>` = `chainName` must have made, in Freezer's layout. */
+function checkFreezerLayout(keys: string[], engine: string, chainName = 'h_b'): void {
+  const member = new RegExp(`^(data|metadata)/([^/]+)/${chainName}/(\\d+)/(\\d+)_(\\d+)/(data|engine_metadata|metadata)$`);
   const parsed = keys.map((k) => {
     const m = member.exec(k);
     assert.ok(m, `unexpected key ${k}`);
     assert.equal(m[2], engine, k);
     assert.equal(m[1] === 'metadata', m[6] === 'metadata', k);
-    return { l0: m[3], level: Number(m[4]), ts: m[5], file: `${m[1]}/${m[6]}` };
+    return { chainStart: m[3], level: Number(m[4]), ts: m[5], file: `${m[1]}/${m[6]}` };
   });
-  const chains = new Set(parsed.map((p) => p.l0));
+  const chains = new Set(parsed.map((p) => p.chainStart));
   assert.equal(chains.size, 1, `one level-0 chain: ${keys.join(' ')}`);
-  const [l0] = chains;
+  const [chainStart] = chains;
   for (const level of [0, 1]) {
     const files = parsed.filter((p) => p.level === level);
     assert.deepEqual(files.map((p) => p.file).sort(), ['data/data', 'data/engine_metadata', 'metadata/metadata'], `level ${level}: ${keys.join(' ')}`);
     assert.equal(new Set(files.map((p) => p.ts)).size, 1, `level ${level} has one timestamp`);
-    if (level === 0) assert.equal(files[0].ts, l0, 'the chain is named after its level 0');
+    if (level === 0) assert.equal(files[0].ts, chainStart, 'the chain is named after its level 0');
   }
   assert.equal(parsed.length, 6, keys.join(' '));
 }

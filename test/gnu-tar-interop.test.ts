@@ -39,17 +39,17 @@ describe('GNU tar interoperability', function () {
     const src = path.join(dir, 'src');
     const snap = path.join(dir, 'snap');
     makeSampleTree(src);
-    const hbn = 'gnuhost_gnu';
-    const l0 = Math.floor(Date.now() / 1000) - 100;
+    const chainName = 'gnuhost_gnu';
+    const chainStart = Math.floor(Date.now() / 1000) - 100;
     const levels: number[] = [];
     const mutations = [() => {}, () => mutate1(src), () => mutate2(src)];
     mutations.forEach((mutateFn, level) => {
       mutateFn();
-      const ts = l0 + level * 10;
+      const ts = chainStart + level * 10;
       levels.push(ts);
       const member = `${level}_${ts}`;
-      const dataDir = path.join(dir, 'store', 'data', 'tar', hbn, String(l0), member);
-      const metaDir = path.join(dir, 'store', 'metadata', 'tar', hbn, String(l0), member);
+      const dataDir = path.join(dir, 'store', 'data', 'tar', chainName, String(chainStart), member);
+      const metaDir = path.join(dir, 'store', 'metadata', 'tar', chainName, String(chainStart), member);
       fs.mkdirSync(dataDir, { recursive: true });
       fs.mkdirSync(metaDir, { recursive: true });
       const t = run('tar', ['--create', '-z', '--warning=none', '--no-check-device', '--one-file-system', `--listed-incremental=${snap}`, '-f', path.join(dataDir, 'data'), '.'], { cwd: src });

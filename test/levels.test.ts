@@ -4,9 +4,9 @@ import type { Chain, Member } from '../src/catalog/chains.js';
 import { chooseLevel } from '../src/catalog/levels.js';
 import { planRemoval } from '../src/catalog/retention.js';
 
-function chain(l0: number, spec: [number, number, string | null][]): Chain {
-  const members: Member[] = spec.map(([level, ts, parent]) => ({ engine: 'tar', hbn: 'h_n', l0, level, ts, parent, meta: {} }));
-  return { l0, members };
+function chain(chainStart: number, spec: [number, number, string | null][]): Chain {
+  const members: Member[] = spec.map(([level, ts, parent]) => ({ engine: 'tar', chainName: 'h_n', chainStart, level, ts, parent, meta: {} }));
+  return { chainStart, members };
 }
 
 describe('levels', function () {
@@ -44,10 +44,10 @@ describe('retention', function () {
     const older = chain(10, [[0, 10, null], [1, 20, '0_10']]);
     const newest = chain(1000, [[0, 1000, null]]);
     const plan = planRemoval([older, old, newest], 500);
-    assert.deepEqual(plan.chains.map((c) => c.l0), [10]);
+    assert.deepEqual(plan.chains.map((c) => c.chainStart), [10]);
     assert.deepEqual(plan.members, []);
     const all = planRemoval([older, old, newest], 5000);
-    assert.deepEqual(all.chains.map((c) => c.l0), [10, 100]);
+    assert.deepEqual(all.chains.map((c) => c.chainStart), [10, 100]);
   });
   it('removes superseded always-level increments that nothing needs', function () {
     const c = chain(100, [[0, 100, null], [1, 200, '0_100'], [2, 300, '1_200'], [2, 400, '1_200'], [2, 900, '1_200']]);

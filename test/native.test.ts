@@ -483,10 +483,10 @@ describe('native addon', function () {
               }
             }
             const empty = new native.Digest(Buffer.from('key'), 64);
-            const [s0, h0, l0] = empty.final();
+            const [s0, h0, chainStart] = empty.final();
             assert.equal(s0.toString('hex'), createHash('sha256').digest('hex'));
             assert.equal(h0!.toString('hex'), createHmac('sha256', 'key').digest('hex'));
-            assert.equal(l0, null);
+            assert.equal(chainStart, null);
           } finally {
             if (saved === undefined) delete process.env.PERMAFROST_DIGEST_OPENSSL;
             else process.env.PERMAFROST_DIGEST_OPENSSL = saved;

@@ -35,9 +35,9 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
   after(async () => removeDir(root));
 
   it('counts every level by name against its parent, directories and excluded names aside', async function () {
-    const l0 = await level(null);
+    const chainStart = await level(null);
     // a b c hl link sub/d sub/e gone/g1 gone/g2 (x.log is excluded, directories are not counted)
-    assert.deepEqual(l0.stats.changes, { new: 9, changed: 0, unchanged: 0, removed: 0 });
+    assert.deepEqual(chainStart.stats.changes, { new: 9, changed: 0, unchanged: 0, removed: 0 });
 
     await write(src, 'a', 'AAAA!');
     await fsp.rm(path.join(src, 'b'));
@@ -47,7 +47,7 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
     await write(src, 'newdir/h', 'h');
     await write(src, 'x.log', 'still excluded');
     await settle();
-    const l1 = await level(l0.snapshot);
+    const l1 = await level(chainStart.snapshot);
     // new: f, newdir/h; changed: a, sub/d; unchanged: c, hl, link, sub/e; removed: b, gone/g1, gone/g2
     assert.deepEqual(l1.stats.changes, { new: 2, changed: 2, unchanged: 4, removed: 3 });
 
@@ -59,11 +59,11 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
 
   it('totals from the scan are what the dump then reads (a hard link counted once)', async function () {
     const totals = new SourceTotals();
-    const l0 = await level(null, totals);
+    const chainStart = await level(null, totals);
     assert.equal(totals.complete, true);
-    assert.equal(totals.files, l0.stats.files);
-    assert.equal(totals.bytes, l0.stats.bytesRead);
-    assert.equal(l0.stats.hardlinks, 1);
+    assert.equal(totals.files, chainStart.stats.files);
+    assert.equal(totals.bytes, chainStart.stats.bytesRead);
+    assert.equal(chainStart.stats.hardlinks, 1);
     // a, c (hl is its second name), f, sub/d, sub/e, newdir/h
     assert.equal(totals.files, 6);
     assert.equal(totals.bytes, 5 + 1 + 8 + 2 + 5 + 1);
@@ -71,7 +71,7 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
     await write(src, 'sub/e', 'EEEEEEE');
     await settle();
     const incremental = new SourceTotals();
-    const l1 = await level(l0.snapshot, incremental);
+    const l1 = await level(chainStart.snapshot, incremental);
     assert.deepEqual([incremental.files, incremental.bytes], [1, 7]);
     assert.deepEqual([l1.stats.files, l1.stats.bytesRead], [1, 7]);
   });
@@ -81,10 +81,10 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
     await fsp.writeFile(file, 'one');
     await settle();
     const run = (prev: Buffer | null) => backup({ root: file, previousSnapshot: prev, userNames: false });
-    const l0 = await run(null);
-    assert.deepEqual(l0.stats.changes, { new: 1, changed: 0, unchanged: 0, removed: 0 });
-    assert.deepEqual((await run(l0.snapshot)).stats.changes, { new: 0, changed: 0, unchanged: 1, removed: 0 });
+    const chainStart = await run(null);
+    assert.deepEqual(chainStart.stats.changes, { new: 1, changed: 0, unchanged: 0, removed: 0 });
+    assert.deepEqual((await run(chainStart.snapshot)).stats.changes, { new: 0, changed: 0, unchanged: 1, removed: 0 });
     await fsp.writeFile(file, 'two');
-    assert.deepEqual((await run(l0.snapshot)).stats.changes, { new: 0, changed: 1, unchanged: 0, removed: 0 });
+    assert.deepEqual((await run(chainStart.snapshot)).stats.changes, { new: 0, changed: 1, unchanged: 0, removed: 0 });
   });
 });

@@ -125,12 +125,12 @@ describe('tar writer: native fast path', function () {
   }
 
   it('writes the same level 1 as the TypeScript path', async () => {
-    const l0 = await archive({ root }, false);
+    const chainStart = await archive({ root }, false);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await write(root, 'many/new', randomBytes(3000));
     await fsp.appendFile(path.join(root, 'sizes/f513'), 'more');
-    const fast = await archive({ root, previousSnapshot: l0.snapshot }, true);
-    const slow = await archive({ root, previousSnapshot: l0.snapshot }, false);
+    const fast = await archive({ root, previousSnapshot: chainStart.snapshot }, true);
+    const slow = await archive({ root, previousSnapshot: chainStart.snapshot }, false);
     assertSameArchive(fast.archive, slow.archive);
     assert.equal(fast.files, 3, 'the new file, the grown one and the one from the future');
     assert.equal(slow.files, 3);

@@ -222,11 +222,11 @@ describe('tar writer: byte equality with GNU tar', function () {
     const file = path.join(dir, 'single.txt');
     await fsp.writeFile(file, 'single');
     await new Promise((r) => setTimeout(r, 200)); // outside the snapshot's 100 ms clock margin
-    const l0 = await backup({ root: file, previousSnapshot: null });
+    const chainStart = await backup({ root: file, previousSnapshot: null });
     const t0 = gnuTar(['--listed-incremental', path.join(dir, 'single.snap'), '-cf', '-', '-C', dir, 'single.txt']).stdout;
-    assert.ok(withoutAtimes(l0.archive).equals(withoutAtimes(t0)));
-    assert.deepEqual(parseSnapshot(l0.snapshot)!.directories, []);
-    const l1 = await backup({ root: file, previousSnapshot: l0.snapshot });
+    assert.ok(withoutAtimes(chainStart.archive).equals(withoutAtimes(t0)));
+    assert.deepEqual(parseSnapshot(chainStart.snapshot)!.directories, []);
+    const l1 = await backup({ root: file, previousSnapshot: chainStart.snapshot });
     assert.equal(l1.archive.length, 10240);
     assert.ok(l1.archive.equals(Buffer.alloc(10240)));
   });

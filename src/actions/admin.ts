@@ -7,7 +7,7 @@ import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
 import type { Logger } from '../base/log.js';
 import { listChains } from '../catalog/chains.js';
-import { dataPrefix, hbnOf, memberDataDir, memberMetadataDir, metadataPrefix, parseMemberName } from '../catalog/layout.js';
+import { dataPrefix, chainNameOf, memberDataDir, memberMetadataDir, metadataPrefix, parseMemberName } from '../catalog/layout.js';
 import { planRemoval } from '../catalog/retention.js';
 import { withChainLock } from './chain-lock.js';
 import { parseLocalDate, formatLocalDate } from '../catalog/dates.js';
@@ -20,15 +20,15 @@ export interface AdminResult {
 
 const ORPHAN_GRACE_S = 86_400;
 
-/** `data/<engine>/<hbn>/<l0>/<level>_<ts>` directories without metadata, from before `cutoff`. */
-async function orphanedData(storage: Storage, engine: string, hbn: string, cutoff: number): Promise<string[]> {
+/** `data/<engine>/<chainName>/<chainStart>/<level>_<ts>` directories without metadata, from before `cutoff`. */
+async function orphanedData(storage: Storage, engine: string, chainName: string, cutoff: number): Promise<string[]> {
   const out: string[] = [];
-  const withMetadata = new Set(await storage.list(metadataPrefix(engine, hbn)));
-  for (const l0 of await storage.list(dataPrefix(engine, hbn))) {
-    const described = withMetadata.has(l0) ? new Set(await storage.list(`${metadataPrefix(engine, hbn)}/${l0}`)) : new Set<string>();
-    for (const member of await storage.list(`${dataPrefix(engine, hbn)}/${l0}`)) {
+  const withMetadata = new Set(await storage.list(metadataPrefix(engine, chainName)));
+  for (const chainStart of await storage.list(dataPrefix(engine, chainName))) {
+    const described = withMetadata.has(chainStart) ? new Set(await storage.list(`${metadataPrefix(engine, chainName)}/${chainStart}`)) : new Set<string>();
+    for (const member of await storage.list(`${dataPrefix(engine, chainName)}/${chainStart}`)) {
       const id = parseMemberName(member);
-      if (id && id.ts < cutoff && !described.has(member)) out.push(`${dataPrefix(engine, hbn)}/${l0}/${member}`);
+      if (id && id.ts < cutoff && !described.has(member)) out.push(`${dataPrefix(engine, chainName)}/${chainStart}/${member}`);
     }
   }
   return out;
@@ -39,28 +39,28 @@ export async function runAdmin(o: AgentOptions, storage: Storage, log: Logger): 
 }
 
 async function removeUnderLock(o: AgentOptions, storage: Storage, log: Logger): Promise<AdminResult> {
-  const hbn = hbnOf(o.hostname, o.backup_name!);
+  const chainName = chainNameOf(o.hostname, o.backup_name!);
   const cutoff = o.remove_from_date !== undefined
     ? parseLocalDate('remove-from-date', o.remove_from_date)
     : Math.floor(Date.now() / 1000 - o.remove_older_than! * 86400);
-  const plan = planRemoval(await listChains(storage, o.engine_name, hbn), cutoff);
+  const plan = planRemoval(await listChains(storage, o.engine_name, chainName), cutoff);
   const removed: string[] = [];
   const verb = o.dry_run ? 'would remove' : 'removing';
   for (const chain of plan.chains) {
-    log.info(`${verb} chain ${chain.l0} (${chain.members.length} backups, all older than ${formatLocalDate(cutoff)})`);
-    removed.push(...chain.members.map((m) => `${chain.l0}/${m.level}_${m.ts}`));
+    log.info(`${verb} chain ${chain.chainStart} (${chain.members.length} backups, all older than ${formatLocalDate(cutoff)})`);
+    removed.push(...chain.members.map((m) => `${chain.chainStart}/${m.level}_${m.ts}`));
     if (o.dry_run) continue;
-    await storage.remove(`${metadataPrefix(o.engine_name, hbn)}/${chain.l0}`);
-    await storage.remove(`${dataPrefix(o.engine_name, hbn)}/${chain.l0}`);
+    await storage.remove(`${metadataPrefix(o.engine_name, chainName)}/${chain.chainStart}`);
+    await storage.remove(`${dataPrefix(o.engine_name, chainName)}/${chain.chainStart}`);
   }
   for (const m of plan.members) {
-    log.info(`${verb} backup ${m.l0}/${m.level}_${m.ts} (older than the cutoff and needed by no kept backup)`);
-    removed.push(`${m.l0}/${m.level}_${m.ts}`);
+    log.info(`${verb} backup ${m.chainStart}/${m.level}_${m.ts} (older than the cutoff and needed by no kept backup)`);
+    removed.push(`${m.chainStart}/${m.level}_${m.ts}`);
     if (o.dry_run) continue;
     await storage.remove(memberMetadataDir(m));
     await storage.remove(memberDataDir(m));
   }
-  const orphans = await orphanedData(storage, o.engine_name, hbn, Math.min(cutoff, Math.floor(Date.now() / 1000) - ORPHAN_GRACE_S));
+  const orphans = await orphanedData(storage, o.engine_name, chainName, Math.min(cutoff, Math.floor(Date.now() / 1000) - ORPHAN_GRACE_S));
   for (const dir of orphans) {
     log.warn(`${verb} ${dir}: data without metadata (a backup that did not complete)`);
     if (!o.dry_run) await storage.remove(dir);

@@ -1,18 +1,16 @@
-// One backup: choose the level, stream tar → codec → cipher → segments+hashes → storage, then
-// engine_metadata, then `metadata` last (a backup without it does not exist).
+// One backup: choose the level under the chain's lock, run the engine into the pipeline's
+// stages (pipeline/store-archive.ts) to storage, then engine_metadata, then `metadata` last
+// (a backup without it does not exist).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sourceError, storageError } from '../base/errors.js';
 import type { TarBackupStats } from '../engines/tar/index.js';
 import { startEngine, type EngineResult } from './backup-engines.js';
-import { compress, memberOutputSize } from '../codecs/index.js';
 import { resolveLevel } from '../codecs/registry.js';
-import { encryptStream } from '../crypto/cipher-stream.js';
 import { keyCheck, newKeys, readPassword, CipherKeys } from '../crypto/keys.js';
-import { prefetch } from '../bytes/prefetch.js';
-import { allLeases, ChunkPool } from '../bytes/chunk-pool.js';
 import { syncFilesystem } from './sync.js';
-import { digestStream, StreamDigest } from '../pipeline/digest.js';
+import { archiveChunks, storeArchive } from '../pipeline/store-archive.js';
+import type { StreamDigest } from '../crypto/integrity.js';
 import { progressShown } from '../pipeline/progress.js';
 import { BackupProgress } from './backup-progress.js';
 import type { Storage } from '../storage/storage.js';
@@ -21,16 +19,10 @@ import type { Logger } from '../base/log.js';
 import { VERSION } from '../base/version.js';
 import { listChains, Chain } from '../catalog/chains.js';
 import { chooseLevel } from '../catalog/levels.js';
-import { BackupId, dataPath, dataPrefix, engineMetadataPath, hbnOf, metadataPath, metadataPrefix, parseMemberName } from '../catalog/layout.js';
+import { BackupId, dataPath, dataPrefix, engineMetadataPath, chainNameOf, metadataPath, metadataPrefix, parseMemberName } from '../catalog/layout.js';
 import { withChainLock } from './chain-lock.js';
 import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from '../catalog/metadata.js';
 import { readEngineMetadata, sealEngineMetadata, type SealedEngineMetadata } from '../catalog/engine-metadata.js';
-
-/** ~1 MiB chunks kept ready between stages so reading, compressing and writing overlap. */
-const READ_AHEAD_CHUNKS = 4;
-const ARCHIVE_CHUNK = 1 << 20;
-/** Enough for the read-ahead queue and the members in flight. */
-const SPARE_CHUNKS = READ_AHEAD_CHUNKS + 4;
 
 export interface BackupResult {
   id: BackupId;
@@ -52,7 +44,7 @@ async function resolveSource(p: string): Promise<string> {
  * has taken, nor any data without metadata (an upload under way or one that died). Later than
  * every member, so the newest member is the last one made.
  */
-async function freeTimestamp(storage: Storage, engine: string, hbn: string, chains: Chain[], l0: number | null): Promise<number> {
+async function freeTimestamp(storage: Storage, engine: string, chainName: string, chains: Chain[], chainStart: number | null): Promise<number> {
   const newest = Math.max(0, ...chains.flatMap((c) => c.members.map((m) => m.ts)));
   const taken = new Set<number>();
   const takenIn = async (prefix: string, tsOf: (name: string) => number | undefined) => {
@@ -61,11 +53,11 @@ async function freeTimestamp(storage: Storage, engine: string, hbn: string, chai
       if (ts !== undefined) taken.add(ts);
     }
   };
-  if (l0 === null) {
+  if (chainStart === null) {
     // A new chain is named by its level 0's time stamp.
-    for (const prefix of [dataPrefix(engine, hbn), metadataPrefix(engine, hbn)]) await takenIn(prefix, (n) => (/^\d+$/.test(n) ? Number(n) : undefined));
+    for (const prefix of [dataPrefix(engine, chainName), metadataPrefix(engine, chainName)]) await takenIn(prefix, (n) => (/^\d+$/.test(n) ? Number(n) : undefined));
   } else {
-    await takenIn(`${dataPrefix(engine, hbn)}/${l0}`, (n) => parseMemberName(n)?.ts);
+    await takenIn(`${dataPrefix(engine, chainName)}/${chainStart}`, (n) => parseMemberName(n)?.ts);
   }
   let ts = Math.max(Math.floor(Date.now() / 1000), newest + 1);
   while (taken.has(ts)) ts += 1;
@@ -88,40 +80,32 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
   const started = new Date();
   const source = await resolveSource(o.path_to_backup!);
   if (o.sync && !o.dry_run) syncFilesystem(source, log);
-  const hbn = hbnOf(o.hostname, o.backup_name!);
-  const chains = await listChains(storage, o.engine_name, hbn);
+  const chainName = chainNameOf(o.hostname, o.backup_name!);
+  const chains = await listChains(storage, o.engine_name, chainName);
   const decision = chooseLevel(chains, {
     noIncremental: o.no_incremental, maxLevel: o.max_level, alwaysLevel: o.always_level, restartAlwaysLevelDays: o.restart_always_level,
   }, Math.floor(Date.now() / 1000));
-  const ts = await freeTimestamp(storage, o.engine_name, hbn, chains, decision.chain ? decision.chain.l0 : null);
-  const id: BackupId = { engine: o.engine_name, hbn, l0: decision.chain ? decision.chain.l0 : ts, level: decision.level, ts };
+  const ts = await freeTimestamp(storage, o.engine_name, chainName, chains, decision.chain ? decision.chain.chainStart : null);
+  const id: BackupId = { engine: o.engine_name, chainName, chainStart: decision.chain ? decision.chain.chainStart : ts, level: decision.level, ts };
   log.info(`backup ${path.join(o.container, metadataPath(id))}: level ${id.level} (${decision.reason})`);
 
   const password = o.encrypt_pass_file ? readPassword(o.encrypt_pass_file) : null;
   const previousEngineMetadata = decision.parent ? await readEngineMetadata(storage, decision.parent, password) : null;
   const keys = password ? newKeys(password, o.encrypt_kdf, o.encrypt_iter) : null;
   const live = {} as TarBackupStats;
-  const chunks = new ChunkPool(ARCHIVE_CHUNK, SPARE_CHUNKS);
-  const members = new ChunkPool(memberOutputSize(), SPARE_CHUNKS);
-  const leases = allLeases(chunks, members);
+  const chunks = archiveChunks();
   const progress = new BackupProgress(live, progressShown(o.quiet));
   const engine = startEngine(o, source, previousEngineMetadata, live, chunks, progress.totals);
   const stopProgress = progress.start(`backup level ${id.level}`);
 
-  let digest: StreamDigest | undefined;
+  let digest: StreamDigest;
   let engineStored: Promise<EngineResult & { sealed: SealedEngineMetadata }> | undefined;
   let engineWrite = null as Promise<void> | null; // `as`: assigned in a callback, read in the catch
   let dataFailed = false;
   try {
-    const archive = prefetch(progress.archive(engine.stream), READ_AHEAD_CHUNKS);
-    const compressed = prefetch(progress.codecOutput(compress({
-      codec: o.compression, level: o.compression_level, threads: o.threads, release: (c) => chunks.give(c), outputs: members,
-    }, progress.codecInput(archive))), READ_AHEAD_CHUNKS);
-    const stored = keys ? encryptStream(keys, compressed) : compressed;
-    // Storages that check every part against its MD5 get them from the digest's own pass.
-    const md5s = storage.partMd5s(o.max_segment_size);
-    const hashed = digestStream(stored, o.max_segment_size, keys?.hmacKey ?? null, (d) => { digest = d; }, leases, md5s);
-    const dataStored = storage.put(dataPath(id), () => progress.storage(hashed), { segmented: true, leases, partMd5: md5s });
+    const dataStored = storeArchive(engine.stream, chunks, storage, dataPath(id), {
+      codec: { name: o.compression, level: o.compression_level, threads: o.threads }, keys, segmentSize: o.max_segment_size, taps: progress,
+    });
     // engine_metadata is complete once the archive is: it is stored while the data object is
     // finished (its last parts, the fsync or manifest); metadata, written last, waits for both.
     engineStored = engine.result.then(async (r) => {
@@ -132,7 +116,7 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
       return { ...r, sealed };
     });
     engineStored.catch(() => {});
-    await dataStored;
+    digest = await dataStored;
     await engineStored;
   } catch (err) {
     // No engine_metadata beside data that failed (best effort: the storage may be what failed).
@@ -145,12 +129,11 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
   }
   const { stats, engineStats, sealed } = await engineStored;
   for (const w of stats.warnings) log.warn(w);
-  if (!digest) throw storageError(`${storage.name}: the data stream of ${dataPath(id)} did not complete`);
 
   const finished = new Date();
   const info: PermafrostBackupInfo = {
     format: 1, level: id.level, parent: decision.parent ? `${decision.parent.level}_${decision.parent.ts}` : null,
-    l0_timestamp: id.l0, timestamp: id.ts, hostname: o.hostname, backup_name: o.backup_name!, engine: o.engine_name,
+    l0_timestamp: id.chainStart, timestamp: id.ts, hostname: o.hostname, backup_name: o.backup_name!, engine: o.engine_name,
     codec: { name: o.compression, level: o.compression === 'none' ? null : resolveLevel(o.compression, o.compression_level), threads: o.threads },
     encryption: keys ? encryptionInfo(keys) : null,
     data: digest,

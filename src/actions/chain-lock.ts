@@ -8,10 +8,10 @@ import type { AgentOptions } from '../config/agent-options.js';
 import type { Logger } from '../base/log.js';
 import { VERSION } from '../base/version.js';
 import { onInterrupt } from '../base/interrupt.js';
-import { hbnOf } from '../catalog/layout.js';
+import { chainNameOf } from '../catalog/layout.js';
 
 export async function withChainLock<T>(storage: Storage, o: AgentOptions, action: string, log: Logger, run: () => Promise<T>): Promise<T> {
-  const name = `${o.engine_name}/${hbnOf(o.hostname, o.backup_name!)}`;
+  const name = `${o.engine_name}/${chainNameOf(o.hostname, o.backup_name!)}`;
   const lock = await storage.lock(name, thisHolder(action, `permafrost-agent ${VERSION}`), o.lock_wait * 1000);
   log.debug(`holding the lock of ${name}`);
   const forget = onInterrupt(() => lock.release());

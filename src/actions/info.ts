@@ -20,18 +20,18 @@ export interface BackupRow {
   writer: 'permafrost' | 'freezer';
 }
 
-export async function listBackups(storage: Storage, filter?: { engine?: string; hbn?: string }): Promise<BackupRow[]> {
+export async function listBackups(storage: Storage, filter?: { engine?: string; chainName?: string }): Promise<BackupRow[]> {
   const rows: BackupRow[] = [];
   for (const engine of await storage.list('metadata')) {
     if (filter?.engine && engine !== filter.engine) continue;
-    for (const hbn of await storage.list(`metadata/${engine}`)) {
-      if (filter?.hbn && hbn !== filter.hbn) continue;
-      for (const chain of await listChains(storage, engine, hbn)) {
+    for (const chainName of await storage.list(`metadata/${engine}`)) {
+      if (filter?.chainName && chainName !== filter.chainName) continue;
+      for (const chain of await listChains(storage, engine, chainName)) {
         for (const m of chain.members) {
           const info = permafrostInfo(m.meta);
           const size = info ? info.data.size : ((await storage.stat(dataPath(m)))?.size ?? null);
           rows.push({
-            engine, backup: hbn, chain: chain.l0, level: m.level, timestamp: m.ts, date: formatLocalDate(m.ts),
+            engine, backup: chainName, chain: chain.chainStart, level: m.level, timestamp: m.ts, date: formatLocalDate(m.ts),
             compression: String(m.meta.compression ?? 'gzip'), encrypted: Boolean(m.meta.encryption),
             stored_bytes: size, files: info ? info.source.files : null, writer: info ? 'permafrost' : 'freezer',
           });

@@ -4,17 +4,15 @@
 import path from 'node:path';
 import { integrityError, noBackupError } from '../base/errors.js';
 import { extractTar } from '../engines/tar/index.js';
-import { decompress, isCodecName } from '../codecs/index.js';
-import { decryptStream } from '../crypto/cipher-stream.js';
+import { isCodecName } from '../codecs/index.js';
 import { readPassword } from '../crypto/keys.js';
-import { verifySegments } from '../pipeline/digest.js';
-import { prefetch } from '../bytes/prefetch.js';
+import { readArchive } from '../pipeline/read-archive.js';
 import { countBytes, progressShown, startProgress } from '../pipeline/progress.js';
 import type { Storage } from '../storage/storage.js';
 import type { AgentOptions } from '../config/agent-options.js';
 import type { Logger } from '../base/log.js';
 import { listChains, restorePath, Member } from '../catalog/chains.js';
-import { dataPath, hbnOf } from '../catalog/layout.js';
+import { dataPath, chainNameOf } from '../catalog/layout.js';
 import { permafrostInfo } from '../catalog/metadata.js';
 import { keysForMember, type MemberKeys } from '../catalog/member-keys.js';
 import { formatLocalDate, parseLocalDate } from '../catalog/dates.js';
@@ -40,29 +38,28 @@ export interface RestoreResult extends RestorePlan {
 }
 
 export async function planRestore(o: AgentOptions, storage: Storage): Promise<RestorePlan> {
-  const hbn = hbnOf(o.hostname, o.backup_name!);
+  const chainName = chainNameOf(o.hostname, o.backup_name!);
   const until = o.restore_from_date ? parseLocalDate('restore-from-date', o.restore_from_date) : Infinity;
-  const chains = (await listChains(storage, o.engine_name, hbn)).filter((c) => c.l0 <= until);
+  const chains = (await listChains(storage, o.engine_name, chainName)).filter((c) => c.chainStart <= until);
   const chain = chains[chains.length - 1];
   const when = o.restore_from_date ? ` at or before ${o.restore_from_date}` : '';
-  if (!chain) throw noBackupError(`no backup named "${hbn}" (engine ${o.engine_name})${when} in ${storage.name}`);
+  if (!chain) throw noBackupError(`no backup named "${chainName}" (engine ${o.engine_name})${when} in ${storage.name}`);
   const candidates = chain.members.filter((m) => m.ts <= until);
   return { members: restorePath(chain, candidates[candidates.length - 1]) };
 }
 
 function memberStream(storage: Storage, m: Member, keys: MemberKeys | null, threads: number, counters: { bytes: number }): AsyncIterable<Buffer> {
-  const name = `${m.level}_${m.ts}`;
-  const info = permafrostInfo(m.meta);
-  let stream: AsyncIterable<Buffer> = countBytes(storage.get(dataPath(m)), counters);
-  if (info) stream = verifySegments(stream, info.data, keys?.fixed?.hmacKey ?? null, `backup ${name}`);
-  if (keys) stream = decryptStream(keys.forSalt, stream);
+  const what = `backup ${m.level}_${m.ts}`;
   const codec = m.meta.compression ?? 'gzip';
-  if (!isCodecName(codec)) throw integrityError(`backup ${name} uses unknown compression "${codec}"`);
-  return prefetch(decompress(codec, threads, stream), READ_AHEAD_CHUNKS);
+  if (!isCodecName(codec)) throw integrityError(`${what} uses unknown compression "${codec}"`);
+  return readArchive({
+    stored: countBytes(storage.get(dataPath(m)), counters),
+    digest: permafrostInfo(m.meta)?.data ?? null,
+    hmacKey: keys?.fixed?.hmacKey ?? null,
+    keysForSalt: keys ? keys.forSalt : null,
+    codec, threads, what,
+  });
 }
-
-/** Decompressed chunks kept ready so decompression overlaps extraction. */
-const READ_AHEAD_CHUNKS = 4;
 
 export async function runRestore(o: AgentOptions, storage: Storage, log: Logger): Promise<RestoreResult> {
   const started = Date.now();

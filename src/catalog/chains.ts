@@ -12,7 +12,7 @@ export interface Member extends BackupId {
 }
 
 export interface Chain {
-  l0: number;
+  chainStart: number;
   /** Sorted by timestamp, then level. */
   members: Member[];
 }
@@ -57,16 +57,16 @@ function inferParents(members: Member[]): void {
   }
 }
 
-export async function listChains(storage: Storage, engine: string, hbn: string): Promise<Chain[]> {
+export async function listChains(storage: Storage, engine: string, chainName: string): Promise<Chain[]> {
   const chains: Chain[] = [];
-  for (const name of await storage.list(metadataPrefix(engine, hbn))) {
+  for (const name of await storage.list(metadataPrefix(engine, chainName))) {
     if (!/^\d+$/.test(name)) continue;
-    const l0 = Number(name);
+    const chainStart = Number(name);
     const members: Member[] = [];
-    for (const memberName of await storage.list(`${metadataPrefix(engine, hbn)}/${name}`)) {
+    for (const memberName of await storage.list(`${metadataPrefix(engine, chainName)}/${name}`)) {
       const parsed = parseMemberName(memberName);
       if (!parsed) continue;
-      const id: BackupId = { engine, hbn, l0, ...parsed };
+      const id: BackupId = { engine, chainName, chainStart, ...parsed };
       const meta = await readJsonFirstLine(storage, metadataPath(id));
       if (!meta) continue;
       const parent = parsed.level === 0 ? null : (meta.permafrost?.parent ?? null);
@@ -74,9 +74,9 @@ export async function listChains(storage: Storage, engine: string, hbn: string):
     }
     members.sort((a, b) => a.ts - b.ts || a.level - b.level);
     inferParents(members);
-    if (members.some((m) => m.level === 0)) chains.push({ l0, members });
+    if (members.some((m) => m.level === 0)) chains.push({ chainStart, members });
   }
-  return chains.sort((a, b) => a.l0 - b.l0);
+  return chains.sort((a, b) => a.chainStart - b.chainStart);
 }
 
 /** The members to restore, level 0 first, ending with `last`. */
@@ -85,7 +85,7 @@ export function restorePath(chain: Chain, last: Member): Member[] {
   const path: Member[] = [last];
   for (let cur = last; cur.level > 0; ) {
     const parent = cur.parent ? byName.get(cur.parent) : undefined;
-    if (!parent) throw integrityError(`backup ${cur.level}_${cur.ts} of chain ${chain.l0} has no parent level ${cur.level - 1}`);
+    if (!parent) throw integrityError(`backup ${cur.level}_${cur.ts} of chain ${chain.chainStart} has no parent level ${cur.level - 1}`);
     path.unshift(parent);
     cur = parent;
   }

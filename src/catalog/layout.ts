@@ -1,35 +1,40 @@
-// Object names of Freezer 13's layout (DESIGN §4):
+// Object names of Freezer 13's layout (docs/FORMAT.md §1):
 //   metadata/<engine>/<host>_<name>/<L0TS>/<LVL>_<TS>/metadata
 //   data/<engine>/<host>_<name>/<L0TS>/<LVL>_<TS>/{data,engine_metadata}
 
+/** One backup: a member of a chain. */
 export interface BackupId {
+  /** `tar` or `rsync`. */
   engine: string;
-  hbn: string;
-  l0: number;
+  /** `<host>_<name>`: the backups of one name on one host (chainNameOf). */
+  chainName: string;
+  /** The time stamp of the chain's level 0 (`<L0TS>`), which names the chain. */
+  chainStart: number;
   level: number;
+  /** This backup's own time stamp (Unix seconds). */
   ts: number;
 }
 
-export const hbnOf = (hostname: string, backupName: string) => `${hostname}_${backupName}`;
+export const chainNameOf = (hostname: string, backupName: string) => `${hostname}_${backupName}`;
 export const memberName = (id: Pick<BackupId, 'level' | 'ts'>) => `${id.level}_${id.ts}`;
 
-export const metadataPrefix = (engine: string, hbn: string) => `metadata/${engine}/${hbn}`;
-export const dataPrefix = (engine: string, hbn: string) => `data/${engine}/${hbn}`;
+export const metadataPrefix = (engine: string, chainName: string) => `metadata/${engine}/${chainName}`;
+export const dataPrefix = (engine: string, chainName: string) => `data/${engine}/${chainName}`;
 
 export function metadataPath(id: BackupId): string {
-  return `${metadataPrefix(id.engine, id.hbn)}/${id.l0}/${memberName(id)}/metadata`;
+  return `${metadataPrefix(id.engine, id.chainName)}/${id.chainStart}/${memberName(id)}/metadata`;
 }
 export function dataPath(id: BackupId): string {
-  return `${dataPrefix(id.engine, id.hbn)}/${id.l0}/${memberName(id)}/data`;
+  return `${dataPrefix(id.engine, id.chainName)}/${id.chainStart}/${memberName(id)}/data`;
 }
 export function engineMetadataPath(id: BackupId): string {
-  return `${dataPrefix(id.engine, id.hbn)}/${id.l0}/${memberName(id)}/engine_metadata`;
+  return `${dataPrefix(id.engine, id.chainName)}/${id.chainStart}/${memberName(id)}/engine_metadata`;
 }
 export function memberMetadataDir(id: BackupId): string {
-  return `${metadataPrefix(id.engine, id.hbn)}/${id.l0}/${memberName(id)}`;
+  return `${metadataPrefix(id.engine, id.chainName)}/${id.chainStart}/${memberName(id)}`;
 }
 export function memberDataDir(id: BackupId): string {
-  return `${dataPrefix(id.engine, id.hbn)}/${id.l0}/${memberName(id)}`;
+  return `${dataPrefix(id.engine, id.chainName)}/${id.chainStart}/${memberName(id)}`;
 }
 
 /** `<LVL>_<TS>` → numbers, or null for names that are not backups. */

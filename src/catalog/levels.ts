@@ -31,7 +31,7 @@ export function chooseLevel(chains: Chain[], policy: LevelPolicy, nowSec: number
   const { maxLevel, alwaysLevel, restartAlwaysLevelDays } = policy;
   if (maxLevel && maxLevel <= top) return { level: 0, reason: `--max-level ${maxLevel} reached` };
   if (alwaysLevel && top > alwaysLevel) return { level: 0, reason: `chain is above --always-level ${alwaysLevel}` };
-  if (restartAlwaysLevelDays && nowSec > chain.l0 + restartAlwaysLevelDays * 86400) {
+  if (restartAlwaysLevelDays && nowSec > chain.chainStart + restartAlwaysLevelDays * 86400) {
     return { level: 0, reason: `level 0 older than --restart-always-level ${restartAlwaysLevelDays} days` };
   }
   if (alwaysLevel && top === alwaysLevel) {

@@ -55,7 +55,7 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
     }
     case 'info': {
       const { listBackups, formatTable } = await import('../actions/info.js');
-      const rows = await listBackups(storage, o.backup_name ? { hbn: `${o.hostname}_${o.backup_name}` } : undefined);
+      const rows = await listBackups(storage, o.backup_name ? { chainName: `${o.hostname}_${o.backup_name}` } : undefined);
       if (o.json) writeOut(`${JSON.stringify(rows)}\n`);
       else writeOut(rows.length ? `${formatTable(rows)}\n` : `no backups in ${storage.name}\n`);
       if (o.metadata_out) writeMetadataOut(o.metadata_out, rows);

@@ -48,10 +48,10 @@ export function backupSummary(r: BackupResult, storageName: string): string {
 export function restoreSummary(r: RestoreResult): string {
   const last = r.members[r.members.length - 1]!;
   const levels = r.members.length === 1 ? 'level 0' : `levels 0 to ${last.level}`;
-  const chain = r.members.length === 1 ? '' : ` of the chain from ${formatLocalTime(last.l0)}`;
+  const chain = r.members.length === 1 ? '' : ` of the chain from ${formatLocalTime(last.chainStart)}`;
   const seconds = r.durationMs / 1000;
   return lines([
-    [r.dryRun ? 'Checked' : 'Restored', `${last.hbn}, the backup of ${formatLocalTime(last.ts)} (${levels}${chain}, ${last.engine} engine)`],
+    [r.dryRun ? 'Checked' : 'Restored', `${last.chainName}, the backup of ${formatLocalTime(last.ts)} (${levels}${chain}, ${last.engine} engine)`],
     ['Into', r.dryRun ? `${r.target} (dry run: nothing written)` : r.target],
     ['Extracted', `${plural(r.files, 'file')} over ${plural(r.members.length, 'level')}, `
       + `${plural(r.directories, 'directory', 'directories')}, ${formatBytes(r.bytesWritten)} written`],

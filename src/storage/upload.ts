@@ -4,7 +4,7 @@
 // filling, so memory stays at (queue + 2) parts whatever the stream's length, and each part
 // (a Buffer) can be retried on its own without rewinding the stream.
 import type { ObjectStore } from './storage.js';
-import type { ChunkLeases } from '../bytes/chunk-pool.js';
+import { ChunkPool, type ChunkLeases } from '../bytes/chunk-pool.js';
 import type { PartMd5s } from './part-md5s.js';
 import { prefetch } from '../bytes/prefetch.js';
 
@@ -21,33 +21,11 @@ export interface UploadOptions {
 const noLeases: ChunkLeases = { hold: () => {}, give: () => {} };
 
 /**
- * Part buffers, recycled: a fresh 32 MiB Buffer per part costs page faults and zeroing when
- * filled and a GC when dropped (about 1 s of CPU per GiB here), while a part is only needed
- * until its upload settles. At most `queue` parts are in flight plus the ones being filled.
- */
-class PartBuffers {
-  private readonly free: Buffer[] = [];
-  private readonly mine = new WeakSet<Buffer>();
-  constructor(private readonly size: number) {}
-
-  take(): Buffer {
-    const b = this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
-    this.mine.add(b);
-    return b;
-  }
-
-  /** Gives back a part once nothing reads it any more; parts not from here are ignored. */
-  release(part: Buffer): void {
-    if (this.mine.has(part)) this.free.push(part);
-  }
-}
-
-/**
  * Collects chunks into parts of exactly `size` bytes (the last may be shorter); a chunk that
  * is a whole part is passed on as it is, holding its chunk until that part settles. A chunk
  * copied into parts is given back at once.
  */
-async function* fixedParts(source: AsyncIterable<Buffer>, size: number, buffers: PartBuffers, leases: ChunkLeases): AsyncGenerator<Buffer> {
+async function* fixedParts(source: AsyncIterable<Buffer>, size: number, buffers: ChunkPool, leases: ChunkLeases): AsyncGenerator<Buffer> {
   let part: Buffer | null = null;
   let have = 0;
   for await (const whole of source) {
@@ -84,7 +62,10 @@ async function* asIs(source: AsyncIterable<Buffer>, leases: ChunkLeases): AsyncG
 
 export async function putSegmented(store: ObjectStore, path: string, source: AsyncIterable<Buffer>, o: UploadOptions): Promise<void> {
   const partSize = Math.max(o.partSize, store.minPartSize);
-  const buffers = new PartBuffers(partSize);
+  // Part buffers, recycled: a fresh 32 MiB Buffer per part costs page faults and zeroing when
+  // filled and a GC when dropped (about 1 s of CPU per GiB here), while a part is only needed
+  // until its upload settles. At most `queue` parts are in flight plus the ones being filled.
+  const buffers = new ChunkPool(partSize, Math.max(1, o.queue) + 2);
   const leases = o.leases ?? noLeases;
   // A segment store's next part fills while the queue is full: pulled lazily it would only
   // start once a slot frees, and every upload would first wait for its part's bytes. Chunks
@@ -100,7 +81,7 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
       if (failure) break;
       const p: Promise<void> = upload.putPart(parts, size, part, o.partMd5?.of(parts))
         .catch((err) => { failure ??= err; })
-        .finally(() => { inFlight.delete(p); buffers.release(part); leases.give(part); });
+        .finally(() => { inFlight.delete(p); buffers.give(part); leases.give(part); });
       inFlight.add(p);
       parts += 1;
       size += part.length;

@@ -11,12 +11,12 @@ const DECOMPRESS: Record<string, string[]> = {
 /** data objects of one backup name in restore order (level 0 first), from the Freezer layout. */
 export function levelObjects(store: string, engine = 'tar'): { data: string; meta: Record<string, unknown> }[] {
   const base = path.join(store, 'data', engine);
-  const [hbn] = fs.readdirSync(base);
-  const [l0] = fs.readdirSync(path.join(base, hbn)).sort();
-  const members = fs.readdirSync(path.join(base, hbn, l0)).sort((a, b) => Number(a.split('_')[1]) - Number(b.split('_')[1]));
+  const [chainName] = fs.readdirSync(base);
+  const [chainStart] = fs.readdirSync(path.join(base, chainName)).sort();
+  const members = fs.readdirSync(path.join(base, chainName, chainStart)).sort((a, b) => Number(a.split('_')[1]) - Number(b.split('_')[1]));
   return members.map((m) => ({
-    data: path.join(base, hbn, l0, m, 'data'),
-    meta: JSON.parse(fs.readFileSync(path.join(store, 'metadata', engine, hbn, l0, m, 'metadata'), 'utf8').split('\n')[0]),
+    data: path.join(base, chainName, chainStart, m, 'data'),
+    meta: JSON.parse(fs.readFileSync(path.join(store, 'metadata', engine, chainName, chainStart, m, 'metadata'), 'utf8').split('\n')[0]),
   }));
 }
 
