@@ -2,7 +2,7 @@
 // concatenation, clean-end detection and truncation for decoders.
 #include "codec.h"
 
-#include "engine.h"
+#include "codec_backend.h"
 
 namespace pf {
 namespace {
@@ -10,8 +10,8 @@ namespace {
 // Libraries reject a null output pointer even when its length is 0 (empty Buffers have one).
 uint8_t g_no_output;
 
-Io make_io(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len) {
-  return Io{in, in_len, out ? out : &g_no_output, out ? out_len : 0};
+StepBuffers step_buffers(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len) {
+  return StepBuffers{in, in_len, out ? out : &g_no_output, out ? out_len : 0};
 }
 
 // A failed library stream is in an undefined state, so the first error sticks.
@@ -39,7 +39,7 @@ class StickyError {
 
 class Encoder final : public StreamEncoder, StickyError {
  public:
-  explicit Encoder(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
+  explicit Encoder(std::unique_ptr<CodecBackend> engine) : engine_(std::move(engine)) {}
 
   bool restart(uint64_t pledged_size) override {
     if (!engine_->restartable() || engine_->restart(pledged_size) != Status::Ok) return false;
@@ -59,7 +59,7 @@ class Encoder final : public StreamEncoder, StickyError {
       return r;
     }
     finishing_ = finishing_ || finish;
-    Io io = make_io(in, in_len, out, out_len);
+    StepBuffers io = step_buffers(in, in_len, out, out_len);
     while (!done_ && run_once(io, &r)) {
     }
     r.consumed = in_len - io.in_left;
@@ -70,7 +70,7 @@ class Encoder final : public StreamEncoder, StickyError {
 
  private:
   // Returns false when the call cannot progress further (needs input/output, done, or error).
-  bool run_once(Io& io, CodecResult* r) {
+  bool run_once(StepBuffers& io, CodecResult* r) {
     bool end_now = finishing_ && io.in_left == 0;
     if (io.out_left == 0 || (!end_now && io.in_left == 0)) return false;
     flushing_ = flushing_ || end_now;
@@ -83,7 +83,7 @@ class Encoder final : public StreamEncoder, StickyError {
     return in0 != io.in_left || out0 != io.out_left;
   }
 
-  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<CodecBackend> engine_;
   bool finishing_ = false;  // caller asked to finish; sticky across calls
   bool flushing_ = false;   // library was told to finish
   bool done_ = false;
@@ -91,13 +91,13 @@ class Encoder final : public StreamEncoder, StickyError {
 
 class Decoder final : public Codec, StickyError {
  public:
-  explicit Decoder(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
+  explicit Decoder(std::unique_ptr<CodecBackend> engine) : engine_(std::move(engine)) {}
 
   CodecResult process(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len,
                       bool finish) override {
     CodecResult r;
     if (failed(&r)) return r;
-    Io io = make_io(in, in_len, out, out_len);
+    StepBuffers io = step_buffers(in, in_len, out, out_len);
     while (run_once(io, &r)) {
     }
     r.consumed = in_len - io.in_left;
@@ -109,7 +109,7 @@ class Decoder final : public Codec, StickyError {
   }
 
  private:
-  bool run_once(Io& io, CodecResult* r) {
+  bool run_once(StepBuffers& io, CodecResult* r) {
     if (between_) {
       if (members_ > 0) engine_->skip_padding(io);
       if (io.in_left == 0) return false;
@@ -142,7 +142,7 @@ class Decoder final : public Codec, StickyError {
 
   // With all input consumed and output space left, the library is starved, so a stream that
   // has not ended is truncated. With no output space left the caller must call again first.
-  void check_end(const Io& io, bool finish, CodecResult* r) {
+  void check_end(const StepBuffers& io, bool finish, CodecResult* r) {
     if (!finish || r->ended || io.in_left > 0 || io.out_left == 0) return;
     if (between_ && members_ > 0) {
       fail(r, Status::Corrupt, "invalid stream padding at the end of the input");
@@ -153,17 +153,17 @@ class Decoder final : public Codec, StickyError {
     }
   }
 
-  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<CodecBackend> engine_;
   bool between_ = true;  // no member in progress
   uint64_t members_ = 0;
 };
 
-std::unique_ptr<Engine> make_engine(const CodecOptions& o) {
+std::unique_ptr<CodecBackend> make_engine(const CodecOptions& o) {
   switch (o.kind) {
-    case CodecKind::Gzip: return make_gzip_engine(o);
-    case CodecKind::Bzip2: return make_bzip2_engine(o);
-    case CodecKind::Xz: return make_xz_engine(o);
-    case CodecKind::Zstd: return make_zstd_engine(o);
+    case CodecKind::Gzip: return make_gzip_backend(o);
+    case CodecKind::Bzip2: return make_bzip2_backend(o);
+    case CodecKind::Xz: return make_xz_backend(o);
+    case CodecKind::Zstd: return make_zstd_backend(o);
   }
   return nullptr;
 }
@@ -199,7 +199,7 @@ int codec_max_level(CodecKind kind) { return kind == CodecKind::Zstd ? 19 : 9; }
 std::unique_ptr<StreamEncoder> make_encoder(const CodecOptions& options, Status* status, std::string* message) {
   CodecOptions o = options;
   o.decompress = false;
-  std::unique_ptr<Engine> engine = make_engine(o);
+  std::unique_ptr<CodecBackend> engine = make_engine(o);
   Status s = engine->start();
   if (s != Status::Ok) {
     *status = s;

@@ -1,12 +1,12 @@
 // bzip2 streams via libbz2. blockSize100k = level, as `bzip2 -N` does.
 #include <bzlib.h>
 
-#include "engine.h"
+#include "codec_backend.h"
 
 namespace pf {
 namespace {
 
-class Bzip2Engine final : public Engine {
+class Bzip2Engine final : public CodecBackend {
  public:
   explicit Bzip2Engine(const CodecOptions& o) : decompress_(o.decompress), level_(o.level) {}
   ~Bzip2Engine() override { end(); }
@@ -20,7 +20,7 @@ class Bzip2Engine final : public Engine {
     return Status::Ok;
   }
 
-  Status step(Io& io, bool finish, bool* end) override {
+  Status step(StepBuffers& io, bool finish, bool* end) override {
     unsigned in_n = clamp_u32(io.in_left), out_n = clamp_u32(io.out_left);
     bs_.next_in = const_cast<char*>(reinterpret_cast<const char*>(io.in));
     bs_.avail_in = in_n;
@@ -77,7 +77,7 @@ class Bzip2Engine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> make_bzip2_engine(const CodecOptions& options) {
+std::unique_ptr<CodecBackend> make_bzip2_backend(const CodecOptions& options) {
   return std::make_unique<Bzip2Engine>(options);
 }
 

@@ -1,7 +1,7 @@
 // gzip container via zlib (Node's own copy; windowBits 15+16 selects the gzip wrapper).
 #include <zlib.h>
 
-#include "engine.h"
+#include "codec_backend.h"
 
 namespace pf {
 namespace {
@@ -9,7 +9,7 @@ namespace {
 constexpr int kGzipWindowBits = 15 + 16;
 constexpr int kMemLevel = 8;
 
-class GzipEngine final : public Engine {
+class GzipEngine final : public CodecBackend {
  public:
   explicit GzipEngine(const CodecOptions& o) : decompress_(o.decompress), level_(o.level) {}
   ~GzipEngine() override {
@@ -37,7 +37,7 @@ class GzipEngine final : public Engine {
   bool restartable() const override { return !decompress_; }
   Status restart(uint64_t) override { return start(); }  // deflateReset keeps the window
 
-  Status step(Io& io, bool finish, bool* end) override {
+  Status step(StepBuffers& io, bool finish, bool* end) override {
     unsigned in_n = clamp_u32(io.in_left), out_n = clamp_u32(io.out_left);
     zs_.next_in = const_cast<Bytef*>(io.in);
     zs_.avail_in = in_n;
@@ -76,7 +76,7 @@ class GzipEngine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> make_gzip_engine(const CodecOptions& options) {
+std::unique_ptr<CodecBackend> make_gzip_backend(const CodecOptions& options) {
   return std::make_unique<GzipEngine>(options);
 }
 

@@ -3,12 +3,12 @@
 // because LZMA_CONCATENATED cannot report where a stream ended without LZMA_FINISH.
 #include <lzma.h>
 
-#include "engine.h"
+#include "codec_backend.h"
 
 namespace pf {
 namespace {
 
-class XzEngine final : public Engine {
+class XzEngine final : public CodecBackend {
  public:
   explicit XzEngine(const CodecOptions& o)
       : decompress_(o.decompress), level_(static_cast<uint32_t>(o.level)), threads_(o.threads) {}
@@ -20,7 +20,7 @@ class XzEngine final : public Engine {
     return check(decompress_ ? lzma_stream_decoder(&ls_, UINT64_MAX, 0) : start_encoder());
   }
 
-  Status step(Io& io, bool finish, bool* end) override {
+  Status step(StepBuffers& io, bool finish, bool* end) override {
     ls_.next_in = io.in;
     ls_.avail_in = io.in_left;
     ls_.next_out = io.out;
@@ -34,7 +34,7 @@ class XzEngine final : public Engine {
     return check(rc);
   }
 
-  void skip_padding(Io& io) override {
+  void skip_padding(StepBuffers& io) override {
     size_t n = 0;
     while (n < io.in_left && io.in[n] == 0) ++n;
     padding_ += n;
@@ -81,7 +81,7 @@ class XzEngine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> make_xz_engine(const CodecOptions& options) {
+std::unique_ptr<CodecBackend> make_xz_backend(const CodecOptions& options) {
   return std::make_unique<XzEngine>(options);
 }
 

@@ -3,12 +3,12 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#include "engine.h"
+#include "codec_backend.h"
 
 namespace pf {
 namespace {
 
-class ZstdEngine final : public Engine {
+class ZstdEngine final : public CodecBackend {
  public:
   explicit ZstdEngine(const CodecOptions& o) : options_(o) {}
   ~ZstdEngine() override {
@@ -36,7 +36,7 @@ class ZstdEngine final : public Engine {
     return start();
   }
 
-  Status step(Io& io, bool finish, bool* end) override {
+  Status step(StepBuffers& io, bool finish, bool* end) override {
     ZSTD_inBuffer in{io.in, io.in_left, 0};
     ZSTD_outBuffer out{io.out, io.out_left, 0};
     size_t rc = options_.decompress ? ZSTD_decompressStream(dctx_, &out, &in)
@@ -75,7 +75,7 @@ class ZstdEngine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> make_zstd_engine(const CodecOptions& options) {
+std::unique_ptr<CodecBackend> make_zstd_backend(const CodecOptions& options) {
   return std::make_unique<ZstdEngine>(options);
 }
 

@@ -10,7 +10,7 @@ namespace {
 
 Status errno_status(const char* call, int err, std::string* why) {
   *why = std::string(call) + ": " + std::strerror(err);
-  return Status::Io;
+  return Status::IoFailed;
 }
 
 }  // namespace

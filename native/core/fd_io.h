@@ -10,7 +10,7 @@
 
 namespace pf {
 
-// Fills buf from fd until len bytes or EOF (*got < len only at EOF); Io with errno text on failure.
+// Fills buf from fd until len bytes or EOF (*got < len only at EOF); StepBuffers with errno text on failure.
 Status read_some(int fd, uint8_t* buf, size_t len, size_t* got, std::string* why);
 // The same at file offset `at`, leaving the fd's offset alone (threads share the fd).
 Status pread_some(int fd, uint8_t* buf, size_t len, int64_t at, size_t* got, std::string* why);

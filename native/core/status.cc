@@ -16,7 +16,7 @@ const char* status_name(Status status) {
     case Status::Internal: return "ERR_INTERNAL";
     case Status::BadMagic: return "ERR_BAD_MAGIC";
     case Status::Param: return "ERR_PARAM";
-    case Status::Io: return "ERR_IO";
+    case Status::IoFailed: return "ERR_IO";
   }
   return "ERR_INTERNAL";
 }

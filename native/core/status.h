@@ -17,7 +17,7 @@ enum class Status {
   Internal,   // library misuse or unexpected return code: a bug
   BadMagic,   // a file's magic number is not one this reader accepts (rsync signature/delta)
   Param,      // a parameter is out of its valid range (block length, strong sum length, ...)
-  Io,         // a read/write/pread on a file descriptor failed (message carries the errno text)
+  IoFailed,   // a read/write/pread on a file descriptor failed (message carries the errno text)
 };
 
 const char* status_name(Status status);

@@ -1,14 +1,14 @@
 #!/bin/bash
 # Builds the libFuzzer targets (not part of the node-gyp build) with ASan + UBSan.
 #   native/fuzz/build.sh            -> binaries in $OUT (default build-fuzz)
-# Needs clang (apt-get install -y clang). Links only native/core/rsync/*.cc, fd_io.cc, status.cc, system.cc
+# Needs clang (apt-get install -y clang). Links only native/core/rsync/*.cc, fd_io.cc, status.cc, os_calls.cc
 # and sha256_lanes.cc.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-build-fuzz}  # not under build/, which node-gyp rebuild wipes
 CXX=${CXX:-clang++}
 mkdir -p "$OUT"
-CORE=(native/core/rsync/*.cc native/core/fd_io.cc native/core/status.cc native/core/system.cc native/core/sha256_lanes.cc)
+CORE=(native/core/rsync/*.cc native/core/fd_io.cc native/core/status.cc native/core/os_calls.cc native/core/sha256_lanes.cc)
 FLAGS=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -Wall -Wextra -Inative/core)
 # Compile the core once, then link each target against it.

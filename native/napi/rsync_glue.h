@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "../core/rsync/fdjob.h"
+#include "../core/rsync/fd_job.h"
 #include "../core/rsync/sigformat.h"
 #include "../core/rsync/sigload.h"
 #include "args.h"

@@ -19,7 +19,7 @@ class Basis {
 
   virtual ~Basis() = default;
   virtual uint64_t size() const = 0;
-  // Reads exactly n bytes at offset (offset + n <= size()). Io (with the errno text) or
+  // Reads exactly n bytes at offset (offset + n <= size()). StepBuffers (with the errno text) or
   // Truncated (the file ended before offset + n: it got shorter, or its size is unknown).
   virtual Status read(uint64_t offset, uint8_t* dst, size_t n, std::string* why) = 0;
 };
@@ -38,7 +38,7 @@ class MemoryBasis final : public Basis {
 class FdBasis final : public Basis {
  public:
   // Measures the file (fstat; lseek for block devices; kUnknownSize for any other file that
-  // answers lseek, such as a character device). Io when fd is not seekable (a pipe).
+  // answers lseek, such as a character device). StepBuffers when fd is not seekable (a pipe).
   Status open(int fd, std::string* why);
   uint64_t size() const override { return size_; }
   Status read(uint64_t offset, uint8_t* dst, size_t n, std::string* why) override;

@@ -132,7 +132,7 @@ class DeltaOut {
       if (s != Status::Ok) return s;
       if (got < want) {
         *why = "the new file shrank while its delta was being written (at offset " + std::to_string(at + got) + ")";
-        return Status::Io;
+        return Status::IoFailed;
       }
       used_ += got;
       at += got;

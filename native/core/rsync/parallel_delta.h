@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "fdjob.h"
+#include "fd_job.h"
 #include "sigload.h"
 
 namespace pf::rsync {
@@ -25,7 +25,7 @@ namespace pf::rsync {
 unsigned parallel_delta_threads(const SignatureSet& sig, int64_t size);
 
 // `threads` >= 1 ranges; `size` is the file size seen by fstat. The delta covers the file as
-// the scans read it up to its EOF; Io if it shrinks before its literal bytes are read back.
+// the scans read it up to its EOF; StepBuffers if it shrinks before its literal bytes are read back.
 Status parallel_delta_fd(std::shared_ptr<const SignatureSet> sig, size_t literal_cap, int in_fd, int64_t size,
                          unsigned threads, int out_fd, bool write_behind, FdTotals* totals, std::string* why);
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "fdjob.h"
+#include "fd_job.h"
 #include "sigformat.h"
 
 namespace pf::rsync {

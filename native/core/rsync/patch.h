@@ -2,7 +2,7 @@
 // Basis. Literal data goes straight from the caller's input to its output and COPY data
 // straight from the basis into the output. Errors, with the delta offset: BadMagic, Corrupt
 // (zero/negative length or position, reserved opcode, COPY reaching past the end of the
-// basis), Truncated (delta ends before END), Io (basis read failed). Bytes after END are
+// basis), Truncated (delta ends before END), StepBuffers (basis read failed). Bytes after END are
 // ignored, as rdiff does.
 #pragma once
 

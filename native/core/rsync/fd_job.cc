@@ -1,6 +1,6 @@
-#include "fdjob.h"
+#include "fd_job.h"
 
-#include "../system.h"
+#include "../os_calls.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

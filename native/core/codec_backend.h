@@ -1,4 +1,4 @@
-// Internal to core/: the per-library half of a Codec. An Engine wraps one library stream
+// Internal to core/: the per-library half of a Codec. A CodecBackend wraps one library stream
 // and knows nothing about member boundaries, truncation or finish rules; codec.cc owns those
 // so that the four libraries behave identically.
 #pragma once
@@ -12,7 +12,8 @@
 
 namespace pf {
 
-struct Io {
+// The input and output a backend step reads from and writes to, advanced as it goes.
+struct StepBuffers {
   const uint8_t* in;
   size_t in_left;
   uint8_t* out;
@@ -26,9 +27,9 @@ struct Io {
   }
 };
 
-class Engine {
+class CodecBackend {
  public:
-  virtual ~Engine() = default;
+  virtual ~CodecBackend() = default;
   // (Re)starts a member: decoders call it once per concatenated member.
   virtual Status start() = 0;
   // Encoders that can begin a new independent stream on their existing library state
@@ -37,9 +38,9 @@ class Engine {
   virtual Status restart(uint64_t /*pledged_size*/) { return start(); }
   // One library call. `finish` asks an encoder to end its stream once input is exhausted.
   // Sets *end when the member (decoder) or the stream (encoder) is complete.
-  virtual Status step(Io& io, bool finish, bool* end) = 0;
+  virtual Status step(StepBuffers& io, bool finish, bool* end) = 0;
   // Decoders only: consumes padding allowed between members (xz stream padding).
-  virtual void skip_padding(Io&) {}
+  virtual void skip_padding(StepBuffers&) {}
   virtual bool padding_ok() const { return true; }
   const std::string& message() const { return message_; }
 
@@ -54,9 +55,9 @@ class Engine {
 // Libraries take 32-bit lengths; larger buffers are fed in slices.
 inline unsigned clamp_u32(size_t n) { return n > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<unsigned>(n); }
 
-std::unique_ptr<Engine> make_gzip_engine(const CodecOptions& options);
-std::unique_ptr<Engine> make_bzip2_engine(const CodecOptions& options);
-std::unique_ptr<Engine> make_xz_engine(const CodecOptions& options);
-std::unique_ptr<Engine> make_zstd_engine(const CodecOptions& options);
+std::unique_ptr<CodecBackend> make_gzip_backend(const CodecOptions& options);
+std::unique_ptr<CodecBackend> make_bzip2_backend(const CodecOptions& options);
+std::unique_ptr<CodecBackend> make_xz_backend(const CodecOptions& options);
+std::unique_ptr<CodecBackend> make_zstd_backend(const CodecOptions& options);
 
 }  // namespace pf

@@ -1,4 +1,4 @@
-#include "system.h"
+#include "os_calls.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>

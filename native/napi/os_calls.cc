@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <cstdint>
 
-#include "../core/system.h"
+#include "../core/os_calls.h"
 #include "../core/versions.h"
 #include "args.h"
 #include "errors.h"
