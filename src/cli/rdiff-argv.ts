@@ -1,9 +1,11 @@
 // permafrost-rdiff's command line, with popt's rules as rdiff 2.3.2 has them: `-b N`, `-bN`,
 // `-b=N`, `--block-size=N`, clustered flags (`-fs`), options anywhere among the positional
-// arguments, `--` ending the options, and any prefix of the action's name.
+// arguments, `--` ending the options, and any prefix of the action's name. The parsing is
+// argv-parser.ts's; this file holds rdiff's table, its values and its positional arguments.
 import { usageError } from '../base/errors.js';
 import { MAX_BLOCK_LENGTH, resolveSignatureOptions, type RsyncHash, type RsyncRollsum, type SignatureOptions } from '../rsync/options.js';
 import { PROG, warn } from './rdiff-say.js';
+import { ArgOption, ArgvRules, parseArgs } from './argv-parser.js';
 
 export type Action = 'signature' | 'delta' | 'patch';
 
@@ -18,28 +20,41 @@ export interface Args {
   version: boolean;
 }
 
-interface OptionSpec {
-  long: string;
-  short: string;
-  value?: 'number' | 'hash' | 'rollsum';
+/** An option of rdiff's table; `convert` says how its value is read. */
+interface RdiffOption extends ArgOption {
+  convert?: 'number' | 'hash' | 'rollsum';
   apply(a: Args, v: number | string): void;
 }
 
-const OPTIONS: readonly OptionSpec[] = [
-  { long: 'verbose', short: 'v', apply: (a) => { a.verbose = true; } },
-  { long: 'version', short: 'V', apply: (a) => { a.version = true; } },
-  { long: 'help', short: '?', apply: (a) => { a.help = true; } },
-  { long: 'statistics', short: 's', apply: (a) => { a.statistics = true; } },
-  { long: 'force', short: 'f', apply: (a) => { a.force = true; } },
-  { long: 'hash', short: 'H', value: 'hash', apply: (a, v) => { a.sig.hash = v as RsyncHash; } },
-  { long: 'rollsum', short: 'R', value: 'rollsum', apply: (a, v) => { a.sig.rollsum = v as RsyncRollsum; } },
-  { long: 'block-size', short: 'b', value: 'number', apply: (a, v) => { a.sig.blockLength = v as number; } },
-  { long: 'sum-size', short: 'S', value: 'number', apply: (a, v) => { a.sig.strongLength = v as number; } },
+const flag = (long: string, short: string, apply: (a: Args) => void): RdiffOption => ({ long, short, takes: 'flag', apply });
+const valued = (long: string, short: string, convert: RdiffOption['convert'], apply: RdiffOption['apply']): RdiffOption =>
+  ({ long, short, takes: 'value', convert, apply });
+
+const OPTIONS: readonly RdiffOption[] = [
+  flag('verbose', 'v', (a) => { a.verbose = true; }),
+  flag('version', 'V', (a) => { a.version = true; }),
+  flag('help', '?h', (a) => { a.help = true; }),
+  flag('statistics', 's', (a) => { a.statistics = true; }),
+  flag('force', 'f', (a) => { a.force = true; }),
+  valued('hash', 'H', 'hash', (a, v) => { a.sig.hash = v as RsyncHash; }),
+  valued('rollsum', 'R', 'rollsum', (a, v) => { a.sig.rollsum = v as RsyncRollsum; }),
+  valued('block-size', 'b', 'number', (a, v) => { a.sig.blockLength = v as number; }),
+  valued('sum-size', 'S', 'number', (a, v) => { a.sig.strongLength = v as number; }),
   // rdiff's I/O buffer sizes: accepted for compatibility; the native jobs pick their own
   // (the output never depends on them).
-  { long: 'input-size', short: 'I', value: 'number', apply: () => undefined },
-  { long: 'output-size', short: 'O', value: 'number', apply: () => undefined },
+  valued('input-size', 'I', 'number', () => undefined),
+  valued('output-size', 'O', 'number', () => undefined),
 ];
+
+/** popt's rules: long names in full, clusters (`-fs`, `-fb512`, `-b=512`), positional arguments anywhere. */
+const RULES: ArgvRules = {
+  positionals: true,
+  abbreviations: false,
+  noForms: false,
+  clusters: true,
+  flagValues: false,
+  unknown: ({ short, arg }) => `unknown option: ${short === undefined ? arg : `-${short}`}`,
+};
 
 /** strtol(s, 0) as popt uses it: decimal, 0x hex or 0 octal, optional sign and leading blanks. */
 function parseNumber(raw: string, shown: string): number {
@@ -52,8 +67,8 @@ function parseNumber(raw: string, shown: string): number {
   return n;
 }
 
-function convert(spec: OptionSpec, raw: string, shown: string): number | string {
-  switch (spec.value) {
+function convert(spec: RdiffOption, raw: string, shown: string): number | string {
+  switch (spec.convert) {
     case 'number': return parseNumber(raw, shown);
     case 'hash':
       if (raw !== 'blake2' && raw !== 'md4') throw usageError(`unknown hash algorithm '${raw}' for ${shown} (blake2 or md4)`);
@@ -73,42 +88,9 @@ function parseAction(word: string): Action {
 
 export function parseRdiffArgv(argv: readonly string[]): Args {
   const a: Args = { files: [], sig: {}, force: false, statistics: false, verbose: false, help: false, version: false };
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') { positional.push(...argv.slice(i + 1)); break; }
-    if (arg === '-' || !arg.startsWith('-')) { positional.push(arg); continue; }
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-      const spec = OPTIONS.find((o) => o.long === name);
-      if (!spec) throw usageError(`unknown option: ${arg}`);
-      const shown = `--${spec.long}`;
-      if (!spec.value) {
-        if (eq >= 0) throw usageError(`option ${shown} takes no value`);
-        spec.apply(a, '');
-        continue;
-      }
-      let raw = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (raw === undefined) throw usageError(`option ${shown} needs a value`);
-      spec.apply(a, convert(spec, raw, shown));
-      continue;
-    }
-    // A cluster of short options: -fs, -fb512, -b 512, -b=512 (popt accepts all four).
-    for (let j = 1; j < arg.length; j++) {
-      const letter = arg[j];
-      const spec = letter === 'h' ? OPTIONS.find((o) => o.long === 'help')! : OPTIONS.find((o) => o.short === letter);
-      if (!spec) throw usageError(`unknown option: -${letter}`);
-      const shown = `-${spec.short}/--${spec.long}`;
-      if (!spec.value) { spec.apply(a, ''); continue; }
-      let raw = arg.slice(j + 1);
-      if (raw.startsWith('=')) raw = raw.slice(1);
-      if (raw === '') raw = argv[++i];
-      if (raw === undefined) throw usageError(`option ${shown} needs a value`);
-      spec.apply(a, convert(spec, raw, shown));
-      break;
-    }
-  }
+  const positional = parseArgs(argv, OPTIONS, RULES, ({ option, value, shown }) => {
+    option.apply(a, value === undefined ? '' : convert(option, value, shown));
+  });
   if (a.help || a.version) return a;
   if (positional.length === 0) throw usageError('you must specify an action: signature, delta or patch');
   a.action = parseAction(positional[0]);

@@ -1,7 +1,8 @@
 // permafrost-rdiff's exit codes: permafrost's (errors.ts), not librsync's. A failure's code says
 // its class where it can (a corrupt input, an output that exists); else the end it happened
 // at (`tagged`); an fs error left over is an input's.
-import { ExitCode, isPermafrostError } from '../base/errors.js';
+import { ExitCode } from '../base/errors.js';
+import { describeFailure, type Failure } from './failure.js';
 
 /** Where the exit code of a failure comes from when its code alone does not say: the end it happened at. */
 export const EXIT = Symbol('exit');
@@ -39,12 +40,13 @@ function exitForCode(err: { code?: unknown; message?: string }): number | undefi
   }
 }
 
-export function describe(err: unknown): { code: number; message: string } {
-  if (isPermafrostError(err)) return { code: err.exitCode, message: err.message };
-  const e = err as Tagged & { code?: unknown };
+/** The exit code of an error that is not a PermafrostError, when it has one. */
+function recognise(e: Tagged & { code?: unknown }): number | undefined {
   const byCode = exitForCode(e);
-  if (byCode !== undefined) return { code: byCode, message: e.message };
-  if (e?.[EXIT] !== undefined) return { code: e[EXIT]!, message: e.message };
-  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) return { code: ExitCode.SOURCE, message: e.message };
-  return { code: ExitCode.INTERNAL, message: `internal error: ${e?.stack ?? String(err)}` };
+  if (byCode !== undefined) return byCode;
+  if (e[EXIT] !== undefined) return e[EXIT];
+  if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return ExitCode.SOURCE;
+  return undefined;
 }
+
+export const describe = (err: unknown): Failure => describeFailure(err, recognise);

@@ -1,12 +1,12 @@
 // permafrost-rdiff's messages: one line each on fd 2, prefixed with the program's name, written
-// with writeSync so that a pipe or terminal on stderr is never turned into a stream (rdiff.ts).
-import { writeSync } from 'node:fs';
+// with write(2) (out.ts) so that a pipe or terminal on stderr is never turned into a stream.
+import { writeErr } from './out.js';
 
 export const PROG = 'permafrost-rdiff';
 
 export function say(line: string): void {
   try {
-    writeSync(2, `${PROG}: ${line}\n`);
+    writeErr(`${PROG}: ${line}\n`);
   } catch {
     // stderr closed: nothing better to do
   }

@@ -9,12 +9,13 @@
 // first (rsync/basis.ts). Any other pipe, socket or terminal on stdin/stdout is driven
 // through the stream forms instead: libuv may have made it non-blocking, and a blocking
 // write() loop on the pool would then fail with EAGAIN. For the same reason messages go to
-// fd 2 with writeSync and process.stdout/stderr are only touched when stdout is such a stream.
+// fd 2 with write(2) (out.ts), and process.stdout/stderr are only touched when stdout is such
+// a stream.
 //
 // Beside this file: the command line (rdiff-argv.ts), --help (rdiff-help.ts), the files and
 // streams a job reads and writes (rdiff-io.ts), the jobs (rdiff-jobs.ts) and exit codes
 // (rdiff-exit.ts).
-import { rmSync, writeSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { failIfStalled } from './stall.js';
 import { runMain } from './run.js';
 import type { Totals } from './rdiff-ends.js';
@@ -25,18 +26,16 @@ import { pendingOutputEnd, takePendingOutput } from './rdiff-io.js';
 import { runDelta, runPatch, runSignature } from './rdiff-jobs.js';
 import { describe } from './rdiff-exit.js';
 import { PROG, say } from './rdiff-say.js';
+import { exitOnSignals } from './signals.js';
+import { writeOut } from './out.js';
 
-function onSignals(): void {
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      say(`interrupted by ${sig}`);
-      // Leave no temp file behind (the target keeps its old bytes). The fd stays open: a
-      // native write may be in progress on it, and exit closes it anyway.
-      const out = pendingOutputEnd();
-      if (out?.kind === 'fd' && out.tempPath) rmSync(out.tempPath, { force: true });
-      process.exit(ExitCode.INTERRUPTED);
-    });
-  }
+/**
+ * Interrupted: leave no temp file behind (the target keeps its old bytes). The fd stays open:
+ * a native write may be in progress on it, and exit closes it anyway.
+ */
+function removeTempOutput(): void {
+  const out = pendingOutputEnd();
+  if (out?.kind === 'fd' && out.tempPath) rmSync(out.tempPath, { force: true });
 }
 
 function statistics(action: Action, t: Totals, seconds: number): string {
@@ -49,9 +48,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const settled = failIfStalled(PROG);
   try {
     const a = parseRdiffArgv(argv);
-    if (a.help) { writeSync(1, `${rdiffHelpText()}\n`); return ExitCode.OK; }
-    if (a.version) { writeSync(1, `${rdiffVersionText()}\n`); return ExitCode.OK; }
-    onSignals();
+    if (a.help) { writeOut(`${rdiffHelpText()}\n`); return ExitCode.OK; }
+    if (a.version) { writeOut(`${rdiffVersionText()}\n`); return ExitCode.OK; }
+    exitOnSignals(PROG, removeTempOutput);
     const started = process.hrtime.bigint();
     if (a.verbose) say(`${a.action} ${a.files.map((f) => (f === '-' ? '(stdio)' : f)).join(' ')}`);
     const run = { signature: runSignature, delta: runDelta, patch: runPatch }[a.action!];
