@@ -1,4 +1,5 @@
-// Public library API: re-exports only.
+// Public library API: re-exports only. The diff library alone is `permafrost/rsync`
+// (src/rsync/index.ts), which loads nothing of the agent; the CLIs are bin/'s, not exports.
 export { compress, decompress, CODECS } from './codecs/index.js';
 export type { CodecName, CompressOptions } from './codecs/index.js';
 export { encryptStream, decryptStream } from './crypto/cipher-stream.js';
@@ -11,7 +12,6 @@ export { StorageFault } from './storage/storage.js';
 export type { Storage, ObjectStore, PartUpload, ObjectStat, FaultKind, PutOptions } from './storage/storage.js';
 export { createTarBackup, extractTar } from './engines/tar/index.js';
 export { PermafrostError, ExitCode } from './base/errors.js';
-export { main as agentMain } from './cli/agent.js';
 export {
   signature, signatureToFile, createSignatureStream, loadSignature, delta, deltaToFile, createDeltaStream, patch, patchToFile,
   createPatchStream, RsyncError,
@@ -20,4 +20,3 @@ export type {
   SignatureOptions, SignatureStreamOptions, RsyncWriteOptions, RsyncHash, RsyncRollsum, RsyncSource, RsyncSignature, SignatureSource,
   RsyncFileResult, RsyncTransform,
 } from './rsync/index.js';
-export { main as rdiffMain } from './cli/rdiff.js';

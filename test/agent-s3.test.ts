@@ -13,7 +13,7 @@ import { remoteRoundTrips } from './helpers/agent-remote.js';
 import { rawSwift } from './helpers/swift-raw.js';
 import { closedPort } from './helpers/net.js';
 import { EMPTY_SHA256, amzDate, canonicalQuery, signV4 } from '../src/storage/sigv4.js';
-import { xmlAll, xmlText } from '../src/storage/s3.js';
+import { xmlAll, xmlText } from '../src/storage/s3-xml.js';
 
 const SEGMENT = 5 * 1024 * 1024;
 

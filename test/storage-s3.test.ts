@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { S3Store, S3StoreOptions, S3_MIN_PART_SIZE, xmlAll } from '../src/storage/s3.js';
+import { S3Store, S3StoreOptions, S3_MIN_PART_SIZE } from '../src/storage/s3.js';
+import { xmlAll } from '../src/storage/s3-xml.js';
 import { s3Settings } from '../src/config/s3-settings.js';
 import type { StorageScope } from '../src/config/storage-scope.js';
 
@@ -58,7 +59,7 @@ describe('s3 storage', function () {
   /** Multipart uploads started and neither completed nor aborted (ListMultipartUploads). */
   async function pendingUploads(store: S3Store): Promise<string[]> {
     try {
-      const { xml } = await store['exchange']({ what: 'list uploads of', path: '', method: 'GET', key: null, query: [['uploads', '']] });
+      const { xml } = await store['requests'].exchange({ what: 'list uploads of', path: '', method: 'GET', key: null, query: [['uploads', '']] });
       return xmlAll(xml, 'Upload');
     } catch (err) {
       if (isStorageFault(err) && err.fault === 'not-found') return [];

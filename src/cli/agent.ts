@@ -1,5 +1,5 @@
 // permafrost-agent: parse, configure, run one action, exit with a code per error class.
-import { ExitCode, PermafrostError, interruptedError, isPermafrostError, usageError } from '../base/errors.js';
+import { ExitCode, PermafrostError, usageError } from '../base/errors.js';
 import { buildAgentOptions, AgentOptions } from '../config/agent-options.js';
 import type { Storage } from '../storage/storage.js';
 import { VERSION } from '../base/version.js';
@@ -12,11 +12,13 @@ import { failIfStalled } from './stall.js';
 import { runMain } from './run.js';
 import { writeErr, writeOut } from './out.js';
 import { runInterruptSteps } from '../base/interrupt.js';
+import { describeFailure } from './failure.js';
+import { exitOnSignals } from './signals.js';
+import { backupOutput, backupReport, writeMetadataOut } from './report.js';
+import { backupSummary, restoreSummary } from './summary.js';
 
 /** How long an interrupted run may spend releasing its locks before it exits anyway. */
 const INTERRUPT_CLEANUP_MS = 3000;
-import { backupOutput, backupReport, writeMetadataOut } from './report.js';
-import { backupSummary, restoreSummary } from './summary.js';
 
 async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
   if (o.action === 'exec') return (await import('../actions/exec.js')).runExec(o.command!);
@@ -83,22 +85,6 @@ async function makeLogDir(logFile: string): Promise<void> {
   }
 }
 
-function describe(err: unknown): { code: number; message: string } {
-  if (isPermafrostError(err)) return { code: err.exitCode, message: err.message };
-  const e = err as Error;
-  return { code: ExitCode.INTERNAL, message: `internal error: ${e?.stack ?? String(err)}` };
-}
-
-/** Interrupted: say so, let go of what others would wait for (a chain's lock), exit 130. */
-function onSignals(): void {
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      writeErr(`permafrost-agent: ${interruptedError(`interrupted by ${sig}`).message}\n`);
-      void runInterruptSteps(INTERRUPT_CLEANUP_MS).finally(() => process.exit(ExitCode.INTERRUPTED));
-    });
-  }
-}
-
 export async function main(argv: readonly string[]): Promise<number> {
   let quiet = false;
   let log: Logger | undefined;
@@ -118,10 +104,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     // The addon is loaded only now, past --help and usage errors, which stay fast without it.
     if (o.max_priority) (await import('./priority.js')).raisePriority(log);
     (await import('./memory.js')).boundMemory();
-    onSignals();
+    // Interrupted: let go of what others would wait for (a chain's lock) before exiting 130.
+    exitOnSignals('permafrost-agent', () => runInterruptSteps(INTERRUPT_CLEANUP_MS));
     return await dispatch(o, log);
   } catch (err) {
-    const { code, message } = describe(err);
+    const { code, message } = describeFailure(err);
     log?.error(message);
     if (!quiet) writeErr(`permafrost-agent: error: ${message}\n`);
     return code;
