@@ -14,10 +14,10 @@ export { PermafrostError, ExitCode } from './base/errors.js';
 export { main as agentMain } from './cli/agent.js';
 export {
   signature, signatureToFile, createSignatureStream, loadSignature, delta, deltaToFile, createDeltaStream, patch, patchToFile,
-  createPatchStream, RsyncError,
+  createPatchStream, signatureToFd, deltaToFd, patchToFd, RsyncError,
 } from './rsync/index.js';
 export type {
   SignatureOptions, SignatureStreamOptions, RsyncWriteOptions, RsyncHash, RsyncRollsum, RsyncSource, RsyncSignature, SignatureSource,
-  RsyncFileResult, RsyncTransform,
+  RsyncFileResult, RsyncTransform, RsyncFdDeltaOptions, RsyncDeltaInput,
 } from './rsync/index.js';
 export { main as rdiffMain } from './cli/rdiff.js';

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { integrityError, noBackupError } from '../base/errors.js';
 import { extractTar } from '../engines/tar/index.js';
+import { deltaMembers } from '../engines/rsync/index.js';
 import { decompress, isCodecName } from '../codecs/index.js';
 import { decryptStream } from '../crypto/cipher-stream.js';
 import { readPassword } from '../crypto/keys.js';
@@ -80,7 +81,7 @@ export async function runRestore(o: AgentOptions, storage: Storage, log: Logger)
     for (const [i, m] of plan.members.entries()) {
       log.info(`restoring level ${m.level} (${m.level}_${m.ts}, ${formatLocalDate(m.ts)})`);
       const stats = await extractTar(memberStream(storage, m, keys[i], o.threads, counters), staging,
-        { sameOwner, dryRun: o.dry_run, stats: counters.nextLevel() });
+        { sameOwner, dryRun: o.dry_run, stats: counters.nextLevel(), memberHook: o.engine_name === 'rsync' ? deltaMembers : undefined });
       done.files += stats.files;
       done.directories = stats.directories;
       done.bytesWritten += stats.bytesWritten;
