@@ -14,9 +14,9 @@ export { createTarBackup, extractTar } from './engines/tar/index.js';
 export { PermafrostError, ExitCode } from './base/errors.js';
 export {
   signature, signatureToFile, createSignatureStream, loadSignature, delta, deltaToFile, createDeltaStream, patch, patchToFile,
-  createPatchStream, RsyncError,
+  createPatchStream, signatureToFd, deltaToFd, patchToFd, RsyncError,
 } from './rsync/index.js';
 export type {
   SignatureOptions, SignatureStreamOptions, RsyncWriteOptions, RsyncHash, RsyncRollsum, RsyncSource, RsyncSignature, SignatureSource,
-  RsyncFileResult, RsyncTransform,
+  RsyncFileResult, RsyncTransform, RsyncFdDeltaOptions, RsyncDeltaInput,
 } from './rsync/index.js';

@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
-import { promises as fsp } from 'node:fs';
+import { closeSync, constants as C, openSync, promises as fsp, writeSync } from 'node:fs';
 import path from 'node:path';
-import { encodeMemberHeader, extractTar, memberHeaderLength, type HeaderFields } from '../src/engines/tar/index.js';
-import { chunked, gnuTar, removeDir, tempDir, treeState } from './tar-helpers.test.js';
+import { extractTar, type HookedMember, type MemberHook } from '../src/engines/tar/index.js';
+import { archive, chunked, gnuTar, member, removeDir, tempDir, treeState } from './tar-helpers.test.js';
 
 async function write(root: string, rel: string, data: string): Promise<void> {
   const abs = path.join(root, rel);
   await fsp.mkdir(path.dirname(abs), { recursive: true });
   await fsp.writeFile(abs, data);
-}
-
-/** One member (header + padded data) built with our header codec. */
-function member(h: Partial<HeaderFields> & { name: string }, data = Buffer.alloc(0)): Buffer {
-  const fields: HeaderFields = { mode: 0o644, uid: 0, gid: 0, mtime: 1_700_000_000, typeflag: '0', ...h, size: data.length };
-  const head = Buffer.alloc(memberHeaderLength(fields));
-  encodeMemberHeader(fields, head, 0);
-  const padded = Buffer.alloc(Math.ceil(data.length / 512) * 512);
-  data.copy(padded);
-  return Buffer.concat([head, padded]);
-}
-
-function archive(...members: Buffer[]): Buffer {
-  return Buffer.concat([...members, Buffer.alloc(1024)]);
 }
 
 function paxMember(records: Record<string, string>, name = './PaxHeaders/x'): Buffer {
@@ -189,5 +175,87 @@ describe('tar extract: hostile archives', function () {
     const stats = await extractTar(chunked(archive(member({ name: './a/b/c' }, Buffer.from('x')))), target, { sameOwner: false, dryRun: true });
     assert.equal(stats.files, 1);
     await assert.rejects(fsp.stat(target), { code: 'ENOENT' });
+  });
+});
+
+describe('tar extract: member hooks', function () {
+  let dir: string;
+  let outside: string;
+  before(async () => {
+    dir = await tempDir('hooks');
+    outside = await tempDir('hooks-outside');
+  });
+  after(async () => {
+    await removeDir(dir);
+    await removeDir(outside);
+  });
+
+  /** Claims typeflag 'Q': writes the member's data reversed, as an engine of its own would. */
+  class ReversingHook implements MemberHook {
+    seen: string[] = [];
+    handles(typeflag: string): boolean {
+      return typeflag === 'Q';
+    }
+    async extract({ header, abs, body, finish }: HookedMember): Promise<number> {
+      this.seen.push(header.name);
+      const parts: Buffer[] = [];
+      for await (const chunk of body) parts.push(Buffer.from(chunk));
+      const data = Buffer.concat(parts).reverse();
+      const fd = openSync(abs, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+      try {
+        writeSync(fd, data);
+        finish(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return data.length;
+    }
+  }
+
+  const hooked = () => archive(
+    member({ name: './d/', typeflag: '5', mode: 0o755 }),
+    member({ name: './d/q', typeflag: 'Q', mode: 0o640, mtime: 1_600_000_000 }, Buffer.from('abc')),
+    member({ name: './plain' }, Buffer.from('plain')));
+
+  for (const dryRun of [false, true]) {
+    it(`refuses a member type it does not know when no hook claims it${dryRun ? ' (dry run)' : ''}`, async () => {
+      const target = await fsp.mkdtemp(path.join(dir, 't-'));
+      await assert.rejects(extractTar(chunked(hooked()), target, { sameOwner: false, dryRun }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'ERR_NOT_SUPPORTED', err.message);
+        assert.match(err.message, /member "\.\/d\/q" at offset 512 has typeflag "Q", which the tar engine does not extract/);
+        return true;
+      });
+      await assert.rejects(fsp.lstat(path.join(target, 'd', 'q')), { code: 'ENOENT' });
+    });
+  }
+
+  it('hands a member type its hook claims to the hook; finish sets mode and times; other members stay the extractor\'s', async () => {
+    const target = await fsp.mkdtemp(path.join(dir, 't-'));
+    const hook = new ReversingHook();
+    const stats = await extractTar(chunked(hooked()), target, { sameOwner: false, memberHook: hook });
+    assert.deepEqual(hook.seen, ['./d/q']);
+    assert.equal(await fsp.readFile(path.join(target, 'd', 'q'), 'utf8'), 'cba');
+    const st = await fsp.stat(path.join(target, 'd', 'q'));
+    assert.equal(st.mode & 0o7777, 0o640);
+    assert.equal(st.mtimeMs, 1_600_000_000_000);
+    assert.equal(await fsp.readFile(path.join(target, 'plain'), 'utf8'), 'plain');
+    assert.equal(stats.files, 2);
+    assert.equal(stats.bytesWritten, 3 + 5);
+  });
+
+  it('a dry run validates a hooked member without calling the hook', async () => {
+    const hook = new ReversingHook();
+    const stats = await extractTar(chunked(hooked()), path.join(dir, 'dry'), { sameOwner: false, dryRun: true, memberHook: hook });
+    assert.deepEqual(hook.seen, []);
+    assert.equal(stats.files, 2);
+  });
+
+  it('refuses a hooked member whose path goes through a symlink before the hook runs', async () => {
+    const target = await fsp.mkdtemp(path.join(dir, 't-'));
+    const hook = new ReversingHook();
+    const a = archive(member({ name: './link', typeflag: '2', linkname: outside }), member({ name: './link/q', typeflag: 'Q' }, Buffer.from('x')));
+    await assert.rejects(extractTar(chunked(a), target, { sameOwner: false, memberHook: hook }), { code: 'ERR_UNSAFE_ARCHIVE' });
+    assert.deepEqual(hook.seen, []);
+    assert.deepEqual(await fsp.readdir(outside), []);
   });
 });

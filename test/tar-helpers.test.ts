@@ -6,7 +6,10 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { scratchCwd } from './helpers/scratch.js';
-import { BLOCK_SIZE, createTarBackup, decodeHeader, isZeroBlock, type TarBackupOptions, type TarBackupResult } from '../src/engines/tar/index.js';
+import {
+  BLOCK_SIZE, createTarBackup, decodeHeader, encodeMemberHeader, isZeroBlock, memberHeaderLength, type HeaderFields, type TarBackupOptions,
+  type TarBackupResult,
+} from '../src/engines/tar/index.js';
 
 export async function tempDir(tag: string): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), `permafrost-${tag}-`));
@@ -42,6 +45,21 @@ export async function backup(opts: TarBackupOptions): Promise<{ archive: Buffer 
   const b = createTarBackup(opts);
   const archive = await collect(b.stream);
   return { archive, ...(await b.result) };
+}
+
+/** One member (header + padded data) built with our header codec. */
+export function member(h: Partial<HeaderFields> & { name: string }, data: Buffer = Buffer.alloc(0)): Buffer {
+  const fields: HeaderFields = { mode: 0o644, uid: 0, gid: 0, mtime: 1_700_000_000, typeflag: '0', ...h, size: data.length };
+  const head = Buffer.alloc(memberHeaderLength(fields));
+  encodeMemberHeader(fields, head, 0);
+  const padded = Buffer.alloc(Math.ceil(data.length / 512) * 512);
+  data.copy(padded);
+  return Buffer.concat([head, padded]);
+}
+
+/** Members followed by the two zero blocks that end an archive. */
+export function archive(...members: Buffer[]): Buffer {
+  return Buffer.concat([...members, Buffer.alloc(1024)]);
 }
 
 export async function* chunked(data: Buffer, size = 7919): AsyncGenerator<Buffer> {

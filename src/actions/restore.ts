@@ -5,6 +5,7 @@ import path from 'node:path';
 import { integrityError, noBackupError } from '../base/errors.js';
 import { extractTar } from '../engines/tar/index.js';
 import { isCodecName } from '../codecs/index.js';
+import { deltaMembers } from '../engines/rsync/index.js';
 import { readPassword } from '../crypto/keys.js';
 import { readArchive } from '../pipeline/read-archive.js';
 import { countBytes, progressShown, startProgress } from '../pipeline/progress.js';
@@ -77,7 +78,7 @@ export async function runRestore(o: AgentOptions, storage: Storage, log: Logger)
     for (const [i, m] of plan.members.entries()) {
       log.info(`restoring level ${m.level} (${m.level}_${m.ts}, ${formatLocalDate(m.ts)})`);
       const stats = await extractTar(memberStream(storage, m, keys[i], o.threads, counters), staging,
-        { sameOwner, dryRun: o.dry_run, stats: counters.nextLevel() });
+        { sameOwner, dryRun: o.dry_run, stats: counters.nextLevel(), memberHook: o.engine_name === 'rsync' ? deltaMembers : undefined });
       done.files += stats.files;
       done.directories = stats.directories;
       done.bytesWritten += stats.bytesWritten;

@@ -4,12 +4,12 @@
 // rdiff's fseek+fread finds too. A pipe, FIFO, socket or terminal does not (ESPIPE); rdiff
 // then fails on the first COPY, while we copy its bytes into an unlinked temporary file
 // first and patch against that.
-import { fstat as fstatCallback, read, type Stats } from 'node:fs';
+import { fstat as fstatCallback, fstatSync, read, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { context, fail } from './errors.js';
 import { openInput, readChunks, unlinkedTemp } from './files.js';
-import type { FdFile } from './fd-file.js';
+import { fdReader, type FdFile } from './fd-file.js';
 
 const readFd = promisify(read);
 const fstat = promisify(fstatCallback);
@@ -40,6 +40,24 @@ export async function openBasis(file: string): Promise<PreadableBasis> {
     await fh.close();
     throw err;
   }
+}
+
+/**
+ * A caller's basis fd (left open): itself, or a copy of what a stream fd still holds. A
+ * regular file or block device is known by a synchronous fstat (the native job fstats it on
+ * this thread too): a round trip to the pool per patch was a third of the time of patching
+ * thousands of small files.
+ */
+export async function openBasisFd(fd: number): Promise<PreadableBasis> {
+  const what = `basis fd ${fd}`;
+  let st: Stats;
+  try {
+    st = fstatSync(fd);
+  } catch (err) {
+    throw fail(context(), `cannot read ${what}`, err);
+  }
+  if (st.isFile() || st.isBlockDevice()) return { fd, spooled: false, close: async () => undefined };
+  return preadableBasis(fd, what, () => readChunks(fdReader(fd)));
 }
 
 /**

@@ -1,14 +1,21 @@
 // Runs a native rsync job to completion over input already in memory (or read in chunks)
-// and collects its output into one Buffer. Every iterate() runs on the libuv pool; this
-// loop only hands buffers over, so the event loop stays free however big the input is.
+// and hands its output to a sink: one Buffer collected (`collect`), or an fd (`drainTo`).
+// Every iterate() runs on the libuv pool; this loop only hands buffers over, so the event
+// loop stays free however big the input is.
 import type { NativeRsyncJob } from '../native.js';
 import { rsyncError } from './errors.js';
 
 const FIRST_OUT = 64 << 10;
 const MAX_OUT = 8 << 20;
 
+/** Where a job's output goes: `room()` is the job's next output buffer, `advance(n)` takes its first n bytes. */
+export interface Sink {
+  room(): Buffer;
+  advance(n: number): void | Promise<void>;
+}
+
 /** Output chunks that start small and double, so small results stay small and big ones take few calls. */
-class Collector {
+class Collector implements Sink {
   private chunks: Buffer[] = [];
   private out = Buffer.allocUnsafe(FIRST_OUT);
   private pos = 0;
@@ -50,30 +57,38 @@ class Collector {
  * Feeds `input` (then EOF) to `job` until it reports done. `eof` false with a whole input
  * consumed and room left means the job wants more input; anything else is asked again.
  */
-async function feed(job: NativeRsyncJob, input: Buffer, eof: boolean, out: Collector): Promise<boolean> {
+async function feed(job: NativeRsyncJob, input: Buffer, eof: boolean, out: Sink): Promise<boolean> {
   let off = 0;
   for (;;) {
     const room = out.room();
     const [consumed, produced, done] = await job.iterate(input.subarray(off), room, eof);
     off += consumed;
-    out.advance(produced);
+    await out.advance(produced);
     if (done) return true;
     if (!eof && off === input.length && produced < room.length) return false;
     if (consumed === 0 && produced === 0) throw rsyncError('ERR_INTERNAL', 'the native rsync job made no progress');
   }
 }
 
-/** The job's whole output for `input` (a Buffer, or chunks read from a file). Native errors pass through. */
-export async function collect(job: NativeRsyncJob, input: Buffer | AsyncIterable<Buffer>): Promise<Buffer> {
-  const out = new Collector();
+/**
+ * Runs `job` over `input` (a Buffer, or chunks read from a file or a stream) into `out`.
+ * Native errors, the sink's and the input's pass through.
+ */
+export async function drainTo(job: NativeRsyncJob, input: Buffer | AsyncIterable<Buffer>, out: Sink): Promise<void> {
   if (Buffer.isBuffer(input)) {
     await feed(job, input, true, out);
-    return await out.result();
+    return;
   }
   for await (const chunk of input) {
     // A patch ends at its END command; whatever follows is ignored, as rdiff does.
-    if (await feed(job, chunk, false, out)) return await out.result();
+    if (await feed(job, chunk, false, out)) return;
   }
   await feed(job, Buffer.alloc(0), true, out);
+}
+
+/** The job's whole output for `input`, as one Buffer. */
+export async function collect(job: NativeRsyncJob, input: Buffer | AsyncIterable<Buffer>): Promise<Buffer> {
+  const out = new Collector();
+  await drainTo(job, input, out);
   return await out.result();
 }

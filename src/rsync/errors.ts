@@ -33,12 +33,15 @@ interface CodedError extends Error {
 
 /**
  * Moves a native or fs failure onto `ctx`: message `${what}: ${native message}`, same code.
- * `file` (when the input is a file) is recorded as `.path`.
+ * `file` (when the input is a file) is recorded as `.path`; the failure itself is `.cause`
+ * (not enumerable, as `new Error(m, { cause })` makes it), whose message is the reason alone
+ * for a caller that names the input its own way.
  */
 export function fail(ctx: RsyncError, what: string, err: unknown, file?: string): RsyncError {
   if (err instanceof RsyncError) return err;
   const e = err as CodedError;
   ctx.message = `${what}: ${e?.message ?? String(err)}`;
+  Object.defineProperty(ctx, 'cause', { value: err, writable: true, configurable: true, enumerable: false });
   ctx.code = typeof e?.code === 'string' ? e.code : 'ERR_INTERNAL';
   if (typeof e?.errno === 'number') ctx.errno = e.errno;
   if (typeof e?.syscall === 'string') ctx.syscall = e.syscall;

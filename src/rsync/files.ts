@@ -158,7 +158,7 @@ export async function openOutput(target: string, overwrite: boolean): Promise<Ou
  * Reads `fh` from its current offset in chunks of `size`, reusing one buffer: each chunk
  * must be fully used before the next is asked for (as `collect` does).
  */
-export async function* readChunks(fh: FdFile, size = 1 << 20): AsyncGenerator<Buffer> {
+export async function* readChunks(fh: Pick<FdFile, 'read'>, size = 1 << 20): AsyncGenerator<Buffer> {
   const buf = Buffer.allocUnsafe(size);
   for (;;) {
     const { bytesRead } = await fh.read(buf, 0, size, null);

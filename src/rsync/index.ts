@@ -4,6 +4,7 @@ import * as sig from './signature.js';
 import * as dlt from './delta.js';
 import * as pch from './patch.js';
 import * as load from './load.js';
+import * as fds from './fds.js';
 
 /**
  * Signature of a basis file, as `rdiff signature` writes it.
@@ -169,11 +170,74 @@ export const patchToFile = pch.patchToFile;
  */
 export const createPatchStream = pch.createPatchStream;
 
-/** The error type of failed operations: `.code`, `.path` (the file, when one is at fault). */
+/**
+ * `signature` of the file open at `fd`, written natively to `outFd` at its current offset:
+ * for a program that opens its files its own way (O_NOFOLLOW, a temp file it owns). Pass an
+ * fd at offset 0 (freshly opened): it is read to its end (a big regular file by ranges with
+ * pread, on several threads); the size-based defaults use its fstat size, as rdiff does.
+ * Neither fd is closed; `outFd` is not synced.
+ *
+ * @param opts - as for `signature`
+ * @returns `{ inBytes, outBytes }` (file bytes read, signature bytes written)
+ * @throws as `signature`; the message names the fds
+ * @example
+ * ```ts
+ * import { openSync, readFileSync, constants as C } from 'node:fs';
+ * import { signatureToFd } from 'permafrost';
+ * const fd = openSync('/srv/disk.img', C.O_RDONLY | C.O_NOFOLLOW);
+ * const out = openSync('/srv/disk.sig', C.O_WRONLY | C.O_CREAT | C.O_EXCL, 0o600);
+ * await signatureToFd(fd, out, { blockLength: 4096 });
+ * ```
+ */
+export const signatureToFd = fds.signatureToFd;
+
+/**
+ * `delta` of the file open at `newFd` (at offset 0, as for `signatureToFd`), written to
+ * `outFd` at its current offset, natively (nothing passes through JS). Neither fd is
+ * closed; `outFd` is not synced.
+ *
+ * @param opts - `threads`: ranges of a regular file scanned at once (1..64; default by size
+ *   and cores). Several threads read literal bytes again after the scan, so a file that
+ *   shrinks meanwhile fails with `ERR_IO` ("shrank while its delta was being written");
+ *   `threads: 1` reads it once. The bytes are the same either way
+ * @returns `{ inBytes, outBytes }`
+ * @throws as `loadSignature` for the signature; `ERR_IO` or an fs code for the fds
+ * @example
+ * ```ts
+ * import { deltaToFd, loadSignature } from 'permafrost';
+ * const { outBytes } = await deltaToFd(await loadSignature(oldSig), newFd, deltaFd);
+ * ```
+ */
+export const deltaToFd = fds.deltaToFd;
+
+/**
+ * `patch` with the basis open at `basisFd` (read with pread; a stream fd is first copied
+ * as for `patch`), the delta as a Buffer or as chunks that arrive (a Readable, an async
+ * generator), and the new file written to `outFd` at its current offset. The delta is read
+ * up to its END command; the rest of a stream is not read. No fd is closed.
+ *
+ * @returns `{ inBytes, outBytes }` (delta bytes handed to the patch, new-file bytes written)
+ * @throws as `patch` (`ERR_BAD_MAGIC`, `ERR_CORRUPT`, `ERR_TRUNCATED`, `ERR_IO`, an fs code
+ *   for a failed write); an error of the delta stream itself rejects as it is. The
+ *   RsyncError's `.cause` is the failure without the names of the fds
+ * @example
+ * ```ts
+ * import { createReadStream } from 'node:fs';
+ * import { patchToFd } from 'permafrost';
+ * await patchToFd(basisFd, createReadStream('old-to-new.delta'), outFd);
+ * ```
+ */
+export const patchToFd = fds.patchToFd;
+
+/** The error type of failed operations: `.code`, `.path` (the file, when one is at fault), `.cause` (the native or fs error). */
 export { RsyncError } from './errors.js';
 export type { RsyncTransform } from './transform.js';
 export type { RsyncFileResult } from './signature.js';
 export type { RsyncSignature, SignatureSource } from './load.js';
+/** A Buffer or an async iterable of Buffers: the delta `patchToFd` takes. */
+export type { DeltaInput as RsyncDeltaInput } from './inputs.js';
 /** A Buffer (the bytes) or a string (a file path, read natively through its fd). */
 export type { Source as RsyncSource } from './inputs.js';
-export type { SignatureOptions, SignatureStreamOptions, WriteOptions as RsyncWriteOptions, RsyncHash, RsyncRollsum } from './options.js';
+export type {
+  SignatureOptions, SignatureStreamOptions, WriteOptions as RsyncWriteOptions, FdDeltaOptions as RsyncFdDeltaOptions, RsyncHash, RsyncRollsum,
+} from './options.js';

@@ -22,3 +22,18 @@ export function checkPath(name: string, value: unknown): asserts value is string
 export function label(name: string, value: Source): string {
   return typeof value === 'string' ? `${name} ${value}` : `${name} (Buffer of ${value.length} bytes)`;
 }
+
+/** Throws a TypeError / RangeError (code ERR_PARAM) naming `name` unless `value` is an fd (an integer >= 0). */
+export function checkFd(name: string, value: unknown): asserts value is number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return;
+  throw invalidParameterError(name, 'a file descriptor (an integer >= 0)', value, typeof value === 'number' ? 'range' : 'type');
+}
+
+/** What `patchToFd` takes as the delta: its bytes, or chunks as they arrive (a Readable, a generator). */
+export type DeltaInput = Buffer | AsyncIterable<Buffer>;
+
+export function checkDeltaInput(name: string, value: unknown): asserts value is DeltaInput {
+  if (Buffer.isBuffer(value)) return;
+  if (typeof value === 'object' && value !== null && typeof (value as AsyncIterable<Buffer>)[Symbol.asyncIterator] === 'function') return;
+  throw invalidParameterError(name, 'a Buffer or an async iterable of Buffers (a stream)', value, 'type');
+}

@@ -120,3 +120,20 @@ export function resolveSignatureWriteOptions(opts: unknown): ResolvedSignatureOp
   const { overwrite, ...sig } = o;
   return { ...resolveFrom(sig), ...resolveWriteOptions(overwrite === undefined ? undefined : { overwrite }) };
 }
+
+/** `deltaToFd` only: how the new file is scanned. */
+export interface FdDeltaOptions {
+  /**
+   * Ranges of a regular file scanned at once (1..64). Default: by the file's size and the
+   * cores (one thread under 32 MiB). Several threads read a range's literal bytes again after
+   * the scan, so a file that shrinks meanwhile fails with ERR_IO; 1 reads it once. The bytes
+   * written are the same either way.
+   */
+  threads?: number;
+}
+
+export function resolveFdDeltaOptions(opts: unknown): { threads?: number } {
+  const { threads } = checkObject('options', opts, ['threads']);
+  if (threads === undefined) return {};
+  return { threads: checkInteger('threads', threads, 1, 64, 'an integer between 1 and 64') };
+}

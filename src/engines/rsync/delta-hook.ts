@@ -1,20 +1,20 @@
 // The rsync engine's hook into the tar writer: every regular file stored gets a fresh
 // librsync signature, and a file the previous level has a signature for is stored as a delta
 // against it ('E' member) when that is smaller than the file. Signatures and deltas are made
-// natively from file descriptors (big files never pass through JS) into unlinked temp files.
+// by the diff library's fd forms (src/rsync/fds.ts), natively from the descriptors opened
+// here (big files never pass through JS) into unlinked temp files, opened synchronously: a
+// round trip to the pool per open costs more than the open itself, on every file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { native, NativeRsyncSignature, RsyncMagic } from '../../native.js';
+import { deltaToFd, signatureToFd, type RsyncSignature, type SignatureOptions } from '../../rsync/index.js';
 import { sourceError } from '../../base/errors.js';
 import type { RegularFileHook, StoredContent } from '../tar/file-hook.js';
+import { DELTA_TYPEFLAG } from './delta-member.js';
 
-import { DELTA_TYPEFLAG } from '../tar/extract.js';
-
-export { DELTA_TYPEFLAG };
-export const SIGNATURE_MAGIC: RsyncMagic = 'rk-blake2';
-/** rdiff's minimum strong-sum length for the file's size (collision-safe, smallest). */
-const STRONG_LENGTH_MIN = -1;
+export const SIGNATURE_MAGIC: RsyncSignature['magic'] = 'rk-blake2';
+/** SIGNATURE_MAGIC's sums, and rdiff's minimum strong-sum length for the file's size (collision-safe, smallest). */
+const SIGNATURE_OPTIONS: SignatureOptions = { rollsum: 'rabinkarp', hash: 'blake2', strongLength: -1 };
 
 export interface DeltaHookStats {
   deltas: number;
@@ -44,12 +44,11 @@ export class DeltaHook implements RegularFileHook {
     this.signatures.set(name, await this.signatureOf(name, abs));
     const previous = this.previous.get(name);
     if (!previous) { this.stats.whole++; return null; }
-    const delta = await this.deltaOf(name, abs, await native.loadSignature(previous));
-    const deltaSize = fs.fstatSync(delta).size;
-    if (deltaSize >= size) { fs.closeSync(delta); this.stats.whole++; return null; }
+    const delta = await this.deltaOf(name, abs, previous);
+    if (delta.size >= size) { fs.closeSync(delta.fd); this.stats.whole++; return null; }
     this.stats.deltas++;
-    this.stats.deltaBytes += deltaSize;
-    return { typeflag: DELTA_TYPEFLAG, fd: delta, size: deltaSize };
+    this.stats.deltaBytes += delta.size;
+    return { typeflag: DELTA_TYPEFLAG, fd: delta.fd, size: delta.size };
   }
 
   stored(_name: string, content: StoredContent): void {
@@ -86,8 +85,8 @@ export class DeltaHook implements RegularFileHook {
   private async signatureOf(name: string, abs: string): Promise<Buffer> {
     const out = this.tempFd();
     try {
-      await withInput(name, abs, (fd) => native.signatureFile(fd, out, this.blockLength, STRONG_LENGTH_MIN, SIGNATURE_MAGIC));
-      const sig = Buffer.allocUnsafe(fs.fstatSync(out).size);
+      const { outBytes } = await withInput(name, abs, (fd) => signatureToFd(fd, out, { ...SIGNATURE_OPTIONS, blockLength: this.blockLength }));
+      const sig = Buffer.allocUnsafe(outBytes);
       fs.readSync(out, sig, 0, sig.length, 0);
       return sig;
     } finally {
@@ -95,7 +94,7 @@ export class DeltaHook implements RegularFileHook {
     }
   }
 
-  private async deltaOf(name: string, abs: string, sig: NativeRsyncSignature): Promise<number> {
+  private async deltaOf(name: string, abs: string, sig: Buffer): Promise<Delta> {
     try {
       return await this.deltaInto(name, abs, sig);
     } catch (err) {
@@ -106,16 +105,22 @@ export class DeltaHook implements RegularFileHook {
     }
   }
 
-  private async deltaInto(name: string, abs: string, sig: NativeRsyncSignature, threads?: number): Promise<number> {
+  private async deltaInto(name: string, abs: string, sig: Buffer, threads?: number): Promise<Delta> {
     const out = this.tempFd();
     try {
-      await withInput(name, abs, (fd) => native.deltaFile(sig, fd, out, undefined, false, threads));
-      return out;
+      const { outBytes } = await withInput(name, abs, (fd) => deltaToFd(sig, fd, out, threads === undefined ? undefined : { threads }));
+      return { fd: out, size: outBytes };
     } catch (err) {
       fs.closeSync(out);
       throw err;
     }
   }
+}
+
+/** A delta in an unlinked temp file, written from offset 0. */
+interface Delta {
+  fd: number;
+  size: number;
 }
 
 function isShrunkDuringDelta(err: unknown): boolean {

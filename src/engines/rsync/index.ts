@@ -1,13 +1,15 @@
 // The rsync engine (DESIGN §5, docs/FORMAT.md §5): the tar engine's GNU incremental archive in
 // which a changed file is stored as a librsync delta ('E' member) against the previous level,
 // new files whole, unchanged files named in their directory's dumpdir. engine_metadata holds
-// the level's tar snapshot and every regular file's signature.
+// the level's tar snapshot and every regular file's signature. Backing up, DeltaHook makes the
+// deltas (delta-hook.ts); restoring, `deltaMembers` is the tar extractor's hook that applies
+// them (delta-member.ts). Both reach the native jobs through the diff library (src/rsync/).
 import { createTarBackup, type TarBackupOptions, type TarBackupResult } from '../tar/index.js';
 import { parseSnapshot } from '../tar/snapshot.js';
 import { DeltaHook, SIGNATURE_MAGIC } from './delta-hook.js';
 import { parseManifest, serializeManifest } from './manifest.js';
 
-export { DELTA_TYPEFLAG } from './delta-hook.js';
+export { DELTA_TYPEFLAG, deltaMembers } from './delta-member.js';
 export { parseManifest, serializeManifest } from './manifest.js';
 export type { RsyncManifest } from './manifest.js';
 

@@ -10,11 +10,8 @@ import path from 'node:path';
 import { integrityError, notSupportedError, unsafeArchiveError } from '../../base/errors.js';
 import { makeDirs } from '../../base/make-dirs.js';
 import { applyRenames, purgeDirectory, renameOps } from './purge.js';
-import { extractDelta } from './delta-member.js';
 import { writeAll } from '../../bytes/write-all.js';
-
-/** Typeflag of a librsync delta member (rsync engine; docs/FORMAT.md §5). */
-export const DELTA_TYPEFLAG = 'E';
+import type { MemberHook } from './member-hook.js';
 import { readTar, type TarEntryHeader } from './reader.js';
 import { lstatKind, memberComponents, TargetTree } from './target-tree.js';
 
@@ -26,6 +23,8 @@ export interface ExtractOptions {
   onEntry?: (name: string) => void;
   /** Counters to update live while extracting (progress display); zeroed here. */
   stats?: ExtractStats;
+  /** Extracts the member types of an engine built on this one (member-hook.ts). */
+  memberHook?: MemberHook;
 }
 
 export interface ExtractStats {
@@ -51,6 +50,14 @@ interface Extraction {
   delayed: Map<string, DelayedDir>;
 }
 
+/**
+ * Non-directory typeflags extracted here: regular ('0', and '7', contiguous, which is one
+ * too), hard link, symlink, devices, FIFO. GNU tar extracts any other as a regular file; here
+ * it is refused unless a hook claims it: written out as plain data, an rsync delta ('E')
+ * would silently become the file's content.
+ */
+const TAR_TYPES = new Set(['0', '7', '1', '2', '3', '4', '6']);
+
 const S_IFIFO = 0o010000;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
@@ -68,9 +75,14 @@ export async function extractTar(source: AsyncIterable<Buffer>, targetDir: strin
     const { header } = entry;
     opts.onEntry?.(header.name);
     const comps = memberComponents(header.name);
-    if (isDirectoryType(header.type)) await extractDirectory(x, comps, header);
-    else if (dryRun) await validateMember(x, comps, header);
-    else await extractMember(x, comps, header, entry.body);
+    if (isDirectoryType(header.type)) {
+      await extractDirectory(x, comps, header);
+      continue;
+    }
+    const hook = opts.memberHook?.handles(header.type) ? opts.memberHook : undefined;
+    if (!hook && !TAR_TYPES.has(header.type)) throw unknownType(header);
+    if (dryRun) await validateMember(x, comps, header);
+    else await extractMember(x, comps, header, entry.body, hook);
   }
   if (!dryRun) await applyDelayed(x);
   return x.stats;
@@ -85,6 +97,11 @@ async function prepareTarget(targetDir: string, dryRun: boolean): Promise<string
 
 function isDirectoryType(type: string): boolean {
   return type === 'D' || type === '5';
+}
+
+function unknownType(h: TarEntryHeader) {
+  const flag = JSON.stringify(h.type);
+  return notSupportedError(`member "${h.name}" at offset ${h.offset} has typeflag ${flag}, which the tar engine does not extract (an archive of another engine?)`);
 }
 
 async function extractDirectory(x: Extraction, comps: string[], h: TarEntryHeader): Promise<void> {
@@ -136,11 +153,11 @@ function linkComponents(h: TarEntryHeader): string[] {
   return comps;
 }
 
-async function extractMember(x: Extraction, comps: string[], h: TarEntryHeader, body: AsyncIterable<Buffer>): Promise<void> {
+async function extractMember(x: Extraction, comps: string[], h: TarEntryHeader, body: AsyncIterable<Buffer>, hook?: MemberHook): Promise<void> {
   if (comps.length === 0) throw unsafeArchiveError(`refusing member "${h.name}": it would replace the target directory`);
   const abs = path.join(await x.tree.parentOf(comps, h.name), comps.at(-1)!);
+  if (hook) return extractHooked(x, comps, abs, h, body, hook);
   if (h.type === '1') return extractHardLink(x, comps, abs, h);
-  if (h.type === DELTA_TYPEFLAG) return extractDeltaMember(x, abs, h, body);
   await removeExisting(x, comps, abs);
   switch (h.type) {
     case '2':
@@ -158,15 +175,18 @@ async function extractMember(x: Extraction, comps: string[], h: TarEntryHeader, 
   x.stats.files++;
 }
 
-/** rsync engine: the file of the previous level, patched (see delta-member.ts). */
-async function extractDeltaMember(x: Extraction, abs: string, h: TarEntryHeader, body: AsyncIterable<Buffer>): Promise<void> {
-  const size = await extractDelta(abs, h.name, body, (fd) => {
-    if (x.chown) fchownSync(fd, h.uid, h.gid);
-    fchmodSync(fd, h.mode);
-    futimesSync(fd, h.atime ?? h.mtime, h.mtime);
-  });
-  x.stats.bytesWritten += size;
+/** A member type of another engine: the hook writes it, the header's attributes come from here. */
+async function extractHooked(x: Extraction, comps: string[], abs: string, h: TarEntryHeader, body: AsyncIterable<Buffer>, hook: MemberHook): Promise<void> {
+  // Whatever the hook puts at abs replaces what was there: a directory cached as verified must be checked again.
+  x.tree.replaced(comps);
+  x.stats.bytesWritten += await hook.extract({ header: h, abs, body, finish: (fd) => setFileAttributes(x, fd, h) });
   x.stats.files++;
+}
+
+function setFileAttributes(x: Extraction, fd: number, h: TarEntryHeader): void {
+  if (x.chown) fchownSync(fd, h.uid, h.gid);
+  fchmodSync(fd, h.mode);
+  futimesSync(fd, h.atime ?? h.mtime, h.mtime);
 }
 
 /** GNU tar's default: the old object is unlinked, never written through (a hard link to a file
@@ -199,9 +219,7 @@ async function extractRegular(x: Extraction, abs: string, h: TarEntryHeader, bod
     for await (const chunk of body) written += writeAll(fd, chunk);
     if (written !== h.size) throw integrityError(`member "${h.name}" ended after ${written} of ${h.size} bytes`);
     x.stats.bytesWritten += written;
-    if (x.chown) fchownSync(fd, h.uid, h.gid);
-    fchmodSync(fd, h.mode);
-    futimesSync(fd, h.atime ?? h.mtime, h.mtime);
+    setFileAttributes(x, fd, h);
   } finally {
     closeSync(fd);
   }

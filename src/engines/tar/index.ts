@@ -5,6 +5,7 @@ export { readTar } from './reader.js';
 export type { TarEntry, TarEntryHeader } from './reader.js';
 export { extractTar } from './extract.js';
 export type { ExtractOptions, ExtractStats } from './extract.js';
+export type { HookedMember, MemberHook } from './member-hook.js';
 export { SourceTotals } from './source-totals.js';
 export type { EntryChanges } from './changes.js';
 export { parseSnapshot, serializeSnapshot, snapshotTimestampNs, SNAPSHOT_HEADER } from './snapshot.js';
