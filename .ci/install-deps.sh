@@ -2,8 +2,9 @@
 # Debian packages for building the addon and for the peer tools the tests compare against.
 # Idempotent: installs only what is missing.
 set -euo pipefail
-# clang: libFuzzer targets (a short fuzz run is part of CI); rdiff: the diff-format peer.
-PACKAGES=(g++ make python3 pkg-config libbz2-dev liblzma-dev libzstd-dev clang xxd
+# clang: libFuzzer targets (a short fuzz run is part of CI); clang-format: npm run lint checks
+# native/; rdiff: the diff-format peer.
+PACKAGES=(g++ make python3 pkg-config libbz2-dev liblzma-dev libzstd-dev clang clang-format xxd
           tar gzip bzip2 xz-utils zstd pigz openssl python3-freezer rdiff)
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -93,8 +93,13 @@ export class ContentWriter {
     for (let i = 0; i < 64; i++) {
       const indent = '    '.repeat(depth);
       const r = prng.int(12);
-      if (r === 0) lines.push(`${indent}if (${id()} ${prng.pick(OPS)} ${prng.int(4096)}) {`), depth = Math.min(depth + 1, 4);
-      else if (r === 1 && depth > 0) depth--, lines.push(`${'    '.repeat(depth)}}`);
+      if (r === 0) {
+        lines.push(`${indent}if (${id()} ${prng.pick(OPS)} ${prng.int(4096)}) {`);
+        depth = Math.min(depth + 1, 4);
+      } else if (r === 1 && depth > 0) {
+        depth--;
+        lines.push(`${'    '.repeat(depth)}}`);
+      }
       else if (r === 2) lines.push(`${indent}return ${id()};`);
       else if (r === 3) lines.push('');
       else if (r === 4) {
@@ -146,7 +151,7 @@ function structuredChunk(n: number, prng: Prng, previous: Buffer | null): Buffer
     } else if (r < 55) {
       // Low-entropy records: small counters and flags in each 32-bit field.
       const mask = prng.pick([0x0000000f, 0x000000ff, 0x0f0f0f0f, 0x00ff00ff]);
-      for (let i = off >>> 2, end = (off + BLOCK) >>> 2; i < end; i++) words[i]! &= mask;
+      for (let i = off >>> 2, end = (off + BLOCK) >>> 2; i < end; i++) words[i] &= mask;
     } else if (r < 80 && previous !== null) {
       // Near-repeat of an earlier block with a few changed bytes (page versions, copied structs).
       const src = prng.int((previous.length - BLOCK) / BLOCK + 1) * BLOCK;

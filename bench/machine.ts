@@ -19,7 +19,7 @@ export interface MachineFacts {
 function cpuModel(): string {
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) return m[1]!.trim();
+    if (m) return m[1].trim();
   } catch {
     // not Linux: fall through to what Node knows
   }
@@ -45,7 +45,7 @@ export function machineFacts(repoRoot: string): MachineFacts {
     memTotalMiB: Math.round(os.totalmem() / 2 ** 20),
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
-    loadAvgAtStart: os.loadavg()[0]!,
+    loadAvgAtStart: os.loadavg()[0],
     agentRevision: agentRevision(repoRoot),
     tools: {
       tar: toolVersion(['tar', '--version']),

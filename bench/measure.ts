@@ -64,7 +64,7 @@ export function timedRun(argv: readonly string[], env?: NodeJS.ProcessEnv, cwd?:
         reject(new Error(`cannot parse GNU time output: ${JSON.stringify(stats)}`));
         return;
       }
-      resolve({ wallS, userS: u!, sysS: s!, maxRssKiB: m! });
+      resolve({ wallS, userS: u, sysS: s, maxRssKiB: m });
     });
   });
 }

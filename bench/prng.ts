@@ -56,7 +56,7 @@ export class Prng {
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
+    return items[this.int(items.length)];
   }
 
   /** Fills buf (whole 32-bit words; a tail of <4 bytes is filled too) with PRNG output. */

@@ -16,7 +16,7 @@ const fixed = (n: number | undefined, digits: number) => (n === undefined || !Nu
 function rowCells(r: RowResult): string[] {
   const s = r.summary;
   const name = r.tool === 'permafrost' ? `**${r.label}**` : r.label;
-  const failed = r.error ? ` ⚠ ${r.error.split('\n')[0]!.slice(0, 120)}` : '';
+  const failed = r.error ? ` ⚠ ${r.error.split('\n')[0].slice(0, 120)}` : '';
   return [
     name + failed,
     fixed(s?.wallS, s && s.wallS < 1 ? 3 : 2),

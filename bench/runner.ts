@@ -28,10 +28,10 @@ export async function runCase(def: CaseDef, tree: TreeInfo, cfg: BenchConfig, lo
     if (!row.prepare) return;
     log(`  prepare ${row.id}`);
     try {
-      row.prepare(contexts[i]!);
+      row.prepare(contexts[i]);
     } catch (e) {
-      recordFailure(results[i]!, e, 'prepare: ');
-      log(`  prepare ${row.id}: FAILED ${results[i]!.error}`);
+      recordFailure(results[i], e, 'prepare: ');
+      log(`  prepare ${row.id}: FAILED ${results[i].error}`);
     }
   });
 
@@ -39,20 +39,20 @@ export async function runCase(def: CaseDef, tree: TreeInfo, cfg: BenchConfig, lo
   const reps = def.reps ?? cfg.reps;
   for (let rep = 1; rep <= reps; rep++) {
     for (let i = 0; i < def.rows.length; i++) {
-      const row = def.rows[i]!;
-      const result = results[i]!;
+      const row = def.rows[i];
+      const result = results[i];
       if (result.error) continue; // a broken row would fail the same way every time
       try {
-        const sample = await timeOnce(row, contexts[i]!);
-        row.verify?.(contexts[i]!);
+        const sample = await timeOnce(row, contexts[i]);
+        row.verify?.(contexts[i]);
         result.samples.push(sample);
-        if (row.outputBytes) result.outputBytes = row.outputBytes(contexts[i]!);
+        if (row.outputBytes) result.outputBytes = row.outputBytes(contexts[i]);
         log(`  ${def.name} rep ${rep}/${reps} ${row.id}: ${sample.wallS.toFixed(3)} s, ${(sample.maxRssKiB / 1024).toFixed(0)} MiB RSS`);
       } catch (e) {
         recordFailure(result, e);
         log(`  ${def.name} rep ${rep}/${reps} ${row.id}: FAILED ${result.error}`);
       } finally {
-        resetDir(contexts[i]!.scratch); // keep only one run's output on disk at a time
+        resetDir(contexts[i].scratch); // keep only one run's output on disk at a time
       }
     }
   }

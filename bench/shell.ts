@@ -18,7 +18,7 @@ export function shellPipeline(script: string): string[] {
 
 /** Runs a command to completion outside any timing (setup, cache warming, cleanup). */
 export function runUntimed(argv: readonly string[]): void {
-  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new CommandFailed(`exit ${r.status}`, argv, r.stderr.trim());
 }
@@ -29,6 +29,6 @@ export function haveCommand(name: string): boolean {
 
 /** First line of `cmd --version` (or -V), for the report; '' if the tool does not say. */
 export function toolVersion(argv: readonly string[]): string {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0] ?? '';
 }

@@ -41,7 +41,7 @@ class DirArea {
       }
     }
     const recent = Math.min(this.dirs.length, 6);
-    return this.dirs[this.dirs.length - 1 - prng.int(recent)]!;
+    return this.dirs[this.dirs.length - 1 - prng.int(recent)];
   }
 }
 

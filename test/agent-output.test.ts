@@ -22,6 +22,7 @@ function onTty(args: string[]): { status: number; screen: string } {
 }
 
 /** The screen cut at every carriage return and erase-line: each redraw is one piece. */
+// eslint-disable-next-line no-control-regex -- ESC [ K: the progress line's erase-to-end-of-line
 const pieces = (screen: string) => screen.split(/\r|\x1b\[K/).map((p) => p.replace(/\n$/, ''));
 
 interface Frame { percent: number; eta: string | null; files: number; text: string }
@@ -133,14 +134,14 @@ describe('output a person can read (TTY) and scripts can parse (pipes)', functio
     assert.equal(json, `${JSON.stringify(rows)}\n`);
 
     const table = agentOk(['--action', 'info', '--storage', 'local', '--container', store]).stdout.trimEnd().split('\n');
-    assert.match(table[0]!, /^Backup +Engine +Level +Date +Stored +Files +Compression +Encrypted +Writer$/);
-    assert.match(table[1]!, /^-+$/);
+    assert.match(table[0], /^Backup +Engine +Level +Date +Stored +Files +Compression +Encrypted +Writer$/);
+    assert.match(table[1], /^-+$/);
     const body = table.slice(2, 7);
     const levelCells = body.map((l) => /^h_out {3}tar {5}( *\d) /.exec(l)?.[1]);
     assert.deepEqual(levelCells, ['0', '  1', '    2', '      3', '        4'], 'each increment indented under its parent');
     assert.ok(body.every((l) => / \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d /.test(l)), 'times with their zone');
-    assert.match(body[0]!, / 16\.0 MB +8 +none +no +permafrost$/);
-    assert.match(table[7]!, /^-+$/);
+    assert.match(body[0], / 16\.0 MB +8 +none +no +permafrost$/);
+    assert.match(table[7], /^-+$/);
     const total = rows.reduce((a, r) => a + (r.stored_bytes as number), 0);
     assert.equal(table[8], `5 backups in 1 chain, ${formatBytes(total)} stored`);
     assert.equal(table.length, 9);

@@ -117,7 +117,7 @@ const stockCompress: Record<CodecKind, string[][]> = {
 function assertCode(code: string) {
   return (err: unknown) => {
     assert.ok(err instanceof Error, 'an Error');
-    assert.equal((err as Error & { code?: string }).code, code, (err as Error).message);
+    assert.equal((err as Error & { code?: string }).code, code, (err).message);
     return true;
   };
 }

@@ -35,9 +35,9 @@ describe('segment MD5 hand-over', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       const m = new PartMd5s(64);
-      m.of(2);
+      void m.of(2);
       m.fail(new Error('nobody listens'));
-      m.of(5);
+      void m.of(5);
       await new Promise((r) => setTimeout(r, 10));
       assert.deepEqual(unhandled, []);
     } finally {

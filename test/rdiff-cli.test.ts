@@ -53,7 +53,7 @@ function run(cmd: 'ours' | 'rdiff', args: string[], io: Io = {}): SpawnSyncRetur
 }
 
 function ok(r: SpawnSyncReturns<Buffer>, what: string): Buffer {
-  assert.equal(r.status, 0, `${what}: exit ${r.status}, stderr: ${r.stderr}`);
+  assert.equal(r.status, 0, `${what}: exit ${r.status}, stderr: ${r.stderr.toString()}`);
   return r.stdout;
 }
 
@@ -203,7 +203,7 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
         // (The fixtures exist only once `before` ran: their paths are filled in here.)
         const args = c.args.map((a) => (a === '@BASIS' ? basis : a === '@NEXT' ? next : a));
         const r = run('ours', args, { stdin: c.stdin ?? Buffer.alloc(0) });
-        assert.equal(r.status, c.code, `exit ${r.status}, stderr: ${r.stderr}`);
+        assert.equal(r.status, c.code, `exit ${r.status}, stderr: ${r.stderr.toString()}`);
         assert.match(r.stderr.toString(), c.message);
         assert.match(r.stderr.toString(), /^permafrost-rdiff: /);
       });
@@ -219,13 +219,13 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
       for (const [name, bytes] of bad) {
         fs.writeFileSync(path.join(dir, name), bytes);
         const r = run('ours', ['patch', basis, name, 'out.bin']);
-        assert.equal(r.status, ExitCode.INTEGRITY, `${name}: exit ${r.status}, stderr: ${r.stderr}`);
+        assert.equal(r.status, ExitCode.INTEGRITY, `${name}: exit ${r.status}, stderr: ${r.stderr.toString()}`);
         assert.match(r.stderr.toString(), new RegExp(name.replace('.', '\\.')));
         assert.equal(fs.existsSync(path.join(dir, 'out.bin')), false, `${name}: partial output left behind`);
         assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
         // Through a pipe as well (the stream path).
         const piped = run('ours', ['patch', basis], { stdin: bytes });
-        assert.equal(piped.status, ExitCode.INTEGRITY, `${name} on stdin: exit ${piped.status}, stderr: ${piped.stderr}`);
+        assert.equal(piped.status, ExitCode.INTEGRITY, `${name} on stdin: exit ${piped.status}, stderr: ${piped.stderr.toString()}`);
       }
     });
 
@@ -295,7 +295,7 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
       assert.equal(run('rdiff', ['patch', '/dev/null', 'ref.delta', 'rdiff-null.out']).status, 103, 'rdiff: unexpected end of input');
       for (const io of [{ args: ['patch', '/dev/null', 'ref.delta', 'null.out'] }, { args: ['patch', '/dev/null', '-', 'null.out'], stdin: refDelta }]) {
         const r = run('ours', io.args, { stdin: io.stdin });
-        assert.equal(r.status, ExitCode.INTEGRITY, `exit ${r.status}, stderr: ${r.stderr}`);
+        assert.equal(r.status, ExitCode.INTEGRITY, `exit ${r.status}, stderr: ${r.stderr.toString()}`);
         assert.match(r.stderr.toString(), /^permafrost-rdiff: patch of basis \/dev\/null with delta (ref\.delta|\(standard input\)): .*COPY of \d+ bytes at basis offset 0 at delta offset 4 reaches past the end of the basis \(nothing to read at basis offset \d+\)/);
         assert.equal(fs.existsSync(path.join(dir, 'null.out')), false, 'no partial output');
       }
@@ -375,7 +375,7 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
     it('no temporary file can be made (TMPDIR missing): exit 4 naming the basis, the directory and TMPDIR', function () {
       const missing = path.join(dir, 'no-such-tmpdir');
       const r = run('ours', ['patch', '-', 'ref.delta', 'no-tmp.out'], { stdin: basisBytes, env: { ...process.env, TMPDIR: missing } });
-      assert.equal(r.status, ExitCode.SOURCE, `exit ${r.status}, stderr: ${r.stderr}`);
+      assert.equal(r.status, ExitCode.SOURCE, `exit ${r.status}, stderr: ${r.stderr.toString()}`);
       const msg = r.stderr.toString();
       assert.match(msg, /^permafrost-rdiff: cannot copy basis \(standard input\) into a temporary file in /);
       assert.ok(msg.includes(missing), msg);

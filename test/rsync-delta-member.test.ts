@@ -16,7 +16,7 @@ const NEW = Buffer.concat([OLD.subarray(0, 9000), Buffer.from('an edit in the mi
 
 function rdiff(argv: string[], input?: Buffer): Buffer {
   const r = spawnSync('rdiff', argv, { input, maxBuffer: 1 << 26 });
-  assert.equal(r.status, 0, `rdiff ${argv.join(' ')} failed: ${r.stderr}`);
+  assert.equal(r.status, 0, `rdiff ${argv.join(' ')} failed: ${r.stderr.toString()}`);
   return r.stdout;
 }
 

@@ -75,7 +75,7 @@ describe('rsync engine', function () {
     assert.equal(info.level, 1);
     assert.equal(info.engine_metadata.encrypted, true);
 
-    const dir = path.join(store, 'data', 'rsync', fs.readdirSync(path.join(store, 'data', 'rsync'))[0]!);
+    const dir = path.join(store, 'data', 'rsync', fs.readdirSync(path.join(store, 'data', 'rsync'))[0]);
     const l1 = path.join(dir, String(info.l0_timestamp), `1_${info.timestamp}`);
     const stored = fs.readFileSync(path.join(l1, 'engine_metadata'));
     assert.equal(stored.subarray(0, 8).toString('latin1'), 'Salted__');

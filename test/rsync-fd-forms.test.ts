@@ -37,7 +37,7 @@ function edit(base: Buffer, edits: Array<[number, number, Buffer]>): Buffer {
 
 function rdiff(argv: string[], input?: Buffer): Buffer {
   const r = spawnSync('rdiff', argv, { input, maxBuffer: 1 << 30 });
-  assert.equal(r.status, 0, `rdiff ${argv.join(' ')} failed: ${r.stderr}`);
+  assert.equal(r.status, 0, `rdiff ${argv.join(' ')} failed: ${r.stderr.toString()}`);
   return r.stdout;
 }
 

@@ -211,7 +211,7 @@ describe('ssh storage', function () {
         retry: { attempts: 20, baseDelayMs: 100, maxDelayMs: 500, onRetry: (m) => retries.push(m) },
       });
       const data = prng(65_536 * 12 + 99, 7);
-      let restarted: Promise<void> | null = null;
+      let restarted: Promise<void> = Promise.resolve();
       async function* source() {
         for (let at = 0; at < data.length; at += 65_536) {
           if (at === 65_536 * 4) {

@@ -27,7 +27,7 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
     root = await tempDir('changes');
     src = path.join(root, 'src');
     for (const [rel, data] of [['a', 'aaaa'], ['b', 'bb'], ['c', 'c'.repeat(3000)], ['sub/d', 'dd'], ['sub/e', 'eeeee'],
-      ['gone/g1', 'g1'], ['gone/g2', 'g2'], ['x.log', 'excluded']]) await write(src, rel!, data!);
+      ['gone/g1', 'g1'], ['gone/g2', 'g2'], ['x.log', 'excluded']]) await write(src, rel, data);
     await fsp.link(path.join(src, 'c'), path.join(src, 'hl'));
     await fsp.symlink('a', path.join(src, 'link'));
     await settle();

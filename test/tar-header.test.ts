@@ -40,7 +40,7 @@ describe('tar header codec', () => {
   it('writes the checksum as %06o NUL space and rejects a corrupted block', () => {
     const b = encodeHeader(base);
     let sum = 0;
-    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : b[i]!;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : b[i];
     assert.equal(b.subarray(148, 156).toString('latin1'), `${sum.toString(8).padStart(6, '0')}\0 `);
     assert.equal(b.subarray(257, 265).toString('latin1'), 'ustar  \0');
     b[0] ^= 1;

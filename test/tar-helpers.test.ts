@@ -99,8 +99,8 @@ export async function treeState(root: string): Promise<Record<string, NodeState>
   await walk('.');
   for (const names of inodes.values()) {
     if (names.length < 2) continue;
-    const first = [...names].sort()[0]!;
-    for (const n of names) out[n]!.linkGroup = first;
+    const first = [...names].sort()[0];
+    for (const n of names) out[n].linkGroup = first;
   }
   return out;
 }
@@ -139,7 +139,7 @@ export function withoutAtimes(archive: Buffer): Buffer {
     copy.fill(0, offset + 345, offset + 357);
     copy.fill(0x20, offset + 148, offset + 156);
     let sum = 0;
-    for (let i = 0; i < BLOCK_SIZE; i++) sum += copy[offset + i]!;
+    for (let i = 0; i < BLOCK_SIZE; i++) sum += copy[offset + i];
     copy.write(sum.toString(8).padStart(6, '0'), offset + 148, 'latin1');
     copy[offset + 154] = 0;
     copy[offset + 155] = 0x20;

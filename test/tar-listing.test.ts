@@ -25,15 +25,15 @@ describe('tar scan: directory listings', () => {
 
   it('lists names in strcmp order with their types, and stats directories only unless asked', async () => {
     const [l] = await listDirectories([{ abs: path.join(dir, 'd'), statAll: false }], false);
-    const names = l!.entries.map((e) => e.name);
+    const names = l.entries.map((e) => e.name);
     assert.deepEqual(names, [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
     assert.deepEqual(names, ['B', 'a', 'a-b', 'a.b', 'b', 'dangling', 'fifo', 'future', 'link', 'sub', 'z', 'ä']);
-    const byName = new Map(l!.entries.map((e) => [e.name, e]));
+    const byName = new Map(l.entries.map((e) => [e.name, e]));
     assert.equal(byName.get('a')!.kind, 'file');
     assert.equal(byName.get('link')!.kind, 'symlink');
     assert.equal(byName.get('fifo')!.kind, 'other');
     assert.equal(byName.get('sub')!.kind, 'dir');
-    assert.deepEqual(l!.entries.filter((e) => e.stat).map((e) => e.name), ['sub']);
+    assert.deepEqual(l.entries.filter((e) => e.stat).map((e) => e.name), ['sub']);
     const st = byName.get('sub')!.stat!;
     const node = lstatSync(path.join(dir, 'd/sub'), { bigint: true });
     for (const k of ['dev', 'ino', 'mode', 'uid', 'gid', 'atimeNs', 'mtimeNs', 'ctimeNs'] as const) assert.equal(st[k], node[k], k);
@@ -42,14 +42,14 @@ describe('tar scan: directory listings', () => {
 
   it('stats every entry when asked, lstat or stat as told, with times past 64-bit nanoseconds', async () => {
     const [all] = await listDirectories([{ abs: path.join(dir, 'd'), statAll: true }], false);
-    const future = all!.entries.find((e) => e.name === 'future')!.stat!;
+    const future = all.entries.find((e) => e.name === 'future')!.stat!;
     assert.equal(future.mtimeNs, 10_000_000_000n * 1_000_000_000n);
-    assert.ok(all!.entries.find((e) => e.name === 'link')!.stat!.isSymbolicLink());
+    assert.ok(all.entries.find((e) => e.name === 'link')!.stat!.isSymbolicLink());
     const [followed] = await listDirectories([{ abs: path.join(dir, 'd'), statAll: false }], true);
-    const link = followed!.entries.find((e) => e.name === 'link')!;
+    const link = followed.entries.find((e) => e.name === 'link')!;
     assert.equal(link.kind, null, 'a symlink to follow is of unknown kind until stat');
     assert.equal(link.stat!.ino, statSync(path.join(dir, 'd/a'), { bigint: true }).ino);
-    const dangling = followed!.entries.find((e) => e.name === 'dangling')!;
+    const dangling = followed.entries.find((e) => e.name === 'dangling')!;
     assert.equal(dangling.stat, undefined);
     assert.deepEqual(dangling.statFailure, {
       code: 'ENOENT', message: `ENOENT: no such file or directory, stat '${path.join(dir, 'd/dangling')}'`,
@@ -63,7 +63,7 @@ describe('tar scan: directory listings', () => {
     ], false);
     assert.deepEqual(gone, { failure: { code: 'ENOENT', message: `ENOENT: no such file or directory, scandir '${missing}'` }, entries: [] });
     assert.deepEqual(sub, { entries: [] });
-    assert.equal(file!.failure!.code, 'ENOTDIR');
+    assert.equal(file.failure!.code, 'ENOTDIR');
   });
 
   it('rejects bad arguments at the door', () => {

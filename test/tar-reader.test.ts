@@ -36,9 +36,9 @@ describe('tar reader', () => {
       assert.deepEqual(list.map((e) => [e.name, e.type]), [
         ['./', 'D'], ['./sub/', 'D'], [`./${'n'.repeat(150)}`, '0'], ['./sym', '2'], ['./sub/f', '0'],
       ]);
-      assert.deepEqual(list[0]!.dumpdir, [{ letter: 'Y', name: 'n'.repeat(150) }, { letter: 'D', name: 'sub' }, { letter: 'Y', name: 'sym' }]);
-      assert.equal(list[3]!.linkname, 'l'.repeat(120));
-      assert.equal(list[4]!.data, 'data of f');
+      assert.deepEqual(list[0].dumpdir, [{ letter: 'Y', name: 'n'.repeat(150) }, { letter: 'D', name: 'sub' }, { letter: 'Y', name: 'sym' }]);
+      assert.equal(list[3].linkname, 'l'.repeat(120));
+      assert.equal(list[4].data, 'data of f');
     });
   }
 

@@ -48,7 +48,7 @@ describe('tar snapshot file (format 2)', () => {
     const raw = Buffer.from('GNU tar-1.30-2\n12\x003\x000\x001\x002\x003\x004\x00.\x00Ya\x00\x00\x00', 'latin1');
     const s = parseSnapshot(raw)!;
     assert.equal(s.timeSec, 12n);
-    assert.deepEqual(s.directories[0]!.entries, [{ letter: 'Y', name: 'a' }]);
+    assert.deepEqual(s.directories[0].entries, [{ letter: 'Y', name: 'a' }]);
     assert.ok(serializeSnapshot(s).equals(raw));
   });
 

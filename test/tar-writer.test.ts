@@ -121,8 +121,8 @@ describe('tar writer: incremental chain', function () {
   }
 
   it('level archives have the expected members', () => {
-    assert.equal(chain.archives[0]!.length % 10240, 0);
-    const l1 = incrementalListing(files[1]!);
+    assert.equal(chain.archives[0].length % 10240, 0);
+    const l1 = incrementalListing(files[1]);
     assert.match(l1, /\nY a\.txt\n/);
     assert.match(l1, /\nD emptydir\n/);
     assert.doesNotMatch(l1, /todel/);

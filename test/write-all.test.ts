@@ -28,7 +28,7 @@ describe('write-all', function () {
     await writeAllAt(shortWriter(file, 200_000, requests), data, 100);
     assert.ok(file.subarray(100).equals(data));
     assert.ok(file.subarray(0, 100).equals(Buffer.alloc(100)));
-    assert.ok(requests.length > 4 && requests.every((n) => n > 0 && n <= MAX_WRITE), `requests: ${requests}`);
+    assert.ok(requests.length > 4 && requests.every((n) => n > 0 && n <= MAX_WRITE), `requests: ${requests.join(', ')}`);
   });
 
   it('writeAllAt rejects a write that stores nothing (instead of looping forever)', async function () {

@@ -32,7 +32,7 @@ export function startEngine(
 ): EngineRun {
   const common = { root: source, exclude: o.exclude, dereference: o.dereference_symlink, stats: live, chunkPool, sourceTotals };
   if (o.engine_name === 'rsync') {
-    const run = createRsyncBackup({ ...common, previousManifest: previous, blockLength: o.rsync_block_size as number });
+    const run = createRsyncBackup({ ...common, previousManifest: previous, blockLength: o.rsync_block_size });
     return {
       stream: run.stream,
       result: settledQuietly(run.result.then((r) => ({ engineMetadata: r.manifest, stats: r.stats, engineStats: { deltas: r.deltas, delta_bytes: r.deltaBytes } }))),

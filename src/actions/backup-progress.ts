@@ -42,10 +42,10 @@ export class BackupProgress implements ProgressCounters {
   storage(s: Stream): Stream {
     if (!this.shown) return s;
     const taken = tapOffsets(s, (at) => { this.stored = at; });
-    const self = this;
+    const markStoredAll = () => { this.storedAll = true; };
     return (async function* () {
       yield* taken;
-      self.storedAll = true;
+      markStoredAll();
     })();
   }
 
@@ -56,11 +56,11 @@ export class BackupProgress implements ProgressCounters {
   /** [source bytes, files] behind what the storage has taken. */
   private position(): number[] {
     if (this.storedAll) return [this.live.bytesRead, this.live.files];
-    return this.read.at(this.coded.at(this.stored)[0]!);
+    return this.read.at(this.coded.at(this.stored)[0]);
   }
 
-  get bytes(): number { return this.position()[0]!; }
-  get files(): number { return Math.floor(this.position()[1]!); }
+  get bytes(): number { return this.position()[0]; }
+  get files(): number { return Math.floor(this.position()[1]); }
   get totalBytes(): number | null { return this.totals?.complete ? this.totals.bytes : null; }
   get totalFiles(): number | null { return this.totals?.complete ? this.totals.files : null; }
   get scanning(): { files: number; bytes: number } | null {

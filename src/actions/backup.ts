@@ -3,7 +3,7 @@
 // (a backup without it does not exist).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sourceError, storageError } from '../base/errors.js';
+import { sourceError } from '../base/errors.js';
 import type { TarBackupStats } from '../engines/tar/index.js';
 import { startEngine, type EngineResult } from './backup-engines.js';
 import { resolveLevel } from '../codecs/registry.js';
@@ -142,7 +142,7 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
       path: source, files: stats.files, directories: stats.directories, bytes_read: stats.bytesRead, warnings: stats.warnings,
       files_new: stats.changes.new, files_changed: stats.changes.changed, files_unchanged: stats.changes.unchanged, files_removed: stats.changes.removed,
     },
-    ...(o.engine_name === 'rsync' ? { rsync: { block_length: o.rsync_block_size as number, ...engineStats } } : {}),
+    ...(o.engine_name === 'rsync' ? { rsync: { block_length: o.rsync_block_size, ...engineStats } } : {}),
     started_at: started.toISOString(), finished_at: finished.toISOString(), duration_ms: finished.getTime() - started.getTime(),
     agent_version: VERSION,
   };

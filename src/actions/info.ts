@@ -73,8 +73,8 @@ function totalsLine(rows: BackupRow[]): string {
 /** For people (sizes in SI units, local times with their offset); --json is for machines. */
 export function formatTable(rows: BackupRow[]): string {
   const cells = rows.map((r) => COLUMNS.map((c) => c.cell(r)));
-  const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]!.length)));
-  const line = (vals: string[]) => vals.map((v, i) => (COLUMNS[i]!.right ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i].length)));
+  const line = (vals: string[]) => vals.map((v, i) => (COLUMNS[i].right ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
   const rule = '-'.repeat(widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1));
   return [line(COLUMNS.map((c) => c.title)), rule, ...cells.map(line), rule, totalsLine(rows)].join('\n');
 }

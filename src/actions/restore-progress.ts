@@ -8,7 +8,7 @@ import { permafrostInfo } from '../catalog/metadata.js';
 /** A figure of every member, or null when one does not record it (a Freezer backup). */
 function sumOf(members: Member[], figure: (m: Member) => number | undefined): number | null {
   const values = members.map(figure);
-  return values.every((v) => v !== undefined) ? values.reduce((a, b) => a! + b!, 0)! : null;
+  return values.every((v) => v !== undefined) ? values.reduce((a, b) => a + b, 0) : null;
 }
 
 /** The non-directory members of a backup: what it dumped (else its regular files, as older metadata records). */

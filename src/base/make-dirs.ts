@@ -71,7 +71,7 @@ export async function makeDirs(dir: string, mode = 0o777): Promise<void> {
       throw new MakeDirsError(target, at, code, mkdirFailure(code, err));
     }
     if (kind! === 'other') throw new MakeDirsError(target, at, 'ENOTDIR', 'is a file, not a directory');
-    if (kind! === 'missing') throw new MakeDirsError(target, at, 'ENOENT', 'does not exist');
+    if (kind === 'missing') throw new MakeDirsError(target, at, 'ENOENT', 'does not exist');
     let vanished = false;
     for (const component of missing) {
       try {

@@ -75,7 +75,7 @@ function flags(o: OptionSpec): string {
 function defaultNote(o: OptionSpec): string {
   if (o.default === undefined || o.default === false) return '';
   if (o.default === true) return '[default: on]';
-  return `[default: ${o.type === 'size' ? humanSize(o.default as number) : String(o.default)}]`;
+  return `[default: ${o.type === 'size' ? humanSize(o.default as number) : (o.default as string | number)}]`;
 }
 
 /** argparse's layout: help beside short flags, on the next line after long ones. */

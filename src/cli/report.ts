@@ -28,7 +28,7 @@ export function backupReport(o: AgentOptions, r: BackupResult): Record<string, u
 export function propertyTable(report: Record<string, unknown>): string {
   const rows = Object.entries(report)
     .filter(([k]) => k !== 'permafrost')
-    .map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+    .map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean)]);
   const w0 = Math.max(8, ...rows.map((r) => r[0].length));
   const w1 = Math.max(5, ...rows.map((r) => r[1].length));
   const rule = `+${'-'.repeat(w0 + 2)}+${'-'.repeat(w1 + 2)}+`;

@@ -46,7 +46,7 @@ export function backupSummary(r: BackupResult, storageName: string): string {
 }
 
 export function restoreSummary(r: RestoreResult): string {
-  const last = r.members[r.members.length - 1]!;
+  const last = r.members[r.members.length - 1];
   const levels = r.members.length === 1 ? 'level 0' : `levels 0 to ${last.level}`;
   const chain = r.members.length === 1 ? '' : ` of the chain from ${formatLocalTime(last.chainStart)}`;
   const seconds = r.durationMs / 1000;

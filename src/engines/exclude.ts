@@ -6,7 +6,7 @@ export type ExcludeMatcher = (relPath: string, isDir: boolean) => boolean;
 
 // With the 'u' flag only syntax characters may be escaped outside a class; '-' only inside.
 const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/]/;
-const CLASS_SPECIAL = /[\\\]\[^-]/;
+const CLASS_SPECIAL = /[\\\][^-]/;
 
 const POSIX_CLASSES: Record<string, string> = {
   alpha: 'a-zA-Z', digit: '0-9', alnum: 'a-zA-Z0-9', upper: 'A-Z', lower: 'a-z',
@@ -48,10 +48,10 @@ export function globToRegExp(pattern: string): RegExp {
   const chars = Array.from(pattern);
   let re = '';
   for (let i = 0; i < chars.length; i++) {
-    const c = chars[i]!;
+    const c = chars[i];
     if (c === '*') re += '[^]*';
     else if (c === '?') re += '[^]';
-    else if (c === '\\' && i + 1 < chars.length) re += escapeChar(chars[++i]!);
+    else if (c === '\\' && i + 1 < chars.length) re += escapeChar(chars[++i]);
     else if (c === '[') {
       const bracket = parseBracket(chars, i);
       if (bracket) {
@@ -74,7 +74,7 @@ function parseBracket(chars: string[], start: number): { regex: string; end: num
   let body = '';
   let first = true;
   for (; i < chars.length; i++) {
-    const c = chars[i]!;
+    const c = chars[i];
     if (c === ']' && !first) return { regex: `[${negate ? '^' : ''}${body}]`, end: i };
     first = false;
     const cls = c === '[' && chars[i + 1] === ':' ? readClass(chars, i) : null;
@@ -83,10 +83,10 @@ function parseBracket(chars: string[], start: number): { regex: string; end: num
       i = cls.end;
       continue;
     }
-    const lit = c === '\\' && i + 1 < chars.length ? chars[++i]! : c;
+    const lit = c === '\\' && i + 1 < chars.length ? chars[++i] : c;
     if (chars[i + 1] === '-' && chars[i + 2] !== undefined && chars[i + 2] !== ']') {
-      const hiRaw = chars[i + 2]!;
-      const hi = hiRaw === '\\' && chars[i + 3] !== undefined ? chars[i + 3]! : hiRaw;
+      const hiRaw = chars[i + 2];
+      const hi = hiRaw === '\\' && chars[i + 3] !== undefined ? chars[i + 3] : hiRaw;
       body += `${escapeClassChar(lit)}-${escapeClassChar(hi)}`;
       i += hiRaw === '\\' ? 3 : 2;
     } else body += escapeClassChar(lit);

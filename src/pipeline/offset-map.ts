@@ -20,11 +20,11 @@ export class OffsetMap {
 
   /** The upstream figures at `offset` (queries must not go back: older marks are dropped). */
   at(offset: number): number[] {
-    while (this.marks.length > 1 && this.marks[1]![0]! <= offset) this.marks.shift();
-    const [a, b] = [this.marks[0]!, this.marks[1]];
-    if (!b || b[0]! === a[0]!) return a.slice(1);
-    const f = Math.min(1, Math.max(0, (offset - a[0]!) / (b[0]! - a[0]!)));
-    return a.slice(1).map((v, i) => v + (b[i + 1]! - v) * f);
+    while (this.marks.length > 1 && this.marks[1][0] <= offset) this.marks.shift();
+    const [a, b] = [this.marks[0], this.marks[1]];
+    if (!b || b[0] === a[0]) return a.slice(1);
+    const f = Math.min(1, Math.max(0, (offset - a[0]) / (b[0] - a[0])));
+    return a.slice(1).map((v, i) => v + (b[i + 1] - v) * f);
   }
 }
 

@@ -30,8 +30,8 @@ class RateMeter {
 
   sample(now: number, bytes: number): number {
     this.samples.push([now, bytes]);
-    while (this.samples.length > 2 && now - this.samples[1]![0] >= RATE_WINDOW_MS) this.samples.shift();
-    const [t0, b0] = this.samples[0]!;
+    while (this.samples.length > 2 && now - this.samples[1][0] >= RATE_WINDOW_MS) this.samples.shift();
+    const [t0, b0] = this.samples[0];
     return now > t0 ? ((bytes - b0) * 1000) / (now - t0) : 0;
   }
 }

@@ -62,7 +62,9 @@ function describe(value: unknown): string {
   if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
   if (typeof value === 'string') return `'${value}' of type string`;
   if (typeof value === 'object') return value === null ? 'null' : `an object of type ${value.constructor?.name ?? 'Object'}`;
-  return `${String(value)} of type ${typeof value}`;
+  if (typeof value === 'function') return `a function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'symbol') return `${value.toString()} of type symbol`;
+  return `${value as number | bigint | boolean | undefined} of type ${typeof value}`;
 }
 
 /**

@@ -160,13 +160,13 @@ export class HttpClient {
   request(r: HttpRequest): Promise<http.IncomingMessage> {
     const https_ = r.url.protocol === 'https:';
     const viaProxy = this.proxy && !https_;
-    const headers: Record<string, string> = { host: r.url.host, ...(viaProxy ? proxyAuthorization(this.proxy!) : {}), ...r.headers };
+    const headers: Record<string, string> = { host: r.url.host, ...(viaProxy ? proxyAuthorization(this.proxy) : {}), ...r.headers };
     if (r.body && headers['content-length'] === undefined) headers['content-length'] = String(r.body.length);
     return new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = (https_ ? https : http).request({
         protocol: viaProxy ? 'http:' : r.url.protocol,
-        hostname: (viaProxy ? this.proxy! : r.url).hostname.replace(/^\[|\]$/g, ''),
-        port: (viaProxy ? this.proxy!.port || 80 : r.url.port) || undefined,
+        hostname: (viaProxy ? this.proxy : r.url).hostname.replace(/^\[|\]$/g, ''),
+        port: (viaProxy ? this.proxy.port || 80 : r.url.port) || undefined,
         method: r.method,
         // A proxy takes the request line in absolute form.
         path: viaProxy ? r.url.href : `${r.url.pathname}${r.url.search}`,

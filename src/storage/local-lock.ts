@@ -60,7 +60,7 @@ export async function lockLocalFile(root: string, storeName: string, req: LockRe
       const detail = err instanceof MakeDirsError ? err.message : `${file}: ${(err as Error).message}`
       throw storageError(`${storeName}: cannot take the lock of ${req.name}: ${detail}`, err);
     }
-    let taken = false;
+    let taken: boolean;
     try {
       taken = native.tryLock(fh.fd, true);
       if (taken && (await sameFile(fh, file))) {

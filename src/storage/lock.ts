@@ -155,7 +155,7 @@ export async function lockAll(stores: ObjectStore[], req: LockRequest): Promise<
   const held: HeldLock[] = [];
   const releaseAll = async () => {
     const results = await Promise.allSettled(held.reverse().map((h) => h.release()));
-    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
   try {

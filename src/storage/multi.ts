@@ -56,6 +56,6 @@ export class MultiStore implements ObjectStore {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.stores.map((s) => s.close?.()));
+    await Promise.allSettled(this.stores.map(async (s) => s.close?.()));
   }
 }

@@ -45,7 +45,7 @@ export async function openStorage(stores: readonly StoreSettings[], compose: Com
   try {
     for (const s of stores) backends.push(await openBackend(s, compose.dryRun === true, log));
   } catch (err) {
-    await Promise.allSettled(backends.map((b) => b.close?.()));
+    await Promise.allSettled(backends.map(async (b) => b.close?.()));
     throw err;
   }
   const labels = stores.map((s) => (s.section ? `[storage:${s.section}]` : undefined));

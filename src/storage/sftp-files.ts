@@ -195,7 +195,7 @@ export async function removeTree(sftp: SFTPWrapper, target: string, directory?: 
     await call((cb) => sftp.unlink(target, cb)).catch(ignoreAbsent);
     return;
   }
-  let children: FileEntryWithStats[] = [];
+  let children: FileEntryWithStats[];
   try {
     children = await call<FileEntryWithStats[]>((cb) => sftp.readdir(target, cb));
   } catch (err) {

@@ -7,13 +7,9 @@
 // own refresh replaces, with posix-rename@openssh.com). `.permafrost-tmp/` goes when empty. Retries are not done here: faults are classified (refused/reset/timeout: retryable;
 // auth, host key, permission, full disk: permanent) and the retry decorator calls again; a
 // dropped connection is re-opened lazily.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import ssh2 from 'ssh2';
 import type { SFTPWrapper, Stats, FileEntryWithStats } from 'ssh2';
-import type { Logger } from '../base/log.js';
 import { usageError } from '../base/errors.js';
 import { ObjectStore, ObjectStat, PartUpload, PutObjectOptions, StorageFault, FaultKind, checkObjectPath } from './storage.js';
 import { SshConnection, SshConnectionOptions } from './ssh-connection.js';
@@ -21,7 +17,6 @@ import {
   FX, call, codeOf, isFx, ensureDir, firstMissing, rename, renameNoReplace, fsync, withHandle, writeAll, readRange, removeTree,
 } from './sftp-files.js';
 
-const { utils } = ssh2;
 
 const TMP_DIR = '.permafrost-tmp';
 /** Not objects of the layout: never listed. */

@@ -1,6 +1,5 @@
 // Swift authentication: Keystone v3 (password or token; the object-store endpoint from the
 // catalog) and TempAuth v1.0, from typed credentials (config/swift-settings.ts reads them).
-import { usageError } from '../base/errors.js';
 import { HttpClient, netErrorText, netFaultKind, readAll } from './http.js';
 import { StorageFault } from './storage.js';
 
@@ -59,14 +58,14 @@ async function keystoneV3(http: HttpClient, c: SwiftCredentials): Promise<SwiftS
   const text = (await readAll(res, http.timeoutMs)).toString('utf8');
   if (res.statusCode !== 201 && res.statusCode !== 200) {
     let detail = text.trim().slice(0, 200);
-    try { detail = JSON.parse(text).error?.message ?? detail; } catch { /* not JSON: keep the text */ }
+    try { detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? detail; } catch { /* not JSON: keep the text */ }
     throw authFault(c, res.statusCode!, `HTTP ${res.statusCode}: ${detail}`);
   }
   const token = res.headers['x-subject-token'];
   if (typeof token !== 'string') throw authFault(c, 0, 'the answer has no X-Subject-Token');
   if (c.storageUrl) return { token, storageUrl: c.storageUrl };
   let catalog: CatalogEntry[] = [];
-  try { catalog = JSON.parse(text).token?.catalog ?? []; } catch { /* checked below */ }
+  try { catalog = (JSON.parse(text) as { token?: { catalog?: CatalogEntry[] } }).token?.catalog ?? []; } catch { /* checked below */ }
   const endpoints = catalog.filter((e) => e.type === 'object-store').flatMap((e) => e.endpoints)
     .filter((e) => e.interface === c.interface && (!c.regionName || e.region === c.regionName || e.region_id === c.regionName));
   if (!endpoints.length) {

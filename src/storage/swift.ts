@@ -17,10 +17,8 @@
 //
 // No retries here (retry.ts does them), except one re-authentication on 401: tokens expire
 // and TempAuth forgets them when its memcached restarts.
-import fs from 'node:fs';
 import type http from 'node:http';
-import { configError, usageError } from '../base/errors.js';
-import type { Logger } from '../base/log.js';
+import { usageError } from '../base/errors.js';
 import { native } from '../native.js';
 import { HttpClient, netErrorText, netFaultKind, pull, readAll } from './http.js';
 import { FaultKind, ObjectStat, ObjectStore, PartUpload, PutObjectOptions, StorageFault, checkObjectPath } from './storage.js';
@@ -275,7 +273,7 @@ export class SwiftStore implements ObjectStore {
       }
       let entries: Array<{ name?: string; subdir?: string }>;
       try {
-        entries = body.length ? JSON.parse(body.toString('utf8')) : [];
+        entries = body.length ? (JSON.parse(body.toString('utf8')) as typeof entries) : [];
       } catch (err) {
         throw this.fault(c, 'retryable', 'the listing is not JSON', err);
       }

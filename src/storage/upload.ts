@@ -73,14 +73,14 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
   const ahead = store.anySizeParts ? asIs(source, leases) : prefetch(fixedParts(source, partSize, buffers, leases), 2);
   const upload = await store.openUpload(path);
   const inFlight = new Set<Promise<void>>();
-  let failure: unknown = null;
+  const failures: unknown[] = [];
   let parts = 0;
   let size = 0;
   try {
     for await (const part of ahead) {
-      if (failure) break;
+      if (failures.length) break;
       const p: Promise<void> = upload.putPart(parts, size, part, o.partMd5?.of(parts))
-        .catch((err) => { failure ??= err; })
+        .catch((err: unknown) => { failures.push(err); })
         .finally(() => { inFlight.delete(p); buffers.give(part); leases.give(part); });
       inFlight.add(p);
       parts += 1;
@@ -88,7 +88,7 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
       while (inFlight.size >= Math.max(1, o.queue)) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
-    if (failure) throw failure;
+    if (failures.length) throw failures[0];
     // An empty stream is still one (empty) part, so every segmented object has a segment 0.
     if (parts === 0) { await upload.putPart(0, 0, Buffer.alloc(0)); parts = 1; }
     await upload.complete(parts, size);

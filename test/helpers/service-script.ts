@@ -16,7 +16,7 @@ export function runServiceScript(script: string, args: string[], env: NodeJS.Pro
     execFile('bash', [script, ...args], { env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout, stderr });
       const status = (err as { code?: unknown }).code;
-      const why = `${script} ${args.join(' ')} failed (${status}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`;
+      const why = `${script} ${args.join(' ')} failed (${String(status)}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`;
       reject(status === 3 ? new ServiceUnavailable(why) : new Error(why));
     });
   });

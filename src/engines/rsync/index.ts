@@ -37,7 +37,7 @@ function unchangedNames(snapshot: Buffer): string[] {
 
 export function createRsyncBackup(opts: RsyncBackupOptions): { stream: AsyncGenerator<Buffer>; result: Promise<RsyncBackupResult> } {
   const previous = opts.previousManifest ? parseManifest(opts.previousManifest, 'previous engine_metadata') : null;
-  const hook = new DeltaHook(previous?.signatures ?? new Map(), previous?.blockLength ?? opts.blockLength);
+  const hook = new DeltaHook(previous?.signatures ?? new Map<string, Buffer>(), previous?.blockLength ?? opts.blockLength);
   const tar = createTarBackup({ ...opts, previousSnapshot: previous?.snapshot ?? null, fileHook: hook });
   const result = tar.result.then(
     (r) => {

@@ -35,7 +35,7 @@ export function parseManifest(buf: Buffer, what: string): RsyncManifest {
   if (!need(8).equals(MAGIC)) throw integrityError(`${what}: not a permafrost rsync manifest (bad magic)`);
   let header: { block_length: number; magic: string; files: number; snapshot_size: number };
   try {
-    header = JSON.parse(need(need(4).readUInt32BE(0)).toString('utf8'));
+    header = JSON.parse(need(need(4).readUInt32BE(0)).toString('utf8')) as typeof header;
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_INTEGRITY') throw err;
     throw integrityError(`${what}: malformed rsync manifest header`);

@@ -23,7 +23,7 @@ export class ByteSource {
         this.done = true;
         return false;
       }
-      this.chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
+      this.chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
       this.pos = 0;
     }
     return true;

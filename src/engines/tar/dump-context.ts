@@ -28,7 +28,7 @@ export interface DumpContext {
   ignoreFailedRead: boolean;
   /** dev:ino → archive name of the first member of that inode. */
   links: Map<string, string>;
-  warn(message: string): void;
+  warn: (message: string) => void;
   /** See RegularFileHook (file-hook.ts). */
   fileHook?: import('./file-hook.js').RegularFileHook;
 }

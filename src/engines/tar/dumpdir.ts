@@ -5,7 +5,8 @@
 export type DumpdirLetter = 'Y' | 'N' | 'D' | 'R' | 'T' | 'X';
 
 export interface DumpdirEntry {
-  letter: DumpdirLetter | string;
+  /** A DumpdirLetter when written here; whatever the archive holds when read. */
+  letter: string;
   name: string;
 }
 
@@ -23,7 +24,7 @@ export function decodeDumpdir(data: Buffer): DumpdirEntry[] {
   while (at < data.length && data[at] !== 0) {
     let end = data.indexOf(0, at);
     if (end === -1) end = data.length;
-    entries.push({ letter: String.fromCharCode(data[at]!), name: data.toString('utf8', at + 1, end) });
+    entries.push({ letter: String.fromCharCode(data[at]), name: data.toString('utf8', at + 1, end) });
     at = end + 1;
   }
   return entries;

@@ -18,7 +18,8 @@ export interface HeaderFields {
   gid: number;
   size: number;
   mtime: number;
-  typeflag: TypeFlag | string;
+  /** A TypeFlag when written here; whatever the archive holds when read. */
+  typeflag: string;
   linkname?: string;
   uname?: string;
   gname?: string;
@@ -101,14 +102,14 @@ function writeBase256(buf: Buffer, offset: number, length: number, v: bigint): v
 
 /** Decodes octal (NUL/space terminated, leading spaces allowed) or base-256 numeric fields. */
 export function readNumeric(buf: Buffer, offset: number, length: number): number {
-  const first = buf[offset]!;
+  const first = buf[offset];
   if (first & 0x80) return readBase256(buf, offset, length);
   let i = offset;
   const end = offset + length;
   while (i < end && buf[i] === 0x20) i++;
   let value = 0;
   for (; i < end; i++) {
-    const c = buf[i]!;
+    const c = buf[i];
     if (c === 0 || c === 0x20) break;
     if (c < 0x30 || c > 0x37) throw new HeaderFormatError(`invalid octal digit 0x${c.toString(16)} in a numeric field`);
     value = value * 8 + (c - 0x30);
@@ -117,9 +118,9 @@ export function readNumeric(buf: Buffer, offset: number, length: number): number
 }
 
 function readBase256(buf: Buffer, offset: number, length: number): number {
-  const negative = (buf[offset]! & 0x40) !== 0;
-  let v = BigInt(buf[offset]! & (negative ? 0xff : 0x7f));
-  for (let i = 1; i < length; i++) v = (v << 8n) | BigInt(buf[offset + i]!);
+  const negative = (buf[offset] & 0x40) !== 0;
+  let v = BigInt(buf[offset] & (negative ? 0xff : 0x7f));
+  for (let i = 1; i < length; i++) v = (v << 8n) | BigInt(buf[offset + i]);
   if (negative) v -= 1n << BigInt(8 * length);
   if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
     throw new HeaderFormatError(`base-256 value ${v} is out of range`);
@@ -144,7 +145,7 @@ function headerSum(block: Buffer, offset: number): { unsigned: number; signed: n
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < BLOCK_SIZE; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : block[offset + i]!;
+    const b = i >= 148 && i < 156 ? 0x20 : block[offset + i];
     unsigned += b;
     signed += b > 127 ? b - 256 : b;
   }
@@ -181,8 +182,8 @@ export function encodeHeader(h: HeaderFields, target: Buffer = Buffer.alloc(BLOC
 export function writeChecksum(block: Buffer, offset = 0): void {
   // headerSum().unsigned without the per-byte branches: it runs once per archived member.
   let sum = 8 * 0x20;
-  for (let i = offset, end = offset + BLOCK_SIZE; i < end; i++) sum += block[i]!;
-  for (let i = offset + 148; i < offset + 156; i++) sum -= block[i]!;
+  for (let i = offset, end = offset + BLOCK_SIZE; i < end; i++) sum += block[i];
+  for (let i = offset + 148; i < offset + 156; i++) sum -= block[i];
   block.write(sum.toString(8).padStart(6, '0'), offset + 148, 6, 'latin1');
   block[offset + 154] = 0;
   block[offset + 155] = 0x20;
@@ -214,7 +215,7 @@ export function decodeHeader(block: Buffer, offset = 0): DecodedHeader {
   if (!checksumMatches(block, offset)) throw new HeaderFormatError('bad header checksum');
   const magic = detectMagic(block, offset);
   const at = (f: readonly [number, number]) => offset + f[0];
-  const typeChar = block[at(F.typeflag)]!;
+  const typeChar = block[at(F.typeflag)];
   const h: DecodedHeader = {
     name: readString(block, at(F.name), F.name[1]),
     mode: readNumeric(block, at(F.mode), F.mode[1]) & 0o7777,

@@ -55,9 +55,9 @@ const STAT_FIELDS = 13;
 
 function statAt(s: BigInt64Array, i: number): ScanStat {
   const f = i * STAT_FIELDS;
-  const ns = (at: number) => s[at]! * 1_000_000_000n + s[at + 1]!;
-  return new ListedStat(BigInt.asUintN(64, s[f]!), BigInt.asUintN(64, s[f + 1]!), s[f + 2]!, s[f + 3]!, s[f + 4]!, s[f + 5]!,
-    s[f + 6]!, ns(f + 7), ns(f + 9), ns(f + 11));
+  const ns = (at: number) => s[at] * 1_000_000_000n + s[at + 1];
+  return new ListedStat(BigInt.asUintN(64, s[f]), BigInt.asUintN(64, s[f + 1]), s[f + 2], s[f + 3], s[f + 4], s[f + 5],
+    s[f + 6], ns(f + 7), ns(f + 9), ns(f + 11));
 }
 
 export function systemFailure(errno: number, syscall: string, path: string): SystemFailure {
@@ -83,12 +83,12 @@ export async function listDirectories(requests: ListRequest[], followSymlinks: b
   const statCall = followSymlinks ? 'stat' : 'lstat';
   let e = 0;
   return requests.map((r, d) => {
-    if (l.errors[d]) return { failure: systemFailure(l.errors[d]!, 'scandir', r.abs), entries: [] };
+    if (l.errors[d]) return { failure: systemFailure(l.errors[d], 'scandir', r.abs), entries: [] };
     const entries: ListedEntry[] = [];
-    for (const end = e + l.counts[d]!; e < end; e++) {
-      const entry: ListedEntry = { name: names[e]!, kind: kindOf(l.kinds[e]!, followSymlinks) };
-      if (l.statErrors[e]) entry.statFailure = systemFailure(l.statErrors[e]!, statCall, path.join(r.abs, entry.name));
-      else if (l.statAt[e]! >= 0) entry.stat = statAt(l.stats, l.statAt[e]!);
+    for (const end = e + l.counts[d]; e < end; e++) {
+      const entry: ListedEntry = { name: names[e], kind: kindOf(l.kinds[e], followSymlinks) };
+      if (l.statErrors[e]) entry.statFailure = systemFailure(l.statErrors[e], statCall, path.join(r.abs, entry.name));
+      else if (l.statAt[e] >= 0) entry.stat = statAt(l.stats, l.statAt[e]);
       entries.push(entry);
     }
     return { entries };

@@ -17,7 +17,7 @@ export interface HookedMember {
    * Sets the header's owner (when owners are restored), mode and times on an open file:
    * call it on the new file before it takes the name.
    */
-  finish(fd: number): void;
+  finish: (fd: number) => void;
 }
 
 export interface MemberHook {

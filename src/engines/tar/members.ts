@@ -17,7 +17,7 @@ const OPEN_FLAGS = C.O_RDONLY | C.O_NONBLOCK;
  * regular files are opened directly (O_NOFOLLOW|O_NONBLOCK, so a swapped-in symlink or FIFO
  * can neither redirect nor block us) and stat'ed through the descriptor.
  */
-export function* dumpMember(ctx: DumpContext, name: string, abs: string, kind: string): Generator<Buffer> {
+export function* dumpMember(ctx: DumpContext, name: string, abs: string, kind: string): Generator<Buffer, void> {
   if (kind === 'file') {
     const fd = openForDump(ctx, name, abs);
     if (fd === 'vanished') return;
@@ -73,7 +73,7 @@ function isLaterLink(ctx: DumpContext, st: BigIntStats): boolean {
   return ctx.trackHardLinks && st.nlink > 1n && ctx.links.has(`${st.dev}:${st.ino}`);
 }
 
-function* dumpOpened(ctx: DumpContext, name: string, fd: number, abs: string): Generator<Buffer> {
+function* dumpOpened(ctx: DumpContext, name: string, fd: number, abs: string): Generator<Buffer, void> {
   try {
     const st = fstatSync(fd, { bigint: true });
     if (!st.isFile()) return dumpSpecial(ctx, name, abs, st);
@@ -171,7 +171,6 @@ function* copyFileData(ctx: DumpContext, name: string, fd: number, size: number)
     if (bytesRead === 0) {
       ctx.warn(`${name}: file changed as we read it (shrank by ${size - position} bytes; padded with zeros)`);
       out.writeZeros(size - position);
-      position = size;
       break;
     }
     const used = Math.min(bytesRead, want);

@@ -57,7 +57,7 @@ export async function* dumpEntriesNatively(ctx: DumpContext, directories: Scanne
     ctx.stats.files += files;
     ctx.stats.symlinks += symlinks;
     ctx.stats.bytesRead += bytesRead;
-    warnings.forEach(ctx.warn);
+    for (const w of warnings) ctx.warn(w);
     pacer.turned();
     if (stop === TarFillStop.Error) throw sourceError(error);
     // A full chunk is handed on now, not after the next fill.
@@ -65,7 +65,7 @@ export async function* dumpEntriesNatively(ctx: DumpContext, directories: Scanne
     if (ctx.out.hasReady()) yield* ctx.out.drain();
     if (stop === TarFillStop.Done) return;
     if (stop === TarFillStop.Entry) {
-      const { dir, name, kind } = entries[next]!;
+      const { dir, name, kind } = entries[next];
       yield* dumpMember(ctx, `${dir.rel}/${name}`, path.join(dir.abs, name), kind);
       yield* pacer.handOn(ctx.out);
     }

@@ -15,7 +15,7 @@ type RenameOp =
 export function renameOps(dumpdir: readonly DumpdirEntry[], member: string): RenameOp[] {
   const ops: RenameOp[] = [];
   for (let i = 0; i < dumpdir.length; i++) {
-    const e = dumpdir[i]!;
+    const e = dumpdir[i];
     if (e.letter === 'X') ops.push({ op: 'mktemp', dir: memberComponents(e.name || '.', `rename temporary directory in ${member}`) });
     if (e.letter === 'T') throw integrityError(`malformed dumpdir of "${member}": T record without R`);
     if (e.letter !== 'R') continue;

@@ -67,7 +67,7 @@ export async function scanTree(opts: ScanOptions): Promise<ScannedDir[]> {
     const descend = batch.filter((j) => j.stat.dev === opts.rootStat.dev);
     const statAll = (j: DirJob) => j.known || opts.totals !== undefined;
     const listings = await listDirectories(descend.map((j) => ({ abs: j.abs, statAll: statAll(j) })), opts.followSymlinks);
-    const listingOf = new Map(descend.map((j, i) => [j, listings[i]!]));
+    const listingOf = new Map(descend.map((j, i) => [j, listings[i]]));
     for (const j of batch) {
       const listing = listingOf.get(j);
       const { dir, subdirs } = listing ? scanDirectory(j, listing, opts) : { dir: emptyDir(j), subdirs: [] };

@@ -99,7 +99,7 @@ class SnapshotCursor {
     for (;;) {
       const text = this.field('directory entry list');
       if (text === '') return entries;
-      entries.push({ letter: text[0]!, name: text.slice(1) });
+      entries.push({ letter: text[0], name: text.slice(1) });
     }
   }
 

@@ -80,7 +80,7 @@ export function createTarBackup(opts: TarBackupOptions): TarBackup {
   });
   // The stream carries the error to its consumer; don't also report it as unhandled here.
   result.catch(() => undefined);
-  const stream = (async function* () {
+  const stream = (async function* (): AsyncGenerator<Buffer, void, undefined> {
     try {
       settle.resolve(yield* runBackup(opts));
     } catch (err) {
@@ -170,7 +170,7 @@ function* dumpedEntries(directories: ScannedDir[]): Generator<{ name: string; ab
   }
 }
 
-async function* dumpInOrder(ctx: DumpContext, members: Iterable<{ name: string; abs: string; kind: string }>): AsyncGenerator<Buffer> {
+async function* dumpInOrder(ctx: DumpContext, members: Iterable<{ name: string; abs: string; kind: string }>): AsyncGenerator<Buffer, void> {
   const pacer = new Pacer();
   for (const m of members) {
     if (ctx.fileHook && m.kind === 'file') yield* await dumpHookedFile(ctx, m.name, m.abs);
