@@ -1,5 +1,5 @@
 // The rdiff benchmark's files, shaped like the reference measurements
-// (../shared/reference/librsync-and-speeds.md §10.1), generated deterministically:
+// (bench/README.md, "The rdiff corpus"), generated deterministically:
 //   base.bin   512 MiB repeating 3 MiB structured binary, 2 MiB text, 1 MiB random
 //   new_a.bin  1% of the 4 KiB blocks overwritten with random bytes (scattered changes)
 //   new_b.bin  100 inserts of 1..4096 random bytes at random offsets

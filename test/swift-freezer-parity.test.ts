@@ -1,7 +1,7 @@
 // Acceptance 3 of the storage issue: for the same backups (L0 then L1 of the same tree, same
 // options), our Swift objects have the names and manifest headers freezer-agent 13 gives its
 // own; and each restores the other's chain from Swift. Both authenticate through the real
-// Keystone v3 of test/services/swift.sh (Freezer cannot use TempAuth, reference swift-saio.md).
+// Keystone v3 of test/services/swift.sh (Freezer cannot use TempAuth, docs/FREEZER.md §3).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Choosing the level of a new backup (Freezer reference §6.1) with its defects fixed: ties
+// Choosing the level of a new backup (docs/FREEZER.md §4) with its defects fixed: ties
 // between members of one level go to the newest (not to listing order), and
 // --restart-always-level counts days from the chain's level 0.
 import type { Chain, Member } from './chains.js';

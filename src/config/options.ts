@@ -1,4 +1,4 @@
-// The option table: every freezer-agent 13 option (reference §1.2 plus the oslo.log and
+// The option table: every freezer-agent 13 option (docs/FREEZER.md §2.1: its own plus the oslo.log and
 // oslo.config ones), with its dest name (the INI key), type, default, aliases and help group.
 // Options that this build does not implement are marked so they fail loudly instead of being
 // ignored. The table is in --help order: by group, then the order a reader needs them in.

@@ -1,6 +1,6 @@
 // The typed settings of a Swift storage: credentials per key from an `osrc` file named in the
 // storage's `[storage:NAME]` section, else the `--os-*` options, else the `OS_*` environment, as
-// freezer-agent reads them (its own osrc support crashes: docs/FREEZER.md), and the CA bundle.
+// freezer-agent reads them (its own osrc support crashes: docs/FREEZER.md §6), and the CA bundle.
 import fs from 'node:fs';
 import { configError, usageError } from '../base/errors.js';
 import type { SwiftCredentials } from '../storage/swift-auth.js';

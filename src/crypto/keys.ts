@@ -1,7 +1,7 @@
 // Keys compatible with `openssl enc -aes-256-cfb -md sha256 [-pbkdf2 -iter N]`: the password
 // is the first line of the pass file without its newline (what openssl's `-pass file:` reads).
 // On top of openssl's format we derive an HMAC key, so tampering and a wrong password are
-// detected (DESIGN §5); the HMAC key never leaves the process.
+// detected (docs/FORMAT.md §4); the HMAC key never leaves the process.
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { native } from '../native.js';

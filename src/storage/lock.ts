@@ -1,4 +1,4 @@
-// Exclusive locks on a storage (DESIGN §6). A backup, and a retention run, holds the lock of
+// Exclusive locks on a storage (docs/ARCHITECTURE.md §6). A backup, and a retention run, holds the lock of
 // its chain for its whole run, so two runs of one chain never pick the same name or parent.
 // Local storage uses flock(2) (local-lock.ts), released by the kernel when the holder dies.
 // Every other store gets lock objects, as restic and borg keep them:

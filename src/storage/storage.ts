@@ -1,4 +1,4 @@
-// The storage contract (DESIGN §6). Backends know bytes and paths, never archive formats.
+// The storage contract (docs/ARCHITECTURE.md §6). Backends know bytes and paths, never archive formats.
 // Paths are relative to the container, `/`-separated, never absolute, never `..`.
 //
 // Two layers:

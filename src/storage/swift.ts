@@ -2,7 +2,7 @@
 // first component is the Swift container, the rest prefixes every object name. A segmented
 // upload writes Freezer 13's layout exactly: one object per part at `<dir>/segments/%08d` in the
 // same container, then a zero-byte Dynamic Large Object manifest at the object's own name with
-// `X-Object-Manifest: <container>/<dir>/segments` (reference swift-saio.md). So the layout
+// `X-Object-Manifest: <container>/<dir>/segments` (docs/FREEZER.md §3). So the layout
 // allows one segmented object per directory, which is what a backup has (its `data`).
 //
 // Integrity: the ETag Swift returns for every PUT (the MD5 of what it stored) must equal the

@@ -1,4 +1,4 @@
-// The one conformance suite every storage backend passes (DESIGN §6). A backend test file
+// The one conformance suite every storage backend passes (docs/ARCHITECTURE.md §6). A backend test file
 // calls `storageConformance('ssh', open)` where `open` returns a fresh, empty container.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

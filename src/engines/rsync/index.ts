@@ -1,4 +1,4 @@
-// The rsync engine (DESIGN §5, docs/FORMAT.md §5): the tar engine's GNU incremental archive in
+// The rsync engine (docs/FORMAT.md §5): the tar engine's GNU incremental archive in
 // which a changed file is stored as a librsync delta ('E' member) against the previous level,
 // new files whole, unchanged files named in their directory's dumpdir. engine_metadata holds
 // the level's tar snapshot and every regular file's signature. Backing up, DeltaHook makes the

@@ -1,5 +1,5 @@
 // Dumpdir: the data of a GNU 'D' member and the entry list of a snapshot record
-// (reference/gnu-tar-incremental.md §3): letter + name + NUL per entry, then one NUL.
+// (docs/GNU-TAR.md §3): letter + name + NUL per entry, then one NUL.
 
 /** Y = in this archive, N = exists but unchanged, D = directory; R/T/X = rename records. */
 export type DumpdirLetter = 'Y' | 'N' | 'D' | 'R' | 'T' | 'X';

@@ -1,5 +1,5 @@
 // Pure codec for one 512-byte tar header block, byte-compatible with what GNU tar 1.34 writes
-// in its GNU format (reference/gnu-tar-incremental.md §2). Reads GNU, POSIX ustar and v7.
+// in its GNU format (docs/GNU-TAR.md §2). Reads GNU, POSIX ustar and v7.
 
 export const BLOCK_SIZE = 512;
 export const NAME_FIELD_SIZE = 100;

@@ -1,4 +1,4 @@
-// What `tar --incremental --extract` does when it reads a 'D' member (gnu-tar-incremental.md
+// What `tar --incremental --extract` does when it reads a 'D' member (docs/GNU-TAR.md
 // §5): the directory renames recorded in the dumpdir, then the purge of names that no longer
 // exist in the backed-up directory.
 import { promises as fsp, type Dirent } from 'node:fs';

@@ -1,4 +1,4 @@
-// GNU tar snapshot file, format 2 (reference/gnu-tar-incremental.md §6): the
+// GNU tar snapshot file, format 2 (docs/GNU-TAR.md §6): the
 // `--listed-incremental` state that Freezer stores as `engine_metadata`.
 import { integrityError, notSupportedError } from '../../base/errors.js';
 import type { DumpdirEntry } from './dumpdir.js';

@@ -1,7 +1,7 @@
 // In-process equivalent of, in `root`:
 //   tar --create --listed-incremental=SNAP --no-check-device --one-file-system --format=gnu .
 // (or `tar ... -C dirname basename` when root is a single file, as Freezer does).
-// Member order, dumpdirs and snapshot follow reference/gnu-tar-incremental.md §3-§6.
+// Member order, dumpdirs and snapshot follow docs/GNU-TAR.md §3, §4, §6 and §7.
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { sourceError } from '../../base/errors.js';
