@@ -10,20 +10,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { ExitCode } from '../src/base/errors.js';
+import { prng } from './helpers/rdiff-fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(root, 'bin', 'permafrost-rdiff');
 const KiB = 1024;
-
-function prng(n: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 let dir: string;
 let basis: string;

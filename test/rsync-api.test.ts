@@ -19,6 +19,7 @@ import {
   patch, patchToFile, createPatchStream,
   RsyncError, type SignatureOptions,
 } from '../src/rsync/index.js';
+import { edit, rdiff } from './helpers/rdiff-fixtures.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -51,18 +52,6 @@ function textish(n: number, seed: number): Buffer {
     len += line.length;
   }
   return Buffer.from(lines.join('')).subarray(0, n);
-}
-
-/** Applies edits in order: [offset, deleteCount, insertBytes]. */
-function edit(base: Buffer, edits: Array<[number, number, Buffer]>): Buffer {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const [off, del, ins] of edits) {
-    parts.push(base.subarray(at, off), ins);
-    at = off + del;
-  }
-  parts.push(base.subarray(at));
-  return Buffer.concat(parts);
 }
 
 interface Pair { name: string; basis: Buffer; next: Buffer }
@@ -112,12 +101,6 @@ function write(name: string, data: Buffer): string {
   const p = tmp(name);
   fs.writeFileSync(p, data);
   return p;
-}
-
-function rdiff(argv: string[], input?: Buffer): Buffer {
-  const r = spawnSync('rdiff', argv, { input, maxBuffer: 1 << 30 });
-  assert.equal(r.status, 0, `rdiff ${argv.join(' ')} failed: ${r.stderr.toString()}`);
-  return r.stdout;
 }
 
 /** rdiff's signature and delta for a pair, by files (so the size is known, as for Buffers). */

@@ -4,21 +4,15 @@
 // only when complete; a missing earlier version or a bad delta fails with an integrity error
 // naming the member, and leaves the earlier version as it was.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { extractTar } from '../src/engines/tar/index.js';
 import { deltaMembers, DELTA_TYPEFLAG } from '../src/engines/rsync/index.js';
 import { archive, chunked, member, removeDir, tempDir } from './tar-helpers.test.js';
+import { rdiff } from './helpers/rdiff-fixtures.js';
 
 const OLD = Buffer.from('the previous level wrote this file, line after line.\n'.repeat(400));
 const NEW = Buffer.concat([OLD.subarray(0, 9000), Buffer.from('an edit in the middle'), OLD.subarray(9100)]);
-
-function rdiff(argv: string[], input?: Buffer): Buffer {
-  const r = spawnSync('rdiff', argv, { input, maxBuffer: 1 << 26 });
-  assert.equal(r.status, 0, `rdiff ${argv.join(' ')} failed: ${r.stderr.toString()}`);
-  return r.stdout;
-}
 
 describe('rsync engine: delta members restored through the tar extractor\'s hook', function () {
   let dir: string;

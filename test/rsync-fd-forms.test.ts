@@ -8,38 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deltaToFd, loadSignature, patchToFd, RsyncError, signatureToFd, type SignatureOptions } from '../src/rsync/index.js';
+import { edit, prng, rdiff } from './helpers/rdiff-fixtures.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-/** Deterministic bytes (xorshift32), so failures reproduce. */
-function prng(n: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-/** `base` with `ins` put in place of `del` bytes at each offset (in order). */
-function edit(base: Buffer, edits: Array<[number, number, Buffer]>): Buffer {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const [off, del, ins] of edits) {
-    parts.push(base.subarray(at, off), ins);
-    at = off + del;
-  }
-  parts.push(base.subarray(at));
-  return Buffer.concat(parts);
-}
-
-function rdiff(argv: string[], input?: Buffer): Buffer {
-  const r = spawnSync('rdiff', argv, { input, maxBuffer: 1 << 30 });
-  assert.equal(r.status, 0, `rdiff ${argv.join(' ')} failed: ${r.stderr.toString()}`);
-  return r.stdout;
-}
 
 function sameBytes(actual: Buffer, expected: Buffer, what: string): void {
   if (actual.equals(expected)) return;
