@@ -17,22 +17,49 @@ export interface BackupOptions {
 }
 
 export function agentBackupArgv(cfg: BenchConfig, o: BackupOptions): string[] {
-  const argv = [process.execPath, o.agentBin ?? cfg.agentBin,
-    '--action', 'backup', '--mode', 'fs', '--storage', 'local',
-    '--container', o.store, '--backup-name', o.name, '--path-to-backup', o.source,
-    '--compression', o.compression,
+  const argv = [
+    process.execPath,
+    o.agentBin ?? cfg.agentBin,
+    '--action',
+    'backup',
+    '--mode',
+    'fs',
+    '--storage',
+    'local',
+    '--container',
+    o.store,
+    '--backup-name',
+    o.name,
+    '--path-to-backup',
+    o.source,
+    '--compression',
+    o.compression,
     // Every timed backup is a level 0 into an empty store, but say so: an accidental L1 would be tiny.
-    '--no-incremental', 'true',
-    '--quiet'];
+    '--no-incremental',
+    'true',
+    '--quiet',
+  ];
   if (o.threads !== undefined) argv.push('--threads', String(o.threads));
   if (o.maxSegmentSize !== undefined) argv.push('--max-segment-size', String(o.maxSegmentSize));
   return argv;
 }
 
 export function agentRestoreArgv(cfg: BenchConfig, o: { store: string; name: string; dest: string }): string[] {
-  return [process.execPath, cfg.agentBin,
-    '--action', 'restore', '--storage', 'local',
-    '--container', o.store, '--backup-name', o.name, '--restore-abs-path', o.dest, '--quiet'];
+  return [
+    process.execPath,
+    cfg.agentBin,
+    '--action',
+    'restore',
+    '--storage',
+    'local',
+    '--container',
+    o.store,
+    '--backup-name',
+    o.name,
+    '--restore-abs-path',
+    o.dest,
+    '--quiet',
+  ];
 }
 
 /** The agent's compressed tar streams are the `data` objects (metadata objects are not counted). */

@@ -68,10 +68,16 @@ function agentBackupRow(codec: Codec, extra: { maxSegmentSize?: number; id?: str
     label: extra.label ?? `permafrost L0 ${codec} --threads 2`,
     tool: 'permafrost',
     op: 'backup',
-    command: (ctx) => agentBackupArgv(ctx.cfg, {
-      store: agentStore(ctx), name: BACKUP_NAME, source: ctx.tree.root, compression: codec, threads: 2,
-      maxSegmentSize: extra.maxSegmentSize, agentBin: extra.agentBin,
-    }),
+    command: (ctx) =>
+      agentBackupArgv(ctx.cfg, {
+        store: agentStore(ctx),
+        name: BACKUP_NAME,
+        source: ctx.tree.root,
+        compression: codec,
+        threads: 2,
+        maxSegmentSize: extra.maxSegmentSize,
+        agentBin: extra.agentBin,
+      }),
     outputBytes: agentOutput,
   };
 }
@@ -85,7 +91,12 @@ function agentBackupRows(codec: Codec, extra: { maxSegmentSize?: number; id?: st
   const now = agentBackupRow(codec, extra);
   const before = process.env.BENCH_BEFORE;
   if (!before) return [now];
-  const old = agentBackupRow(codec, { ...extra, id: `before-${now.id}`, label: `before: ${now.label}`, agentBin: path.join(path.resolve(before), 'bin', 'permafrost-agent') });
+  const old = agentBackupRow(codec, {
+    ...extra,
+    id: `before-${now.id}`,
+    label: `before: ${now.label}`,
+    agentBin: path.join(path.resolve(before), 'bin', 'permafrost-agent'),
+  });
   return [{ ...old, tool: 'peer' }, now];
 }
 
@@ -119,10 +130,7 @@ export const CASES: CaseDef[] = [
     tree: 'main',
     tools: ['tar', 'zstd'],
     referenceRow: 'peer-tar-zstd',
-    rows: [
-      ...agentBackupRows('zstd'),
-      peerBackupRow('peer-tar-zstd', 'tar -cf - | zstd -T2 -3', tarZstd),
-    ],
+    rows: [...agentBackupRows('zstd'), peerBackupRow('peer-tar-zstd', 'tar -cf - | zstd -T2 -3', tarZstd)],
   },
   {
     name: 'gzip',
@@ -142,10 +150,7 @@ export const CASES: CaseDef[] = [
     tree: 'main',
     tools: ['tar', 'bzip2'],
     referenceRow: 'peer-tar-bzip2',
-    rows: [
-      agentBackupRow('bzip2'),
-      peerBackupRow('peer-tar-bzip2', 'tar -cf - | bzip2 (single-threaded)', tarBzip2),
-    ],
+    rows: [agentBackupRow('bzip2'), peerBackupRow('peer-tar-bzip2', 'tar -cf - | bzip2 (single-threaded)', tarBzip2)],
   },
   {
     name: 'xz',
@@ -153,10 +158,7 @@ export const CASES: CaseDef[] = [
     tree: 'main',
     tools: ['tar', 'xz'],
     referenceRow: 'peer-tar-xz',
-    rows: [
-      agentBackupRow('xz'),
-      peerBackupRow('peer-tar-xz', 'tar -cf - | xz -T2', tarXz),
-    ],
+    rows: [agentBackupRow('xz'), peerBackupRow('peer-tar-xz', 'tar -cf - | xz -T2', tarXz)],
   },
   {
     name: 'restore',
@@ -172,13 +174,22 @@ export const CASES: CaseDef[] = [
         op: 'restore',
         prepare: (ctx) => {
           resetDir(ctx.fixtures);
-          runUntimed(agentBackupArgv(ctx.cfg, {
-            store: path.join(ctx.fixtures, 'store'), name: BACKUP_NAME, source: ctx.tree.root, compression: 'zstd', threads: 2,
-          }));
+          runUntimed(
+            agentBackupArgv(ctx.cfg, {
+              store: path.join(ctx.fixtures, 'store'),
+              name: BACKUP_NAME,
+              source: ctx.tree.root,
+              compression: 'zstd',
+              threads: 2,
+            }),
+          );
         },
-        command: (ctx) => agentRestoreArgv(ctx.cfg, {
-          store: path.join(ctx.fixtures, 'store'), name: BACKUP_NAME, dest: restoreDest(ctx),
-        }),
+        command: (ctx) =>
+          agentRestoreArgv(ctx.cfg, {
+            store: path.join(ctx.fixtures, 'store'),
+            name: BACKUP_NAME,
+            dest: restoreDest(ctx),
+          }),
         verify: verifyRestoredBytes,
       },
       {

@@ -11,11 +11,70 @@ export type ContentKind = 'source' | 'log' | 'structured' | 'random';
 
 const CHUNK = 1 << 20;
 
-const KEYWORDS = ['if', 'for', 'while', 'return', 'static', 'const', 'int', 'char', 'void', 'struct', 'unsigned',
-  'size_t', 'else', 'switch', 'case', 'break', 'NULL', 'sizeof', 'def', 'self', 'import', 'None', 'True', 'False'];
-const WORDS = ['the', 'buffer', 'is', 'freed', 'when', 'caller', 'returns', 'lock', 'must', 'be', 'held', 'by',
-  'this', 'function', 'handles', 'error', 'path', 'for', 'device', 'state', 'see', 'above', 'note', 'that',
-  'we', 'do', 'not', 'retry', 'here', 'because', 'kernel', 'already', 'did', 'update', 'length', 'field'];
+const KEYWORDS = [
+  'if',
+  'for',
+  'while',
+  'return',
+  'static',
+  'const',
+  'int',
+  'char',
+  'void',
+  'struct',
+  'unsigned',
+  'size_t',
+  'else',
+  'switch',
+  'case',
+  'break',
+  'NULL',
+  'sizeof',
+  'def',
+  'self',
+  'import',
+  'None',
+  'True',
+  'False',
+];
+const WORDS = [
+  'the',
+  'buffer',
+  'is',
+  'freed',
+  'when',
+  'caller',
+  'returns',
+  'lock',
+  'must',
+  'be',
+  'held',
+  'by',
+  'this',
+  'function',
+  'handles',
+  'error',
+  'path',
+  'for',
+  'device',
+  'state',
+  'see',
+  'above',
+  'note',
+  'that',
+  'we',
+  'do',
+  'not',
+  'retry',
+  'here',
+  'because',
+  'kernel',
+  'already',
+  'did',
+  'update',
+  'length',
+  'field',
+];
 const OPS = ['==', '!=', '<', '>', '<=', '>=', '&&', '||', '+', '-', '*', '&'];
 const SERVICES = ['sshd', 'cron', 'systemd', 'kernel', 'nginx', 'postgres', 'dockerd', 'rsyslogd', 'CRON', 'sudo'];
 const LICENSE = `/*
@@ -30,8 +89,38 @@ const LICENSE = `/*
 /** Identifier pool shared by all files (a real tree reuses names across files too). */
 function identifierPool(seed: number, n: number): string[] {
   const prng = new Prng(seed ^ 0x1d);
-  const syll = ['ba', 'con', 'dev', 'fo', 'get', 'hash', 'init', 'ka', 'lo', 'mem', 'net', 'op', 'put', 'queue',
-    're', 'set', 'tx', 'urb', 'val', 'wr', 'xa', 'buf', 'ctx', 'len', 'ptr', 'irq', 'sk', 'fd', 'io', 'map'];
+  const syll = [
+    'ba',
+    'con',
+    'dev',
+    'fo',
+    'get',
+    'hash',
+    'init',
+    'ka',
+    'lo',
+    'mem',
+    'net',
+    'op',
+    'put',
+    'queue',
+    're',
+    'set',
+    'tx',
+    'urb',
+    'val',
+    'wr',
+    'xa',
+    'buf',
+    'ctx',
+    'len',
+    'ptr',
+    'irq',
+    'sk',
+    'fd',
+    'io',
+    'map',
+  ];
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const parts = prng.range(1, 3);
@@ -69,8 +158,7 @@ export class ContentWriter {
     }
   }
 
-  private chunk(kind: ContentKind, n: number, prng: Prng, first: boolean, previous: Buffer | null,
-    localNames: readonly string[]): Buffer {
+  private chunk(kind: ContentKind, n: number, prng: Prng, first: boolean, previous: Buffer | null, localNames: readonly string[]): Buffer {
     switch (kind) {
       case 'random': {
         const b = Buffer.alloc(n);
@@ -99,8 +187,7 @@ export class ContentWriter {
       } else if (r === 1 && depth > 0) {
         depth--;
         lines.push(`${'    '.repeat(depth)}}`);
-      }
-      else if (r === 2) lines.push(`${indent}return ${id()};`);
+      } else if (r === 2) lines.push(`${indent}return ${id()};`);
       else if (r === 3) lines.push('');
       else if (r === 4) {
         const words = Array.from({ length: prng.range(3, 12) }, () => prng.pick(WORDS)).join(' ');

@@ -19,7 +19,11 @@ export interface Sample {
 
 /** A failed command: `message` is one readable line for the report, `detail` has argv and stderr. */
 export class CommandFailed extends Error {
-  constructor(why: string, readonly argv: readonly string[], readonly stderr: string) {
+  constructor(
+    why: string,
+    readonly argv: readonly string[],
+    readonly stderr: string,
+  ) {
     super(`${why}: ${mostTellingLine(stderr)}`);
   }
   get detail(): string {
@@ -29,7 +33,10 @@ export class CommandFailed extends Error {
 
 /** The line of a stderr dump that names the problem (Node prints source context before the Error line). */
 function mostTellingLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /error/i.test(l)) ?? lines.pop() ?? '(no stderr)';
 }
 

@@ -68,7 +68,10 @@ export class Prng {
     }
     const words = new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength >>> 2);
     // Local copies of the state: V8 keeps them in registers, ~10x faster than this.x in the loop.
-    let x = this.x, y = this.y, z = this.z, w = this.w;
+    let x = this.x,
+      y = this.y,
+      z = this.z,
+      w = this.w;
     for (let i = 0; i < words.length; i++) {
       const t = x ^ (x << 11);
       x = y;
@@ -77,7 +80,10 @@ export class Prng {
       w = (w ^ (w >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
       words[i] = w;
     }
-    this.x = x; this.y = y; this.z = z; this.w = w;
+    this.x = x;
+    this.y = y;
+    this.z = z;
+    this.w = w;
     for (let i = words.length * 4; i < buf.byteLength; i++) buf[i] = this.u32() & 0xff;
   }
 }

@@ -21,20 +21,36 @@ const rdiffBin = (ctx: RowContext) => [process.execPath, path.join(ctx.cfg.repoR
 
 type Step = (ctx: RowContext) => string[];
 
-function pair(caseName: string, title: string, shape: string, prepare: ((ctx: RowContext) => void) | undefined, step: Step, verify?: (ctx: RowContext) => void): CaseDef {
+function pair(
+  caseName: string,
+  title: string,
+  shape: string,
+  prepare: ((ctx: RowContext) => void) | undefined,
+  step: Step,
+  verify?: (ctx: RowContext) => void,
+): CaseDef {
   const row = (tool: 'permafrost' | 'peer'): RowDef => ({
     id: `${tool === 'peer' ? 'peer' : 'permafrost'}-${caseName}`,
     label: tool === 'peer' ? `rdiff ${shape} && sync` : `permafrost-rdiff ${shape}`,
     tool,
     op: 'diff',
     prepare,
-    command: (ctx) => (tool === 'peer'
-      ? shellPipeline(`${['rdiff', '-f', ...step(ctx)].map(shq).join(' ')} && sync -- ${shq(out(ctx))}`)
-      : [...rdiffBin(ctx), '-f', ...step(ctx)]),
+    command: (ctx) =>
+      tool === 'peer'
+        ? shellPipeline(`${['rdiff', '-f', ...step(ctx)].map(shq).join(' ')} && sync -- ${shq(out(ctx))}`)
+        : [...rdiffBin(ctx), '-f', ...step(ctx)],
     outputBytes: (ctx) => fs.statSync(out(ctx)).size,
     verify,
   });
-  return { name: caseName, group: 'rdiff', title, tree: 'rdiff', tools: ['rdiff'], referenceRow: `peer-${caseName}`, rows: [row('permafrost'), row('peer')] };
+  return {
+    name: caseName,
+    group: 'rdiff',
+    title,
+    tree: 'rdiff',
+    tools: ['rdiff'],
+    referenceRow: `peer-${caseName}`,
+    rows: [row('permafrost'), row('peer')],
+  };
 }
 
 const fixture = (ctx: RowContext, name: string) => path.join(ctx.fixtures, name);
@@ -45,17 +61,34 @@ function makeSignature(ctx: RowContext): void {
 }
 
 export const RDIFF_CASES: CaseDef[] = [
-  pair('rdiff-signature', 'rdiff signature of the basis (RabinKarp + BLAKE2b, default block length)', 'signature base.bin', undefined,
-    (ctx) => ['signature', input(ctx, 'base.bin'), out(ctx)]),
-  ...PATTERNS.map(({ v, what }) => pair(`rdiff-delta-${v}`, `rdiff delta, ${what}`, `delta base.sig new_${v}.bin`, makeSignature,
-    (ctx) => ['delta', fixture(ctx, 'base.sig'), input(ctx, `new_${v}.bin`), out(ctx)])),
-  ...PATTERNS.map(({ v, what }) => pair(`rdiff-patch-${v}`, `rdiff patch, ${what}`, `patch base.bin new_${v}.delta`,
-    (ctx) => {
-      makeSignature(ctx);
-      runUntimed(['rdiff', '-f', 'delta', fixture(ctx, 'base.sig'), input(ctx, `new_${v}.bin`), fixture(ctx, 'new.delta')]);
-    },
-    (ctx) => ['patch', input(ctx, 'base.bin'), fixture(ctx, 'new.delta'), out(ctx)],
-    (ctx) => {
-      if (fs.statSync(out(ctx)).size !== fs.statSync(input(ctx, `new_${v}.bin`)).size) throw new Error('patch output has the wrong size');
-    })),
+  pair(
+    'rdiff-signature',
+    'rdiff signature of the basis (RabinKarp + BLAKE2b, default block length)',
+    'signature base.bin',
+    undefined,
+    (ctx) => ['signature', input(ctx, 'base.bin'), out(ctx)],
+  ),
+  ...PATTERNS.map(({ v, what }) =>
+    pair(`rdiff-delta-${v}`, `rdiff delta, ${what}`, `delta base.sig new_${v}.bin`, makeSignature, (ctx) => [
+      'delta',
+      fixture(ctx, 'base.sig'),
+      input(ctx, `new_${v}.bin`),
+      out(ctx),
+    ]),
+  ),
+  ...PATTERNS.map(({ v, what }) =>
+    pair(
+      `rdiff-patch-${v}`,
+      `rdiff patch, ${what}`,
+      `patch base.bin new_${v}.delta`,
+      (ctx) => {
+        makeSignature(ctx);
+        runUntimed(['rdiff', '-f', 'delta', fixture(ctx, 'base.sig'), input(ctx, `new_${v}.bin`), fixture(ctx, 'new.delta')]);
+      },
+      (ctx) => ['patch', input(ctx, 'base.bin'), fixture(ctx, 'new.delta'), out(ctx)],
+      (ctx) => {
+        if (fs.statSync(out(ctx)).size !== fs.statSync(input(ctx, `new_${v}.bin`)).size) throw new Error('patch output has the wrong size');
+      },
+    ),
+  ),
 ];

@@ -20,7 +20,12 @@ function writeBase(file: string, size: number, seed: number): void {
   const fd = fs.openSync(file, 'w');
   try {
     for (let written = 0; written < size;) {
-      for (const [kind, n] of [['structured', 3 * MiB], ['source', 1 * MiB], ['log', 1 * MiB], ['random', 1 * MiB]] as const) {
+      for (const [kind, n] of [
+        ['structured', 3 * MiB],
+        ['source', 1 * MiB],
+        ['log', 1 * MiB],
+        ['random', 1 * MiB],
+      ] as const) {
         const take = Math.min(n, size - written);
         if (take <= 0) break;
         writer.write(fd, kind, take, prng);
@@ -71,11 +76,22 @@ function writeUnrelated(file: string, size: number, prng: Prng): void {
 export function ensureRdiffCorpus(workRoot: string, sizeMiB: number, seed: number, log: (m: string) => void): TreeInfo {
   const root = path.join(workRoot, `rdiff-${sizeMiB}mib-seed${seed}`);
   const marker = path.join(root, 'marker.json');
-  const info: TreeInfo = { root, sizeMiB, seed, bytes: sizeMiB * MiB, files: RDIFF_FILES.length, dirs: 0, symlinks: 0, generator: GENERATOR_VERSION };
+  const info: TreeInfo = {
+    root,
+    sizeMiB,
+    seed,
+    bytes: sizeMiB * MiB,
+    files: RDIFF_FILES.length,
+    dirs: 0,
+    symlinks: 0,
+    generator: GENERATOR_VERSION,
+  };
   try {
     const cached = JSON.parse(fs.readFileSync(marker, 'utf8')) as TreeInfo;
     if (cached.generator === GENERATOR_VERSION && cached.sizeMiB === sizeMiB && cached.seed === seed) return info;
-  } catch { /* not generated yet */ }
+  } catch {
+    /* not generated yet */
+  }
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(root, { recursive: true });
   log(`generating the rdiff corpus (${sizeMiB} MiB files) in ${root}`);

@@ -31,8 +31,16 @@ function rowCells(r: RowResult): string[] {
 
 function caseSection(c: CaseResult): string {
   const ref = c.rows.find((r) => r.id === c.referenceRow);
-  const header = ['command', 'wall s (median)', 'CPU s (median)', 'peak RSS MiB', 'output MiB', 'ratio', 'MiB/s',
-    ref ? `time vs ${ref.label}` : 'time vs ref'];
+  const header = [
+    'command',
+    'wall s (median)',
+    'CPU s (median)',
+    'peak RSS MiB',
+    'output MiB',
+    'ratio',
+    'MiB/s',
+    ref ? `time vs ${ref.label}` : 'time vs ref',
+  ];
   return [
     `### ${c.name}: ${c.title}`,
     '',
@@ -43,20 +51,26 @@ function caseSection(c: CaseResult): string {
 }
 
 function targetsSection(ts: readonly TargetResult[]): string {
-  return table(['target', 'measured', 'limit', 'result', 'detail'], ts.map((t) => [
-    t.name,
-    t.measured === undefined ? '–' : t.unit === 'MiB' ? `${t.measured.toFixed(0)} MiB` : `${t.measured.toFixed(2)}×`,
-    t.unit === 'MiB' ? `${t.limit} MiB` : t.unit === 'speedup' ? `≥ ${t.limit}×` : `${t.limit}×`,
-    t.verdict === 'PASS' ? '**PASS**' : t.verdict === 'MISS' ? '**MISS**' : 'n/a',
-    t.note,
-  ]), 99);
+  return table(
+    ['target', 'measured', 'limit', 'result', 'detail'],
+    ts.map((t) => [
+      t.name,
+      t.measured === undefined ? '–' : t.unit === 'MiB' ? `${t.measured.toFixed(0)} MiB` : `${t.measured.toFixed(2)}×`,
+      t.unit === 'MiB' ? `${t.limit} MiB` : t.unit === 'speedup' ? `≥ ${t.limit}×` : `${t.limit}×`,
+      t.verdict === 'PASS' ? '**PASS**' : t.verdict === 'MISS' ? '**MISS**' : 'n/a',
+      t.note,
+    ]),
+    99,
+  );
 }
 
 export function renderMarkdown(res: BenchResults): string {
   const m = res.machine;
   const trees = new Map(res.cases.map((c) => [c.tree.root, c.tree]));
-  const treeLines = [...trees.values()].map((t) =>
-    `- ${t.sizeMiB} MiB tree (seed ${t.seed}): ${t.files} files, ${t.dirs} directories, ${t.symlinks} symlinks, ${t.bytes} bytes of file data`);
+  const treeLines = [...trees.values()].map(
+    (t) =>
+      `- ${t.sizeMiB} MiB tree (seed ${t.seed}): ${t.files} files, ${t.dirs} directories, ${t.symlinks} symlinks, ${t.bytes} bytes of file data`,
+  );
   return [
     '# permafrost benchmark results',
     '',
@@ -65,16 +79,20 @@ export function renderMarkdown(res: BenchResults): string {
     '',
     '## Machine',
     '',
-    table(['fact', 'value'], [
-      ['nproc', String(m.nproc)],
-      ['CPU', m.cpuModel],
-      ['memory', `${m.memTotalMiB} MiB`],
-      ['kernel', m.kernel],
-      ['Node', m.node],
-      ['load average at start (1 min)', m.loadAvgAtStart.toFixed(2)],
-      ['agent revision', m.agentRevision],
-      ...Object.entries(m.tools).map(([k, v]) => [k, v || 'not found']),
-    ], 99),
+    table(
+      ['fact', 'value'],
+      [
+        ['nproc', String(m.nproc)],
+        ['CPU', m.cpuModel],
+        ['memory', `${m.memTotalMiB} MiB`],
+        ['kernel', m.kernel],
+        ['Node', m.node],
+        ['load average at start (1 min)', m.loadAvgAtStart.toFixed(2)],
+        ['agent revision', m.agentRevision],
+        ...Object.entries(m.tools).map(([k, v]) => [k, v || 'not found']),
+      ],
+      99,
+    ),
     '',
     '## Method',
     '',
@@ -97,6 +115,6 @@ export function renderMarkdown(res: BenchResults): string {
 }
 
 function droppedEnvLine(dropped: string[]): string {
-  if (!dropped.length) return '- Timed commands run in this machine\'s environment as it is.';
+  if (!dropped.length) return "- Timed commands run in this machine's environment as it is.";
   return `- Removed from the timed commands' environment: ${dropped.map((n) => `\`${n}\``).join(', ')} (set on this machine; Node parses that CA bundle at every start, 60-90 ms here, and no timed command uses TLS). BENCH_KEEP_ENV=1 keeps it.`;
 }

@@ -4,9 +4,11 @@ import type { BenchResults } from './results.js';
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function renderThroughputSvg(res: BenchResults): string {
-  const bars = res.cases.flatMap((c) => c.rows
-    .filter((r) => r.mibPerS !== undefined)
-    .map((r) => ({ label: `${c.name}: ${r.label}`, value: r.mibPerS!, permafrost: r.tool === 'permafrost' })));
+  const bars = res.cases.flatMap((c) =>
+    c.rows
+      .filter((r) => r.mibPerS !== undefined)
+      .map((r) => ({ label: `${c.name}: ${r.label}`, value: r.mibPerS!, permafrost: r.tool === 'permafrost' })),
+  );
   const labelW = 430;
   const plotW = 380;
   const barH = 20;

@@ -52,7 +52,12 @@ export interface BenchResults {
   finishedAt: string;
   machine: MachineFacts;
   settings: {
-    reps: number; seed: number; sizeMiB: number; rssMiB: number; rdiffMiB: number; peerFsync: boolean;
+    reps: number;
+    seed: number;
+    sizeMiB: number;
+    rssMiB: number;
+    rdiffMiB: number;
+    peerFsync: boolean;
     /** Absent in results written before it existed. */
     droppedEnv?: string[];
     cases: string[];

@@ -30,7 +30,9 @@ function selectCases(args: readonly string[]): CaseDef[] {
   const unknown = names.filter((n) => !known(n));
   if (unknown.length > 0) {
     const groups = [...new Set(CASES.flatMap((c) => (c.group ? [c.group] : [])))];
-    throw new Error(`unknown case(s): ${unknown.join(', ')}; choose from: ${CASES.map((c) => c.name).join(' ')}, groups ${groups.join(' ')} (or all)`);
+    throw new Error(
+      `unknown case(s): ${unknown.join(', ')}; choose from: ${CASES.map((c) => c.name).join(' ')}, groups ${groups.join(' ')} (or all)`,
+    );
   }
   return CASES.filter((c) => names.includes(c.name) || (c.group !== undefined && names.includes(c.group))); // canonical order
 }
@@ -55,7 +57,9 @@ function withEarlierResults(fresh: CaseResult[], previousFile: string): CaseResu
   try {
     const prev = JSON.parse(fs.readFileSync(previousFile, 'utf8')) as BenchResults;
     earlier = prev.cases.map((c) => ({ ...c, measuredAt: c.measuredAt ?? prev.startedAt }));
-  } catch { /* no earlier run */ }
+  } catch {
+    /* no earlier run */
+  }
   const byName = new Map(earlier.map((c) => [c.name, c]));
   for (const c of fresh) byName.set(c.name, c);
   const order = CASES.map((d) => d.name);
@@ -78,9 +82,12 @@ async function main(): Promise<void> {
   const treeFor = (kind: TreeKind) => {
     let t = trees.get(kind);
     if (!t) {
-      t = kind === 'rdiff' ? ensureRdiffCorpus(cfg.workRoot, cfg.rdiffMiB, cfg.seed, log)
-        : kind === 'single' ? ensureSingleFile(cfg.workRoot, cfg.rssMiB, cfg.seed, log)
-          : ensureTree(cfg.workRoot, kind === 'main' ? cfg.sizeMiB : kind === 'small' ? SMALL_TREE_MIB : cfg.rssMiB, cfg.seed, log);
+      t =
+        kind === 'rdiff'
+          ? ensureRdiffCorpus(cfg.workRoot, cfg.rdiffMiB, cfg.seed, log)
+          : kind === 'single'
+            ? ensureSingleFile(cfg.workRoot, cfg.rssMiB, cfg.seed, log)
+            : ensureTree(cfg.workRoot, kind === 'main' ? cfg.sizeMiB : kind === 'small' ? SMALL_TREE_MIB : cfg.rssMiB, cfg.seed, log);
       trees.set(kind, t);
     }
     return t;
@@ -98,7 +105,13 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     machine,
     settings: {
-      reps: cfg.reps, seed: cfg.seed, sizeMiB: cfg.sizeMiB, rssMiB: cfg.rssMiB, rdiffMiB: cfg.rdiffMiB, peerFsync: cfg.peerFsync, droppedEnv: cfg.droppedEnv,
+      reps: cfg.reps,
+      seed: cfg.seed,
+      sizeMiB: cfg.sizeMiB,
+      rssMiB: cfg.rssMiB,
+      rdiffMiB: cfg.rdiffMiB,
+      peerFsync: cfg.peerFsync,
+      droppedEnv: cfg.droppedEnv,
       cases: cases.map((c) => c.name),
       argv: process.argv.slice(2),
     },
@@ -112,7 +125,9 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(cfg.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(path.join(cfg.outDir, 'throughput.svg'), renderThroughputSvg(results));
   process.stdout.write(markdown);
-  log(`wrote ${path.join(cfg.benchSrcDir, 'RESULTS.md')}, ${path.join(cfg.outDir, 'results.json')}, ${path.join(cfg.outDir, 'throughput.svg')}`);
+  log(
+    `wrote ${path.join(cfg.benchSrcDir, 'RESULTS.md')}, ${path.join(cfg.outDir, 'results.json')}, ${path.join(cfg.outDir, 'throughput.svg')}`,
+  );
 }
 
 main().catch((e: unknown) => {

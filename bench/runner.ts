@@ -21,7 +21,12 @@ export async function runCase(def: CaseDef, tree: TreeInfo, cfg: BenchConfig, lo
     fixtures: path.join(caseDir, row.id, 'fixtures'),
   }));
   const results = def.rows.map((row): RowResult => ({
-    id: row.id, label: row.label, tool: row.tool, op: row.op, samples: [], inputBytes: tree.bytes,
+    id: row.id,
+    label: row.label,
+    tool: row.tool,
+    op: row.op,
+    samples: [],
+    inputBytes: tree.bytes,
   }));
 
   def.rows.forEach((row, i) => {

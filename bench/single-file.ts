@@ -17,7 +17,9 @@ export function ensureSingleFile(workRoot: string, sizeMiB: number, seed: number
   try {
     const cached = JSON.parse(fs.readFileSync(marker, 'utf8')) as TreeInfo;
     if (cached.generator === GENERATOR_VERSION && cached.sizeMiB === sizeMiB && cached.seed === seed) return info;
-  } catch { /* not generated yet */ }
+  } catch {
+    /* not generated yet */
+  }
   fs.rmSync(base, { recursive: true, force: true });
   fs.mkdirSync(root, { recursive: true });
   log(`generating a ${sizeMiB} MiB single-file tree in ${root}`);

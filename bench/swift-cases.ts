@@ -11,7 +11,13 @@ import { spawnSync } from 'node:child_process';
 import type { CaseDef, RowContext, RowDef } from './cases.js';
 import { runUntimed } from './shell.js';
 
-interface SwiftEndpoint { authUrl: string; user: string; key: string; storageUrl: string; token: string }
+interface SwiftEndpoint {
+  authUrl: string;
+  user: string;
+  key: string;
+  storageUrl: string;
+  token: string;
+}
 
 let endpoint: SwiftEndpoint | null = null;
 
@@ -20,12 +26,38 @@ function swift(ctx: RowContext): SwiftEndpoint {
   if (endpoint) return endpoint;
   const script = path.join(ctx.cfg.repoRoot, 'test', 'services', 'swift.sh');
   runUntimed(['bash', script, 'start']);
-  const env = Object.fromEntries(spawnSync('bash', [script, 'env'], { encoding: 'utf8' }).stdout.split('\n')
-    .filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  const auth = spawnSync('curl', ['-sS', '-f', '-D', '-', '-o', '/dev/null', '-H', `X-Auth-User: ${env.SWIFT_USER}`, '-H', `X-Auth-Key: ${env.SWIFT_KEY}`, env.SWIFT_AUTH_URL], { encoding: 'utf8' });
+  const env = Object.fromEntries(
+    spawnSync('bash', [script, 'env'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  const auth = spawnSync(
+    'curl',
+    [
+      '-sS',
+      '-f',
+      '-D',
+      '-',
+      '-o',
+      '/dev/null',
+      '-H',
+      `X-Auth-User: ${env.SWIFT_USER}`,
+      '-H',
+      `X-Auth-Key: ${env.SWIFT_KEY}`,
+      env.SWIFT_AUTH_URL,
+    ],
+    { encoding: 'utf8' },
+  );
   if (auth.status !== 0) throw new Error(`TempAuth login failed: ${auth.stderr}`);
   const header = (name: string) => new RegExp(`^${name}: (.*?)\\r?$`, 'im').exec(auth.stdout)?.[1] ?? '';
-  endpoint = { authUrl: env.SWIFT_AUTH_URL, user: env.SWIFT_USER, key: env.SWIFT_KEY, storageUrl: header('X-Storage-Url'), token: header('X-Auth-Token') };
+  endpoint = {
+    authUrl: env.SWIFT_AUTH_URL,
+    user: env.SWIFT_USER,
+    key: env.SWIFT_KEY,
+    storageUrl: header('X-Storage-Url'),
+    token: header('X-Auth-Token'),
+  };
   return endpoint;
 }
 
@@ -34,7 +66,11 @@ const containerOf = (ctx: RowContext) => `bench-${path.basename(path.dirname(ctx
 
 function curlSwift(ctx: RowContext, method: string, object: string, extra: string[] = []): string {
   const e = swift(ctx);
-  const r = spawnSync('curl', ['-sS', '-f', '-X', method, '-H', `X-Auth-Token: ${e.token}`, ...extra, `${e.storageUrl}/${containerOf(ctx)}${object}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(
+    'curl',
+    ['-sS', '-f', '-X', method, '-H', `X-Auth-Token: ${e.token}`, ...extra, `${e.storageUrl}/${containerOf(ctx)}${object}`],
+    { encoding: 'utf8', maxBuffer: 64 << 20 },
+  );
   if (r.status !== 0 && !(method === 'DELETE' && /404/.test(r.stderr))) throw new Error(`curl ${method} ${object}: ${r.stderr}`);
   return r.stdout;
 }
@@ -56,8 +92,23 @@ function makePayload(ctx: RowContext): void {
   if (fs.existsSync(payload(ctx))) return;
   fs.mkdirSync(ctx.fixtures, { recursive: true });
   const store = path.join(ctx.fixtures, 'local-store');
-  runUntimed([process.execPath, ctx.cfg.agentBin, '--action', 'backup', '--storage', 'local', '--container', store, '--backup-name', 'payload',
-    '--path-to-backup', ctx.tree.root, '--compression', 'none', '--quiet']);
+  runUntimed([
+    process.execPath,
+    ctx.cfg.agentBin,
+    '--action',
+    'backup',
+    '--storage',
+    'local',
+    '--container',
+    store,
+    '--backup-name',
+    'payload',
+    '--path-to-backup',
+    ctx.tree.root,
+    '--compression',
+    'none',
+    '--quiet',
+  ]);
   const data = spawnSync('find', [path.join(store, 'data'), '-type', 'f', '-name', 'data'], { encoding: 'utf8' }).stdout.trim();
   fs.renameSync(data, payload(ctx));
   fs.rmSync(store, { recursive: true, force: true });
@@ -81,12 +132,38 @@ function agentRow(id: string, label: string, extra: string[]): RowDef {
     label,
     tool: 'permafrost',
     op: 'backup',
-    prepare: (ctx) => { makePayload(ctx); prepareRow(ctx); },
+    prepare: (ctx) => {
+      makePayload(ctx);
+      prepareRow(ctx);
+    },
     command: (ctx) => {
       const e = swift(ctx);
-      return [process.execPath, ctx.cfg.agentBin, '--action', 'backup', '--storage', 'swift', '--container', containerOf(ctx),
-        '--os-auth-url', e.authUrl, '--os-username', e.user, '--os-password', e.key, '--backup-name', 'bench',
-        '--path-to-backup', ctx.tree.root, '--compression', 'none', '--no-incremental', 'true', '--quiet', ...extra];
+      return [
+        process.execPath,
+        ctx.cfg.agentBin,
+        '--action',
+        'backup',
+        '--storage',
+        'swift',
+        '--container',
+        containerOf(ctx),
+        '--os-auth-url',
+        e.authUrl,
+        '--os-username',
+        e.user,
+        '--os-password',
+        e.key,
+        '--backup-name',
+        'bench',
+        '--path-to-backup',
+        ctx.tree.root,
+        '--compression',
+        'none',
+        '--no-incremental',
+        'true',
+        '--quiet',
+        ...extra,
+      ];
     },
     outputBytes: (ctx) => fs.statSync(payload(ctx)).size,
     verify: (ctx) => checkAndEmpty(ctx, fs.statSync(payload(ctx)).size),
@@ -99,10 +176,24 @@ function curlRow(): RowDef {
     label: 'curl -T stream.tar (one PUT of the same bytes)',
     tool: 'peer',
     op: 'backup',
-    prepare: (ctx) => { makePayload(ctx); prepareRow(ctx); },
+    prepare: (ctx) => {
+      makePayload(ctx);
+      prepareRow(ctx);
+    },
     command: (ctx) => {
       const e = swift(ctx);
-      return ['curl', '-sS', '-f', '-o', '/dev/null', '-H', `X-Auth-Token: ${e.token}`, '-T', payload(ctx), `${e.storageUrl}/${containerOf(ctx)}/stream.tar`];
+      return [
+        'curl',
+        '-sS',
+        '-f',
+        '-o',
+        '/dev/null',
+        '-H',
+        `X-Auth-Token: ${e.token}`,
+        '-T',
+        payload(ctx),
+        `${e.storageUrl}/${containerOf(ctx)}/stream.tar`,
+      ];
     },
     outputBytes: (ctx) => fs.statSync(payload(ctx)).size,
     verify: (ctx) => checkAndEmpty(ctx, fs.statSync(payload(ctx)).size),
@@ -119,7 +210,10 @@ export const SWIFT_CASES: CaseDef[] = [
     referenceRow: 'peer-swift-curl',
     rows: [
       agentRow('permafrost-swift', 'permafrost backup --storage swift (32 MiB segments, --upload-queue-size 2: the default)', []),
-      agentRow('permafrost-swift-q4', 'permafrost backup --storage swift (32 MiB segments, --upload-queue-size 4)', ['--upload-queue-size', '4']),
+      agentRow('permafrost-swift-q4', 'permafrost backup --storage swift (32 MiB segments, --upload-queue-size 4)', [
+        '--upload-queue-size',
+        '4',
+      ]),
       curlRow(),
     ],
   },
@@ -130,9 +224,6 @@ export const SWIFT_CASES: CaseDef[] = [
     tree: 'rss',
     tools: ['curl'],
     referenceRow: 'peer-swift-curl',
-    rows: [
-      agentRow('permafrost-swift', 'permafrost backup --storage swift (defaults)', []),
-      curlRow(),
-    ],
+    rows: [agentRow('permafrost-swift', 'permafrost backup --storage swift (defaults)', []), curlRow()],
   },
 ];

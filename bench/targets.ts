@@ -5,7 +5,14 @@ import type { CaseResult, TargetResult } from './results.js';
 
 const MiB = 1024 * 1024;
 
-interface TimeTarget { name: string; caseName: string; subject: string; reference: string; limit: number; speedup?: boolean }
+interface TimeTarget {
+  name: string;
+  caseName: string;
+  subject: string;
+  reference: string;
+  limit: number;
+  speedup?: boolean;
+}
 
 const TIME_TARGETS: TimeTarget[] = [
   { name: 'zstd L0 time ≤ 1.3× tar | zstd -T2', caseName: 'zstd', subject: 'permafrost-zstd', reference: 'peer-tar-zstd', limit: 1.3 },
@@ -14,13 +21,35 @@ const TIME_TARGETS: TimeTarget[] = [
   ...(['a', 'b', 'c'] as const).flatMap((v) => rdiffTarget(`delta (${v})`, `rdiff-delta-${v}`, 2)),
   ...(['a', 'b', 'c'] as const).flatMap((v) => rdiffTarget(`patch (${v})`, `rdiff-patch-${v}`, 1)),
   { name: 'start-up: --help ≤ 1.25× node -e 0', caseName: 'startup', subject: 'permafrost-help', reference: 'peer-node', limit: 1.25 },
-  { name: 'start-up: rdiff signature of 1 KiB ≤ 1.25× node -e 0', caseName: 'startup', subject: 'permafrost-signature-1k', reference: 'peer-node', limit: 1.25 },
-  { name: 'swift 1 GiB backup (one file, defaults) throughput ≥ 80% of curl -T', caseName: 'swift', subject: 'permafrost-swift', reference: 'peer-swift-curl', limit: 0.8, speedup: true },
+  {
+    name: 'start-up: rdiff signature of 1 KiB ≤ 1.25× node -e 0',
+    caseName: 'startup',
+    subject: 'permafrost-signature-1k',
+    reference: 'peer-node',
+    limit: 1.25,
+  },
+  {
+    name: 'swift 1 GiB backup (one file, defaults) throughput ≥ 80% of curl -T',
+    caseName: 'swift',
+    subject: 'permafrost-swift',
+    reference: 'peer-swift-curl',
+    limit: 0.8,
+    speedup: true,
+  },
 ];
 
 /** Throughput targets against rdiff: speedup = rdiff's time / ours. */
 function rdiffTarget(step: string, caseName: string, limit: number): TimeTarget[] {
-  return [{ name: `${step} throughput ≥ ${limit}× rdiff`, caseName, subject: `permafrost-${caseName}`, reference: `peer-${caseName}`, limit, speedup: true }];
+  return [
+    {
+      name: `${step} throughput ≥ ${limit}× rdiff`,
+      caseName,
+      subject: `permafrost-${caseName}`,
+      reference: `peer-${caseName}`,
+      limit,
+      speedup: true,
+    },
+  ];
 }
 
 /** The agent's memory goal: two segments' worth of buffers plus a fixed allowance for the runtime. */
@@ -40,7 +69,11 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
     const ratio = t.speedup ? r.wallS / s.wallS : s.wallS / r.wallS;
     const pass = t.speedup ? ratio >= t.limit : ratio <= t.limit;
     out.push({
-      name: t.name, measured: ratio, limit: t.limit, unit: t.speedup ? 'speedup' : 'x', verdict: pass ? 'PASS' : 'MISS',
+      name: t.name,
+      measured: ratio,
+      limit: t.limit,
+      unit: t.speedup ? 'speedup' : 'x',
+      verdict: pass ? 'PASS' : 'MISS',
       note: `${seconds(s.wallS)} vs ${seconds(r.wallS)}`,
     });
   }
@@ -53,7 +86,11 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
     const peak = rss.summary.maxRssKiB / 1024;
     const rssCase = cases.find((c) => c.name === 'rss')!;
     out.push({
-      name: rssName, measured: peak, limit: RSS_BOUND_MIB, unit: 'MiB', verdict: peak <= RSS_BOUND_MIB ? 'PASS' : 'MISS',
+      name: rssName,
+      measured: peak,
+      limit: RSS_BOUND_MIB,
+      unit: 'MiB',
+      verdict: peak <= RSS_BOUND_MIB ? 'PASS' : 'MISS',
       note: `${rssCase.tree.sizeMiB} MiB tree, max over ${rss.samples.length} run(s)`,
     });
   }

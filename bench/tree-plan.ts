@@ -10,8 +10,15 @@ import path from 'node:path';
 import type { ContentKind } from './content.js';
 import { Prng } from './prng.js';
 
-export interface PlannedFile { path: string; size: number; content: ContentKind }
-export interface PlannedLink { path: string; target: string }
+export interface PlannedFile {
+  path: string;
+  size: number;
+  content: ContentKind;
+}
+export interface PlannedLink {
+  path: string;
+  target: string;
+}
 export interface TreePlan {
   dirs: string[];
   files: PlannedFile[];
@@ -25,7 +32,10 @@ const MiB = 1024 * KiB;
 /** Grows a directory subtree under `base`; new files mostly land in recently made dirs, like real packages. */
 class DirArea {
   readonly dirs: string[];
-  constructor(readonly base: string, private readonly maxDepth: number) {
+  constructor(
+    readonly base: string,
+    private readonly maxDepth: number,
+  ) {
     this.dirs = [base];
   }
   place(prng: Prng, names: readonly string[], newDirChance: number, all: Set<string>): string {
@@ -75,33 +85,36 @@ export function planTree(totalBytes: number, seed: number, names: readonly strin
     {
       share: 0.2,
       size: (p) => (p.chance(0.03) ? 0 : p.logRange(64, 16 * KiB)),
-      choose: (p) => p.pick([
-        { area: include, content: 'source' as const, ext: '.h' },
-        { area: src, content: 'source' as const, ext: '.c' },
-        { area: src, content: 'source' as const, ext: '.py' },
-        { area: doc, content: 'source' as const, ext: '.txt' },
-        { area: etc, content: 'source' as const, ext: '.conf' },
-      ]),
+      choose: (p) =>
+        p.pick([
+          { area: include, content: 'source' as const, ext: '.h' },
+          { area: src, content: 'source' as const, ext: '.c' },
+          { area: src, content: 'source' as const, ext: '.py' },
+          { area: doc, content: 'source' as const, ext: '.txt' },
+          { area: etc, content: 'source' as const, ext: '.conf' },
+        ]),
     },
     {
       share: 0.25,
       size: (p) => p.logRange(64 * KiB, 2 * MiB),
-      choose: (p) => p.pick([
-        { area: log, content: 'log' as const, ext: '.log' },
-        { area: log, content: 'log' as const, ext: '.log' },
-        { area: doc, content: 'source' as const, ext: '.html' },
-        { area: lib, content: 'structured' as const, ext: '.so' },
-        { area: lib, content: 'structured' as const, ext: '.so' },
-        { area: cache, content: 'random' as const, ext: '.gz' },
-      ]),
+      choose: (p) =>
+        p.pick([
+          { area: log, content: 'log' as const, ext: '.log' },
+          { area: log, content: 'log' as const, ext: '.log' },
+          { area: doc, content: 'source' as const, ext: '.html' },
+          { area: lib, content: 'structured' as const, ext: '.so' },
+          { area: lib, content: 'structured' as const, ext: '.so' },
+          { area: cache, content: 'random' as const, ext: '.gz' },
+        ]),
     },
     {
       share: 0.55,
       size: (p) => p.range(largeMin, largeMax),
       // Alternating keeps "half random, half compressible" exact even with 2-3 large files.
-      choose: (p) => (largeCount++ % 2 === 0
-        ? { area: cache, content: 'random' as const, ext: p.pick(['.img', '.tar.zst', '.jpg']) }
-        : { area: db, content: 'structured' as const, ext: p.pick(['.db', '.ibd', '.a']) }),
+      choose: (p) =>
+        largeCount++ % 2 === 0
+          ? { area: cache, content: 'random' as const, ext: p.pick(['.img', '.tar.zst', '.jpg']) }
+          : { area: db, content: 'structured' as const, ext: p.pick(['.db', '.ibd', '.a']) },
     },
   ];
 
@@ -129,8 +142,10 @@ export function planTree(totalBytes: number, seed: number, names: readonly strin
     const linkPath = `${at}/${prng.pick(names)}-link${i}`;
     const r = prng.int(100);
     let target: string;
-    if (r < 80) target = path.posix.relative(at, prng.pick(files).path); // e.g. libfoo.so → libfoo.so.1.2
-    else if (r < 95) target = path.posix.relative(at, prng.pick(dirList)) || '.'; // e.g. /var/run → /run
+    if (r < 80)
+      target = path.posix.relative(at, prng.pick(files).path); // e.g. libfoo.so → libfoo.so.1.2
+    else if (r < 95)
+      target = path.posix.relative(at, prng.pick(dirList)) || '.'; // e.g. /var/run → /run
     else target = `../missing-${i}/${prng.pick(names)}`; // dangling, as leftovers of removed packages are
     links.push({ path: linkPath, target });
   }

@@ -24,8 +24,12 @@ function warmUps(name, dir) {
   if (name === 'permafrost-agent') return [['--help'], ['--version'], ['--no-such-option']];
   const basis = path.join(dir, 'basis');
   fs.writeFileSync(basis, 'permafrost code cache warm-up\n'.repeat(64));
-  return [['--help'], ['-f', 'signature', basis, path.join(dir, 'sig')], ['-f', 'delta', path.join(dir, 'sig'), basis, path.join(dir, 'delta')],
-    ['-f', 'patch', basis, path.join(dir, 'delta'), path.join(dir, 'new')]];
+  return [
+    ['--help'],
+    ['-f', 'signature', basis, path.join(dir, 'sig')],
+    ['-f', 'delta', path.join(dir, 'sig'), basis, path.join(dir, 'delta')],
+    ['-f', 'patch', basis, path.join(dir, 'delta'), path.join(dir, 'new')],
+  ];
 }
 
 function saveCodeCache(name) {
@@ -41,7 +45,8 @@ function saveCodeCache(name) {
       })();`;
     const r = spawnSync(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     // The cache only saves time: without it (no addon built yet, say) the binary compiles its bundle.
-    if (r.status !== 0 || !fs.existsSync(cache)) process.stderr.write(`bundle: no code cache for ${name} (it starts a few ms slower): ${r.stderr.trim().split('\n').pop()}\n`);
+    if (r.status !== 0 || !fs.existsSync(cache))
+      process.stderr.write(`bundle: no code cache for ${name} (it starts a few ms slower): ${r.stderr.trim().split('\n').pop()}\n`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -13,10 +13,32 @@ export type { Storage, ObjectStore, PartUpload, ObjectStat, FaultKind, PutOption
 export { createTarBackup, extractTar } from './engines/tar/index.js';
 export { PermafrostError, ExitCode } from './base/errors.js';
 export {
-  signature, signatureToFile, createSignatureStream, loadSignature, delta, deltaToFile, createDeltaStream, patch, patchToFile,
-  createPatchStream, signatureToFd, deltaToFd, patchToFd, RsyncError,
+  signature,
+  signatureToFile,
+  createSignatureStream,
+  loadSignature,
+  delta,
+  deltaToFile,
+  createDeltaStream,
+  patch,
+  patchToFile,
+  createPatchStream,
+  signatureToFd,
+  deltaToFd,
+  patchToFd,
+  RsyncError,
 } from './rsync/index.js';
 export type {
-  SignatureOptions, SignatureStreamOptions, RsyncWriteOptions, RsyncHash, RsyncRollsum, RsyncSource, RsyncSignature, SignatureSource,
-  RsyncFileResult, RsyncTransform, RsyncFdDeltaOptions, RsyncDeltaInput,
+  SignatureOptions,
+  SignatureStreamOptions,
+  RsyncWriteOptions,
+  RsyncHash,
+  RsyncRollsum,
+  RsyncSource,
+  RsyncSignature,
+  SignatureSource,
+  RsyncFileResult,
+  RsyncTransform,
+  RsyncFdDeltaOptions,
+  RsyncDeltaInput,
 } from './rsync/index.js';

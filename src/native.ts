@@ -165,8 +165,13 @@ export interface NativeBinding {
    */
   listDirectories(paths: string[], statAll: Uint8Array, followSymlinks: boolean): Promise<NativeListing>;
   /** Id tables give uname/gname (a missing id gets ''). */
-  TarDumper: new (userIds: number[], userNames: string[], groupIds: number[], groupNames: string[],
-    plan: NativeTarDumpPlan) => NativeTarDumper;
+  TarDumper: new (
+    userIds: number[],
+    userNames: string[],
+    groupIds: number[],
+    groupNames: string[],
+    plan: NativeTarDumpPlan,
+  ) => NativeTarDumper;
   /**
    * Starts writeback of a byte range of a regular file open for writing (sync_file_range
    * SYNC_FILE_RANGE_WRITE) on the pool, without waiting for the disk. Resolves false where
@@ -223,7 +228,14 @@ export interface NativeBinding {
    * fdatasyncs outFd afterwards, so writeback starts as the delta is written. threads: ranges
    * of a regular file scanned at once (default: by size and cores); the bytes are the same.
    */
-  deltaFile(signature: NativeRsyncSignature, newFd: number, outFd: number, literalCap?: number, durable?: boolean, threads?: number): Promise<NativeRsyncFileResult>;
+  deltaFile(
+    signature: NativeRsyncSignature,
+    newFd: number,
+    outFd: number,
+    literalCap?: number,
+    durable?: boolean,
+    threads?: number,
+  ): Promise<NativeRsyncFileResult>;
   /** Whole-file patch: `basisFd` (as for PatchJob) + delta read from `deltaFd` -> `outFd`. */
   /** durable: as for deltaFile. */
   patchFile(basisFd: number, deltaFd: number, outFd: number, durable?: boolean): Promise<NativeRsyncFileResult>;

@@ -7,7 +7,14 @@ import { agentOk } from './helpers/agent.js';
 import { snapshotTree, tempDir, write } from './helpers/tree.js';
 import { formatLocalDate } from '../src/catalog/dates.js';
 
-interface Row { backup: string; chain: number; level: number; timestamp: number; writer: string; files: number }
+interface Row {
+  backup: string;
+  chain: number;
+  level: number;
+  timestamp: number;
+  writer: string;
+  files: number;
+}
 
 describe('info and admin', function () {
   let work: string;
@@ -29,7 +36,10 @@ describe('info and admin', function () {
 
   it('lists every backup with its chain and level', function () {
     const rows = info();
-    assert.deepEqual(rows.map((r) => r.level), [0, 1, 0, 1]);
+    assert.deepEqual(
+      rows.map((r) => r.level),
+      [0, 1, 0, 1],
+    );
     assert.equal(new Set(rows.map((r) => r.chain)).size, 2);
     assert.ok(rows.every((r) => r.backup === 'h_ret' && r.writer === 'permafrost'));
     const table = agentOk(['--action', 'info', '--storage', 'local', '--container', store]).stdout;
@@ -48,7 +58,10 @@ describe('info and admin', function () {
     const newest = Math.max(...info().map((r) => r.timestamp));
     agentOk(['--action', 'admin', '--remove-from-date', formatLocalDate(newest + 60), ...common()]);
     const rows = info();
-    assert.deepEqual(rows.map((r) => r.level), [0, 1]);
+    assert.deepEqual(
+      rows.map((r) => r.level),
+      [0, 1],
+    );
     const dest = path.join(work, 'dest');
     agentOk(['--action', 'restore', '--restore-abs-path', dest, ...common()]);
     assert.deepEqual(snapshotTree(dest), snapshotTree(src));
@@ -67,7 +80,10 @@ describe('info and admin', function () {
     assert.match(dry.stdout, /would remove 1 incomplete backup\(s\) without metadata/);
     assert.ok(fs.existsSync(orphan(now - 40 * 86400)), 'the dry run removed nothing');
     const r = agentOk(['--action', 'admin', '--remove-older-than', '30', ...common()]);
-    assert.match(r.stdout, new RegExp(`removed 1 incomplete backup\\(s\\) without metadata: data/tar/h_ret/${now - 40 * 86400}/0_${now - 40 * 86400}`));
+    assert.match(
+      r.stdout,
+      new RegExp(`removed 1 incomplete backup\\(s\\) without metadata: data/tar/h_ret/${now - 40 * 86400}/0_${now - 40 * 86400}`),
+    );
     assert.equal(fs.existsSync(orphan(now - 40 * 86400)), false);
     assert.ok(fs.existsSync(orphan(now - 3600)), 'an upload of the last day may still be running');
     assert.deepEqual(info(), before, 'complete backups are untouched');

@@ -21,13 +21,23 @@ function localDate(ts: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-interface Made { ts: number; level: number; tree: TreeSnapshot }
+interface Made {
+  ts: number;
+  level: number;
+  tree: TreeSnapshot;
+}
 
 /**
  * `rounds` rounds of two backups of one chain started together, the source changed between
  * rounds; returns every backup that exited 0, and checks each loser's exit code and message.
  */
-async function concurrentRounds(work: string, src: string, storage: string[], rounds: number, extra: string[] = []): Promise<{ made: Made[]; locked: number }> {
+async function concurrentRounds(
+  work: string,
+  src: string,
+  storage: string[],
+  rounds: number,
+  extra: string[] = [],
+): Promise<{ made: Made[]; locked: number }> {
   const made: Made[] = [];
   let locked = 0;
   for (let round = 0; round < rounds; round++) {
@@ -35,8 +45,26 @@ async function concurrentRounds(work: string, src: string, storage: string[], ro
     write(src, 'changing.bin', prng(50_000 + round, round));
     const tree = snapshotTree(src);
     const out = [0, 1].map((i) => path.join(work, `meta-${round}-${i}.json`));
-    const runs = await Promise.all(out.map((o) => agentAsync(['--action', 'backup', '--path-to-backup', src, '--backup-name', 'busy',
-      '--hostname', 'h', '--compression', 'zstd', '--metadata-out', o, ...storage, ...extra])));
+    const runs = await Promise.all(
+      out.map((o) =>
+        agentAsync([
+          '--action',
+          'backup',
+          '--path-to-backup',
+          src,
+          '--backup-name',
+          'busy',
+          '--hostname',
+          'h',
+          '--compression',
+          'zstd',
+          '--metadata-out',
+          o,
+          ...storage,
+          ...extra,
+        ]),
+      ),
+    );
     for (const [i, r] of runs.entries()) {
       if (r.status === 0) {
         const meta = JSON.parse(fs.readFileSync(out[i], 'utf8')) as { time_stamp: number; curr_backup_level: number };
@@ -44,10 +72,16 @@ async function concurrentRounds(work: string, src: string, storage: string[], ro
         continue;
       }
       assert.equal(r.status, 12, `round ${round}: ${r.stderr}`);
-      assert.match(r.stderr, /the chain tar\/h_busy on \S+ is locked by backup of permafrost-agent \S+ \(pid \d+ on [^,]+, user [^,]+, started \d{4}-/);
+      assert.match(
+        r.stderr,
+        /the chain tar\/h_busy on \S+ is locked by backup of permafrost-agent \S+ \(pid \d+ on [^,]+, user [^,]+, started \d{4}-/,
+      );
       locked += 1;
     }
-    assert.ok(runs.some((r) => r.status === 0), `round ${round}: neither backup succeeded:\n${runs.map((r) => r.stderr).join('\n')}`);
+    assert.ok(
+      runs.some((r) => r.status === 0),
+      `round ${round}: neither backup succeeded:\n${runs.map((r) => r.stderr).join('\n')}`,
+    );
   }
   return { made, locked };
 }
@@ -61,20 +95,58 @@ function checkEachRestores(work: string, storage: string[], made: Made[]): void 
   for (const m of made) {
     assert.equal(rows.find((r) => r.timestamp === m.ts)!.level, m.level);
     const dest = path.join(work, `restored-${m.ts}`);
-    agentOk(['--action', 'restore', '--backup-name', 'busy', '--hostname', 'h', '--restore-abs-path', dest,
-      '--restore-from-date', localDate(m.ts), ...storage]);
+    agentOk([
+      '--action',
+      'restore',
+      '--backup-name',
+      'busy',
+      '--hostname',
+      'h',
+      '--restore-abs-path',
+      dest,
+      '--restore-from-date',
+      localDate(m.ts),
+      ...storage,
+    ]);
     assert.deepEqual(snapshotTree(dest), m.tree, `backup ${m.level}_${m.ts} restores what it read`);
     fs.rmSync(dest, { recursive: true, force: true });
   }
 }
 
 /** Starts a backup that is slowed down by --upload-limit; resolves once it holds the lock. */
-async function slowHolder(src: string, storage: string[], holdsLock: () => Promise<boolean>): Promise<{ pid: number; done: Promise<number | null> }> {
-  const child = spawn(process.execPath, [AGENT, '--action', 'backup', '--path-to-backup', src, '--backup-name', 'busy', '--hostname', 'h',
-    '--compression', 'none', '--upload-limit', '512K', '--max-segment-size', '1M', ...storage], { stdio: 'ignore' });
+async function slowHolder(
+  src: string,
+  storage: string[],
+  holdsLock: () => Promise<boolean>,
+): Promise<{ pid: number; done: Promise<number | null> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      AGENT,
+      '--action',
+      'backup',
+      '--path-to-backup',
+      src,
+      '--backup-name',
+      'busy',
+      '--hostname',
+      'h',
+      '--compression',
+      'none',
+      '--upload-limit',
+      '512K',
+      '--max-segment-size',
+      '1M',
+      ...storage,
+    ],
+    { stdio: 'ignore' },
+  );
   const done = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   for (let waited = 0; !(await holdsLock()); waited += 50) {
-    if (waited > 20_000) { child.kill('SIGKILL'); throw new Error('the slow backup never took its lock'); }
+    if (waited > 20_000) {
+      child.kill('SIGKILL');
+      throw new Error('the slow backup never took its lock');
+    }
     await sleep(50);
   }
   return { pid: child.pid!, done };
@@ -112,8 +184,22 @@ describe('concurrent backups of one chain', function () {
     it('a holder killed with SIGKILL blocks no one: the kernel drops its flock', async () => {
       write(src, 'big.bin', prng(8 << 20, 9));
       const lockFile = path.join(work, 'store', '.permafrost-locks', 'tar', 'h_busy.lock');
-      const holder = await slowHolder(src, local(), async () => fs.existsSync(lockFile) && fs.readFileSync(lockFile, 'utf8').includes('"pid"'));
-      const refused = await agentAsync(['--action', 'backup', '--path-to-backup', src, '--backup-name', 'busy', '--hostname', 'h', ...local()]);
+      const holder = await slowHolder(
+        src,
+        local(),
+        async () => fs.existsSync(lockFile) && fs.readFileSync(lockFile, 'utf8').includes('"pid"'),
+      );
+      const refused = await agentAsync([
+        '--action',
+        'backup',
+        '--path-to-backup',
+        src,
+        '--backup-name',
+        'busy',
+        '--hostname',
+        'h',
+        ...local(),
+      ]);
       assert.equal(refused.status, 12, refused.stderr);
       assert.match(refused.stderr, new RegExp(`pid ${holder.pid} on `));
       process.kill(holder.pid, 'SIGKILL');
@@ -121,7 +207,19 @@ describe('concurrent backups of one chain', function () {
       const started = Date.now();
       const tree = snapshotTree(src);
       const out = path.join(work, 'after-kill.json');
-      agentOk(['--action', 'backup', '--path-to-backup', src, '--backup-name', 'busy', '--hostname', 'h', '--metadata-out', out, ...local()]);
+      agentOk([
+        '--action',
+        'backup',
+        '--path-to-backup',
+        src,
+        '--backup-name',
+        'busy',
+        '--hostname',
+        'h',
+        '--metadata-out',
+        out,
+        ...local(),
+      ]);
       assert.ok(Date.now() - started < 20_000);
       const ts = (JSON.parse(fs.readFileSync(out, 'utf8')) as { time_stamp: number }).time_stamp;
       checkEachRestores(work, local(), [{ ts, level: 0, tree }]);
@@ -136,9 +234,21 @@ describe('concurrent backups of one chain', function () {
       info = await startSwiftOrSkip(this);
       raw = await rawSwift(info);
     });
-    after(async () => { for (const c of containers) await raw?.dropContainer(c); });
-    const swift = (container: string) => ['--storage', 'swift', '--container', container, '--os-auth-url', info.authUrl,
-      '--os-username', info.user, '--os-password', info.key];
+    after(async () => {
+      for (const c of containers) await raw?.dropContainer(c);
+    });
+    const swift = (container: string) => [
+      '--storage',
+      'swift',
+      '--container',
+      container,
+      '--os-auth-url',
+      info.authUrl,
+      '--os-username',
+      info.user,
+      '--os-password',
+      info.key,
+    ];
     const newContainer = () => {
       const c = `pf-lock-${randomBytes(5).toString('hex')}`;
       containers.push(c);
@@ -157,8 +267,11 @@ describe('concurrent backups of one chain', function () {
     it('an interrupted backup (SIGINT) exits 130 and removes its lock object first', async () => {
       const c = newContainer();
       write(src, 'big.bin', prng(6 << 20, 12));
-      const holder = await slowHolder(src, swift(c), async () => (await lockObjects(c)).length > 0
-        && (await raw.listing(c)).some((o) => o.name.endsWith('/segments/00000000')));
+      const holder = await slowHolder(
+        src,
+        swift(c),
+        async () => (await lockObjects(c)).length > 0 && (await raw.listing(c)).some((o) => o.name.endsWith('/segments/00000000')),
+      );
       process.kill(holder.pid, 'SIGINT');
       assert.equal(await holder.done, 130);
       assert.deepEqual(await lockObjects(c), [], 'the lock was released on the way out');
@@ -169,14 +282,29 @@ describe('concurrent backups of one chain', function () {
       const c = newContainer();
       write(src, 'big.bin', prng(6 << 20, 11));
       // Killed in the middle of its upload: a segment stored, more to come.
-      const holder = await slowHolder(src, swift(c), async () => (await lockObjects(c)).length > 0
-        && (await raw.listing(c)).some((o) => o.name.endsWith('/segments/00000001')));
+      const holder = await slowHolder(
+        src,
+        swift(c),
+        async () => (await lockObjects(c)).length > 0 && (await raw.listing(c)).some((o) => o.name.endsWith('/segments/00000001')),
+      );
       process.kill(holder.pid, 'SIGKILL');
       await holder.done;
       assert.equal((await lockObjects(c)).length, 1, 'the killed run left its lock object');
       const tree = snapshotTree(src);
       const out = path.join(work, 'after-kill.json');
-      const r: RunResult = agentOk(['--action', 'backup', '--path-to-backup', src, '--backup-name', 'busy', '--hostname', 'h', '--metadata-out', out, ...swift(c)]);
+      const r: RunResult = agentOk([
+        '--action',
+        'backup',
+        '--path-to-backup',
+        src,
+        '--backup-name',
+        'busy',
+        '--hostname',
+        'h',
+        '--metadata-out',
+        out,
+        ...swift(c),
+      ]);
       assert.match(r.stderr, new RegExp(`removing the stale lock \\S+ of backup of permafrost-agent \\S+ \\(pid ${holder.pid} on `));
       const ts = (JSON.parse(fs.readFileSync(out, 'utf8')) as { time_stamp: number }).time_stamp;
       checkEachRestores(work, swift(c), [{ ts, level: 0, tree }]);

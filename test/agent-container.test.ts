@@ -28,8 +28,15 @@ describe('containers and restore targets', function () {
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  const backupTo = (container: string) => agent(['--action', 'backup', '-F', src, '-N', 'box', '--hostname', 'h', '--storage', 'local', '--container', container], { timeoutMs: HANG_MS });
-  const restoreTo = (target: string) => agent(['--action', 'restore', '-N', 'box', '--hostname', 'h', '--storage', 'local', '--container', store, '--restore-abs-path', target], { timeoutMs: HANG_MS });
+  const backupTo = (container: string) =>
+    agent(['--action', 'backup', '-F', src, '-N', 'box', '--hostname', 'h', '--storage', 'local', '--container', container], {
+      timeoutMs: HANG_MS,
+    });
+  const restoreTo = (target: string) =>
+    agent(
+      ['--action', 'restore', '-N', 'box', '--hostname', 'h', '--storage', 'local', '--container', store, '--restore-abs-path', target],
+      { timeoutMs: HANG_MS },
+    );
   const fails = (r: ReturnType<typeof agent>, code: number, message: RegExp) => {
     assert.equal(r.signal, null, `killed after ${r.ms} ms: it hung`);
     assert.equal(r.status, code, r.stderr);
@@ -38,25 +45,43 @@ describe('containers and restore targets', function () {
   };
 
   it('a container under /proc or /sys fails at once with exit 5, naming it', () => {
-    fails(backupTo('/proc/forbidden'), 5, /^permafrost-agent: error: --container \/proc\/forbidden cannot be created: its file system refuses new directories there \(ENOENT\)\n$/);
+    fails(
+      backupTo('/proc/forbidden'),
+      5,
+      /^permafrost-agent: error: --container \/proc\/forbidden cannot be created: its file system refuses new directories there \(ENOENT\)\n$/,
+    );
     fails(backupTo('/proc/forbidden/deeper'), 5, /--container \/proc\/forbidden\/deeper: \/proc\/forbidden cannot be created/);
     fails(backupTo('/sys/forbidden'), 5, /--container \/sys\/forbidden cannot be created: permission denied/);
   });
 
   it('a restore target under /proc or /sys fails at once with exit 13, naming it', () => {
-    fails(restoreTo('/proc/restored'), 13, /--restore-abs-path \/proc\/restored: the staging directory beside it, in \/proc, cannot be created/);
+    fails(
+      restoreTo('/proc/restored'),
+      13,
+      /--restore-abs-path \/proc\/restored: the staging directory beside it, in \/proc, cannot be created/,
+    );
     fails(restoreTo('/sys/x/restored'), 13, /--restore-abs-path \/sys\/x\/restored: \/sys\/x cannot be created: permission denied/);
   });
 
   it('a container or restore target on a read-only mount fails at once, naming it', function () {
-    if (process.getuid?.() !== 0) { console.log('      skipped: mounting a read-only tmpfs needs root'); this.skip(); }
+    if (process.getuid?.() !== 0) {
+      console.log('      skipped: mounting a read-only tmpfs needs root');
+      this.skip();
+    }
     const ro = path.join(work, 'ro');
     fs.mkdirSync(ro);
     const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', ro], { encoding: 'utf8' });
-    if (m.status !== 0) { console.log(`      skipped: cannot mount a read-only tmpfs here: ${m.stderr.trim()}`); this.skip(); }
+    if (m.status !== 0) {
+      console.log(`      skipped: cannot mount a read-only tmpfs here: ${m.stderr.trim()}`);
+      this.skip();
+    }
     try {
       fails(backupTo(path.join(ro, 'c')), 5, new RegExp(`--container ${ro}/c is on a read-only file system`));
-      fails(restoreTo(path.join(ro, 'r')), 13, new RegExp(`--restore-abs-path ${ro}/r: the staging directory beside it, in ${ro}, is on a read-only file system`));
+      fails(
+        restoreTo(path.join(ro, 'r')),
+        13,
+        new RegExp(`--restore-abs-path ${ro}/r: the staging directory beside it, in ${ro}, is on a read-only file system`),
+      );
     } finally {
       spawnSync('umount', [ro]);
     }
@@ -66,23 +91,33 @@ describe('containers and restore targets', function () {
     const file = path.join(work, 'a-file');
     fs.writeFileSync(file, 'x');
     fails(backupTo(file), 5, new RegExp(`^permafrost-agent: error: --container ${file} is a file, not a directory\\n$`));
-    fails(agent(['--action', 'info', '--storage', 'local', '--container', file]), 5, new RegExp(`--container ${file} is a file, not a directory`));
+    fails(
+      agent(['--action', 'info', '--storage', 'local', '--container', file]),
+      5,
+      new RegExp(`--container ${file} is a file, not a directory`),
+    );
     fails(backupTo(path.join(file, 'below')), 5, new RegExp(`--container ${file}/below: ${file} is a file, not a directory`));
     fails(restoreTo(file), 13, new RegExp(`--restore-abs-path ${file} is a file, not a directory`));
   });
 
-  it('without --container, says where Freezer\'s default container is, every time', () => {
+  it("without --container, says where Freezer's default container is, every time", () => {
     const cwd = path.join(work, 'cwd');
     fs.mkdirSync(cwd);
-    const said = new RegExp(`^permafrost-agent: warn: no --container given: using Freezer's default, \\./freezer_backups \\(${cwd}/freezer_backups\\)$`, 'm');
+    const said = new RegExp(
+      `^permafrost-agent: warn: no --container given: using Freezer's default, \\./freezer_backups \\(${cwd}/freezer_backups\\)$`,
+      'm',
+    );
     const b = agentOk(['--action', 'backup', '-F', src, '-N', 'here', '--storage', 'local'], { cwd });
     assert.match(b.stderr, said);
     assert.ok(fs.existsSync(path.join(cwd, 'freezer_backups', 'metadata', 'tar')));
     assert.match(agentOk(['--action', 'info', '--storage', 'local'], { cwd }).stderr, said);
-    assert.doesNotMatch(agentOk(['--action', 'info', '--storage', 'local', '--container', 'freezer_backups'], { cwd }).stderr, /no --container/);
+    assert.doesNotMatch(
+      agentOk(['--action', 'info', '--storage', 'local', '--container', 'freezer_backups'], { cwd }).stderr,
+      /no --container/,
+    );
   });
 
-  it('leaves only Freezer\'s layout in the container; a killed run\'s staging is swept and ignored', () => {
+  it("leaves only Freezer's layout in the container; a killed run's staging is swept and ignored", () => {
     const c = path.join(work, 'clean');
     agentOk(['--action', 'backup', '-F', src, '-N', 'box', '--storage', 'local', '--container', c]);
     assert.deepEqual(fs.readdirSync(c).sort(), ['data', 'metadata']);
@@ -93,7 +128,7 @@ describe('containers and restore targets', function () {
     const rows = JSON.parse(agentOk(['--action', 'info', '--json', '--storage', 'local', '--container', c]).stdout) as unknown[];
     assert.equal(rows.length, 1);
     agentOk(['--action', 'admin', '-N', 'box', '--remove-older-than', '1', '--storage', 'local', '--container', c]);
-    assert.deepEqual(fs.readdirSync(c).sort(), ['data', 'metadata'], 'the dead run\'s staging area was swept');
+    assert.deepEqual(fs.readdirSync(c).sort(), ['data', 'metadata'], "the dead run's staging area was swept");
     const dest = path.join(work, 'clean-restored');
     agentOk(['--action', 'restore', '-N', 'box', '--storage', 'local', '--container', c, '--restore-abs-path', dest]);
     assert.deepEqual(snapshotTree(dest), snapshotTree(src));

@@ -11,13 +11,18 @@ function backupKilledAfter(args: string[], ms: number): Promise<number | null> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [AGENT, ...args], { stdio: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('exit', (code) => { clearTimeout(timer); resolve(code); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
   });
 }
 
 describe('crash safety (kill -9 during backup)', function () {
   let work: string;
-  before(() => { work = tempDir(); });
+  before(() => {
+    work = tempDir();
+  });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it('lists and restores only complete backups, and the next backup succeeds', async function () {
@@ -25,13 +30,31 @@ describe('crash safety (kill -9 during backup)', function () {
     const store = path.join(work, 'store');
     makeSampleTree(src);
     for (let i = 0; i < 8; i++) write(src, `bulk/f${i}.bin`, prng(3_000_000, 100 + i));
-    const args = ['--action', 'backup', '--path-to-backup', src, '--storage', 'local', '--container', store, '--backup-name', 'k',
-      '--hostname', 'h', '--no-incremental', 'true', '--compression', 'gzip', '--quiet'];
+    const args = [
+      '--action',
+      'backup',
+      '--path-to-backup',
+      src,
+      '--storage',
+      'local',
+      '--container',
+      store,
+      '--backup-name',
+      'k',
+      '--hostname',
+      'h',
+      '--no-incremental',
+      'true',
+      '--compression',
+      'gzip',
+      '--quiet',
+    ];
     const t0 = Date.now();
     agentOk(args);
     const full = Date.now() - t0;
     const completed = new Set<number>();
-    const info = () => JSON.parse(agentOk(['--action', 'info', '--json', '--storage', 'local', '--container', store]).stdout) as { timestamp: number }[];
+    const info = () =>
+      JSON.parse(agentOk(['--action', 'info', '--json', '--storage', 'local', '--container', store]).stdout) as { timestamp: number }[];
     info().forEach((row) => completed.add(row.timestamp));
     for (let i = 0; i < 6; i++) {
       const before = new Set(info().map((r) => r.timestamp));
@@ -43,7 +66,20 @@ describe('crash safety (kill -9 during backup)', function () {
         // then the backup is complete and must restore, byte for byte, as the newest one.
         assert.equal(added.length, 1, `one killed run added ${added.length} backups`);
         const dest = path.join(work, `late-kill-${i}`);
-        agentOk(['--action', 'restore', '--storage', 'local', '--container', store, '--backup-name', 'k', '--hostname', 'h', '--restore-abs-path', dest]);
+        agentOk([
+          '--action',
+          'restore',
+          '--storage',
+          'local',
+          '--container',
+          store,
+          '--backup-name',
+          'k',
+          '--hostname',
+          'h',
+          '--restore-abs-path',
+          dest,
+        ]);
         assert.deepEqual(snapshotTree(dest), snapshotTree(src), `a killed backup (exit ${code}) is listed but does not restore the tree`);
       }
       added.forEach((t) => completed.add(t));
@@ -51,7 +87,20 @@ describe('crash safety (kill -9 during backup)', function () {
     }
     agentOk(args);
     const dest = path.join(work, 'dest');
-    agentOk(['--action', 'restore', '--storage', 'local', '--container', store, '--backup-name', 'k', '--hostname', 'h', '--restore-abs-path', dest]);
+    agentOk([
+      '--action',
+      'restore',
+      '--storage',
+      'local',
+      '--container',
+      store,
+      '--backup-name',
+      'k',
+      '--hostname',
+      'h',
+      '--restore-abs-path',
+      dest,
+    ]);
     assert.deepEqual(snapshotTree(dest), snapshotTree(src));
   });
 });

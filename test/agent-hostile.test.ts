@@ -18,25 +18,46 @@ function restoreHostile(work: string, entries: RawEntry[]) {
   fs.writeFileSync(path.join(store, 'data', member, 'data'), gzipSync(rawTar(entries)));
   fs.writeFileSync(path.join(store, 'metadata', member, 'metadata'), '{"engine_name": "tar", "compression": "gzip", "encryption": false}');
   const parent = fs.mkdtempSync(path.join(work, 'restore-'));
-  const r = agent(['--action', 'restore', '--storage', 'local', '--container', store, '--backup-name', 'evil', '--hostname', 'h',
-    '--restore-abs-path', path.join(parent, 'dest')]);
+  const r = agent([
+    '--action',
+    'restore',
+    '--storage',
+    'local',
+    '--container',
+    store,
+    '--backup-name',
+    'evil',
+    '--hostname',
+    'h',
+    '--restore-abs-path',
+    path.join(parent, 'dest'),
+  ]);
   return { r, parent };
 }
 
 describe('hostile archives', function () {
   let work: string;
   let outside: string;
-  beforeEach(() => { work = tempDir(); outside = tempDir('pf-outside-'); });
-  afterEach(() => { fs.rmSync(work, { recursive: true, force: true }); fs.rmSync(outside, { recursive: true, force: true }); });
+  beforeEach(() => {
+    work = tempDir();
+    outside = tempDir('pf-outside-');
+  });
+  afterEach(() => {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
 
   const evil = Buffer.from('pwned\n');
   const cases: [string, (outside: string) => RawEntry[]][] = [
     ['a ".." name', (o) => [{ name: `../../../../../../../..${o}/dotdot`, type: '0', data: evil }]],
     ['an absolute name', (o) => [{ name: `${o}/absolute`, type: '0', data: evil }]],
-    ['a symlink followed by a write through it', (o) => [
-      { name: './link', type: '2', linkname: o },
-      { name: './link/through', type: '0', data: evil },
-    ]],
+    [
+      'a symlink followed by a write through it',
+      (o) => [
+        { name: './link', type: '2', linkname: o },
+        { name: './link/through', type: '0', data: evil },
+      ],
+    ],
     ['a hard link to a file outside', (o) => [{ name: './hl', type: '1', linkname: `${o}/victim` }]],
     ['a ".." hidden in the middle of a name', (o) => [{ name: `./a/../../../../../../../../..${o}/middle`, type: '0', data: evil }]],
   ];

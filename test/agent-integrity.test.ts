@@ -33,8 +33,21 @@ describe('integrity failures', function () {
   for (const encrypted of [false, true]) {
     describe(encrypted ? 'encrypted' : 'plain', function () {
       let store: string;
-      const common = () => ['--storage', 'local', '--container', store, '--backup-name', 'int', '--hostname', 'h',
-        '--max-segment-size', '65536', '--compression', 'none', ...(encrypted ? ['--encrypt-pass-file', pass()] : [])];
+      const common = () => [
+        '--storage',
+        'local',
+        '--container',
+        store,
+        '--backup-name',
+        'int',
+        '--hostname',
+        'h',
+        '--max-segment-size',
+        '65536',
+        '--compression',
+        'none',
+        ...(encrypted ? ['--encrypt-pass-file', pass()] : []),
+      ];
 
       beforeEach(function () {
         store = fs.mkdtempSync(path.join(work, 'store-'));
@@ -74,8 +87,20 @@ describe('integrity failures', function () {
         });
         it('reports a missing password with the password exit code', function () {
           const parent = fs.mkdtempSync(path.join(work, 'restore-'));
-          const r = agent(['--action', 'restore', '--restore-abs-path', path.join(parent, 'd'), '--storage', 'local', '--container', store,
-            '--backup-name', 'int', '--hostname', 'h']);
+          const r = agent([
+            '--action',
+            'restore',
+            '--restore-abs-path',
+            path.join(parent, 'd'),
+            '--storage',
+            'local',
+            '--container',
+            store,
+            '--backup-name',
+            'int',
+            '--hostname',
+            'h',
+          ]);
           assert.equal(r.status, ExitCode.PASSWORD, r.stderr);
           assert.deepEqual(fs.readdirSync(parent), []);
         });

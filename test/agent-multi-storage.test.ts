@@ -12,7 +12,9 @@ import { StorageSectionSpec, multiStorageRoundTrip, writeJob } from './helpers/m
 describe('multiple storages ([storage:NAME] sections)', function () {
   this.timeout(120_000);
   let work: string;
-  beforeEach(() => { work = tempDir('pf-multi-'); });
+  beforeEach(() => {
+    work = tempDir('pf-multi-');
+  });
   afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
   const local = (name: string): StorageSectionSpec => {
@@ -30,7 +32,11 @@ describe('multiple storages ([storage:NAME] sections)', function () {
     makeSampleTree(src);
     fs.writeFileSync(path.join(work, 'not-a-dir'), 'x');
     const good = local('good');
-    const bad: StorageSectionSpec = { name: 'bad', lines: ['storage = local', `container = ${path.join(work, 'not-a-dir', 'c')}`], alone: [] };
+    const bad: StorageSectionSpec = {
+      name: 'bad',
+      lines: ['storage = local', `container = ${path.join(work, 'not-a-dir', 'c')}`],
+      alone: [],
+    };
     const job = path.join(work, 'job.ini');
     writeJob(job, ['action = backup', `path_to_backup = ${src}`, 'backup_name = multi', 'storage_retries = 0'], [good, bad]);
     const r = agent(['--config', job]);
@@ -43,11 +49,19 @@ describe('multiple storages ([storage:NAME] sections)', function () {
 
   it('a storage section without a container, or with an unknown storage, is refused before anything runs', () => {
     const job = path.join(work, 'job.ini');
-    writeJob(job, ['action = backup', `path_to_backup = ${work}`, 'backup_name = m'], [{ name: 'x', lines: ['storage = local'], alone: [] }]);
+    writeJob(
+      job,
+      ['action = backup', `path_to_backup = ${work}`, 'backup_name = m'],
+      [{ name: 'x', lines: ['storage = local'], alone: [] }],
+    );
     const r = agent(['--config', job]);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /\[storage:x\] needs a container/);
-    writeJob(job, ['action = backup', `path_to_backup = ${work}`, 'backup_name = m'], [{ name: 'y', lines: ['storage = ftp', 'container = c'], alone: [] }]);
+    writeJob(
+      job,
+      ['action = backup', `path_to_backup = ${work}`, 'backup_name = m'],
+      [{ name: 'y', lines: ['storage = ftp', 'container = c'], alone: [] }],
+    );
     const r2 = agent(['--config', job]);
     assert.equal(r2.status, 8, r2.stderr);
     assert.match(r2.stderr, /storage = ftp in \[storage:y\]/);

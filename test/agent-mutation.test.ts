@@ -7,7 +7,11 @@ import { agent, agentOk } from './helpers/agent.js';
 import { makeSampleTree, mutate1, mutate2, snapshotTree, tempDir, TreeSnapshot } from './helpers/tree.js';
 import { formatLocalDate } from '../src/catalog/dates.js';
 
-interface Level { ts: number; level: number; tree: TreeSnapshot }
+interface Level {
+  ts: number;
+  level: number;
+  tree: TreeSnapshot;
+}
 
 export function mutationSuite(extra: string[], label: string): void {
   describe(`mutation suite (${label})`, function () {
@@ -15,7 +19,19 @@ export function mutationSuite(extra: string[], label: string): void {
     let src: string;
     let store: string;
     const levels: Level[] = [];
-    const common = () => ['--mode', 'fs', '--storage', 'local', '--container', store, '--backup-name', 'mut', '--hostname', 'testhost', ...extra];
+    const common = () => [
+      '--mode',
+      'fs',
+      '--storage',
+      'local',
+      '--container',
+      store,
+      '--backup-name',
+      'mut',
+      '--hostname',
+      'testhost',
+      ...extra,
+    ];
 
     function backup(): Level {
       const out = path.join(work, `meta-${levels.length}.json`);
@@ -73,4 +89,7 @@ fs.writeFileSync(passFile, 'correct horse battery staple\n');
 after(() => fs.rmSync(passDir, { recursive: true, force: true }));
 mutationSuite(['--compression', 'zstd', '--encrypt-pass-file', passFile], 'tar, zstd, encrypted');
 mutationSuite(['--engine', 'rsync'], 'rsync, gzip');
-mutationSuite(['--engine', 'rsync', '--compression', 'xz', '--encrypt-pass-file', passFile, '--rsync-block-size', '512'], 'rsync, xz, encrypted');
+mutationSuite(
+  ['--engine', 'rsync', '--compression', 'xz', '--encrypt-pass-file', passFile, '--rsync-block-size', '512'],
+  'rsync, xz, encrypted',
+);

@@ -25,22 +25,33 @@ function onTty(args: string[]): { status: number; screen: string } {
 // eslint-disable-next-line no-control-regex -- ESC [ K: the progress line's erase-to-end-of-line
 const pieces = (screen: string) => screen.split(/\r|\x1b\[K/).map((p) => p.replace(/\n$/, ''));
 
-interface Frame { percent: number; eta: string | null; files: number; text: string }
+interface Frame {
+  percent: number;
+  eta: string | null;
+  files: number;
+  text: string;
+}
 
 function frames(screen: string, label: string): Frame[] {
-  return pieces(screen).filter((p) => p.startsWith(`${label}: [`) && /\d%/.test(p)).map((text) => ({
-    text,
-    percent: Number(/ (\d+(?:\.\d)?)%/.exec(text)![1]),
-    eta: /ETA (\d+:\d\d)/.exec(text)?.[1] ?? null,
-    files: Number(/ (\d+)(?: \/ \d+)? files/.exec(text)?.[1] ?? NaN),
-  }));
+  return pieces(screen)
+    .filter((p) => p.startsWith(`${label}: [`) && /\d%/.test(p))
+    .map((text) => ({
+      text,
+      percent: Number(/ (\d+(?:\.\d)?)%/.exec(text)![1]),
+      eta: /ETA (\d+:\d\d)/.exec(text)?.[1] ?? null,
+      files: Number(/ (\d+)(?: \/ \d+)? files/.exec(text)?.[1] ?? NaN),
+    }));
 }
 
 /** The percentage and the ETA moved across redraws, and never went back. */
 function assertMoving(fs: Frame[], what: string): void {
   const percents = fs.map((f) => f.percent);
   assert.ok(new Set(percents).size >= 4, `${what}: the percentage moved (${percents.join(' ')})`);
-  assert.deepEqual(percents, [...percents].sort((a, b) => a - b), `${what}: the percentage never goes back`);
+  assert.deepEqual(
+    percents,
+    [...percents].sort((a, b) => a - b),
+    `${what}: the percentage never goes back`,
+  );
   const etas = new Set(fs.map((f) => f.eta).filter((e) => e !== null));
   assert.ok(etas.size >= 2, `${what}: the ETA moved (${[...etas].join(' ')})`);
 }
@@ -64,13 +75,31 @@ describe('output a person can read (TTY) and scripts can parse (pipes)', functio
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it('backup on a TTY: the percentage and ETA move, the line is cleared, the summary ends it', function () {
-    const r = onTty(['--action', 'backup', '-F', src, '--compression', 'none', '--upload-limit', '4M', '--max-segment-size', '1M', ...common()]);
+    const r = onTty([
+      '--action',
+      'backup',
+      '-F',
+      src,
+      '--compression',
+      'none',
+      '--upload-limit',
+      '4M',
+      '--max-segment-size',
+      '1M',
+      ...common(),
+    ]);
     assert.equal(r.status, 0, r.screen);
     const fs_ = frames(r.screen, 'backup level 0');
     assertMoving(fs_, 'backup');
     const running = fs_.filter((f) => !f.text.includes('finishing'));
-    assert.ok(running.every((f) => / \/ 16\.0 MB /.test(f.text) && / \/ 8 files/.test(f.text)), 'totals from the scan on every frame');
-    assert.ok(fs_.some((f) => f.files > 0 && f.files < 8), 'the file count moves while the data is stored');
+    assert.ok(
+      running.every((f) => / \/ 16\.0 MB /.test(f.text) && / \/ 8 files/.test(f.text)),
+      'totals from the scan on every frame',
+    );
+    assert.ok(
+      fs_.some((f) => f.files > 0 && f.files < 8),
+      'the file count moves while the data is stored',
+    );
     // The line is erased before the summary, not left above it.
     const summary = r.screen.slice(r.screen.lastIndexOf('\x1b[K') + 3);
     assert.match(summary, /^Backup: +h_out level 0 \(a new chain\), tar engine\r?\n/);
@@ -88,7 +117,10 @@ describe('output a person can read (TTY) and scripts can parse (pipes)', functio
     assert.equal(r.status, 0, r.screen);
     const fs_ = frames(r.screen, 'restore');
     assertMoving(fs_, 'restore');
-    assert.ok(fs_.some((f) => f.files > 0 && f.files < 8), `the file count moves before the end (${fs_.map((f) => f.files).join(' ')})`);
+    assert.ok(
+      fs_.some((f) => f.files > 0 && f.files < 8),
+      `the file count moves before the end (${fs_.map((f) => f.files).join(' ')})`,
+    );
     const summary = r.screen.slice(r.screen.lastIndexOf('\x1b[K') + 3);
     assert.match(summary, /^Restored: +h_out, the backup of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d \(level 0, tar engine\)\r?\n/);
     assert.match(summary, new RegExp(`^Into: +${dest}\\r?$`, 'm'));
@@ -127,10 +159,30 @@ describe('output a person can read (TTY) and scripts can parse (pipes)', functio
   it('info: human sizes, local times with their offset, chains as indented levels, a totals line; --json unchanged', function () {
     const json = agentOk(['--action', 'info', '--json', '--storage', 'local', '--container', store]).stdout;
     const rows = JSON.parse(json) as Record<string, unknown>[];
-    assert.deepEqual(rows.map((r) => Object.keys(r)), rows.map(() => [
-      'engine', 'backup', 'chain', 'level', 'timestamp', 'date', 'compression', 'encrypted', 'stored_bytes', 'files', 'writer']));
-    assert.ok(rows.every((r) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(r.date as string)), 'dates in --json as before');
-    assert.deepEqual(rows.map((r) => r.level), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      rows.map((r) => Object.keys(r)),
+      rows.map(() => [
+        'engine',
+        'backup',
+        'chain',
+        'level',
+        'timestamp',
+        'date',
+        'compression',
+        'encrypted',
+        'stored_bytes',
+        'files',
+        'writer',
+      ]),
+    );
+    assert.ok(
+      rows.every((r) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(r.date as string)),
+      'dates in --json as before',
+    );
+    assert.deepEqual(
+      rows.map((r) => r.level),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal(json, `${JSON.stringify(rows)}\n`);
 
     const table = agentOk(['--action', 'info', '--storage', 'local', '--container', store]).stdout.trimEnd().split('\n');
@@ -139,7 +191,10 @@ describe('output a person can read (TTY) and scripts can parse (pipes)', functio
     const body = table.slice(2, 7);
     const levelCells = body.map((l) => /^h_out {3}tar {5}( *\d) /.exec(l)?.[1]);
     assert.deepEqual(levelCells, ['0', '  1', '    2', '      3', '        4'], 'each increment indented under its parent');
-    assert.ok(body.every((l) => / \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d /.test(l)), 'times with their zone');
+    assert.ok(
+      body.every((l) => / \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d /.test(l)),
+      'times with their zone',
+    );
     assert.match(body[0], / 16\.0 MB +8 +none +no +permafrost$/);
     assert.match(table[7], /^-+$/);
     const total = rows.reduce((a, r) => a + (r.stored_bytes as number), 0);

@@ -53,7 +53,11 @@ function checkFreezerLayout(keys: string[], engine: string, chainName = 'h_b'): 
   const [chainStart] = chains;
   for (const level of [0, 1]) {
     const files = parsed.filter((p) => p.level === level);
-    assert.deepEqual(files.map((p) => p.file).sort(), ['data/data', 'data/engine_metadata', 'metadata/metadata'], `level ${level}: ${keys.join(' ')}`);
+    assert.deepEqual(
+      files.map((p) => p.file).sort(),
+      ['data/data', 'data/engine_metadata', 'metadata/metadata'],
+      `level ${level}: ${keys.join(' ')}`,
+    );
     assert.equal(new Set(files.map((p) => p.ts)).size, 1, `level ${level} has one timestamp`);
     if (level === 0) assert.equal(files[0].ts, chainStart, 'the chain is named after its level 0');
   }
@@ -122,7 +126,17 @@ describe('agent over --storage s3', function () {
     const big = prng(12 * 1024 * 1024, 42);
     const src = sourceWith('big-src', { 'big.bin': big, 'small.txt': 'small\n' });
     const bucket = newBucket();
-    const args = [...s3Args(bucket), '--backup-name', 'b', '--hostname', 'h', '--max-segment-size', String(SEGMENT), '--compression', 'none'];
+    const args = [
+      ...s3Args(bucket),
+      '--backup-name',
+      'b',
+      '--hostname',
+      'h',
+      '--max-segment-size',
+      String(SEGMENT),
+      '--compression',
+      'none',
+    ];
     agentOk(['--action', 'backup', '--path-to-backup', src, ...args]);
     const objects = await listObjects(info, bucket);
     const data = [...objects].filter(([k]) => k.endsWith('/data'));
@@ -159,29 +173,78 @@ describe('agent over --storage s3', function () {
     const bucket = newBucket();
     const local = path.join(dir, 'local-copy');
     const job = path.join(dir, 'job.ini');
-    fs.writeFileSync(job, [
-      '[default]', 'action = backup', `path_to_backup = ${src}`, 'backup_name = ini', 'hostname = h', 'max_segment_size = 5242880',
-      '', '[storage:remote]', 'storage = s3', `container = ${bucket}/job`, `endpoint = ${info.s3.endpoint}`,
-      `access_key = ${info.s3.accessKey}`, `secret_key = ${info.s3.secretKey}`,
-      '', '[storage:copy]', 'storage = local', `container = ${local}`, '',
-    ].join('\n'));
+    fs.writeFileSync(
+      job,
+      [
+        '[default]',
+        'action = backup',
+        `path_to_backup = ${src}`,
+        'backup_name = ini',
+        'hostname = h',
+        'max_segment_size = 5242880',
+        '',
+        '[storage:remote]',
+        'storage = s3',
+        `container = ${bucket}/job`,
+        `endpoint = ${info.s3.endpoint}`,
+        `access_key = ${info.s3.accessKey}`,
+        `secret_key = ${info.s3.secretKey}`,
+        '',
+        '[storage:copy]',
+        'storage = local',
+        `container = ${local}`,
+        '',
+      ].join('\n'),
+    );
     agentOk(['--config', job, '--quiet'], { env: noS3Env });
     mutate1(src);
     agentOk(['--config', job, '--quiet'], { env: noS3Env });
     const keys = [...(await listObjects(info, bucket)).keys()];
-    assert.ok(keys.every((k) => k.startsWith('job/')), keys.join(' '));
-    checkFreezerLayout(keys.map((k) => k.slice('job/'.length)), 'tar', 'h_ini');
+    assert.ok(
+      keys.every((k) => k.startsWith('job/')),
+      keys.join(' '),
+    );
+    checkFreezerLayout(
+      keys.map((k) => k.slice('job/'.length)),
+      'tar',
+      'h_ini',
+    );
     const expected = snapshotTree(src);
     const fromRemote = path.join(dir, 'from-remote');
-    agentOk(['--action', 'restore', '--backup-name', 'ini', '--hostname', 'h', '--restore-abs-path', fromRemote, ...s3Args(`${bucket}/job`)]);
+    agentOk([
+      '--action',
+      'restore',
+      '--backup-name',
+      'ini',
+      '--hostname',
+      'h',
+      '--restore-abs-path',
+      fromRemote,
+      ...s3Args(`${bucket}/job`),
+    ]);
     assert.deepEqual(snapshotTree(fromRemote), expected);
     const fromLocal = path.join(dir, 'from-local');
-    agentOk(['--action', 'restore', '--backup-name', 'ini', '--hostname', 'h', '--restore-abs-path', fromLocal, '--storage', 'local', '--container', local]);
+    agentOk([
+      '--action',
+      'restore',
+      '--backup-name',
+      'ini',
+      '--hostname',
+      'h',
+      '--restore-abs-path',
+      fromLocal,
+      '--storage',
+      'local',
+      '--container',
+      local,
+    ]);
     assert.deepEqual(snapshotTree(fromLocal), expected);
   });
 
   it('a missing --endpoint (and no ENDPOINT) exits 2 naming the option', () => {
-    const r = agent(['--action', 'info', '--storage', 's3', '--container', 'pf-never', '--access-key', 'k', '--secret-key', 's'], { env: noS3Env });
+    const r = agent(['--action', 'info', '--storage', 's3', '--container', 'pf-never', '--access-key', 'k', '--secret-key', 's'], {
+      env: noS3Env,
+    });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /--storage s3 needs --endpoint \(or the ENDPOINT environment variable\)/);
   });
@@ -209,7 +272,9 @@ describe('agent over --storage s3', function () {
     const src = sourceWith('refused-src', { f: 'x' });
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const args = s3Args(newBucket()).map((a) => (a === info.s3.endpoint ? endpoint : a));
-    const r = agent(['--action', 'backup', '--path-to-backup', src, '--backup-name', 'x', '--storage-retries', '1', ...args], { env: noS3Env });
+    const r = agent(['--action', 'backup', '--path-to-backup', src, '--backup-name', 'x', '--storage-retries', '1', ...args], {
+      env: noS3Env,
+    });
     assert.equal(r.status, 5, r.stderr);
     assert.match(r.stderr, /ECONNREFUSED/);
     assert.match(r.stderr, /retry 1\/1/);

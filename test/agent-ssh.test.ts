@@ -32,8 +32,20 @@ describe('agent over --storage ssh', function () {
     return c;
   };
   const sshArgs = (container: string, knownHosts = info.knownHosts) => [
-    '--storage', 'ssh', '--container', container, '--ssh-host', info.host, '--ssh-port', String(info.port),
-    '--ssh-username', info.user, '--ssh-key', info.key, '--ssh-known-hosts', knownHosts,
+    '--storage',
+    'ssh',
+    '--container',
+    container,
+    '--ssh-host',
+    info.host,
+    '--ssh-port',
+    String(info.port),
+    '--ssh-username',
+    info.user,
+    '--ssh-key',
+    info.key,
+    '--ssh-known-hosts',
+    knownHosts,
   ];
 
   remoteRoundTrips({
@@ -57,12 +69,31 @@ describe('agent over --storage ssh', function () {
     const remote = newContainer();
     const local = path.join(dir, 'local-copy');
     const job = path.join(dir, 'job.ini');
-    fs.writeFileSync(job, [
-      '[default]', 'action = backup', `path_to_backup = ${src}`, 'backup_name = ini', 'hostname = h', 'max_segment_size = 65536',
-      '', '[storage:remote]', 'storage = ssh', `container = ${remote}`, `ssh_host = ${info.host}`, `ssh_port = ${info.port}`,
-      `ssh_username = ${info.user}`, `ssh_key = ${info.key}`, `ssh_known_hosts = ${info.knownHosts}`,
-      '', '[storage:copy]', 'storage = local', `container = ${local}`, '',
-    ].join('\n'));
+    fs.writeFileSync(
+      job,
+      [
+        '[default]',
+        'action = backup',
+        `path_to_backup = ${src}`,
+        'backup_name = ini',
+        'hostname = h',
+        'max_segment_size = 65536',
+        '',
+        '[storage:remote]',
+        'storage = ssh',
+        `container = ${remote}`,
+        `ssh_host = ${info.host}`,
+        `ssh_port = ${info.port}`,
+        `ssh_username = ${info.user}`,
+        `ssh_key = ${info.key}`,
+        `ssh_known_hosts = ${info.knownHosts}`,
+        '',
+        '[storage:copy]',
+        'storage = local',
+        `container = ${local}`,
+        '',
+      ].join('\n'),
+    );
     agentOk(['--config', job, '--quiet']);
     mutate1(src);
     agentOk(['--config', job, '--quiet']);
@@ -71,7 +102,20 @@ describe('agent over --storage ssh', function () {
     agentOk(['--action', 'restore', '--backup-name', 'ini', '--hostname', 'h', '--restore-abs-path', fromRemote, ...sshArgs(remote)]);
     assert.deepEqual(snapshotTree(fromRemote), expected);
     const fromLocal = path.join(dir, 'from-local');
-    agentOk(['--action', 'restore', '--backup-name', 'ini', '--hostname', 'h', '--restore-abs-path', fromLocal, '--storage', 'local', '--container', local]);
+    agentOk([
+      '--action',
+      'restore',
+      '--backup-name',
+      'ini',
+      '--hostname',
+      'h',
+      '--restore-abs-path',
+      fromLocal,
+      '--storage',
+      'local',
+      '--container',
+      local,
+    ]);
     assert.deepEqual(snapshotTree(fromLocal), expected);
   });
 

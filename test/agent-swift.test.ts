@@ -29,7 +29,16 @@ describe('agent over --storage swift', function () {
     return c;
   };
   const swiftArgs = (container: string, authUrl = info.authUrl) => [
-    '--storage', 'swift', '--container', container, '--os-auth-url', authUrl, '--os-username', info.user, '--os-password', info.key,
+    '--storage',
+    'swift',
+    '--container',
+    container,
+    '--os-auth-url',
+    authUrl,
+    '--os-username',
+    info.user,
+    '--os-password',
+    info.key,
   ];
 
   before(async function () {
@@ -54,7 +63,10 @@ describe('agent over --storage swift', function () {
       for (const m of metadata) {
         assert.match(m, new RegExp(`^metadata/${engine}/h_b/(\\d+)/[01]_\\d+/metadata$`));
         const dir = m.replace(/^metadata/, 'data').replace(/\/metadata$/, '');
-        assert.ok(names.includes(`${dir}/data`) && names.includes(`${dir}/engine_metadata`) && names.includes(`${dir}/segments/00000000`), names.join('\n'));
+        assert.ok(
+          names.includes(`${dir}/data`) && names.includes(`${dir}/engine_metadata`) && names.includes(`${dir}/segments/00000000`),
+          names.join('\n'),
+        );
         const head = await raw.head(container, `${dir}/data`);
         assert.equal(head.headers.get('x-object-manifest'), `${container}/${dir}/segments`);
       }
@@ -67,9 +79,13 @@ describe('agent over --storage swift', function () {
     fs.writeFileSync(path.join(src, 'f'), prng(100_000, 7));
     const container = newContainer();
     const env = info.keystone!.env;
-    agentOk(['--action', 'backup', '--storage', 'swift', '--container', container, '--path-to-backup', src, '--backup-name', 'ks'], { env });
+    agentOk(['--action', 'backup', '--storage', 'swift', '--container', container, '--path-to-backup', src, '--backup-name', 'ks'], {
+      env,
+    });
     const dest = path.join(work, 'ks-dest');
-    agentOk(['--action', 'restore', '--storage', 'swift', '--container', container, '--backup-name', 'ks', '--restore-abs-path', dest], { env });
+    agentOk(['--action', 'restore', '--storage', 'swift', '--container', container, '--backup-name', 'ks', '--restore-abs-path', dest], {
+      env,
+    });
     assert.deepEqual(snapshotTree(dest), snapshotTree(src));
     const r = agent(['--action', 'info', '--storage', 'swift', '--container', container], { env: { ...env, OS_PASSWORD: 'wrong' } });
     assert.equal(r.status, 5, r.stderr);
@@ -84,16 +100,45 @@ describe('agent over --storage swift', function () {
       const local = path.join(dir, 'local');
       const remote = path.join(ssh.scratch, `three-${randomBytes(5).toString('hex')}`);
       const container = newContainer();
-      const sshKeys = [`ssh_host = ${ssh.host}`, `ssh_port = ${ssh.port}`, `ssh_username = ${ssh.user}`, `ssh_key = ${ssh.key}`, `ssh_known_hosts = ${ssh.knownHosts}`];
+      const sshKeys = [
+        `ssh_host = ${ssh.host}`,
+        `ssh_port = ${ssh.port}`,
+        `ssh_username = ${ssh.user}`,
+        `ssh_key = ${ssh.key}`,
+        `ssh_known_hosts = ${ssh.knownHosts}`,
+      ];
       try {
         multiStorageRoundTrip(dir, [
           { name: 'disk', lines: ['storage = local', `container = ${local}`], alone: ['--storage', 'local', '--container', local] },
           {
-            name: 'offsite', lines: ['storage = ssh', `container = ${remote}`, ...sshKeys],
-            alone: ['--storage', 'ssh', '--container', remote, '--ssh-host', ssh.host, '--ssh-port', String(ssh.port), '--ssh-username', ssh.user, '--ssh-key', ssh.key, '--ssh-known-hosts', ssh.knownHosts],
+            name: 'offsite',
+            lines: ['storage = ssh', `container = ${remote}`, ...sshKeys],
+            alone: [
+              '--storage',
+              'ssh',
+              '--container',
+              remote,
+              '--ssh-host',
+              ssh.host,
+              '--ssh-port',
+              String(ssh.port),
+              '--ssh-username',
+              ssh.user,
+              '--ssh-key',
+              ssh.key,
+              '--ssh-known-hosts',
+              ssh.knownHosts,
+            ],
           },
           {
-            name: 'cloud', lines: ['storage = swift', `container = ${container}`, `os_auth_url = ${info.authUrl}`, `os_username = ${info.user}`, `os_password = ${info.key}`],
+            name: 'cloud',
+            lines: [
+              'storage = swift',
+              `container = ${container}`,
+              `os_auth_url = ${info.authUrl}`,
+              `os_username = ${info.user}`,
+              `os_password = ${info.key}`,
+            ],
             alone: swiftArgs(container),
           },
         ]);
@@ -117,11 +162,28 @@ describe('agent over --storage swift', function () {
       fs.mkdirSync(src);
       fs.writeFileSync(path.join(src, 'big.bin'), prng(24 << 20, 11));
     });
-    after(async () => { await swiftProxy('stop', port()); });
+    after(async () => {
+      await swiftProxy('stop', port());
+    });
 
     // 24 MiB at 4 MiB/s: about 6 s of upload in 1 MiB segments, so the stop lands mid-upload.
-    const backupArgs = (container: string, retries: number) => ['--action', 'backup', '--path-to-backup', src, '--backup-name', 'fault',
-      '--compression', 'none', '--max-segment-size', '1048576', '--upload-limit', '4M', '--storage-retries', String(retries), ...swiftArgs(container, faultAuthUrl())];
+    const backupArgs = (container: string, retries: number) => [
+      '--action',
+      'backup',
+      '--path-to-backup',
+      src,
+      '--backup-name',
+      'fault',
+      '--compression',
+      'none',
+      '--max-segment-size',
+      '1048576',
+      '--upload-limit',
+      '4M',
+      '--storage-retries',
+      String(retries),
+      ...swiftArgs(container, faultAuthUrl()),
+    ];
 
     it('the proxy stopped mid-upload: retries, then exit 5 naming the storage, and no metadata object', async () => {
       const container = newContainer();
@@ -131,12 +193,22 @@ describe('agent over --storage swift', function () {
       const r = await run;
       await swiftProxy('start', port());
       assert.equal(r.status, 5, r.stderr);
-      assert.match(r.stderr, new RegExp(`swift:http://127\\.0\\.0\\.1:${port()}/v1/AUTH_test/${container}: cannot write segment \\d{8} of data/tar/`));
+      assert.match(
+        r.stderr,
+        new RegExp(`swift:http://127\\.0\\.0\\.1:${port()}/v1/AUTH_test/${container}: cannot write segment \\d{8} of data/tar/`),
+      );
       assert.match(r.stderr, /ECONNREFUSED|ECONNRESET|socket hang up/);
       assert.match(r.stderr, /retry/i, 'the retries are logged');
       const names = (await raw.listing(container)).map((o) => o.name);
-      assert.ok(names.some((n) => n.includes('/segments/')), 'the upload had started');
-      assert.deepEqual(names.filter((n) => n.startsWith('metadata/')), [], 'no metadata written');
+      assert.ok(
+        names.some((n) => n.includes('/segments/')),
+        'the upload had started',
+      );
+      assert.deepEqual(
+        names.filter((n) => n.startsWith('metadata/')),
+        [],
+        'no metadata written',
+      );
       const listed = agentOk(['--action', 'info', '--json', ...swiftArgs(container)]);
       assert.deepEqual(JSON.parse(listed.stdout), []);
     });
@@ -162,8 +234,23 @@ describe('agent over --storage swift', function () {
     fs.mkdirSync(src);
     fs.writeFileSync(path.join(src, 'r.bin'), prng(20 << 20, 5));
     const meta = path.join(work, 'limit-meta.json');
-    agentOk(['--action', 'backup', '--path-to-backup', src, '--backup-name', 'limited', '--compression', 'none', '--max-segment-size', '1048576',
-      '--upload-limit', '5M', '--metadata-out', meta, ...swiftArgs(newContainer())]);
+    agentOk([
+      '--action',
+      'backup',
+      '--path-to-backup',
+      src,
+      '--backup-name',
+      'limited',
+      '--compression',
+      'none',
+      '--max-segment-size',
+      '1048576',
+      '--upload-limit',
+      '5M',
+      '--metadata-out',
+      meta,
+      ...swiftArgs(newContainer()),
+    ]);
     // The backup's own clock (metadata): from the start of the data upload's source to the end.
     const pf = JSON.parse(fs.readFileSync(meta, 'utf8')).permafrost;
     const rate = pf.data.size / (1 << 20) / (pf.duration_ms / 1000);

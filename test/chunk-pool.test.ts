@@ -50,7 +50,7 @@ describe('ChunkPool', () => {
 });
 
 describe('parallel compression into pooled outputs', () => {
-  it('writes members into the pool\'s chunks, which come back once given, and decode to the input', async () => {
+  it("writes members into the pool's chunks, which come back once given, and decode to the input", async () => {
     const outputs = new ChunkPool(memberOutputSize(), 4);
     const input = Buffer.concat(Array.from({ length: 5 }, (_, i) => Buffer.alloc(1 << 20, `block ${i} `)));
     async function* chunks() {
@@ -64,14 +64,19 @@ describe('parallel compression into pooled outputs', () => {
       members.push(Buffer.from(m));
       outputs.give(m);
     }
-    assert.ok(spawnSync('zstd', ['-dc'], { input: Buffer.concat(members), maxBuffer: 64 << 20 }).stdout.equals(input), 'zstd -d reads them');
+    assert.ok(
+      spawnSync('zstd', ['-dc'], { input: Buffer.concat(members), maxBuffer: 64 << 20 }).stdout.equals(input),
+      'zstd -d reads them',
+    );
     // Given back as they came, chunks are reused: no more of them than the jobs in flight.
     assert.ok(used.size <= 3, `${used.size} chunks for 5 members`);
   });
 
-  it('falls back to a fresh member when a block is bigger than the pool\'s chunks hold', async () => {
+  it("falls back to a fresh member when a block is bigger than the pool's chunks hold", async () => {
     const outputs = new ChunkPool(4096, 4);
-    async function* one() { yield Buffer.alloc(1 << 20, 7); }
+    async function* one() {
+      yield Buffer.alloc(1 << 20, 7);
+    }
     for await (const m of parallelCompress('gzip', 6, 2, 1 << 20, one(), () => {}, outputs)) {
       assert.notEqual(m.buffer.byteLength, 4096);
       assert.ok(gunzipSync(m).equals(Buffer.alloc(1 << 20, 7)));

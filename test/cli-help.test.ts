@@ -53,15 +53,30 @@ const unsupported = OPTIONS.filter((o) => o.supported === false);
 
 describe('--help', function () {
   let help: string;
-  before(() => { help = agentOk(['--help']).stdout; });
+  before(() => {
+    help = agentOk(['--help']).stdout;
+  });
 
   it('shows the usage line, then the groups in their order, each once', function () {
     assert.match(help, /^usage: permafrost-agent /);
-    const headings = help.split('\n').filter((l) => /^\S.*:$/.test(l)).map((l) => l.slice(0, -1));
+    const headings = help
+      .split('\n')
+      .filter((l) => /^\S.*:$/.test(l))
+      .map((l) => l.slice(0, -1));
     const groups = headings.filter((h) => Object.values(GROUPS).includes(h as never));
-    assert.deepEqual(groups, ['Action and job', 'What to back up', 'Levels and retention', 'Restore', 'Storage',
-      'SSH storage (--storage ssh)', 'Swift storage and Keystone (--storage swift)', 'S3 storage (--storage s3)',
-      'Compression, encryption and segments', 'Process', 'Output and logging']);
+    assert.deepEqual(groups, [
+      'Action and job',
+      'What to back up',
+      'Levels and retention',
+      'Restore',
+      'Storage',
+      'SSH storage (--storage ssh)',
+      'Swift storage and Keystone (--storage swift)',
+      'S3 storage (--storage s3)',
+      'Compression, encryption and segments',
+      'Process',
+      'Output and logging',
+    ]);
     assert.ok(headings.indexOf(NOT_SUPPORTED) > headings.indexOf(GROUPS.output), 'the unsupported options come after every group');
   });
 
@@ -72,7 +87,11 @@ describe('--help', function () {
       assert.ok(entry, `--${o.name} under "${GROUPS[o.group]}"`);
       if (o.default !== undefined && o.default !== false) assert.match(entry, /\[default: [^\]]+\]/, `--${o.name} shows its default`);
     }
-    const entry = (name: string) => entryOf(bySection.get(GROUPS[OPTIONS.find((o) => o.name === name)!.group])!, OPTIONS.find((o) => o.name === name)!)!;
+    const entry = (name: string) =>
+      entryOf(
+        bySection.get(GROUPS[OPTIONS.find((o) => o.name === name)!.group])!,
+        OPTIONS.find((o) => o.name === name)!,
+      )!;
     assert.match(entry('compression'), /^ {2}--compression \{gzip,bzip2,xz,zstd,none\}[\s\S]*\[default: gzip\]/);
     assert.match(entry('max-segment-size'), /^ {2}-M, --max-segment-size SIZE[\s\S]*\[default: 32M\]/);
     assert.match(entry('sync'), /^ {2}--sync, --nosync[\s\S]*\[default: on\]/);
@@ -95,12 +114,16 @@ describe('--help', function () {
   });
 
   it('mentions every option of the table', function () {
-    assert.deepEqual(OPTIONS.filter((o) => mentions(help, o.name) === 0).map((o) => o.name), []);
+    assert.deepEqual(
+      OPTIONS.filter((o) => mentions(help, o.name) === 0).map((o) => o.name),
+      [],
+    );
   });
 
   it('gives examples of backup, restore, info, admin and a job file, and the exit codes', function () {
     const examples = (sections(help).get('Examples') ?? []).join('\n');
-    for (const action of ['backup', 'restore', 'info', 'admin']) assert.match(examples, new RegExp(`^ {2}permafrost-agent --action ${action} `, 'm'));
+    for (const action of ['backup', 'restore', 'info', 'admin'])
+      assert.match(examples, new RegExp(`^ {2}permafrost-agent --action ${action} `, 'm'));
     assert.match(examples, /^ {2}permafrost-agent --config \S+\.ini$/m);
     assert.match(examples, /^ {2}# /m, 'each example says what it does');
     assert.match(help.replace(/\s+/g, ' '), /Exit codes: 0 ok, 1 internal error \(a bug\), 2 usage, .*8 not supported, .*130 interrupted/);
@@ -109,7 +132,10 @@ describe('--help', function () {
   it('keeps every line within 80 columns when stdout is not a terminal', function () {
     const long = help.split('\n').filter((l) => columns(l) > 80);
     assert.deepEqual(long, []);
-    assert.ok(help.split('\n').some((l) => columns(l) > 70), 'and uses the width');
+    assert.ok(
+      help.split('\n').some((l) => columns(l) > 70),
+      'and uses the width',
+    );
   });
 
   it('wraps to the terminal width when stdout is a terminal', function () {
@@ -119,13 +145,21 @@ describe('--help', function () {
       this.skip();
     }
     for (const cols of [70, 120]) {
-      const r = spawnSync('script', ['-qec', `stty cols ${cols}; exec '${process.execPath}' '${AGENT}' --help`, '/dev/null'], { encoding: 'utf8' });
+      const r = spawnSync('script', ['-qec', `stty cols ${cols}; exec '${process.execPath}' '${AGENT}' --help`, '/dev/null'], {
+        encoding: 'utf8',
+      });
       const lines = r.stdout.replace(/\r/g, '').split('\n');
       assert.ok(lines.length > 100, r.stdout + r.stderr);
       const widest = Math.max(...lines.map(columns));
       assert.ok(widest <= cols && widest > cols - 10, `filled to ${cols} columns, not ${widest}`);
     }
-    assert.deepEqual(helpText(60).split('\n').filter((l) => columns(l) > 60), [], 'narrow widths fit too');
+    assert.deepEqual(
+      helpText(60)
+        .split('\n')
+        .filter((l) => columns(l) > 60),
+      [],
+      'narrow widths fit too',
+    );
   });
 
   it('the binary prints, into a pipe, the 80-column text captured at build time, identical to the one laid out now', function () {
@@ -136,15 +170,22 @@ describe('--help', function () {
   });
 
   it('loads no storage code and not the native addon (so it stays fast)', function () {
-    const loaded = [...staticImports(path.join(REPO, 'dist', 'src', 'cli', 'agent.js'))].map((f) => path.relative(path.join(REPO, 'dist', 'src'), f));
+    const loaded = [...staticImports(path.join(REPO, 'dist', 'src', 'cli', 'agent.js'))].map((f) =>
+      path.relative(path.join(REPO, 'dist', 'src'), f),
+    );
     assert.ok(loaded.includes(path.join('cli', 'help.js')));
-    assert.deepEqual(loaded.filter((f) => f.startsWith('storage') || f === 'native.js'), []);
+    assert.deepEqual(
+      loaded.filter((f) => f.startsWith('storage') || f === 'native.js'),
+      [],
+    );
   });
 });
 
 describe('did you mean', function () {
   let work: string;
-  before(() => { work = tempDir(); });
+  before(() => {
+    work = tempDir();
+  });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it('measures edit distance with adjacent swaps costing one (Damerau–Levenshtein)', function () {
@@ -172,7 +213,10 @@ describe('did you mean', function () {
   it('suggests the nearest value of a choice', function () {
     const r = agent(['--storage', 'lcoal']);
     assert.equal(r.status, ExitCode.USAGE);
-    assert.match(r.stderr, /invalid value for --storage: expected one of local, ssh, swift, s3, ftp, ftps, got "lcoal" \(did you mean local\?\)/);
+    assert.match(
+      r.stderr,
+      /invalid value for --storage: expected one of local, ssh, swift, s3, ftp, ftps, got "lcoal" \(did you mean local\?\)/,
+    );
   });
 
   it('suggests the nearest key of a job file, spelt as the file spells its keys, with the config exit code', function () {

@@ -1,9 +1,7 @@
 // Human units (sizes, counts, percentages, clocks, durations, local times with their offset),
 // the progress line's text, and the offset map that puts the line where the storage is.
 import assert from 'node:assert/strict';
-import {
-  formatBytes, formatClock, formatCount, formatDuration, formatLocalTime, formatPercent, formatRate,
-} from '../src/base/human.js';
+import { formatBytes, formatClock, formatCount, formatDuration, formatLocalTime, formatPercent, formatRate } from '../src/base/human.js';
 import { progressText, type ProgressCounters } from '../src/pipeline/progress.js';
 import { OffsetMap } from '../src/pipeline/offset-map.js';
 
@@ -22,8 +20,17 @@ function inZone<T>(tz: string, fn: () => T): T {
 describe('human units', function () {
   it('sizes in decimal SI units with three significant digits', function () {
     const cases: [number, string][] = [
-      [0, '0 B'], [999, '999 B'], [1000, '1.00 kB'], [1234, '1.23 kB'], [69_200_000, '69.2 MB'], [123_456_789, '123 MB'],
-      [999_499, '999 kB'], [999_500, '1.00 MB'], [1.5e9, '1.50 GB'], [2e12, '2.00 TB'], [-2048, '-2.05 kB'],
+      [0, '0 B'],
+      [999, '999 B'],
+      [1000, '1.00 kB'],
+      [1234, '1.23 kB'],
+      [69_200_000, '69.2 MB'],
+      [123_456_789, '123 MB'],
+      [999_499, '999 kB'],
+      [999_500, '1.00 MB'],
+      [1.5e9, '1.50 GB'],
+      [2e12, '2.00 TB'],
+      [-2048, '-2.05 kB'],
     ];
     for (const [n, text] of cases) assert.equal(formatBytes(n), text, `formatBytes(${n})`);
     assert.equal(formatRate(4_194_304), '4.19 MB/s');
@@ -46,10 +53,22 @@ describe('human units', function () {
   it('local times carry the offset they had, daylight saving included', function () {
     const winter = Date.UTC(2026, 11, 7, 12, 5, 9) / 1000;
     const summer = Date.UTC(2026, 6, 7, 12, 5, 9) / 1000;
-    assert.equal(inZone('Europe/Paris', () => formatLocalTime(winter)), '2026-12-07 13:05:09 +01:00');
-    assert.equal(inZone('Europe/Paris', () => formatLocalTime(summer)), '2026-07-07 14:05:09 +02:00');
-    assert.equal(inZone('UTC', () => formatLocalTime(winter)), '2026-12-07 12:05:09 +00:00');
-    assert.equal(inZone('America/St_Johns', () => formatLocalTime(winter)), '2026-12-07 08:35:09 -03:30');
+    assert.equal(
+      inZone('Europe/Paris', () => formatLocalTime(winter)),
+      '2026-12-07 13:05:09 +01:00',
+    );
+    assert.equal(
+      inZone('Europe/Paris', () => formatLocalTime(summer)),
+      '2026-07-07 14:05:09 +02:00',
+    );
+    assert.equal(
+      inZone('UTC', () => formatLocalTime(winter)),
+      '2026-12-07 12:05:09 +00:00',
+    );
+    assert.equal(
+      inZone('America/St_Johns', () => formatLocalTime(winter)),
+      '2026-12-07 08:35:09 -03:30',
+    );
   });
 });
 
@@ -82,7 +101,14 @@ describe('progress line text', function () {
   });
 
   it('finishing: what is left instead of a falling rate', function () {
-    const c = { ...base, bytes: 12_000_000, files: 21, totalBytes: 12_000_000, totalFiles: 21, finishing: 'committing the staging directory' };
+    const c = {
+      ...base,
+      bytes: 12_000_000,
+      files: 21,
+      totalBytes: 12_000_000,
+      totalFiles: 21,
+      finishing: 'committing the staging directory',
+    };
     assert.equal(progressText(c, 5000, 10), '[0:05]  100%  12.0 MB  21 files  finishing: committing the staging directory');
   });
 });

@@ -13,27 +13,124 @@ import { ExitCode } from '../src/base/errors.js';
 
 describe('command line', function () {
   let work: string;
-  before(() => { work = tempDir(); });
+  before(() => {
+    work = tempDir();
+  });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it('parses long, short, = and prefix forms like argparse', function () {
-    const { values } = parseArgv(['-F', '/src', '--backup-name=n', '--restore-abs-pat', '/r', '-M', '64K', '--nosync', '--exclude', 'a', '--exclude', 'b']);
-    assert.deepEqual(values, { path_to_backup: '/src', backup_name: 'n', restore_abs_path: '/r', max_segment_size: 65536, sync: false, exclude: ['a', 'b'] });
+    const { values } = parseArgv([
+      '-F',
+      '/src',
+      '--backup-name=n',
+      '--restore-abs-pat',
+      '/r',
+      '-M',
+      '64K',
+      '--nosync',
+      '--exclude',
+      'a',
+      '--exclude',
+      'b',
+    ]);
+    assert.deepEqual(values, {
+      path_to_backup: '/src',
+      backup_name: 'n',
+      restore_abs_path: '/r',
+      max_segment_size: 65536,
+      sync: false,
+      exclude: ['a', 'b'],
+    });
   });
 
   it('recognises every freezer-agent 13 option name', function () {
-    const freezer = ['action', 'path-to-backup', 'backup-name', 'mode', 'engine', 'container', 'snapshot', 'sync', 'lvm-srcvol', 'lvm-snapname',
-      'lvm-snap-perm', 'lvm-snapsize', 'lvm-dirmount', 'lvm-volgroup', 'max-level', 'always-level', 'restart-always-level', 'remove-older-than',
-      'remove-from-date', 'no-incremental', 'hostname', 'mysql-conf', 'metadata-out', 'exclude', 'dereference-symlink', 'encrypt-pass-file',
-      'max-segment-size', 'rsync-block-size', 'restore-abs-path', 'restore-from-date', 'max-priority', 'quiet', 'insecure',
-      'os-identity-api-version', 'proxy', 'dry-run', 'upload-limit', 'download-limit', 'cinder-vol-id', 'cinder-vol-name',
-      'cinderbrick-vol-id', 'cindernative-vol-id', 'cindernative-backup-id', 'glance-image-id', 'glance-image-name',
-      'glance-image-name-filter', 'nova-inst-id', 'nova-inst-name', 'project-id', 'sql-server-conf', 'command', 'compression', 'storage',
-      'access-key', 'secret-key', 'endpoint', 'ssh-key', 'ssh-password', 'ssh-username', 'ssh-host', 'ssh-port', 'config', 'overwrite',
-      'consistency-check', 'consistency-checksum', 'incremental', 'nova-restore-network', 'timeout', 'fullbackup-rotation', 'ftp-password',
-      'ftp-username', 'ftp-host', 'ftp-port', 'ftp-keyfile', 'ftp-certfile', 'debug', 'log-file', 'log-dir', 'restore_from_host', 'os_auth_ver'];
+    const freezer = [
+      'action',
+      'path-to-backup',
+      'backup-name',
+      'mode',
+      'engine',
+      'container',
+      'snapshot',
+      'sync',
+      'lvm-srcvol',
+      'lvm-snapname',
+      'lvm-snap-perm',
+      'lvm-snapsize',
+      'lvm-dirmount',
+      'lvm-volgroup',
+      'max-level',
+      'always-level',
+      'restart-always-level',
+      'remove-older-than',
+      'remove-from-date',
+      'no-incremental',
+      'hostname',
+      'mysql-conf',
+      'metadata-out',
+      'exclude',
+      'dereference-symlink',
+      'encrypt-pass-file',
+      'max-segment-size',
+      'rsync-block-size',
+      'restore-abs-path',
+      'restore-from-date',
+      'max-priority',
+      'quiet',
+      'insecure',
+      'os-identity-api-version',
+      'proxy',
+      'dry-run',
+      'upload-limit',
+      'download-limit',
+      'cinder-vol-id',
+      'cinder-vol-name',
+      'cinderbrick-vol-id',
+      'cindernative-vol-id',
+      'cindernative-backup-id',
+      'glance-image-id',
+      'glance-image-name',
+      'glance-image-name-filter',
+      'nova-inst-id',
+      'nova-inst-name',
+      'project-id',
+      'sql-server-conf',
+      'command',
+      'compression',
+      'storage',
+      'access-key',
+      'secret-key',
+      'endpoint',
+      'ssh-key',
+      'ssh-password',
+      'ssh-username',
+      'ssh-host',
+      'ssh-port',
+      'config',
+      'overwrite',
+      'consistency-check',
+      'consistency-checksum',
+      'incremental',
+      'nova-restore-network',
+      'timeout',
+      'fullbackup-rotation',
+      'ftp-password',
+      'ftp-username',
+      'ftp-host',
+      'ftp-port',
+      'ftp-keyfile',
+      'ftp-certfile',
+      'debug',
+      'log-file',
+      'log-dir',
+      'restore_from_host',
+      'os_auth_ver',
+    ];
     const known = new Set(OPTIONS.flatMap((o) => [o.name, ...(o.aliases ?? [])]));
-    assert.deepEqual(freezer.filter((n) => !known.has(n)), []);
+    assert.deepEqual(
+      freezer.filter((n) => !known.has(n)),
+      [],
+    );
   });
 
   it('fails an option that is not implemented yet with its own exit code', function () {
@@ -62,16 +159,37 @@ describe('command line', function () {
   });
 
   it('reports an unreadable source with the source exit code', function () {
-    const r = agent(['--action', 'backup', '--storage', 'local', '--container', path.join(work, 's'), '-N', 'x', '-F', path.join(work, 'missing')]);
+    const r = agent([
+      '--action',
+      'backup',
+      '--storage',
+      'local',
+      '--container',
+      path.join(work, 's'),
+      '-N',
+      'x',
+      '-F',
+      path.join(work, 'missing'),
+    ]);
     assert.equal(r.status, ExitCode.SOURCE);
     assert.match(r.stderr, /missing/);
   });
 
   it('reads typed values from an INI job file, and the command line wins', function () {
     const ini = path.join(work, 'job.ini');
-    fs.writeFileSync(ini, '[default]\naction = backup\nbackup_name = fromfile\nmax_level = 3\nmax-segment-size = 1M\nno_incremental = False\nstorage = local\n');
+    fs.writeFileSync(
+      ini,
+      '[default]\naction = backup\nbackup_name = fromfile\nmax_level = 3\nmax-segment-size = 1M\nno_incremental = False\nstorage = local\n',
+    );
     const file = loadConfigFile(ini);
-    assert.deepEqual(file, { action: 'backup', backup_name: 'fromfile', max_level: 3, max_segment_size: 1 << 20, no_incremental: false, storage: 'local' });
+    assert.deepEqual(file, {
+      action: 'backup',
+      backup_name: 'fromfile',
+      max_level: 3,
+      max_segment_size: 1 << 20,
+      no_incremental: false,
+      storage: 'local',
+    });
     const o = buildAgentOptions(file, { backup_name: 'fromcli', path_to_backup: '/x' });
     assert.equal(o.backup_name, 'fromcli');
     assert.equal(o.max_level, 3);

@@ -33,8 +33,17 @@ function roundTrip(work: string, name: string, file: Buffer, codec: string, encr
     fs.writeFileSync(path.join(src, 'payload.bin'), file);
     const pass = path.join(dir, 'pass');
     fs.writeFileSync(pass, 'matrix\n');
-    const common = ['--storage', 'local', '--container', path.join(dir, 'store'), '--backup-name', 'm', '--compression', codec,
-      ...(encrypted ? ['--encrypt-pass-file', pass] : [])];
+    const common = [
+      '--storage',
+      'local',
+      '--container',
+      path.join(dir, 'store'),
+      '--backup-name',
+      'm',
+      '--compression',
+      codec,
+      ...(encrypted ? ['--encrypt-pass-file', pass] : []),
+    ];
     agentOk(['--action', 'backup', '--path-to-backup', src, '--quiet', ...common]);
     const expected = snapshotTree(src);
     agentOk(['--action', 'restore', '--restore-abs-path', path.join(dir, 'ours'), ...common]);
@@ -48,7 +57,10 @@ function roundTrip(work: string, name: string, file: Buffer, codec: string, encr
 
 describe('codec × cipher matrix', function () {
   let work: string;
-  before(() => { for (const t of ['openssl', 'gzip', 'bzip2', 'xz', 'zstd', 'tar']) requireTool(t); work = tempDir(); });
+  before(() => {
+    for (const t of ['openssl', 'gzip', 'bzip2', 'xz', 'zstd', 'tar']) requireTool(t);
+    work = tempDir();
+  });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   for (const codec of CODECS) {

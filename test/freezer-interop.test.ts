@@ -9,7 +9,10 @@ import { makeSampleTree, mutate1, snapshotTree, tempDir, TreeSnapshot } from './
 
 function freezer(args: string[], work: string): void {
   const r = run('freezer-agent', [...args, '--log-file', path.join(work, 'freezer.log')], { env: FREEZER_ENV });
-  if (r.status !== 0) throw new Error(`freezer-agent ${args.join(' ')} exited ${r.status}: ${r.stderr}\n${fs.readFileSync(path.join(work, 'freezer.log'), 'utf8').slice(-3000)}`);
+  if (r.status !== 0)
+    throw new Error(
+      `freezer-agent ${args.join(' ')} exited ${r.status}: ${r.stderr}\n${fs.readFileSync(path.join(work, 'freezer.log'), 'utf8').slice(-3000)}`,
+    );
 }
 
 type Tool = 'permafrost' | 'freezer';
@@ -27,7 +30,10 @@ function restoreWith(tool: Tool, args: string[], work: string): void {
 describe('interoperability with freezer-agent 13', function () {
   before(() => requireTool('freezer-agent'));
 
-  for (const [writer, reader] of [['permafrost', 'freezer'], ['freezer', 'permafrost']] as [Tool, Tool][]) {
+  for (const [writer, reader] of [
+    ['permafrost', 'freezer'],
+    ['freezer', 'permafrost'],
+  ] as [Tool, Tool][]) {
     for (const codec of ['gzip', 'bzip2', 'xz']) {
       for (const encrypted of [false, true]) {
         it(`${reader} restores a ${writer} L0+L1 chain (${codec}${encrypted ? ', encrypted' : ''})`, function () {
@@ -36,8 +42,19 @@ describe('interoperability with freezer-agent 13', function () {
             const src = path.join(work, 'src');
             makeSampleTree(src);
             fs.writeFileSync(path.join(work, 'pass'), 'freezer interop\n');
-            const common = ['--mode', 'fs', '--storage', 'local', '--container', path.join(work, 'store'), '--backup-name', 'fz',
-              '--hostname', 'node1', ...(encrypted ? ['--encrypt-pass-file', path.join(work, 'pass')] : [])];
+            const common = [
+              '--mode',
+              'fs',
+              '--storage',
+              'local',
+              '--container',
+              path.join(work, 'store'),
+              '--backup-name',
+              'fz',
+              '--hostname',
+              'node1',
+              ...(encrypted ? ['--encrypt-pass-file', path.join(work, 'pass')] : []),
+            ];
             backupWith(writer, [...common, '--path-to-backup', src, '--compression', codec], work);
             mutate1(src);
             backupWith(writer, [...common, '--path-to-backup', src, '--compression', codec], work);

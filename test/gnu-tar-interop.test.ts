@@ -10,10 +10,17 @@ import { makeSampleTree, mutate1, mutate2, snapshotTree, tempDir } from './helpe
 
 describe('GNU tar interoperability', function () {
   let work: string;
-  before(() => { for (const t of ['tar', 'openssl', 'zstd', 'xz', 'gzip']) requireTool(t); work = tempDir(); });
+  before(() => {
+    for (const t of ['tar', 'openssl', 'zstd', 'xz', 'gzip']) requireTool(t);
+    work = tempDir();
+  });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  for (const [codec, encrypted] of [['zstd', true], ['xz', false], ['gzip', true]] as const) {
+  for (const [codec, encrypted] of [
+    ['zstd', true],
+    ['xz', false],
+    ['gzip', true],
+  ] as const) {
     it(`stock tools restore our L0..L2 (${codec}${encrypted ? ', encrypted' : ''})`, function () {
       const dir = fs.mkdtempSync(path.join(work, 'ours-'));
       const src = path.join(dir, 'src');
@@ -21,8 +28,22 @@ describe('GNU tar interoperability', function () {
       const pass = path.join(dir, 'pass');
       fs.writeFileSync(pass, 'stock tools\n');
       makeSampleTree(src);
-      const args = ['--action', 'backup', '--path-to-backup', src, '--storage', 'local', '--container', store, '--backup-name', 'g',
-        '--compression', codec, '--quiet', ...(encrypted ? ['--encrypt-pass-file', pass] : [])];
+      const args = [
+        '--action',
+        'backup',
+        '--path-to-backup',
+        src,
+        '--storage',
+        'local',
+        '--container',
+        store,
+        '--backup-name',
+        'g',
+        '--compression',
+        codec,
+        '--quiet',
+        ...(encrypted ? ['--encrypt-pass-file', pass] : []),
+      ];
       agentOk(args);
       mutate1(src);
       agentOk(args);
@@ -52,13 +73,40 @@ describe('GNU tar interoperability', function () {
       const metaDir = path.join(dir, 'store', 'metadata', 'tar', chainName, String(chainStart), member);
       fs.mkdirSync(dataDir, { recursive: true });
       fs.mkdirSync(metaDir, { recursive: true });
-      const t = run('tar', ['--create', '-z', '--warning=none', '--no-check-device', '--one-file-system', `--listed-incremental=${snap}`, '-f', path.join(dataDir, 'data'), '.'], { cwd: src });
+      const t = run(
+        'tar',
+        [
+          '--create',
+          '-z',
+          '--warning=none',
+          '--no-check-device',
+          '--one-file-system',
+          `--listed-incremental=${snap}`,
+          '-f',
+          path.join(dataDir, 'data'),
+          '.',
+        ],
+        { cwd: src },
+      );
       assert.equal(t.status, 0, t.stderr);
       fs.copyFileSync(snap, path.join(dataDir, 'engine_metadata'));
       fs.writeFileSync(path.join(metaDir, 'metadata'), '{"engine_name": "tar", "compression": "gzip", "encryption": false}');
     });
     const dest = path.join(dir, 'dest');
-    agentOk(['--action', 'restore', '--storage', 'local', '--container', path.join(dir, 'store'), '--backup-name', 'gnu', '--hostname', 'gnuhost', '--restore-abs-path', dest]);
+    agentOk([
+      '--action',
+      'restore',
+      '--storage',
+      'local',
+      '--container',
+      path.join(dir, 'store'),
+      '--backup-name',
+      'gnu',
+      '--hostname',
+      'gnuhost',
+      '--restore-abs-path',
+      dest,
+    ]);
     assert.deepEqual(snapshotTree(dest), snapshotTree(src));
   });
 });

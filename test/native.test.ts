@@ -109,15 +109,25 @@ const stockDecompress: Record<CodecKind, string[]> = {
 
 const stockCompress: Record<CodecKind, string[][]> = {
   gzip: [['gzip', '-c'], ['gzip', '-1', '-c'], ...(hasTool('pigz') ? [['pigz', '-p', '2', '-b', '128', '-c']] : [])],
-  bzip2: [['bzip2', '-c'], ['bzip2', '-1', '-c']],
-  xz: [['xz', '-T2', '-c'], ['xz', '-T2', '--block-size=1MiB', '-1', '-c'], ['xz', '--check=sha256', '-0', '-c']],
-  zstd: [['zstd', '-T2', '-c'], ['zstd', '-T2', '-19', '--no-check', '-c']],
+  bzip2: [
+    ['bzip2', '-c'],
+    ['bzip2', '-1', '-c'],
+  ],
+  xz: [
+    ['xz', '-T2', '-c'],
+    ['xz', '-T2', '--block-size=1MiB', '-1', '-c'],
+    ['xz', '--check=sha256', '-0', '-c'],
+  ],
+  zstd: [
+    ['zstd', '-T2', '-c'],
+    ['zstd', '-T2', '-19', '--no-check', '-c'],
+  ],
 };
 
 function assertCode(code: string) {
   return (err: unknown) => {
     assert.ok(err instanceof Error, 'an Error');
-    assert.equal((err as Error & { code?: string }).code, code, (err).message);
+    assert.equal((err as Error & { code?: string }).code, code, err.message);
     return true;
   };
 }
@@ -128,16 +138,31 @@ describe('native addon', function () {
   it('ships a linux-x64 prebuild with every export that native/addon.cc declares', function () {
     // An npm install without build tools loads the prebuild: a stale one would lack newer exports.
     // The source's export table is the reference, so this holds with or without a source build.
-    if (process.platform !== 'linux' || process.arch !== 'x64') return skipBecause(this, `the prebuild is for linux-x64, this is ${process.platform}-${process.arch}`);
-    const declared = [...fs.readFileSync(path.join(root, 'native', 'addon.cc'), 'utf8').matchAll(/exports\.Set\("(\w+)"/g)].map((m) => m[1]).sort();
+    if (process.platform !== 'linux' || process.arch !== 'x64')
+      return skipBecause(this, `the prebuild is for linux-x64, this is ${process.platform}-${process.arch}`);
+    const declared = [...fs.readFileSync(path.join(root, 'native', 'addon.cc'), 'utf8').matchAll(/exports\.Set\("(\w+)"/g)]
+      .map((m) => m[1])
+      .sort();
     assert.ok(declared.length > 10, `found only ${declared.length} exports in native/addon.cc`);
     // Each in its own process: glibc hands back an already loaded library of the same soname.
     const exportsOf = (file: string): string[] => {
-      const r = spawnSync(process.execPath, ['-e', 'const m = { exports: {} }; process.dlopen(m, process.argv[1]); console.log(JSON.stringify(Object.keys(m.exports).sort()))', file], { encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          'const m = { exports: {} }; process.dlopen(m, process.argv[1]); console.log(JSON.stringify(Object.keys(m.exports).sort()))',
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(r.status, 0, r.stderr);
       return JSON.parse(r.stdout) as string[];
     };
-    assert.deepEqual(exportsOf(path.join(root, 'prebuilds', 'linux-x64', 'permafrost.node')), declared, 'run `npm run prebuild` and commit prebuilds/');
+    assert.deepEqual(
+      exportsOf(path.join(root, 'prebuilds', 'linux-x64', 'permafrost.node')),
+      declared,
+      'run `npm run prebuild` and commit prebuilds/',
+    );
     const built = path.join(root, 'build', 'Release', 'permafrost.node');
     if (fs.existsSync(built)) assert.deepEqual(exportsOf(built), declared, 'the source build differs from native/addon.cc: rebuild it');
   });
@@ -207,14 +232,17 @@ describe('native addon', function () {
         assert.ok(tool(stockDecompress[kind], Buffer.concat(again)).equals(Buffer.concat(again.map(() => mib))), `${kind} -d reads them`);
       });
 
-      it('compressMemberInto writes the member compressMember makes into the caller\'s buffer, or says it needs more room', async () => {
+      it("compressMemberInto writes the member compressMember makes into the caller's buffer, or says it needs more room", async () => {
         for (const input of [Buffer.alloc(0), MEDIUM, randomBytes(MiB, 9)]) {
           const expected = await native.compressMember(kind, LEVEL[kind], input);
           const out = Buffer.alloc(native.memberCapacity(input.length) + 10, 0xaa);
           const n = await native.compressMemberInto(kind, LEVEL[kind], input, out);
           assert.equal(n, expected.length, `length for ${input.length} bytes`);
           assert.ok(out.subarray(0, n).equals(expected), `bytes for ${input.length} bytes`);
-          assert.ok(out.subarray(native.memberCapacity(input.length)).every((b) => b === 0xaa), 'nothing past the capacity written');
+          assert.ok(
+            out.subarray(native.memberCapacity(input.length)).every((b) => b === 0xaa),
+            'nothing past the capacity written',
+          );
           assert.ok(native.memberCapacity(input.length) >= expected.length, 'memberCapacity holds incompressible input');
         }
         const random = randomBytes(200_000, 10);
@@ -327,7 +355,16 @@ describe('native addon', function () {
     const ok = Buffer.alloc(10);
     assert.throws(() => new native.CodecStream('lz4' as CodecKind, false, 1, 1), TypeError);
     assert.throws(() => new native.CodecStream('gzip', 'no' as unknown as boolean, 1, 1), TypeError);
-    for (const [kind, bad] of [['gzip', 0], ['gzip', 10], ['bzip2', 0], ['xz', -1], ['xz', 10], ['zstd', 0], ['zstd', 20], ['zstd', 1.5]] as const) {
+    for (const [kind, bad] of [
+      ['gzip', 0],
+      ['gzip', 10],
+      ['bzip2', 0],
+      ['xz', -1],
+      ['xz', 10],
+      ['zstd', 0],
+      ['zstd', 20],
+      ['zstd', 1.5],
+    ] as const) {
       assert.throws(() => new native.CodecStream(kind, false, bad, 1), RangeError, `${kind} ${bad}`);
       assert.throws(() => native.compressMember(kind, bad, ok), RangeError, `member ${kind} ${bad}`);
     }
@@ -441,8 +478,16 @@ describe('native addon', function () {
       const [sha, hmac, last] = d.final();
       if (last) got.push(last);
       const expected: Buffer[] = [];
-      for (let off = 0; off < plain.length; off += size) expected.push(createHash('sha256').update(plain.subarray(off, off + size)).digest());
-      assert.deepEqual(got.map((h) => h.toString('hex')), expected.map((h) => h.toString('hex')));
+      for (let off = 0; off < plain.length; off += size)
+        expected.push(
+          createHash('sha256')
+            .update(plain.subarray(off, off + size))
+            .digest(),
+        );
+      assert.deepEqual(
+        got.map((h) => h.toString('hex')),
+        expected.map((h) => h.toString('hex')),
+      );
       assert.ok(sha.equals(createHash('sha256').update(plain).digest()));
       assert.equal(hmac, null);
       assert.throws(() => new native.Digest(null, -1), RangeError);
@@ -453,10 +498,14 @@ describe('native addon', function () {
 
     describe('Digest kernels on the 64-byte grid', () => {
       const cpuHasSha = /^flags\s*:.*\bsha_ni\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-      const kernels = [['sha-extensions', undefined], ['openssl', '1']] as const;
+      const kernels = [
+        ['sha-extensions', undefined],
+        ['openssl', '1'],
+      ] as const;
       for (const [kernel, env] of kernels) {
         it(`${kernel}: whole stream, segments and HMAC (short, long, empty keys) match node:crypto over uneven updates`, async function () {
-          if (kernel === 'sha-extensions' && !cpuHasSha) skipBecause(this, 'this CPU has no SHA extensions: only the OpenSSL kernel runs here');
+          if (kernel === 'sha-extensions' && !cpuHasSha)
+            skipBecause(this, 'this CPU has no SHA extensions: only the OpenSSL kernel runs here');
           const saved = process.env.PERMAFROST_DIGEST_OPENSSL;
           if (env) process.env.PERMAFROST_DIGEST_OPENSSL = env;
           else delete process.env.PERMAFROST_DIGEST_OPENSSL;
@@ -468,14 +517,23 @@ describe('native addon', function () {
                 const data = plain.subarray(0, 5 * size + 63);
                 const got: Buffer[] = [];
                 // Cuts inside blocks, on block edges and on segment edges.
-                for (let off = 0, step = 1; off < data.length; off += step, step = (step * 7 + 13) % (2 * size) + 1) {
+                for (let off = 0, step = 1; off < data.length; off += step, step = ((step * 7 + 13) % (2 * size)) + 1) {
                   got.push(...((await d.update(data.subarray(off, off + step))) as Buffer[]));
                 }
                 const [sha, hmac, last] = d.final();
                 if (last) got.push(last);
                 const expected: string[] = [];
-                for (let off = 0; off < data.length; off += size) expected.push(createHash('sha256').update(data.subarray(off, off + size)).digest('hex'));
-                assert.deepEqual(got.map((h) => h.toString('hex')), expected, `segments of ${size}`);
+                for (let off = 0; off < data.length; off += size)
+                  expected.push(
+                    createHash('sha256')
+                      .update(data.subarray(off, off + size))
+                      .digest('hex'),
+                  );
+                assert.deepEqual(
+                  got.map((h) => h.toString('hex')),
+                  expected,
+                  `segments of ${size}`,
+                );
                 assert.equal(sha.toString('hex'), createHash('sha256').update(data).digest('hex'));
                 assert.equal(hmac?.toString('hex') ?? null, key ? createHmac('sha256', key).update(data).digest('hex') : null);
                 assert.throws(() => d.final(), assertCode('ERR_FINISHED'));
@@ -496,17 +554,22 @@ describe('native addon', function () {
 
       for (const [kernel, env] of kernels) {
         it(`${kernel}: each segment's MD5 after its SHA-256 when asked, the stream's hashes unchanged`, async function () {
-          if (kernel === 'sha-extensions' && !cpuHasSha) skipBecause(this, 'this CPU has no SHA extensions: only the OpenSSL kernel runs here');
+          if (kernel === 'sha-extensions' && !cpuHasSha)
+            skipBecause(this, 'this CPU has no SHA extensions: only the OpenSSL kernel runs here');
           const saved = process.env.PERMAFROST_DIGEST_OPENSSL;
           if (env) process.env.PERMAFROST_DIGEST_OPENSSL = env;
           else delete process.env.PERMAFROST_DIGEST_OPENSSL;
           try {
-            for (const [size, key] of [[64, null], [4096, Buffer.from('key')], [100_032, randomBytes(90, 3)]] as const) {
+            for (const [size, key] of [
+              [64, null],
+              [4096, Buffer.from('key')],
+              [100_032, randomBytes(90, 3)],
+            ] as const) {
               const d = new native.Digest(key, size, true);
               assert.equal(d.kernel, kernel);
               const data = plain.subarray(0, 3 * size + 5);
               const got: Buffer[] = [];
-              for (let off = 0, step = 17; off < data.length; off += step, step = (step * 5 + 3) % size + 1) {
+              for (let off = 0, step = 17; off < data.length; off += step, step = ((step * 5 + 3) % size) + 1) {
                 got.push(...((await d.update(data.subarray(off, off + step))) as Buffer[]));
               }
               const [sha, hmac, last] = d.final();
@@ -516,7 +579,11 @@ describe('native addon', function () {
                 const seg = data.subarray(off, off + size);
                 expected.push(createHash('sha256').update(seg).digest('hex') + createHash('md5').update(seg).digest('hex'));
               }
-              assert.deepEqual(got.map((h) => h.toString('hex')), expected, `segments of ${size}`);
+              assert.deepEqual(
+                got.map((h) => h.toString('hex')),
+                expected,
+                `segments of ${size}`,
+              );
               assert.equal(sha.toString('hex'), createHash('sha256').update(data).digest('hex'));
               assert.equal(hmac?.toString('hex') ?? null, key ? createHmac('sha256', key).update(data).digest('hex') : null);
             }
@@ -547,7 +614,11 @@ describe('native addon', function () {
     });
 
     it('hmacSha256 equals node:crypto', () => {
-      for (const [k, m] of [[Buffer.from('k'), Buffer.from('message')], [Buffer.alloc(0), Buffer.alloc(0)], [randomBytes(200, 5), plain]]) {
+      for (const [k, m] of [
+        [Buffer.from('k'), Buffer.from('message')],
+        [Buffer.alloc(0), Buffer.alloc(0)],
+        [randomBytes(200, 5), plain],
+      ]) {
         assert.ok(native.hmacSha256(k, m).equals(createHmac('sha256', k).update(m).digest()));
       }
     });
@@ -627,13 +698,17 @@ describe('native addon', function () {
       assert.throws(() => (native.tryLock as unknown as (fd: number) => boolean)(0), TypeError);
       const bad = fs.openSync(tmp, 'r');
       fs.closeSync(bad);
-      assert.throws(() => native.tryLock(bad, true), (e: Error & { code?: string }) => e.code === 'ERR_ERRNO' && /^flock: Bad file descriptor$/.test(e.message));
+      assert.throws(
+        () => native.tryLock(bad, true),
+        (e: Error & { code?: string }) => e.code === 'ERR_ERRNO' && /^flock: Bad file descriptor$/.test(e.message),
+      );
     });
 
     it('startWriteback starts writing dirty pages of a file out without fsync; false on a pipe; checks its arguments', async function () {
       this.timeout(20_000);
       const TMPFS_MAGIC = 0x01021994;
-      if (fs.statfsSync(tmp).type === TMPFS_MAGIC) skipBecause(this, `${tmp} is on tmpfs, whose pages are never written back: nothing to observe`);
+      if (fs.statfsSync(tmp).type === TMPFS_MAGIC)
+        skipBecause(this, `${tmp} is on tmpfs, whose pages are never written back: nothing to observe`);
       const dirtyKiB = () => Number(/^Dirty:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))![1]);
       const size = 64 * MiB;
       const fd = fs.openSync(path.join(tmp, 'dirty'), 'w');
@@ -668,12 +743,19 @@ describe('native addon', function () {
     // The child loads the addon as every user of it does, through src/native.ts (node-gyp-build:
     // a source build when there is one, else the committed prebuild).
     const child = (code: string, uid?: number) =>
-      spawnSync(process.execPath, ['--input-type=module', '-e',
-        `import { createRequire } from 'node:module'; const require = createRequire(${JSON.stringify(path.join(root, 'package.json'))});\n` +
-        `const { native: n } = await import(${JSON.stringify(path.join(root, 'dist', 'src', 'native.js'))});\n${code}`], {
-        encoding: 'utf8',
-        uid,
-      });
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { createRequire } from 'node:module'; const require = createRequire(${JSON.stringify(path.join(root, 'package.json'))});\n` +
+            `const { native: n } = await import(${JSON.stringify(path.join(root, 'dist', 'src', 'native.js'))});\n${code}`,
+        ],
+        {
+          encoding: 'utf8',
+          uid,
+        },
+      );
 
     it('setPriority renices and sets the I/O class of the process (in a child process)', () => {
       const r = child(`
@@ -692,9 +774,12 @@ describe('native addon', function () {
 
     it('setPriority failure throws ERR_ERRNO with the errno text', function () {
       if (process.getuid?.() !== 0) skipBecause(this, 'needs root, to run a child as an unprivileged uid');
-      const r = child(`
+      const r = child(
+        `
         try { n.setPriority(-5, 2, 0); console.log('no error'); }
-        catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`, 65534);
+        catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`,
+        65534,
+      );
       if (r.status !== 0) skipBecause(this, `the addon cannot be loaded as uid 65534: ${r.stderr.trim().split('\n')[0]}`);
       const out = JSON.parse(r.stdout);
       assert.equal(out.code, 'ERR_ERRNO');

@@ -64,14 +64,18 @@ describe('the npm package (npm pack, installed into a fresh project)', function 
   function probe(specifier: string): { exports: string[]; signature: string | null; required: string[]; resolved: string[] } {
     const loads = path.join(work, `loads-${specifier.replace(/\W/g, '_')}.txt`);
     fs.rmSync(loads, { force: true });
-    const out = sh(process.execPath, ['--import', './record-loads.mjs', 'probe.mjs', specifier, basis], project, { PERMAFROST_LOADS: loads });
+    const out = sh(process.execPath, ['--import', './record-loads.mjs', 'probe.mjs', specifier, basis], project, {
+      PERMAFROST_LOADS: loads,
+    });
     return { ...JSON.parse(out), resolved: fs.readFileSync(loads, 'utf8').split('\n').filter(Boolean) };
   }
 
   before(function () {
     assert.ok(fs.existsSync(path.join(REPO, 'dist', 'src', 'rsync', 'index.js')), 'build first: npm run build:ts');
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-package-'));
-    const packed = JSON.parse(sh('npm', ['pack', REPO, '--pack-destination', work, '--ignore-scripts', '--json'], work)) as Array<{ filename: string }>;
+    const packed = JSON.parse(sh('npm', ['pack', REPO, '--pack-destination', work, '--ignore-scripts', '--json'], work)) as Array<{
+      filename: string;
+    }>;
     project = path.join(work, 'project');
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'package.json'), `${JSON.stringify({ name: 'probe', private: true, type: 'module' })}\n`);
@@ -93,15 +97,22 @@ describe('the npm package (npm pack, installed into a fresh project)', function 
 
   it("permafrost/rsync: rdiff's signature, from the prebuild, loading nothing of the agent", function () {
     const r = probe('permafrost/rsync');
-    assert.ok(Buffer.from(r.signature!, 'base64').equals(rdiffSig), 'the signature differs from rdiff 2.3.2\'s');
-    assert.ok(['signature', 'delta', 'patch', 'loadSignature', 'RsyncError'].every((name) => r.exports.includes(name)), r.exports.join(', '));
+    assert.ok(Buffer.from(r.signature!, 'base64').equals(rdiffSig), "the signature differs from rdiff 2.3.2's");
+    assert.ok(
+      ['signature', 'delta', 'patch', 'loadSignature', 'RsyncError'].every((name) => r.exports.includes(name)),
+      r.exports.join(', '),
+    );
 
     const root = `file://${installed}/`;
     const files = r.resolved.filter((url) => url.startsWith(root)).map((url) => url.slice(root.length));
     assert.ok(files.includes('dist/src/rsync/index.js'), `the installed package was not the one loaded: ${r.resolved.join(', ')}`);
     const agent = files.filter((f) => AGENT_LAYERS.some((layer) => f.startsWith(`dist/src/${layer}/`)));
     assert.deepEqual(agent, [], 'modules of the agent loaded by permafrost/rsync');
-    assert.deepEqual(files.filter((f) => !f.startsWith('dist/src/rsync/') && f !== 'dist/src/native.js'), [], 'only the library and the addon loader');
+    assert.deepEqual(
+      files.filter((f) => !f.startsWith('dist/src/rsync/') && f !== 'dist/src/native.js'),
+      [],
+      'only the library and the addon loader',
+    );
 
     const addon = r.required.filter((f) => f.endsWith('.node'));
     assert.deepEqual(addon, [path.join(installed, 'prebuilds', `${process.platform}-${process.arch}`, 'permafrost.node')]);
@@ -109,24 +120,45 @@ describe('the npm package (npm pack, installed into a fresh project)', function 
 
   it('permafrost/rsync carries its types (checked through the exports map)', function () {
     fs.writeFileSync(path.join(project, 'typed.mts'), TYPED);
-    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true,
-        types: ['node'], typeRoots: [path.join(REPO, 'node_modules', '@types')],
-      },
-      files: ['typed.mts'],
-    }));
+    fs.writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [path.join(REPO, 'node_modules', '@types')],
+        },
+        files: ['typed.mts'],
+      }),
+    );
     sh(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], project);
   });
 
   it('permafrost (the root export) still loads, and exports no CLI entry point', function () {
     const r = probe('permafrost');
     assert.ok(Buffer.from(r.signature!, 'base64').equals(rdiffSig));
-    for (const name of ['compress', 'encryptStream', 'LocalStore', 'createTarBackup', 'PermafrostError']) assert.ok(r.exports.includes(name), name);
-    assert.deepEqual(r.exports.filter((name) => /main$/i.test(name)), [], 'agentMain and rdiffMain are gone');
+    for (const name of ['compress', 'encryptStream', 'LocalStore', 'createTarBackup', 'PermafrostError'])
+      assert.ok(r.exports.includes(name), name);
+    assert.deepEqual(
+      r.exports.filter((name) => /main$/i.test(name)),
+      [],
+      'agentMain and rdiffMain are gone',
+    );
     const root = `file://${installed}/dist/src/`;
     // The recorder sees the agent's layers when they are loaded (so their absence above means something).
-    assert.ok(r.resolved.some((url) => url.startsWith(`${root}storage/`)) && r.resolved.some((url) => url.startsWith(`${root}codecs/`)), r.resolved.join(', '));
-    assert.deepEqual(r.resolved.filter((url) => url.startsWith(`${root}cli/`)), [], 'the root export loads no CLI module');
+    assert.ok(
+      r.resolved.some((url) => url.startsWith(`${root}storage/`)) && r.resolved.some((url) => url.startsWith(`${root}codecs/`)),
+      r.resolved.join(', '),
+    );
+    assert.deepEqual(
+      r.resolved.filter((url) => url.startsWith(`${root}cli/`)),
+      [],
+      'the root export loads no CLI module',
+    );
   });
 });

@@ -23,7 +23,11 @@ let basisBytes: Buffer;
 let nextBytes: Buffer;
 
 /** stdin: a Buffer (a pipe), a file path (redirected: `< file`), or nothing. stdout: a pipe, or a file path (`> file`). */
-interface Io { stdin?: Buffer | { file: string }; stdoutFile?: string; env?: NodeJS.ProcessEnv }
+interface Io {
+  stdin?: Buffer | { file: string };
+  stdoutFile?: string;
+  env?: NodeJS.ProcessEnv;
+}
 
 function run(cmd: 'ours' | 'rdiff', args: string[], io: Io = {}): SpawnSyncReturns<Buffer> {
   const [exe, argv] = cmd === 'ours' ? [process.execPath, [BIN, ...args]] : ['rdiff', args];
@@ -72,14 +76,24 @@ function same(args: string[], io: Io = {}, outFile?: string): Buffer {
  * feeds with `source`. The cat holds none of our pipes, and is released in the end even if
  * the command never opened the FIFO.
  */
-function runWithFifo(cmd: 'ours' | 'rdiff', args: string[], source: string, io: { env?: NodeJS.ProcessEnv; input?: Buffer } = {}): SpawnSyncReturns<Buffer> {
+function runWithFifo(
+  cmd: 'ours' | 'rdiff',
+  args: string[],
+  source: string,
+  io: { env?: NodeJS.ProcessEnv; input?: Buffer } = {},
+): SpawnSyncReturns<Buffer> {
   const fifo = path.join(dir, 'basis.fifo');
   fs.rmSync(fifo, { force: true });
   assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
   const [exe, argv] = cmd === 'ours' ? [process.execPath, [BIN, ...args]] : ['rdiff', args];
   const script = 'cat "$1" > "$2" 2>/dev/null </dev/null & shift 2; exec "$@"';
   try {
-    return spawnSync('sh', ['-c', script, 'sh', source, fifo, exe, ...argv.map((a) => (a === '@FIFO' ? fifo : a))], { cwd: dir, env: io.env ?? process.env, input: io.input, maxBuffer: 1 << 30 });
+    return spawnSync('sh', ['-c', script, 'sh', source, fifo, exe, ...argv.map((a) => (a === '@FIFO' ? fifo : a))], {
+      cwd: dir,
+      env: io.env ?? process.env,
+      input: io.input,
+      maxBuffer: 1 << 30,
+    });
   } finally {
     fs.closeSync(fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
     fs.rmSync(fifo, { force: true });
@@ -92,7 +106,13 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
     assert.ok(fs.existsSync(path.join(root, 'dist', 'src', 'cli', 'rdiff.js')), 'build first: npx tsc -p tsconfig.json');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-rdiff-cli-'));
     basisBytes = Buffer.concat([prng(300 * KiB, 1), Buffer.from('x'.repeat(50_000)), prng(100 * KiB, 2)]);
-    nextBytes = Buffer.concat([basisBytes.subarray(0, 1000), Buffer.from('inserted!'), basisBytes.subarray(1000, 200_000), basisBytes.subarray(250_000), prng(5000, 3)]);
+    nextBytes = Buffer.concat([
+      basisBytes.subarray(0, 1000),
+      Buffer.from('inserted!'),
+      basisBytes.subarray(1000, 200_000),
+      basisBytes.subarray(250_000),
+      prng(5000, 3),
+    ]);
     basis = path.join(dir, 'basis.bin');
     next = path.join(dir, 'next.bin');
     fs.writeFileSync(basis, basisBytes);
@@ -105,7 +125,7 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  describe('argument forms give rdiff\'s bytes', function () {
+  describe("argument forms give rdiff's bytes", function () {
     it('signature BASIS SIGNATURE / delta SIGNATURE NEWFILE DELTA / patch BASIS DELTA NEWFILE (files)', function () {
       same(['signature', basis, '@OUT'], {}, 'sig');
       same(['delta', 'ref.sig', next, '@OUT'], {}, 'delta');
@@ -151,7 +171,10 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
       ];
       for (const args of forms) same(args);
       // The delta against each of those signatures, too.
-      for (const opts of [['-H', 'md4', '-R', 'rollsum', '-b', '333', '-S', '5'], ['-R', 'rollsum']]) {
+      for (const opts of [
+        ['-H', 'md4', '-R', 'rollsum', '-b', '333', '-S', '5'],
+        ['-R', 'rollsum'],
+      ]) {
         const sig = output('rdiff', [...opts, 'signature', basis, '@OUT'], {}, 'optsig');
         fs.writeFileSync(path.join(dir, 'opt.sig'), sig);
         same(['delta', 'opt.sig', next]);
@@ -177,17 +200,42 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
       { name: 'no action', args: [], code: ExitCode.USAGE, message: /specify an action/ },
       { name: 'unknown action', args: ['sign-it', '@BASIS'], code: ExitCode.USAGE, message: /unknown action "sign-it"/ },
       { name: 'unknown option', args: ['-z', 'signature', '@BASIS'], code: ExitCode.USAGE, message: /unknown option: -z/ },
-      { name: 'bad number', args: ['-b', '512k', 'signature', '@BASIS'], code: ExitCode.USAGE, message: /invalid numeric value for -b\/--block-size: 512k/ },
+      {
+        name: 'bad number',
+        args: ['-b', '512k', 'signature', '@BASIS'],
+        code: ExitCode.USAGE,
+        message: /invalid numeric value for -b\/--block-size: 512k/,
+      },
       { name: 'bad hash', args: ['-H', 'sha1', 'signature', '@BASIS'], code: ExitCode.USAGE, message: /unknown hash algorithm 'sha1'/ },
-      { name: 'strong length above the hash', args: ['-H', 'md4', '-S', '20', 'signature', '@BASIS'], code: ExitCode.USAGE, message: /-S\/--sum-size/ },
+      {
+        name: 'strong length above the hash',
+        args: ['-H', 'md4', '-S', '20', 'signature', '@BASIS'],
+        code: ExitCode.USAGE,
+        message: /-S\/--sum-size/,
+      },
       { name: 'negative block size', args: ['-b', '-3', 'signature', '@BASIS'], code: ExitCode.USAGE, message: /-b\/--block-size/ },
       { name: 'too many arguments', args: ['signature', '@BASIS', 'a', 'b'], code: ExitCode.USAGE, message: /too many arguments/ },
       { name: 'delta without a signature', args: ['delta'], code: ExitCode.USAGE, message: /missing SIGNATURE/ },
-      { name: 'missing basis', args: ['signature', 'no-such-file'], code: ExitCode.SOURCE, message: /cannot open basis no-such-file: ENOENT/ },
+      {
+        name: 'missing basis',
+        args: ['signature', 'no-such-file'],
+        code: ExitCode.SOURCE,
+        message: /cannot open basis no-such-file: ENOENT/,
+      },
       { name: 'missing signature', args: ['delta', 'no-such.sig', '@NEXT'], code: ExitCode.SOURCE, message: /no-such\.sig.*ENOENT/ },
-      { name: 'missing delta', args: ['patch', '@BASIS', 'no-such.delta'], code: ExitCode.SOURCE, message: /cannot open delta no-such\.delta: ENOENT/ },
-      { name: 'a directory as the basis', args: ['signature', '/'], code: ExitCode.SOURCE, message: /basis \//},
-      { name: 'missing output directory', args: ['signature', '@BASIS', 'no/such/dir/out.sig'], code: ExitCode.STORAGE, message: /no\/such\/dir\/out\.sig/ },
+      {
+        name: 'missing delta',
+        args: ['patch', '@BASIS', 'no-such.delta'],
+        code: ExitCode.SOURCE,
+        message: /cannot open delta no-such\.delta: ENOENT/,
+      },
+      { name: 'a directory as the basis', args: ['signature', '/'], code: ExitCode.SOURCE, message: /basis \// },
+      {
+        name: 'missing output directory',
+        args: ['signature', '@BASIS', 'no/such/dir/out.sig'],
+        code: ExitCode.STORAGE,
+        message: /no\/such\/dir\/out\.sig/,
+      },
     ];
     for (const c of cases) {
       it(`${c.name} → exit ${c.code}`, function () {
@@ -213,7 +261,10 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
         assert.equal(r.status, ExitCode.INTEGRITY, `${name}: exit ${r.status}, stderr: ${r.stderr.toString()}`);
         assert.match(r.stderr.toString(), new RegExp(name.replace('.', '\\.')));
         assert.equal(fs.existsSync(path.join(dir, 'out.bin')), false, `${name}: partial output left behind`);
-        assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+        assert.deepEqual(
+          fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+          [],
+        );
         // Through a pipe as well (the stream path).
         const piped = run('ours', ['patch', basis], { stdin: bytes });
         assert.equal(piped.status, ExitCode.INTEGRITY, `${name} on stdin: exit ${piped.status}, stderr: ${piped.stderr.toString()}`);
@@ -243,7 +294,10 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
       assert.match(r.stderr.toString(), /exists\.sig/);
       assert.match(r.stderr.toString(), /-f/);
       assert.equal(fs.readFileSync(out, 'utf8'), 'precious');
-      for (const args of [['delta', 'ref.sig', next, out], ['patch', basis, 'ref.delta', out]]) {
+      for (const args of [
+        ['delta', 'ref.sig', next, out],
+        ['patch', basis, 'ref.delta', out],
+      ]) {
         assert.equal(run('ours', args).status, ExitCode.TARGET_NOT_EMPTY);
         assert.equal(fs.readFileSync(out, 'utf8'), 'precious');
       }
@@ -275,7 +329,7 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
       refDelta = fs.readFileSync(path.join(dir, 'ref.delta'));
     });
 
-    it('/dev/null with a literal-only delta: rdiff\'s bytes and exit 0 (file, stdout, `< /dev/null`)', function () {
+    it("/dev/null with a literal-only delta: rdiff's bytes and exit 0 (file, stdout, `< /dev/null`)", function () {
       assert.ok(same(['patch', '/dev/null', 'literal.delta', '@OUT'], {}, 'new').equals(nextBytes));
       same(['patch', '/dev/null', 'literal.delta']);
       same(['patch', '/dev/null'], { stdin: fs.readFileSync(path.join(dir, 'literal.delta')) });
@@ -284,10 +338,16 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
 
     it('/dev/null with a delta that COPYs: rdiff fails (103), ours exits 6 naming the basis and the COPY, no output', function () {
       assert.equal(run('rdiff', ['patch', '/dev/null', 'ref.delta', 'rdiff-null.out']).status, 103, 'rdiff: unexpected end of input');
-      for (const io of [{ args: ['patch', '/dev/null', 'ref.delta', 'null.out'] }, { args: ['patch', '/dev/null', '-', 'null.out'], stdin: refDelta }]) {
+      for (const io of [
+        { args: ['patch', '/dev/null', 'ref.delta', 'null.out'] },
+        { args: ['patch', '/dev/null', '-', 'null.out'], stdin: refDelta },
+      ]) {
         const r = run('ours', io.args, { stdin: io.stdin });
         assert.equal(r.status, ExitCode.INTEGRITY, `exit ${r.status}, stderr: ${r.stderr.toString()}`);
-        assert.match(r.stderr.toString(), /^permafrost-rdiff: patch of basis \/dev\/null with delta (ref\.delta|\(standard input\)): .*COPY of \d+ bytes at basis offset 0 at delta offset 4 reaches past the end of the basis \(nothing to read at basis offset \d+\)/);
+        assert.match(
+          r.stderr.toString(),
+          /^permafrost-rdiff: patch of basis \/dev\/null with delta (ref\.delta|\(standard input\)): .*COPY of \d+ bytes at basis offset 0 at delta offset 4 reaches past the end of the basis \(nothing to read at basis offset \d+\)/,
+        );
         assert.equal(fs.existsSync(path.join(dir, 'null.out')), false, 'no partial output');
       }
     });
@@ -300,7 +360,7 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
       same(['patch', '-', 'ref.delta', '@OUT'], { stdin: { file: '/dev/zero' } }, 'new');
     });
 
-    it('a FIFO: rdiff\'s bytes for a literal-only delta; with COPYs rdiff fails (100: seek) and we copy it first', function () {
+    it("a FIFO: rdiff's bytes for a literal-only delta; with COPYs rdiff fails (100: seek) and we copy it first", function () {
       const theirs = runWithFifo('rdiff', ['patch', '@FIFO', 'literal.delta', 'rdiff-fifo.out'], basis);
       ok(theirs, 'rdiff patch FIFO literal.delta');
       ok(runWithFifo('ours', ['patch', '@FIFO', 'literal.delta', 'ours-fifo.out'], basis), 'ours, literal-only');
@@ -308,17 +368,22 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
       assert.equal(runWithFifo('rdiff', ['patch', '@FIFO', 'ref.delta', 'rdiff-fifo-copy.out'], basis).status, 100, 'rdiff: IO error');
       ok(runWithFifo('ours', ['patch', '@FIFO', 'ref.delta', 'fifo-copy.out'], basis), 'ours, COPYs');
       assert.ok(fs.readFileSync(path.join(dir, 'fifo-copy.out')).equals(nextBytes));
-      assert.ok(ok(runWithFifo('ours', ['patch', '@FIFO'], basis, { input: refDelta }), 'delta on stdin, new file on stdout').equals(nextBytes));
+      assert.ok(
+        ok(runWithFifo('ours', ['patch', '@FIFO'], basis, { input: refDelta }), 'delta on stdin, new file on stdout').equals(nextBytes),
+      );
     });
 
-    it('a pipe on stdin with the delta a file: rdiff\'s bytes for a literal-only delta; with COPYs rdiff fails (100) and we rebuild', function () {
+    it("a pipe on stdin with the delta a file: rdiff's bytes for a literal-only delta; with COPYs rdiff fails (100) and we rebuild", function () {
       same(['patch', '-', 'literal.delta', '@OUT'], { stdin: basisBytes }, 'new');
       same(['patch', '-', 'literal.delta'], { stdin: basisBytes });
       assert.equal(run('rdiff', ['patch', '-', 'ref.delta', 'rdiff-pipe.out'], { stdin: basisBytes }).status, 100, 'rdiff: IO error');
       assert.ok(output('ours', ['patch', '-', 'ref.delta', '@OUT'], { stdin: basisBytes }, 'new').equals(nextBytes), 'to a file');
       assert.ok(ok(run('ours', ['patch', '-', 'ref.delta'], { stdin: basisBytes }), 'to a pipe').equals(nextBytes), 'to a pipe');
       // spawnSync's stdin is a socket pair: a shell pipeline gives a real pipe too.
-      const piped = spawnSync('sh', ['-c', 'cat "$1" | exec "$2" "$3" patch - ref.delta', 'sh', basis, process.execPath, BIN], { cwd: dir, maxBuffer: 1 << 30 });
+      const piped = spawnSync('sh', ['-c', 'cat "$1" | exec "$2" "$3" patch - ref.delta', 'sh', basis, process.execPath, BIN], {
+        cwd: dir,
+        maxBuffer: 1 << 30,
+      });
       assert.ok(ok(piped, 'cat basis | permafrost-rdiff patch - ref.delta').equals(nextBytes));
     });
 
@@ -337,7 +402,11 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
 
     it('killed with SIGKILL while copying a pipe, it leaves nothing in $TMPDIR', async function () {
       const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-rdiff-kill-'));
-      const child = spawn(process.execPath, [BIN, 'patch', '-', 'ref.delta', 'killed.out'], { cwd: dir, env: { ...process.env, TMPDIR: tmpdir }, stdio: ['pipe', 'ignore', 'ignore'] });
+      const child = spawn(process.execPath, [BIN, 'patch', '-', 'ref.delta', 'killed.out'], {
+        cwd: dir,
+        env: { ...process.env, TMPDIR: tmpdir },
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       try {
         child.stdin.on('error', () => undefined);
@@ -347,7 +416,15 @@ describe('permafrost-rdiff CLI vs rdiff 2.3.2', function () {
         for (let i = 0; i < 500 && copy === undefined; i++) {
           await new Promise((r) => setTimeout(r, 20));
           const fds = fs.existsSync(`/proc/${child.pid}/fd`) ? fs.readdirSync(`/proc/${child.pid}/fd`) : [];
-          copy = fds.map((fd) => { try { return fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`); } catch { return ''; } }).find((l) => l.startsWith(tmpdir));
+          copy = fds
+            .map((fd) => {
+              try {
+                return fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`);
+              } catch {
+                return '';
+              }
+            })
+            .find((l) => l.startsWith(tmpdir));
         }
         assert.ok(copy, 'the copy of the basis was never opened in TMPDIR');
         assert.match(copy, /\(deleted\)$/);

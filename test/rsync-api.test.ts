@@ -14,10 +14,18 @@ import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import {
-  signature, signatureToFile, createSignatureStream, loadSignature,
-  delta, deltaToFile, createDeltaStream,
-  patch, patchToFile, createPatchStream,
-  RsyncError, type SignatureOptions,
+  signature,
+  signatureToFile,
+  createSignatureStream,
+  loadSignature,
+  delta,
+  deltaToFile,
+  createDeltaStream,
+  patch,
+  patchToFile,
+  createPatchStream,
+  RsyncError,
+  type SignatureOptions,
 } from '../src/rsync/index.js';
 import { edit, rdiff } from './helpers/rdiff-fixtures.js';
 
@@ -32,11 +40,15 @@ function prng(n: number, seed: number): Buffer {
   let x = seed >>> 0 || 1;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     out.writeUInt32LE(x >>> 0, i);
   }
   for (; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     out[i] = x & 0xff;
   }
   return out;
@@ -54,7 +66,11 @@ function textish(n: number, seed: number): Buffer {
   return Buffer.from(lines.join('')).subarray(0, n);
 }
 
-interface Pair { name: string; basis: Buffer; next: Buffer }
+interface Pair {
+  name: string;
+  basis: Buffer;
+  next: Buffer;
+}
 
 function pairs(): Pair[] {
   const k100 = prng(100 * KiB, 1);
@@ -67,7 +83,12 @@ function pairs(): Pair[] {
     {
       name: '100 KiB with edits',
       basis: k100,
-      next: edit(k100, [[100, 0, Buffer.from('inserted')], [30_000, 5, Buffer.alloc(0)], [60_001, 300, prng(700, 9)], [99_000, 1000, Buffer.from('tail')]]),
+      next: edit(k100, [
+        [100, 0, Buffer.from('inserted')],
+        [30_000, 5, Buffer.alloc(0)],
+        [60_001, 300, prng(700, 9)],
+        [99_000, 1000, Buffer.from('tail')],
+      ]),
     },
     { name: '100 KiB -> unrelated', basis: k100, next: prng(100 * KiB, 77) },
     {
@@ -104,7 +125,10 @@ function write(name: string, data: Buffer): string {
 }
 
 /** rdiff's signature and delta for a pair, by files (so the size is known, as for Buffers). */
-function reference(p: Pair, argv: string[]): { basisPath: string; nextPath: string; sigPath: string; deltaPath: string; sig: Buffer; delta: Buffer } {
+function reference(
+  p: Pair,
+  argv: string[],
+): { basisPath: string; nextPath: string; sigPath: string; deltaPath: string; sig: Buffer; delta: Buffer } {
   const basisPath = write('basis', p.basis);
   const nextPath = write('next', p.next);
   const sigPath = tmp('ref.sig');
@@ -117,16 +141,26 @@ function reference(p: Pair, argv: string[]): { basisPath: string; nextPath: stri
 // ---------------------------------------------------------------- stream helpers
 
 function chunked(data: Buffer, size: number): Readable {
-  return Readable.from((function* () {
-    for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
-  })(), { objectMode: false, highWaterMark: 16 * KiB });
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+    })(),
+    { objectMode: false, highWaterMark: 16 * KiB },
+  );
 }
 
 async function runStream(t: Transform, data: Buffer, chunkSize: number): Promise<Buffer> {
   const out: Buffer[] = [];
-  await pipeline(chunked(data, chunkSize), t, new Writable({
-    write(chunk: Buffer, _e, cb) { out.push(Buffer.from(chunk)); cb(); },
-  }));
+  await pipeline(
+    chunked(data, chunkSize),
+    t,
+    new Writable({
+      write(chunk: Buffer, _e, cb) {
+        out.push(Buffer.from(chunk));
+        cb();
+      },
+    }),
+  );
   return Buffer.concat(out);
 }
 
@@ -147,7 +181,13 @@ function feedFifo(bytes: Buffer): { fifo: string; stop: () => Promise<void> } {
   assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
   const writer = spawn('sh', ['-c', 'exec cat "$1" > "$2"', 'sh', source, fifo], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => writer.once('exit', () => resolve()));
-  return { fifo, stop: async () => { writer.kill(); await exited; } };
+  return {
+    fifo,
+    stop: async () => {
+      writer.kill();
+      await exited;
+    },
+  };
 }
 
 /** Runs `work` with os.tmpdir() answering `dir` (it reads $TMPDIR on every call). */
@@ -237,7 +277,10 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
 
   describe('stream forms', function () {
     const small = textish(12 * KiB, 5);
-    const smallNext = edit(small, [[10, 3, Buffer.from('abc123')], [9000, 0, prng(300, 6)]]);
+    const smallNext = edit(small, [
+      [10, 3, Buffer.from('abc123')],
+      [9000, 0, prng(300, 6)],
+    ]);
     const [, , , , k100, , mib8] = pairs();
     const cases: Array<{ name: string; basis: Buffer; next: Buffer; chunks: number[] }> = [
       { name: '12 KiB text with edits', basis: small, next: smallNext, chunks: [1, 7, 65536] },
@@ -249,7 +292,11 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
         it(`${c.name}, written in ${chunk}-byte chunks: same bytes as rdiff`, async function () {
           const ref = reference({ name: c.name, basis: c.basis, next: c.next }, []);
           // With `size` the defaults are those of a file of that size ...
-          assertSameBytes(await runStream(createSignatureStream({ size: c.basis.length }), c.basis, chunk), ref.sig, 'signature stream (size given)');
+          assertSameBytes(
+            await runStream(createSignatureStream({ size: c.basis.length }), c.basis, chunk),
+            ref.sig,
+            'signature stream (size given)',
+          );
           // ... without, those of rdiff reading a pipe (2048-byte blocks).
           const pipeSig = rdiff(['signature'], c.basis);
           assertSameBytes(await runStream(createSignatureStream(), c.basis, chunk), pipeSig, 'signature stream (size unknown)');
@@ -261,7 +308,7 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       }
     }
 
-    it('option sets give rdiff\'s bytes through the signature stream too', async function () {
+    it("option sets give rdiff's bytes through the signature stream too", async function () {
       for (const set of OPTION_SETS) {
         const ref = reference(k100, set.argv);
         const got = await runStream(createSignatureStream({ ...set.opts, size: k100.basis.length }), k100.basis, 4099);
@@ -287,13 +334,15 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       let consumed = 0;
       let maxAhead = 0;
       let maxBuffered = 0;
-      const source = Readable.from((function* () {
-        for (let i = 0; i < d.length; i += 16 * KiB) {
-          const c = d.subarray(i, i + 16 * KiB);
-          pulled += c.length;
-          yield c;
-        }
-      })());
+      const source = Readable.from(
+        (function* () {
+          for (let i = 0; i < d.length; i += 16 * KiB) {
+            const c = d.subarray(i, i + 16 * KiB);
+            pulled += c.length;
+            yield c;
+          }
+        })(),
+      );
       const t = createPatchStream(basis);
       const out: Buffer[] = [];
       const slow = new Writable({
@@ -333,12 +382,20 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       { opts: { blockLength: 2 ** 30 + 1 }, name: /between 1 and 1073741824 .*for blockLength/, type: RangeError },
       { opts: { blockLength: '512' }, name: /for blockLength but received '512' of type string/, type: TypeError },
       { opts: { strongLength: 33 }, name: /between 1 and 32 .*for strongLength \(with hash 'blake2'\) but received 33/, type: RangeError },
-      { opts: { strongLength: 17, hash: 'md4' }, name: /between 1 and 16 .*for strongLength \(with hash 'md4'\) but received 17/, type: RangeError },
+      {
+        opts: { strongLength: 17, hash: 'md4' },
+        name: /between 1 and 16 .*for strongLength \(with hash 'md4'\) but received 17/,
+        type: RangeError,
+      },
       { opts: { strongLength: -2 }, name: /for strongLength .* but received -2/, type: RangeError },
       { opts: { hash: 'sha1' }, name: /Expected one of 'blake2', 'md4' for hash but received 'sha1'/, type: RangeError },
       { opts: { rollsum: 'adler32' }, name: /Expected one of 'rabinkarp', 'rollsum' for rollsum but received 'adler32'/, type: RangeError },
       { opts: { rollsum: 1 }, name: /for rollsum but received 1 of type number/, type: TypeError },
-      { opts: { blockSize: 512 }, name: /Expected one of blockLength, strongLength, hash, rollsum(, overwrite|, size)? for options key but received 'blockSize'/, type: RangeError },
+      {
+        opts: { blockSize: 512 },
+        name: /Expected one of blockLength, strongLength, hash, rollsum(, overwrite|, size)? for options key but received 'blockSize'/,
+        type: RangeError,
+      },
       { opts: 'fast', name: /Expected an object for options but received 'fast'/, type: TypeError },
     ];
     for (const c of cases) {
@@ -346,7 +403,7 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
         const check = (err: unknown) => {
           assert.ok(err instanceof c.type, `${String(err)} is not a ${c.type.name}`);
           assert.equal((err as { code?: string }).code, 'ERR_PARAM');
-          assert.match((err).message, c.name);
+          assert.match(err.message, c.name);
           return true;
         };
         await assert.rejects(signature(Buffer.from('abc'), c.opts as SignatureOptions), check);
@@ -356,8 +413,11 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
     }
 
     it('rejects inputs that are neither a Buffer nor a path, naming the argument', async function () {
-      await assert.rejects(signature(42 as unknown as Buffer), (e: Error & { code?: string }) =>
-        e instanceof TypeError && e.code === 'ERR_PARAM' && /for basis but received 42 of type number/.test(e.message));
+      await assert.rejects(
+        signature(42 as unknown as Buffer),
+        (e: Error & { code?: string }) =>
+          e instanceof TypeError && e.code === 'ERR_PARAM' && /for basis but received 42 of type number/.test(e.message),
+      );
       await assert.rejects(delta(Buffer.alloc(12), null as unknown as Buffer), /for newFile but received null/);
       await assert.rejects(delta({} as unknown as Buffer, Buffer.alloc(1)), /for signature but received an object of type Object/);
       await assert.rejects(patch('', Buffer.alloc(1)), /for basis but received '' of type string/);
@@ -380,12 +440,28 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
 
     const corrupt: Array<{ name: string; bytes: () => Buffer; codes: string[] }> = [
       { name: 'not a delta (bad magic)', bytes: () => Buffer.from('this is not a delta file'), codes: ['ERR_BAD_MAGIC'] },
-      { name: 'a signature given as the delta', bytes: () => Buffer.from([0x72, 0x73, 0x01, 0x47, 0, 0, 1, 0, 0, 0, 0, 32]), codes: ['ERR_BAD_MAGIC'] },
+      {
+        name: 'a signature given as the delta',
+        bytes: () => Buffer.from([0x72, 0x73, 0x01, 0x47, 0, 0, 1, 0, 0, 0, 0, 32]),
+        codes: ['ERR_BAD_MAGIC'],
+      },
       { name: 'reserved command byte', bytes: () => Buffer.from([0x72, 0x73, 0x02, 0x36, 0x99, 0x00]), codes: ['ERR_CORRUPT'] },
       { name: 'zero-length COPY', bytes: () => Buffer.from([0x72, 0x73, 0x02, 0x36, 0x45, 0x00, 0x00, 0x00]), codes: ['ERR_CORRUPT'] },
-      { name: 'COPY past the end of the basis', bytes: () => Buffer.from([0x72, 0x73, 0x02, 0x36, 0x4f, 0, 0, 0, 0, 0, 2, 0, 0, 0]), codes: ['ERR_TRUNCATED', 'ERR_CORRUPT'] },
+      {
+        name: 'COPY past the end of the basis',
+        bytes: () => Buffer.from([0x72, 0x73, 0x02, 0x36, 0x4f, 0, 0, 0, 0, 0, 2, 0, 0, 0]),
+        codes: ['ERR_TRUNCATED', 'ERR_CORRUPT'],
+      },
       { name: 'truncated (no END)', bytes: () => good.subarray(0, good.length - 1), codes: ['ERR_TRUNCATED'] },
-      { name: 'flipped command byte', bytes: () => { const b = Buffer.from(good); b[4] = 0xff; return b; }, codes: ['ERR_CORRUPT'] },
+      {
+        name: 'flipped command byte',
+        bytes: () => {
+          const b = Buffer.from(good);
+          b[4] = 0xff;
+          return b;
+        },
+        codes: ['ERR_CORRUPT'],
+      },
     ];
     for (const c of corrupt) {
       it(`a corrupt delta (${c.name}) rejects with ${c.codes.join(' or ')} in every form`, async function () {
@@ -442,7 +518,10 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
         () => patch(Buffer.alloc(1), missing),
         () => signatureToFile(missing, tmp('sig')),
       ]) {
-        await assert.rejects(attempt(), (err: RsyncError) => err instanceof RsyncError && err.code === 'ENOENT' && err.message.includes(missing) && err.path === missing);
+        await assert.rejects(
+          attempt(),
+          (err: RsyncError) => err instanceof RsyncError && err.code === 'ENOENT' && err.message.includes(missing) && err.path === missing,
+        );
       }
     });
 
@@ -450,7 +529,10 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       const basisPath = write('basis', basis);
       const sigPath = tmp('sig');
       fs.writeFileSync(sigPath, 'old contents');
-      await assert.rejects(signatureToFile(basisPath, sigPath, { overwrite: false }), (err: RsyncError) => err.code === 'EEXIST' && err.message.includes(sigPath));
+      await assert.rejects(
+        signatureToFile(basisPath, sigPath, { overwrite: false }),
+        (err: RsyncError) => err.code === 'EEXIST' && err.message.includes(sigPath),
+      );
       assert.equal(fs.readFileSync(sigPath, 'utf8'), 'old contents');
       await signatureToFile(basisPath, sigPath);
       assertSameBytes(fs.readFileSync(sigPath), await signature(basis), 'replaced signature');
@@ -459,13 +541,20 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       const deltaPath = write('delta', await delta(await signature(basis), next));
       await patchToFile(basisPath, deltaPath, basisPath);
       assertSameBytes(fs.readFileSync(basisPath), next, 'patched in place');
-      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+      assert.deepEqual(
+        fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+        [],
+        'no temp files left',
+      );
     });
   });
 
   describe('a basis that is a device or a FIFO (as rdiff, and a FIFO even with COPYs)', function () {
     const basis = prng(200 * KiB, 50);
-    const next = edit(basis, [[10, 0, Buffer.from('new bytes')], [150_000, 20_000, prng(3000, 51)]]);
+    const next = edit(basis, [
+      [10, 0, Buffer.from('new bytes')],
+      [150_000, 20_000, prng(3000, 51)],
+    ]);
     let literalDelta: Buffer; // against an empty basis: never reads the basis
     let copyDelta: Buffer;
     before(async function () {
@@ -484,7 +573,11 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       const forms: Array<(b: string) => Promise<Buffer>> = [
         (b) => patch(b, d),
         (b) => patch(b, deltaPath),
-        async (b) => { const out = tmp('out'); await patchToFile(b, deltaPath, out); return fs.readFileSync(out); },
+        async (b) => {
+          const out = tmp('out');
+          await patchToFile(b, deltaPath, out);
+          return fs.readFileSync(out);
+        },
         (b) => runStream(createPatchStream(b), d, 4096),
       ];
       for (const form of forms) {
@@ -498,9 +591,12 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       return outs;
     }
     const device = (p: string) => () => ({ path: p, stop: async () => undefined });
-    const fifoOf = (bytes: Buffer) => () => { const f = feedFifo(bytes); return { path: f.fifo, stop: f.stop }; };
+    const fifoOf = (bytes: Buffer) => () => {
+      const f = feedFifo(bytes);
+      return { path: f.fifo, stop: f.stop };
+    };
 
-    it('/dev/null with a literal-only delta: rdiff\'s bytes in every form', async function () {
+    it("/dev/null with a literal-only delta: rdiff's bytes in every form", async function () {
       const theirs = rdiffPatch('/dev/null', literalDelta);
       assert.equal(theirs.status, 0);
       for (const ours of await allForms(device('/dev/null'), literalDelta)) assertSameBytes(ours, theirs.out, 'patch /dev/null');
@@ -512,7 +608,10 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       const check = (err: unknown) => {
         assert.ok(err instanceof RsyncError, String(err));
         assert.equal(err.code, 'ERR_CORRUPT', err.message);
-        assert.match(err.message, /basis \/dev\/null.*COPY of \d+ bytes at basis offset \d+ at delta offset \d+ reaches past the end of the basis \(nothing to read at basis offset \d+\)/);
+        assert.match(
+          err.message,
+          /basis \/dev\/null.*COPY of \d+ bytes at basis offset \d+ at delta offset \d+ reaches past the end of the basis \(nothing to read at basis offset \d+\)/,
+        );
         return true;
       };
       await assert.rejects(patch('/dev/null', copyDelta), check);
@@ -523,14 +622,14 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       await assert.rejects(runStream(createPatchStream('/dev/null'), copyDelta, 4096), check);
     });
 
-    it('/dev/zero: COPYs read zeros, rdiff\'s bytes in every form', async function () {
+    it("/dev/zero: COPYs read zeros, rdiff's bytes in every form", async function () {
       const theirs = rdiffPatch('/dev/zero', copyDelta);
       assert.equal(theirs.status, 0);
       assert.ok(theirs.out.includes(Buffer.alloc(4096)), 'rdiff copied zeros');
       for (const ours of await allForms(device('/dev/zero'), copyDelta)) assertSameBytes(ours, theirs.out, 'patch /dev/zero');
     });
 
-    it('a FIFO: rdiff\'s bytes with a literal-only delta; with COPYs (where rdiff fails) the new file, in every form', async function () {
+    it("a FIFO: rdiff's bytes with a literal-only delta; with COPYs (where rdiff fails) the new file, in every form", async function () {
       const f0 = feedFifo(basis);
       const theirs = rdiffPatch(f0.fifo, literalDelta);
       await f0.stop();
@@ -554,11 +653,17 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
         // And the copy was made there: without the directory, it cannot be made.
         const f = feedFifo(basis);
         try {
-          await assert.rejects(withTmpdir(path.join(tmpdir, 'gone'), () => patch(f.fifo, copyDelta)), (err: RsyncError) => {
-            assert.equal(err.code, 'ENOENT', err.message);
-            assert.ok(err.message.includes(`cannot copy basis ${f.fifo} into a temporary file in ${path.join(tmpdir, 'gone')}`), err.message);
-            return true;
-          });
+          await assert.rejects(
+            withTmpdir(path.join(tmpdir, 'gone'), () => patch(f.fifo, copyDelta)),
+            (err: RsyncError) => {
+              assert.equal(err.code, 'ENOENT', err.message);
+              assert.ok(
+                err.message.includes(`cannot copy basis ${f.fifo} into a temporary file in ${path.join(tmpdir, 'gone')}`),
+                err.message,
+              );
+              return true;
+            },
+          );
         } finally {
           await f.stop();
         }
@@ -585,7 +690,9 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
 
       const lag = monitorEventLoopDelay({ resolution: 1 });
       let ticks = 0;
-      const timer = setInterval(() => { ticks++; }, 1);
+      const timer = setInterval(() => {
+        ticks++;
+      }, 1);
       const started = Date.now();
       lag.enable();
       const streamOut = tmp('big.stream.delta');
@@ -598,7 +705,9 @@ describe('rsync API (src/rsync) vs rdiff 2.3.2', function () {
       const seconds = (Date.now() - started) / 1000;
       const p99 = lag.percentile(99) / 1e6;
       const max = lag.max / 1e6;
-      console.log(`      3 x 256 MiB deltas in ${seconds.toFixed(1)} s; loop lag p99 ${p99.toFixed(2)} ms, max ${max.toFixed(1)} ms; ${ticks} ticks of a 1 ms interval`);
+      console.log(
+        `      3 x 256 MiB deltas in ${seconds.toFixed(1)} s; loop lag p99 ${p99.toFixed(2)} ms, max ${max.toFixed(1)} ms; ${ticks} ticks of a 1 ms interval`,
+      );
       assert.ok(p99 < 20, `p99 event-loop lag ${p99.toFixed(1)} ms`);
 
       const d = fs.readFileSync(fileOut);

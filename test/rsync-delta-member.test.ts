@@ -14,7 +14,7 @@ import { rdiff } from './helpers/rdiff-fixtures.js';
 const OLD = Buffer.from('the previous level wrote this file, line after line.\n'.repeat(400));
 const NEW = Buffer.concat([OLD.subarray(0, 9000), Buffer.from('an edit in the middle'), OLD.subarray(9100)]);
 
-describe('rsync engine: delta members restored through the tar extractor\'s hook', function () {
+describe("rsync engine: delta members restored through the tar extractor's hook", function () {
   let dir: string;
   let outside: string;
   let delta: Buffer;
@@ -41,7 +41,8 @@ describe('rsync engine: delta members restored through the tar extractor\'s hook
     return t;
   }
 
-  const deltaArchive = (data: Buffer) => archive(member({ name: './f', typeflag: DELTA_TYPEFLAG, mode: 0o600, mtime: 1_650_000_000 }, data));
+  const deltaArchive = (data: Buffer) =>
+    archive(member({ name: './f', typeflag: DELTA_TYPEFLAG, mode: 0o600, mtime: 1_650_000_000 }, data));
 
   async function extract(t: string, data: Buffer) {
     return extractTar(chunked(deltaArchive(data), 1000), t, { sameOwner: false, memberHook: deltaMembers });
@@ -52,7 +53,7 @@ describe('rsync engine: delta members restored through the tar extractor\'s hook
     assert.deepEqual(await fsp.readdir(t), ['f']);
   }
 
-  it('patches the earlier version: the new content, the header\'s mode and mtime, no temp file left', async () => {
+  it("patches the earlier version: the new content, the header's mode and mtime, no temp file left", async () => {
     const t = await target();
     const stats = await extract(t, delta);
     assert.ok((await fsp.readFile(path.join(t, 'f'))).equals(NEW));
@@ -64,7 +65,7 @@ describe('rsync engine: delta members restored through the tar extractor\'s hook
     await onlyF(t);
   });
 
-  it('without the hook (a tar chain) an \'E\' member is refused and the file left as it was', async () => {
+  it("without the hook (a tar chain) an 'E' member is refused and the file left as it was", async () => {
     const t = await target();
     await assert.rejects(extractTar(chunked(deltaArchive(delta)), t, { sameOwner: false }), { code: 'ERR_NOT_SUPPORTED' });
     assert.ok((await fsp.readFile(path.join(t, 'f'))).equals(OLD));
@@ -91,8 +92,16 @@ describe('rsync engine: delta members restored through the tar extractor\'s hook
   });
 
   const bad: Array<[string, () => Buffer, RegExp]> = [
-    ['corrupt', () => Buffer.concat([delta.subarray(0, 4), Buffer.from([0x99])]), /^delta of "\.\/f" cannot be applied: reserved command byte 0x99 at delta offset 4$/],
-    ['truncated', () => delta.subarray(0, delta.length - 1), /^delta of "\.\/f" cannot be applied: delta ends at offset \d+ before the END command$/],
+    [
+      'corrupt',
+      () => Buffer.concat([delta.subarray(0, 4), Buffer.from([0x99])]),
+      /^delta of "\.\/f" cannot be applied: reserved command byte 0x99 at delta offset 4$/,
+    ],
+    [
+      'truncated',
+      () => delta.subarray(0, delta.length - 1),
+      /^delta of "\.\/f" cannot be applied: delta ends at offset \d+ before the END command$/,
+    ],
     ['magic-less', () => Buffer.from('plain bytes, no magic'), /^delta of "\.\/f" cannot be applied: .*magic/i],
   ];
   for (const [name, make, message] of bad) {
@@ -108,7 +117,7 @@ describe('rsync engine: delta members restored through the tar extractor\'s hook
     });
   }
 
-  it('an archive cut inside the delta fails with the reader\'s own error, not a patch error', async () => {
+  it("an archive cut inside the delta fails with the reader's own error, not a patch error", async () => {
     const t = await target();
     const cut = deltaArchive(delta).subarray(0, 512 + 100);
     await assert.rejects(extractTar(chunked(cut, 64), t, { sameOwner: false, memberHook: deltaMembers }), {

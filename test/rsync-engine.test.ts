@@ -28,14 +28,27 @@ function changeOnePercentOfBlocks(file: string): void {
 
 describe('rsync engine', function () {
   let work: string;
-  before(() => { work = tempDir('pf-rsync-'); });
+  before(() => {
+    work = tempDir('pf-rsync-');
+  });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it('stores a level 1 of a 500 MB file with 1% of its blocks changed in under 5% of the file', function () {
     const src = path.join(work, 'src');
     fs.mkdirSync(src);
     writeRandomFile(path.join(src, 'big.bin'), SIZE);
-    const common = ['--storage', 'local', '--container', path.join(work, 'store'), '--backup-name', 'big', '--engine', 'rsync', '--compression', 'zstd'];
+    const common = [
+      '--storage',
+      'local',
+      '--container',
+      path.join(work, 'store'),
+      '--backup-name',
+      'big',
+      '--engine',
+      'rsync',
+      '--compression',
+      'zstd',
+    ];
     agentOk(['--action', 'backup', '-F', src, '--quiet', ...common]);
     changeOnePercentOfBlocks(path.join(src, 'big.bin'));
     const out = path.join(work, 'l1.json');

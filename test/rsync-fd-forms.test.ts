@@ -44,16 +44,29 @@ describe('rsync fd forms (signatureToFd, deltaToFd, patchToFd) vs rdiff 2.3.2', 
   }
 
   const small = prng(100 * KiB, 1);
-  const smallNext = edit(small, [[100, 0, Buffer.from('inserted')], [30_000, 5, Buffer.alloc(0)], [60_001, 300, prng(700, 9)]]);
+  const smallNext = edit(small, [
+    [100, 0, Buffer.from('inserted')],
+    [30_000, 5, Buffer.alloc(0)],
+    [60_001, 300, prng(700, 9)],
+  ]);
   // 40 MiB: the native side scans a file this big in ranges on several threads.
   const big = prng(40 * MiB, 2);
-  const bigNext = edit(big, [[5 * MiB, 0, prng(5000, 3)], [20 * MiB, 64 * KiB, Buffer.alloc(0)], [39 * MiB, 10, Buffer.from('tail edit')]]);
+  const bigNext = edit(big, [
+    [5 * MiB, 0, prng(5000, 3)],
+    [20 * MiB, 64 * KiB, Buffer.alloc(0)],
+    [39 * MiB, 10, Buffer.from('tail edit')],
+  ]);
   let paths: { small: string; smallNext: string; big: string; bigNext: string };
 
   before(function () {
     if (spawnSync('rdiff', ['--version']).status !== 0) throw new Error('rdiff (librsync 2.3.2) is needed: apt-get install rdiff');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-rsync-fd-'));
-    paths = { small: file('small', small), smallNext: file('small-next', smallNext), big: file('big', big), bigNext: file('big-next', bigNext) };
+    paths = {
+      small: file('small', small),
+      smallNext: file('small-next', smallNext),
+      big: file('big', big),
+      bigNext: file('big-next', bigNext),
+    };
   });
   after(function () {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -83,20 +96,30 @@ describe('rsync fd forms (signatureToFd, deltaToFd, patchToFd) vs rdiff 2.3.2', 
     it('rejects a bad fd or option with ERR_PARAM, and an fd it cannot read with ERR_IO naming the fd', async function () {
       await assert.rejects(signatureToFd(-1, 1), { name: 'RangeError', code: 'ERR_PARAM', message: /for fd/ });
       await assert.rejects(signatureToFd('3' as unknown as number, 1), { name: 'TypeError', code: 'ERR_PARAM' });
-      await assert.rejects(signatureToFd(0, undefined as unknown as number), { name: 'TypeError', code: 'ERR_PARAM', message: /for outFd/ });
+      await assert.rejects(signatureToFd(0, undefined as unknown as number), {
+        name: 'TypeError',
+        code: 'ERR_PARAM',
+        message: /for outFd/,
+      });
       await assert.rejects(signatureToFd(0, 1, { blockSize: 4 } as SignatureOptions), { code: 'ERR_PARAM', message: /blockSize/ });
       const out = file('sig');
-      await assert.rejects(withFd(dir, 'r', (dirFd) => withFd(out, 'w', (outFd) => signatureToFd(dirFd, outFd))), (err: unknown) => {
-        assert.ok(err instanceof RsyncError, String(err));
-        assert.equal(err.code, 'ERR_IO');
-        assert.match(err.message, /^signature of basis fd \d+ into fd \d+: .*Is a directory/);
-        return true;
-      });
+      await assert.rejects(
+        withFd(dir, 'r', (dirFd) => withFd(out, 'w', (outFd) => signatureToFd(dirFd, outFd))),
+        (err: unknown) => {
+          assert.ok(err instanceof RsyncError, String(err));
+          assert.equal(err.code, 'ERR_IO');
+          assert.match(err.message, /^signature of basis fd \d+ into fd \d+: .*Is a directory/);
+          return true;
+        },
+      );
     });
   });
 
   describe('deltaToFd', function () {
-    for (const [name, basis, next] of [['small', 'small', 'smallNext'], ['big', 'big', 'bigNext']] as const) {
+    for (const [name, basis, next] of [
+      ['small', 'small', 'smallNext'],
+      ['big', 'big', 'bigNext'],
+    ] as const) {
       it(`${name}: writes rdiff's bytes after what outFd already holds, with threads by default, 1 and 3`, async function () {
         const sigFile = file('sig', rdiff(['signature', '-b', '4096', paths[basis]]));
         const theirs = rdiff(['delta', sigFile, paths[next]]);
@@ -133,7 +156,10 @@ describe('rsync fd forms (signatureToFd, deltaToFd, patchToFd) vs rdiff 2.3.2', 
     });
 
     /** patchToFd into a fresh file holding 'HEAD'; the file's bytes after it. */
-    async function patched(d: Buffer | AsyncIterable<Buffer>, basis = paths.small): Promise<{ out: Buffer; inBytes: number; outBytes: number }> {
+    async function patched(
+      d: Buffer | AsyncIterable<Buffer>,
+      basis = paths.small,
+    ): Promise<{ out: Buffer; inBytes: number; outBytes: number }> {
       const out = file('out');
       fs.writeFileSync(out, 'HEAD');
       const r = await withFd(basis, 'r', (basisFd) => withFd(out, 'a', (outFd) => patchToFd(basisFd, d, outFd)));
@@ -142,7 +168,7 @@ describe('rsync fd forms (signatureToFd, deltaToFd, patchToFd) vs rdiff 2.3.2', 
       return { out: all.subarray(4), ...r };
     }
 
-    it('writes rdiff\'s bytes with the delta as a Buffer, in chunks of 1, 7 and 65536 bytes, and as a file stream', async function () {
+    it("writes rdiff's bytes with the delta as a Buffer, in chunks of 1, 7 and 65536 bytes, and as a file stream", async function () {
       const forms: Array<[string, () => Buffer | AsyncIterable<Buffer>]> = [
         ['Buffer', () => delta],
         ['1-byte chunks', () => chunked(delta, 1)],
@@ -190,7 +216,10 @@ describe('rsync fd forms (signatureToFd, deltaToFd, patchToFd) vs rdiff 2.3.2', 
     it('a corrupt delta rejects with its code naming the fds; .cause holds the reason alone', async function () {
       const corrupt = Buffer.concat([delta.subarray(0, 4), Buffer.from([0x99])]);
       const truncated = delta.subarray(0, delta.length - 1);
-      for (const [d, code, reason] of [[corrupt, 'ERR_CORRUPT', /^reserved command byte 0x99 at delta offset 4$/], [truncated, 'ERR_TRUNCATED', /^delta ends at offset \d+ before the END command$/]] as const) {
+      for (const [d, code, reason] of [
+        [corrupt, 'ERR_CORRUPT', /^reserved command byte 0x99 at delta offset 4$/],
+        [truncated, 'ERR_TRUNCATED', /^delta ends at offset \d+ before the END command$/],
+      ] as const) {
         await assert.rejects(patched(chunked(d, 3)), (err: unknown) => {
           assert.ok(err instanceof RsyncError, String(err));
           assert.equal(err.code, code);
@@ -217,13 +246,15 @@ describe('rsync fd forms (signatureToFd, deltaToFd, patchToFd) vs rdiff 2.3.2', 
 
     it('a failed write keeps the fs code; bad arguments are ERR_PARAM', async function () {
       const out = file('read-only-out', Buffer.alloc(0));
-      await assert.rejects(withFd(paths.small, 'r', (basisFd) => withFd(out, 'r', (outFd) => patchToFd(basisFd, delta, outFd))),
+      await assert.rejects(
+        withFd(paths.small, 'r', (basisFd) => withFd(out, 'r', (outFd) => patchToFd(basisFd, delta, outFd))),
         (err: unknown) => {
           assert.ok(err instanceof RsyncError, String(err));
           assert.equal(err.code, 'EBADF');
           assert.equal((err.cause as NodeJS.ErrnoException).syscall, 'write');
           return true;
-        });
+        },
+      );
       await assert.rejects(patchToFd(-2, delta, 1), { code: 'ERR_PARAM', message: /for basisFd/ });
       await assert.rejects(patchToFd(0, 'delta' as unknown as Buffer, 1), { name: 'TypeError', code: 'ERR_PARAM', message: /for delta/ });
       await assert.rejects(patchToFd(0, delta, 2 ** 40 + 0.5), { code: 'ERR_PARAM', message: /for outFd/ });

@@ -405,7 +405,11 @@ describe('native rsync (rdiff 2.3.2 compatible)', function () {
         assert.equal(rdiff(['delta', file('m-sig'), file('m-new'), file('m-delta')]).status, status, `rdiff on ${s.toString('hex')}`);
         await rejectsWith(native.loadSignature(s), code);
       }
-      await rejectsWith(native.loadSignature(Buffer.concat([header(0x72730147, 16, 8), Buffer.alloc(17)])), 'ERR_TRUNCATED', /offset 29 inside the block record at offset 24/);
+      await rejectsWith(
+        native.loadSignature(Buffer.concat([header(0x72730147, 16, 8), Buffer.alloc(17)])),
+        'ERR_TRUNCATED',
+        /offset 29 inside the block record at offset 24/,
+      );
       // A stored strong length of 0 reads as the magic's maximum, as in librsync.
       assert.equal((await native.loadSignature(header(0x72730146, 16, 0))).strongLength, 16);
     });

@@ -23,11 +23,17 @@ function flaky(store: ObjectStore, failures: number, fault: 'retryable' | 'perma
   return {
     name: store.name,
     minPartSize: 1,
-    putObject: async (p, d) => { maybeFail('putObject'); return store.putObject(p, d); },
+    putObject: async (p, d) => {
+      maybeFail('putObject');
+      return store.putObject(p, d);
+    },
     openUpload: async (p) => {
       const u = await store.openUpload(p);
       return {
-        putPart: async (i, off, d) => { maybeFail(`putPart${i}`); return u.putPart(i, off, d); },
+        putPart: async (i, off, d) => {
+          maybeFail(`putPart${i}`);
+          return u.putPart(i, off, d);
+        },
         complete: (n, s) => u.complete(n, s),
         abort: () => u.abort(),
       };
@@ -37,7 +43,11 @@ function flaky(store: ObjectStore, failures: number, fault: 'retryable' | 'perma
       let first = true;
       for await (const c of store.get(p, offset)) {
         yield c.subarray(0, 1000);
-        if (first && (left.get('get') ?? failures) > 0) { left.set('get', 0); calls.push('get-broken'); throw new StorageFault(fault, 'injected reset'); }
+        if (first && (left.get('get') ?? failures) > 0) {
+          left.set('get', 0);
+          calls.push('get-broken');
+          throw new StorageFault(fault, 'injected reset');
+        }
         first = false;
         yield c.subarray(1000);
       }
@@ -48,12 +58,16 @@ function flaky(store: ObjectStore, failures: number, fault: 'retryable' | 'perma
   };
 }
 
-async function* once(b: Buffer) { yield b; }
+async function* once(b: Buffer) {
+  yield b;
+}
 
 describe('storage decorators', function () {
   this.timeout(60_000);
   let dir: string;
-  beforeEach(() => { dir = tempDir('pf-decorators-'); });
+  beforeEach(() => {
+    dir = tempDir('pf-decorators-');
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('retries retryable faults per part and resumes a broken read at the right byte', async () => {
@@ -69,11 +83,17 @@ describe('storage decorators', function () {
   it('gives up after the configured attempts, naming the storage; permanent faults are not retried', async () => {
     const calls: string[] = [];
     const storage = composeStorage([flaky(new LocalStore(dir), 99, 'retryable', calls)], { partSize: 10_000, queue: 1, retry: FAST_RETRY });
-    await assert.rejects(storage.put('o', () => once(Buffer.from('x'))), (e: unknown) => isStorageFault(e) && /local:.*failed after 4 attempts/.test((e as Error).message));
+    await assert.rejects(
+      storage.put('o', () => once(Buffer.from('x'))),
+      (e: unknown) => isStorageFault(e) && /local:.*failed after 4 attempts/.test((e as Error).message),
+    );
     assert.equal(calls.length, 4);
     const calls2: string[] = [];
     const perm = composeStorage([flaky(new LocalStore(dir), 99, 'permanent', calls2)], { partSize: 10_000, queue: 1, retry: FAST_RETRY });
-    await assert.rejects(perm.put('o', () => once(Buffer.from('x'))), /injected permanent/);
+    await assert.rejects(
+      perm.put('o', () => once(Buffer.from('x'))),
+      /injected permanent/,
+    );
     assert.equal(calls2.length, 1);
     assert.equal(await new LocalStore(dir).stat('o'), null);
   });
@@ -88,8 +108,10 @@ describe('storage decorators', function () {
     assert.deepEqual(await readObject(b, 'd/data'), data);
     const broken = flaky(new LocalStore(path.join(dir, 'c')), 99, 'permanent', []);
     const mixed = composeStorage([a, broken], { partSize: 4096, queue: 2, retry: FAST_RETRY });
-    await assert.rejects(mixed.put('e/data', () => once(data), { segmented: true }), (e: unknown) =>
-      /failed on 1 of 2 storages/.test((e as Error).message) && (e as Error).message.includes(path.join(dir, 'c')));
+    await assert.rejects(
+      mixed.put('e/data', () => once(data), { segmented: true }),
+      (e: unknown) => /failed on 1 of 2 storages/.test((e as Error).message) && (e as Error).message.includes(path.join(dir, 'c')),
+    );
     assert.equal(await a.stat('e/data'), null, 'the healthy storage does not publish a half-failed upload');
   });
 

@@ -22,7 +22,6 @@ import { fault } from './helpers/faults.js';
 import { closedPort, forwardingProxy } from './helpers/net.js';
 import { prng, tempDir } from './helpers/tree.js';
 
-
 /** Object names of a bucket, as Swift itself lists them: independent of the S3 code under test. */
 const objects = async (swift: RawSwift, container: string) => (await swift.listing(container)).map((o) => o.name);
 
@@ -35,11 +34,15 @@ const newBucket = () => `pf-s3-${randomBytes(6).toString('hex')}`;
 
 /** Asserts that `fn` throws a usage error (exit 2) whose message matches `re`. */
 function throwsUsage(fn: () => unknown, re: RegExp, what?: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(isPermafrostError(err) && err.exitCode === 2, `expected a usage error, got ${String(err)}`);
-    assert.match(err.message, re);
-    return true;
-  }, what);
+  assert.throws(
+    fn,
+    (err: unknown) => {
+      assert.ok(isPermafrostError(err) && err.exitCode === 2, `expected a usage error, got ${String(err)}`);
+      assert.match(err.message, re);
+      return true;
+    },
+    what,
+  );
 }
 
 describe('s3 storage', function () {
@@ -52,14 +55,33 @@ describe('s3 storage', function () {
 
   const storeFor = (container: string, over: Partial<S3StoreOptions> = {}): S3Store => {
     buckets.add(container.split('/')[0]);
-    return new S3Store({ endpoint: info.s3.endpoint, accessKey: info.s3.accessKey, secretKey: info.s3.secretKey, region: info.s3.region, container, timeoutMs: 20_000, ...over });
+    return new S3Store({
+      endpoint: info.s3.endpoint,
+      accessKey: info.s3.accessKey,
+      secretKey: info.s3.secretKey,
+      region: info.s3.region,
+      container,
+      timeoutMs: 20_000,
+      ...over,
+    });
   };
-  const settings = (container: string) => ({ container, endpoint: info.s3.endpoint, access_key: info.s3.accessKey, secret_key: info.s3.secretKey });
+  const settings = (container: string) => ({
+    container,
+    endpoint: info.s3.endpoint,
+    access_key: info.s3.accessKey,
+    secret_key: info.s3.secretKey,
+  });
 
   /** Multipart uploads started and neither completed nor aborted (ListMultipartUploads). */
   async function pendingUploads(store: S3Store): Promise<string[]> {
     try {
-      const { xml } = await store['requests'].exchange({ what: 'list uploads of', path: '', method: 'GET', key: null, query: [['uploads', '']] });
+      const { xml } = await store['requests'].exchange({
+        what: 'list uploads of',
+        path: '',
+        method: 'GET',
+        key: null,
+        query: [['uploads', '']],
+      });
       return xmlAll(xml, 'Upload');
     } catch (err) {
       if (isStorageFault(err) && err.fault === 'not-found') return [];
@@ -77,18 +99,22 @@ describe('s3 storage', function () {
     for (const b of buckets) await dropBucket(swift, b);
   });
 
-  storageConformance('s3', async () => {
-    const store = storeFor(newBucket());
-    return {
-      store,
-      cleanup: async () => {
-        const left = await pendingUploads(store);
-        await store.close();
-        await dropBucket(swift, store.bucket);
-        assert.deepEqual(left, [], 'multipart uploads left behind');
-      },
-    };
-  }, { partSize: S3_MIN_PART_SIZE });
+  storageConformance(
+    's3',
+    async () => {
+      const store = storeFor(newBucket());
+      return {
+        store,
+        cleanup: async () => {
+          const left = await pendingUploads(store);
+          await store.close();
+          await dropBucket(swift, store.bucket);
+          assert.deepEqual(left, [], 'multipart uploads left behind');
+        },
+      };
+    },
+    { partSize: S3_MIN_PART_SIZE },
+  );
 
   it('puts keys under the prefix of --container bucket/prefix, parts included', async () => {
     const bucket = newBucket();
@@ -102,7 +128,10 @@ describe('s3 storage', function () {
       await u.putPart(0, 0, data);
       await u.complete(1, data.length);
 
-      assert.deepEqual(await objects(swift, bucket), ['deep/prefix/data/tar/h_b/1/0_1/data', 'deep/prefix/metadata/tar/h_b/1/0_1/metadata']);
+      assert.deepEqual(await objects(swift, bucket), [
+        'deep/prefix/data/tar/h_b/1/0_1/data',
+        'deep/prefix/metadata/tar/h_b/1/0_1/metadata',
+      ]);
       const segments = await objects(swift, `${bucket}+segments`);
       assert.ok(segments.length > 0 && segments.every((s) => s.startsWith('deep/prefix/data/tar/h_b/1/0_1/data/')), segments.join('\n'));
       assert.deepEqual(await store.list(''), ['data', 'metadata']);
@@ -122,7 +151,11 @@ describe('s3 storage', function () {
       assert.ok(f.message.startsWith(`${store.name}: `), f.message);
       assert.match(f.message, /SignatureDoesNotMatch.*\(HTTP 403; check --secret-key\)/);
       const retries: string[] = [];
-      const storage = composeStorage([store], { partSize: S3_MIN_PART_SIZE, queue: 1, retry: { attempts: 4, baseDelayMs: 10, maxDelayMs: 10, onRetry: (m) => retries.push(m) } });
+      const storage = composeStorage([store], {
+        partSize: S3_MIN_PART_SIZE,
+        queue: 1,
+        retry: { attempts: 4, baseDelayMs: 10, maxDelayMs: 10, onRetry: (m) => retries.push(m) },
+      });
       assert.equal((await fault(storage.list(''))).fault, 'permanent');
       assert.deepEqual(retries, []);
       // HEAD answers carry no S3 code: the hint still points at the credentials.
@@ -140,13 +173,22 @@ describe('s3 storage', function () {
   });
 
   it('missing settings are usage errors naming the option and its environment variable; the environment fills them in', async () => {
-    throwsUsage(() => openS3Store({ container: newBucket() }, {}), /^--storage s3 needs --endpoint \(or the ENDPOINT environment variable\)$/);
+    throwsUsage(
+      () => openS3Store({ container: newBucket() }, {}),
+      /^--storage s3 needs --endpoint \(or the ENDPOINT environment variable\)$/,
+    );
     throwsUsage(() => openS3Store({ container: 'b-x', endpoint: info.s3.endpoint }, {}), /needs --access-key \(or the ACCESS_KEY/);
-    throwsUsage(() => openS3Store({ container: 'b-x', endpoint: info.s3.endpoint, access_key: 'k' }, {}), /needs --secret-key \(or the SECRET_KEY/);
+    throwsUsage(
+      () => openS3Store({ container: 'b-x', endpoint: info.s3.endpoint, access_key: 'k' }, {}),
+      /needs --secret-key \(or the SECRET_KEY/,
+    );
     throwsUsage(() => openS3Store({ section: 'remote', container: 'b-x' }, {}), /needs --endpoint .* \(in \[storage:remote\]\)$/);
     const bucket = newBucket();
     buckets.add(bucket);
-    const store = openS3Store({ container: bucket }, { ENDPOINT: info.s3.endpoint, ACCESS_KEY: info.s3.accessKey, SECRET_KEY: info.s3.secretKey });
+    const store = openS3Store(
+      { container: bucket },
+      { ENDPOINT: info.s3.endpoint, ACCESS_KEY: info.s3.accessKey, SECRET_KEY: info.s3.secretKey },
+    );
     try {
       await store.putObject('from-env', Buffer.from('env'));
       assert.deepEqual(await objects(swift, bucket), ['from-env']);
@@ -172,7 +214,10 @@ describe('s3 storage', function () {
           // This server is in us-east-1: it names the region it was signed for.
           const f = await fault(store.list(''));
           assert.equal(f.fault, 'permanent');
-          assert.match(f.message, new RegExp(`AuthorizationHeaderMalformed: .*the region '${want}' is wrong; expecting 'us-east-1'.*AWS_REGION`));
+          assert.match(
+            f.message,
+            new RegExp(`AuthorizationHeaderMalformed: .*the region '${want}' is wrong; expecting 'us-east-1'.*AWS_REGION`),
+          );
         }
       } finally {
         await store.close();
@@ -182,7 +227,10 @@ describe('s3 storage', function () {
 
   it('an unreadable --os-cacert is a usage error naming it; a readable one is used', async () => {
     const missing = path.join(work, 'no-such-ca.pem');
-    throwsUsage(() => openS3Store({ ...settings(newBucket()), os_cacert: missing }, {}), /^invalid value for --os-cacert: cannot read the CA bundle .*no-such-ca\.pem: ENOENT/);
+    throwsUsage(
+      () => openS3Store({ ...settings(newBucket()), os_cacert: missing }, {}),
+      /^invalid value for --os-cacert: cannot read the CA bundle .*no-such-ca\.pem: ENOENT/,
+    );
     throwsUsage(() => openS3Store(settings(newBucket()), { OS_CACERT: missing }), /--os-cacert/);
     const ca = path.join(work, 'ca.pem');
     fs.writeFileSync(ca, '');
@@ -204,7 +252,11 @@ describe('s3 storage', function () {
         assert.match(f.message, new RegExp(`^s3:http://127\\.0\\.0\\.1:${port}/.*: cannot .*ECONNREFUSED`));
       }
       const retries: string[] = [];
-      const storage = composeStorage([store], { partSize: S3_MIN_PART_SIZE, queue: 1, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 10, onRetry: (m) => retries.push(m) } });
+      const storage = composeStorage([store], {
+        partSize: S3_MIN_PART_SIZE,
+        queue: 1,
+        retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 10, onRetry: (m) => retries.push(m) },
+      });
       assert.match((await fault(storage.list(''))).message, /listing \/ failed after 3 attempts: .*ECONNREFUSED/);
       assert.equal(retries.length, 2);
     } finally {
@@ -220,7 +272,10 @@ describe('s3 storage', function () {
     try {
       await store.putObject('via/proxy', Buffer.from('proxied'));
       assert.equal((await readObject(store, 'via/proxy')).toString(), 'proxied');
-      assert.ok(proxy.seen.some((l) => l === `PUT ${info.s3.endpoint}/${bucket}/via/proxy`), proxy.seen.join('\n'));
+      assert.ok(
+        proxy.seen.some((l) => l === `PUT ${info.s3.endpoint}/${bucket}/via/proxy`),
+        proxy.seen.join('\n'),
+      );
       assert.deepEqual(await objects(swift, bucket), ['via/proxy']);
     } finally {
       await store.close();

@@ -179,8 +179,12 @@ describe('ssh storage', function () {
 
   describe('a server that goes away', () => {
     let faulty: SshdInfo;
-    before(async function () { faulty = await startSshdOrSkip(this, FAULTS_SSHD_DIR); });
-    after(async () => { await stopSshd(FAULTS_SSHD_DIR); });
+    before(async function () {
+      faulty = await startSshdOrSkip(this, FAULTS_SSHD_DIR);
+    });
+    after(async () => {
+      await stopSshd(FAULTS_SSHD_DIR);
+    });
 
     it('is a retryable fault (connection refused); the same store works again once it is back', async () => {
       const store = storeFor(faulty);
@@ -207,7 +211,8 @@ describe('ssh storage', function () {
       const container = store['o'].container;
       const retries: string[] = [];
       const storage = composeStorage([store], {
-        partSize: 65_536, queue: 2,
+        partSize: 65_536,
+        queue: 2,
         retry: { attempts: 20, baseDelayMs: 100, maxDelayMs: 500, onRetry: (m) => retries.push(m) },
       });
       const data = prng(65_536 * 12 + 99, 7);
@@ -225,7 +230,10 @@ describe('ssh storage', function () {
         await storage.put('data/obj', source, { segmented: true });
         await restarted;
         assert.ok(retries.length > 0, 'the stop was noticed');
-        assert.ok(retries.some((m) => /connection refused|No response/.test(m)), retries.join('\n'));
+        assert.ok(
+          retries.some((m) => /connection refused|No response/.test(m)),
+          retries.join('\n'),
+        );
         assert.ok(fs.readFileSync(path.join(container, 'data/obj')).equals(data));
       } finally {
         await restarted;

@@ -13,7 +13,11 @@ import { RawSwift, rawSwiftKeystone } from './helpers/swift-raw.js';
 import { makeSampleTree, mutate1, prng, snapshotTree, tempDir } from './helpers/tree.js';
 
 /** Object names with the backup timestamps and the container replaced by placeholders. */
-const normalize = (s: string, container: string) => s.split(container).join('<container>').replace(/(?<!\d)\d{10}(?!\d)/g, '<ts>');
+const normalize = (s: string, container: string) =>
+  s
+    .split(container)
+    .join('<container>')
+    .replace(/(?<!\d)\d{10}(?!\d)/g, '<ts>');
 
 describe('Swift objects: the same names and manifests as freezer-agent 13', function () {
   this.timeout(300_000);
@@ -23,13 +27,26 @@ describe('Swift objects: the same names and manifests as freezer-agent 13', func
   let env: Record<string, string>;
   const fz = `fz-parity-${randomBytes(4).toString('hex')}`;
   const pf = `pf-parity-${randomBytes(4).toString('hex')}`;
-  const common = (container: string) => ['--mode', 'fs', '--storage', 'swift', '--container', container, '--backup-name', 't1', '--hostname', 'vm',
-    '--max-segment-size', '1048576'];
+  const common = (container: string) => [
+    '--mode',
+    'fs',
+    '--storage',
+    'swift',
+    '--container',
+    container,
+    '--backup-name',
+    't1',
+    '--hostname',
+    'vm',
+    '--max-segment-size',
+    '1048576',
+  ];
 
   const freezer = (args: string[]) => {
     const log = path.join(work, 'freezer.log');
     const r = run('freezer-agent', [...args, '--log-file', log], { env: { ...env, HOME: work } });
-    if (r.status !== 0) throw new Error(`freezer-agent ${args.join(' ')} exited ${r.status}: ${r.stderr}\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
+    if (r.status !== 0)
+      throw new Error(`freezer-agent ${args.join(' ')} exited ${r.status}: ${r.stderr}\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
   };
 
   before(async function () {
@@ -55,31 +72,37 @@ describe('Swift objects: the same names and manifests as freezer-agent 13', func
   });
 
   it('the same object names, sizes of manifests, and content types', async () => {
-    const shape = async (container: string) => (await raw.listing(container)).map((o) => ({
-      name: normalize(o.name, container),
-      // Segment and data sizes depend on the compressor's exact bytes; manifests are 0 bytes in both.
-      manifest: o.name.endsWith('/data') ? o.bytes : undefined,
-      type: o.content_type,
-    }));
+    const shape = async (container: string) =>
+      (await raw.listing(container)).map((o) => ({
+        name: normalize(o.name, container),
+        // Segment and data sizes depend on the compressor's exact bytes; manifests are 0 bytes in both.
+        manifest: o.name.endsWith('/data') ? o.bytes : undefined,
+        type: o.content_type,
+      }));
     const theirs = await shape(fz);
     const ours = await shape(pf);
-    assert.ok(theirs.some((o) => o.name.endsWith('/segments/00000003')), JSON.stringify(theirs));
+    assert.ok(
+      theirs.some((o) => o.name.endsWith('/segments/00000003')),
+      JSON.stringify(theirs),
+    );
     assert.deepEqual(ours, theirs);
   });
 
   it('the same DLO manifest headers', async () => {
     const manifests = async (container: string) => {
       const names = (await raw.listing(container)).map((o) => o.name).filter((n) => n.endsWith('/data'));
-      return Promise.all(names.map(async (n) => {
-        const h = (await raw.head(container, n)).headers;
-        return {
-          name: normalize(n, container),
-          'x-object-manifest': normalize(h.get('x-object-manifest') ?? '', container),
-          'content-type': h.get('content-type'),
-          etagQuoted: /^"[0-9a-f]{32}"$/.test(h.get('etag') ?? ''),
-          userMetadata: [...h.keys()].filter((k) => k.startsWith('x-object-meta-')),
-        };
-      }));
+      return Promise.all(
+        names.map(async (n) => {
+          const h = (await raw.head(container, n)).headers;
+          return {
+            name: normalize(n, container),
+            'x-object-manifest': normalize(h.get('x-object-manifest') ?? '', container),
+            'content-type': h.get('content-type'),
+            etagQuoted: /^"[0-9a-f]{32}"$/.test(h.get('etag') ?? ''),
+            userMetadata: [...h.keys()].filter((k) => k.startsWith('x-object-meta-')),
+          };
+        }),
+      );
     };
     const theirs = await manifests(fz);
     assert.equal(theirs.length, 2);

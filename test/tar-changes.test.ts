@@ -26,8 +26,17 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
   before(async function () {
     root = await tempDir('changes');
     src = path.join(root, 'src');
-    for (const [rel, data] of [['a', 'aaaa'], ['b', 'bb'], ['c', 'c'.repeat(3000)], ['sub/d', 'dd'], ['sub/e', 'eeeee'],
-      ['gone/g1', 'g1'], ['gone/g2', 'g2'], ['x.log', 'excluded']]) await write(src, rel, data);
+    for (const [rel, data] of [
+      ['a', 'aaaa'],
+      ['b', 'bb'],
+      ['c', 'c'.repeat(3000)],
+      ['sub/d', 'dd'],
+      ['sub/e', 'eeeee'],
+      ['gone/g1', 'g1'],
+      ['gone/g2', 'g2'],
+      ['x.log', 'excluded'],
+    ])
+      await write(src, rel, data);
     await fsp.link(path.join(src, 'c'), path.join(src, 'hl'));
     await fsp.symlink('a', path.join(src, 'link'));
     await settle();
@@ -51,7 +60,7 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
     // new: f, newdir/h; changed: a, sub/d; unchanged: c, hl, link, sub/e; removed: b, gone/g1, gone/g2
     assert.deepEqual(l1.stats.changes, { new: 2, changed: 2, unchanged: 4, removed: 3 });
 
-    await write(src, 'c', 'C');  // and its other name, hl, whose inode changed with it
+    await write(src, 'c', 'C'); // and its other name, hl, whose inode changed with it
     await settle();
     const l2 = await level(l1.snapshot);
     assert.deepEqual(l2.stats.changes, { new: 0, changed: 2, unchanged: 6, removed: 0 });

@@ -21,14 +21,35 @@ describe('exclude patterns', () => {
     const dir = await tempDir('exclude');
     try {
       const root = path.join(dir, 'tree');
-      for (const rel of ['f.log', 'keep', 'sub/f', 'sub/deep/g', 'a/bcd/x', 'a/bz', 'a/other/k', 'x.log.d/in', 'deep/er/sub/z', 'deep/x.log']) {
+      for (const rel of [
+        'f.log',
+        'keep',
+        'sub/f',
+        'sub/deep/g',
+        'a/bcd/x',
+        'a/bz',
+        'a/other/k',
+        'x.log.d/in',
+        'deep/er/sub/z',
+        'deep/x.log',
+      ]) {
         await fsp.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
         await fsp.writeFile(path.join(root, rel), rel);
       }
       for (const patterns of [['*.log'], ['sub'], ['a/b*'], ['*.log', 'sub', 'a/b*'], ['./keep', 'deep/*/sub'], ['[fk]*', '*/other']]) {
         const ours = await backup({ root, previousSnapshot: null, exclude: patterns });
         const args = patterns.flatMap((p) => ['--exclude', p]);
-        const theirs = gnuTar(['--listed-incremental', path.join(dir, `s${Math.random()}`), '--no-check-device', ...args, '-cf', '-', '-C', root, '.']).stdout;
+        const theirs = gnuTar([
+          '--listed-incremental',
+          path.join(dir, `s${Math.random()}`),
+          '--no-check-device',
+          ...args,
+          '-cf',
+          '-',
+          '-C',
+          root,
+          '.',
+        ]).stdout;
         assert.ok(withoutAtimes(ours.archive).equals(withoutAtimes(theirs)), `patterns ${patterns.join(' ')}`);
       }
     } finally {

@@ -11,13 +11,15 @@ async function write(root: string, rel: string, data: string): Promise<void> {
 }
 
 function paxMember(records: Record<string, string>, name = './PaxHeaders/x'): Buffer {
-  const body = Object.entries(records).map(([k, v]) => {
-    const text = ` ${k}=${v}\n`;
-    const n = Buffer.byteLength(text);
-    let len = n + String(n).length;
-    if (String(len).length + n !== len) len = String(len).length + n;
-    return `${len}${text}`;
-  }).join('');
+  const body = Object.entries(records)
+    .map(([k, v]) => {
+      const text = ` ${k}=${v}\n`;
+      const n = Buffer.byteLength(text);
+      let len = n + String(n).length;
+      if (String(len).length + n !== len) len = String(len).length + n;
+      return `${len}${text}`;
+    })
+    .join('');
   return member({ name, typeflag: 'x' }, Buffer.from(body));
 }
 
@@ -131,16 +133,20 @@ describe('tar extract: hostile archives', function () {
     ['../evil', () => archive(member({ name: '../evil' }, Buffer.from('x')))],
     ['absolute name', () => archive(member({ name: `${outside}/evil` }, Buffer.from('x')))],
     ['a/../../evil', () => archive(member({ name: 'a/../../evil' }, Buffer.from('x')))],
-    ['symlink then file through it', () => archive(
-      member({ name: './link', typeflag: '2', linkname: outside }),
-      member({ name: './link/pwned' }, Buffer.from('x')))],
-    ['symlink then directory through it', () => archive(
-      member({ name: './link', typeflag: '2', linkname: outside }),
-      member({ name: './link/sub/', typeflag: '5' }))],
+    [
+      'symlink then file through it',
+      () => archive(member({ name: './link', typeflag: '2', linkname: outside }), member({ name: './link/pwned' }, Buffer.from('x'))),
+    ],
+    [
+      'symlink then directory through it',
+      () => archive(member({ name: './link', typeflag: '2', linkname: outside }), member({ name: './link/sub/', typeflag: '5' })),
+    ],
     ['hard link to ../x', () => archive(member({ name: './h', typeflag: '1', linkname: '../x' }))],
-    ['hard link through a symlink', () => archive(
-      member({ name: './l', typeflag: '2', linkname: outside }),
-      member({ name: './h', typeflag: '1', linkname: './l/secret' }))],
+    [
+      'hard link through a symlink',
+      () =>
+        archive(member({ name: './l', typeflag: '2', linkname: outside }), member({ name: './h', typeflag: '1', linkname: './l/secret' })),
+    ],
     ['rename record with ..', () => archive(member({ name: './', typeflag: 'D' }, Buffer.from('R./a\0T../evil\0\0')))],
     ['pax path with NUL', () => archive(paxMember({ path: 'a\0b' }), member({ name: './x' }, Buffer.from('x')))],
     ['empty name', () => archive(member({ name: '' }, Buffer.from('x')))],
@@ -164,15 +170,21 @@ describe('tar extract: hostile archives', function () {
   it('replaces a symlink where a directory member goes instead of following it', async () => {
     const target = await fsp.mkdtemp(path.join(dir, 't-'));
     await fsp.symlink(outside, path.join(target, 'd'));
-    await extractTar(chunked(archive(member({ name: './d/', typeflag: '5', mode: 0o755 }), member({ name: './d/f' }, Buffer.from('x')))),
-      target, { sameOwner: false });
+    await extractTar(
+      chunked(archive(member({ name: './d/', typeflag: '5', mode: 0o755 }), member({ name: './d/f' }, Buffer.from('x')))),
+      target,
+      { sameOwner: false },
+    );
     assert.ok((await fsp.lstat(path.join(target, 'd'))).isDirectory());
     assert.deepEqual((await fsp.readdir(outside)).sort(), ['secret']);
   });
 
   it('dry run validates and writes nothing', async () => {
     const target = path.join(dir, 'dry');
-    const stats = await extractTar(chunked(archive(member({ name: './a/b/c' }, Buffer.from('x')))), target, { sameOwner: false, dryRun: true });
+    const stats = await extractTar(chunked(archive(member({ name: './a/b/c' }, Buffer.from('x')))), target, {
+      sameOwner: false,
+      dryRun: true,
+    });
     assert.equal(stats.files, 1);
     await assert.rejects(fsp.stat(target), { code: 'ENOENT' });
   });
@@ -212,10 +224,12 @@ describe('tar extract: member hooks', function () {
     }
   }
 
-  const hooked = () => archive(
-    member({ name: './d/', typeflag: '5', mode: 0o755 }),
-    member({ name: './d/q', typeflag: 'Q', mode: 0o640, mtime: 1_600_000_000 }, Buffer.from('abc')),
-    member({ name: './plain' }, Buffer.from('plain')));
+  const hooked = () =>
+    archive(
+      member({ name: './d/', typeflag: '5', mode: 0o755 }),
+      member({ name: './d/q', typeflag: 'Q', mode: 0o640, mtime: 1_600_000_000 }, Buffer.from('abc')),
+      member({ name: './plain' }, Buffer.from('plain')),
+    );
 
   for (const dryRun of [false, true]) {
     it(`refuses a member type it does not know when no hook claims it${dryRun ? ' (dry run)' : ''}`, async () => {
@@ -229,7 +243,7 @@ describe('tar extract: member hooks', function () {
     });
   }
 
-  it('hands a member type its hook claims to the hook; finish sets mode and times; other members stay the extractor\'s', async () => {
+  it("hands a member type its hook claims to the hook; finish sets mode and times; other members stay the extractor's", async () => {
     const target = await fsp.mkdtemp(path.join(dir, 't-'));
     const hook = new ReversingHook();
     const stats = await extractTar(chunked(hooked()), target, { sameOwner: false, memberHook: hook });
@@ -253,7 +267,10 @@ describe('tar extract: member hooks', function () {
   it('refuses a hooked member whose path goes through a symlink before the hook runs', async () => {
     const target = await fsp.mkdtemp(path.join(dir, 't-'));
     const hook = new ReversingHook();
-    const a = archive(member({ name: './link', typeflag: '2', linkname: outside }), member({ name: './link/q', typeflag: 'Q' }, Buffer.from('x')));
+    const a = archive(
+      member({ name: './link', typeflag: '2', linkname: outside }),
+      member({ name: './link/q', typeflag: 'Q' }, Buffer.from('x')),
+    );
     await assert.rejects(extractTar(chunked(a), target, { sameOwner: false, memberHook: hook }), { code: 'ERR_UNSAFE_ARCHIVE' });
     assert.deepEqual(hook.seen, []);
     assert.deepEqual(await fsp.readdir(outside), []);

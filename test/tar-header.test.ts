@@ -2,13 +2,29 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  compareNames, decodeDumpdir, decodeHeader, encodeDumpdir, encodeHeader, encodeMemberHeader, memberHeaderLength,
-  readNumeric, writeNumeric, type HeaderFields,
+  compareNames,
+  decodeDumpdir,
+  decodeHeader,
+  encodeDumpdir,
+  encodeHeader,
+  encodeMemberHeader,
+  memberHeaderLength,
+  readNumeric,
+  writeNumeric,
+  type HeaderFields,
 } from '../src/engines/tar/index.js';
 import { archiveHeaders, gnuTar, removeDir, tempDir } from './tar-helpers.test.js';
 
 const base: HeaderFields = {
-  name: './a.txt', mode: 0o644, uid: 0, gid: 0, size: 6, mtime: 1795349535, typeflag: '0', uname: 'root', gname: 'root',
+  name: './a.txt',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  size: 6,
+  mtime: 1795349535,
+  typeflag: '0',
+  uname: 'root',
+  gname: 'root',
 };
 
 describe('tar header codec', () => {
@@ -49,11 +65,36 @@ describe('tar header codec', () => {
 
   it('round-trips every field, atime/ctime and device numbers included', () => {
     const h: HeaderFields = {
-      ...base, typeflag: '3', mode: 0o6755, uid: 1000, gid: 2000, size: 0, devmajor: 1, devminor: 3,
-      atime: 1795349536, ctime: 1795349537, linkname: 'x'.repeat(100), name: 'n'.repeat(100),
+      ...base,
+      typeflag: '3',
+      mode: 0o6755,
+      uid: 1000,
+      gid: 2000,
+      size: 0,
+      devmajor: 1,
+      devminor: 3,
+      atime: 1795349536,
+      ctime: 1795349537,
+      linkname: 'x'.repeat(100),
+      name: 'n'.repeat(100),
     };
     const d = decodeHeader(encodeHeader(h));
-    for (const k of ['name', 'mode', 'uid', 'gid', 'size', 'mtime', 'typeflag', 'linkname', 'uname', 'gname', 'devmajor', 'devminor', 'atime', 'ctime'] as const) {
+    for (const k of [
+      'name',
+      'mode',
+      'uid',
+      'gid',
+      'size',
+      'mtime',
+      'typeflag',
+      'linkname',
+      'uname',
+      'gname',
+      'devmajor',
+      'devminor',
+      'atime',
+      'ctime',
+    ] as const) {
       assert.equal(d[k], h[k], k);
     }
     assert.equal(d.magic, 'gnu');
@@ -86,9 +127,17 @@ describe('tar header codec', () => {
 
 describe('dumpdir codec', () => {
   it('encodes letter+name+NUL per entry and a list-end NUL', () => {
-    const data = encodeDumpdir([{ letter: 'Y', name: 'a.txt' }, { letter: 'D', name: 'sub' }, { letter: 'N', name: 'z' }]);
+    const data = encodeDumpdir([
+      { letter: 'Y', name: 'a.txt' },
+      { letter: 'D', name: 'sub' },
+      { letter: 'N', name: 'z' },
+    ]);
     assert.equal(data.toString('latin1'), 'Ya.txt\0Dsub\0Nz\0\0');
-    assert.deepEqual(decodeDumpdir(data), [{ letter: 'Y', name: 'a.txt' }, { letter: 'D', name: 'sub' }, { letter: 'N', name: 'z' }]);
+    assert.deepEqual(decodeDumpdir(data), [
+      { letter: 'Y', name: 'a.txt' },
+      { letter: 'D', name: 'sub' },
+      { letter: 'N', name: 'z' },
+    ]);
     assert.equal(encodeDumpdir([]).toString('hex'), '00');
   });
 

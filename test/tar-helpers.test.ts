@@ -7,7 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { scratchCwd } from './helpers/scratch.js';
 import {
-  BLOCK_SIZE, createTarBackup, decodeHeader, encodeMemberHeader, isZeroBlock, memberHeaderLength, type HeaderFields, type TarBackupOptions,
+  BLOCK_SIZE,
+  createTarBackup,
+  decodeHeader,
+  encodeMemberHeader,
+  isZeroBlock,
+  memberHeaderLength,
+  type HeaderFields,
+  type TarBackupOptions,
   type TarBackupResult,
 } from '../src/engines/tar/index.js';
 
@@ -20,7 +27,10 @@ export async function removeDir(dir: string): Promise<void> {
 }
 
 /** Runs stock GNU tar; throws with its stderr unless the exit status is allowed. */
-export function gnuTar(args: string[], opts: { input?: Buffer; allow?: number[] } = {}): { stdout: Buffer; stderr: string; status: number } {
+export function gnuTar(
+  args: string[],
+  opts: { input?: Buffer; allow?: number[] } = {},
+): { stdout: Buffer; stderr: string; status: number } {
   const r = spawnSync('tar', args, { input: opts.input, cwd: scratchCwd(), maxBuffer: 1 << 30 });
   if (r.error) throw r.error;
   const status = r.status ?? -1;
@@ -86,10 +96,17 @@ export async function treeState(root: string): Promise<Record<string, NodeState>
     const abs = path.join(root, rel);
     const st = await fsp.lstat(abs, { bigint: true });
     const s: NodeState = {
-      type: kindOf(st), mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid), mtime: Number(st.mtimeNs / 1_000_000_000n),
+      type: kindOf(st),
+      mode: Number(st.mode & 0o7777n),
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      mtime: Number(st.mtimeNs / 1_000_000_000n),
     };
     if (st.isSymbolicLink()) s.target = await fsp.readlink(abs);
-    if (st.isFile()) s.content = createHash('sha1').update(await fsp.readFile(abs)).digest('hex');
+    if (st.isFile())
+      s.content = createHash('sha1')
+        .update(await fsp.readFile(abs))
+        .digest('hex');
     if (!st.isDirectory() && st.nlink > 1n) inodes.set(st.ino, [...(inodes.get(st.ino) ?? []), rel]);
     out[rel] = s;
     if (st.isDirectory()) {
@@ -151,7 +168,10 @@ export function withoutAtimes(archive: Buffer): Buffer {
 export function incrementalListing(archiveFile: string): string {
   const out = gnuTar(['--incremental', '--list', '-v', '-v', '-f', archiveFile]).stdout.toString();
   // Keep member names and dumpdir lines; drop the columns that depend on times and ids.
-  return out.split('\n').map((l) => (/^[-dlpcbh]/.test(l) ? l.split(/\s+/).slice(5).join(' ') : l)).join('\n');
+  return out
+    .split('\n')
+    .map((l) => (/^[-dlpcbh]/.test(l) ? l.split(/\s+/).slice(5).join(' ') : l))
+    .join('\n');
 }
 
 export async function nativeAvailable(): Promise<boolean> {

@@ -26,14 +26,20 @@ describe('tar scan: directory listings', () => {
   it('lists names in strcmp order with their types, and stats directories only unless asked', async () => {
     const [l] = await listDirectories([{ abs: path.join(dir, 'd'), statAll: false }], false);
     const names = l.entries.map((e) => e.name);
-    assert.deepEqual(names, [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+    assert.deepEqual(
+      names,
+      [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))),
+    );
     assert.deepEqual(names, ['B', 'a', 'a-b', 'a.b', 'b', 'dangling', 'fifo', 'future', 'link', 'sub', 'z', 'ä']);
     const byName = new Map(l.entries.map((e) => [e.name, e]));
     assert.equal(byName.get('a')!.kind, 'file');
     assert.equal(byName.get('link')!.kind, 'symlink');
     assert.equal(byName.get('fifo')!.kind, 'other');
     assert.equal(byName.get('sub')!.kind, 'dir');
-    assert.deepEqual(l.entries.filter((e) => e.stat).map((e) => e.name), ['sub']);
+    assert.deepEqual(
+      l.entries.filter((e) => e.stat).map((e) => e.name),
+      ['sub'],
+    );
     const st = byName.get('sub')!.stat!;
     const node = lstatSync(path.join(dir, 'd/sub'), { bigint: true });
     for (const k of ['dev', 'ino', 'mode', 'uid', 'gid', 'atimeNs', 'mtimeNs', 'ctimeNs'] as const) assert.equal(st[k], node[k], k);
@@ -52,16 +58,25 @@ describe('tar scan: directory listings', () => {
     const dangling = followed.entries.find((e) => e.name === 'dangling')!;
     assert.equal(dangling.stat, undefined);
     assert.deepEqual(dangling.statFailure, {
-      code: 'ENOENT', message: `ENOENT: no such file or directory, stat '${path.join(dir, 'd/dangling')}'`,
+      code: 'ENOENT',
+      message: `ENOENT: no such file or directory, stat '${path.join(dir, 'd/dangling')}'`,
     });
   });
 
   it('reports a directory it cannot read, and lists the others of the batch', async () => {
     const missing = path.join(dir, 'missing');
-    const [gone, sub, file] = await listDirectories([
-      { abs: missing, statAll: false }, { abs: path.join(dir, 'd/sub'), statAll: false }, { abs: path.join(dir, 'd/a'), statAll: false },
-    ], false);
-    assert.deepEqual(gone, { failure: { code: 'ENOENT', message: `ENOENT: no such file or directory, scandir '${missing}'` }, entries: [] });
+    const [gone, sub, file] = await listDirectories(
+      [
+        { abs: missing, statAll: false },
+        { abs: path.join(dir, 'd/sub'), statAll: false },
+        { abs: path.join(dir, 'd/a'), statAll: false },
+      ],
+      false,
+    );
+    assert.deepEqual(gone, {
+      failure: { code: 'ENOENT', message: `ENOENT: no such file or directory, scandir '${missing}'` },
+      entries: [],
+    });
     assert.deepEqual(sub, { entries: [] });
     assert.equal(file.failure!.code, 'ENOTDIR');
   });

@@ -53,7 +53,10 @@ async function populate(root: string): Promise<void> {
   }
 }
 
-async function archive(opts: TarBackupOptions, nativeFiles: boolean): Promise<{ archive: Buffer; snapshot: Buffer; files: number; bytesRead: number }> {
+async function archive(
+  opts: TarBackupOptions,
+  nativeFiles: boolean,
+): Promise<{ archive: Buffer; snapshot: Buffer; files: number; bytesRead: number }> {
   const r = await backup({ ...opts, nativeFiles });
   return { archive: r.archive, snapshot: r.snapshot, files: r.stats.files, bytesRead: r.stats.bytesRead };
 }
@@ -142,8 +145,11 @@ describe('tar writer: native fast path', function () {
     const planFor = (entries: readonly Entry[], over: Partial<NativeTarDumpPlan> = {}): NativeTarDumpPlan => {
       const dirs = [...new Set(entries.map((e) => e[0]))];
       return {
-        followSymlinks: false, trackHardLinks: true, ignoreFailedRead: false,
-        dirs: dirs.map((d) => path.join(root, d)), prefixes: dirs.map((d) => `./${d}/`),
+        followSymlinks: false,
+        trackHardLinks: true,
+        ignoreFailedRead: false,
+        dirs: dirs.map((d) => path.join(root, d)),
+        prefixes: dirs.map((d) => `./${d}/`),
         entryDirs: Uint32Array.from(entries, (e) => dirs.indexOf(e[0])),
         names: entries.map((e) => `${e[1]}\0`).join(''),
         kinds: Uint8Array.from(entries, (e) => TarEntryKind[e[2]]),
@@ -151,7 +157,13 @@ describe('tar writer: native fast path', function () {
       };
     };
     const dumper = (entries: readonly Entry[], over: Partial<NativeTarDumpPlan> = {}) =>
-      new native.TarDumper([...ids.users.keys()], [...ids.users.values()], [...ids.groups.keys()], [...ids.groups.values()], planFor(entries, over));
+      new native.TarDumper(
+        [...ids.users.keys()],
+        [...ids.users.values()],
+        [...ids.groups.keys()],
+        [...ids.groups.values()],
+        planFor(entries, over),
+      );
 
     /** Fills chunks of `size` bytes until the plan is done or stops; returns the bytes and every result. */
     async function fillAll(d: NativeTarDumper, size: number, between?: (fill: number) => Promise<void>) {
@@ -171,20 +183,34 @@ describe('tar writer: native fast path', function () {
     async function headerOf(rel: string, typeflag: string, linkname?: string): Promise<Buffer> {
       const st = await fsp.lstat(path.join(root, rel), { bigint: true });
       const header = Buffer.alloc(512);
-      encodeMemberHeader({
-        name: `./${rel}`, typeflag, size: typeflag === '0' ? Number(st.size) : 0, mode: Number(st.mode & 0o7777n), linkname,
-        uid: Number(st.uid), gid: Number(st.gid), mtime: Number(st.mtimeNs / 1_000_000_000n),
-        atime: Number(st.atimeNs / 1_000_000_000n), ctime: Number(st.ctimeNs / 1_000_000_000n),
-        uname: ids.user(Number(st.uid)), gname: ids.group(Number(st.gid)),
-      }, header, 0);
+      encodeMemberHeader(
+        {
+          name: `./${rel}`,
+          typeflag,
+          size: typeflag === '0' ? Number(st.size) : 0,
+          mode: Number(st.mode & 0o7777n),
+          linkname,
+          uid: Number(st.uid),
+          gid: Number(st.gid),
+          mtime: Number(st.mtimeNs / 1_000_000_000n),
+          atime: Number(st.atimeNs / 1_000_000_000n),
+          ctime: Number(st.ctimeNs / 1_000_000_000n),
+          uname: ids.user(Number(st.uid)),
+          gname: ids.group(Number(st.gid)),
+        },
+        header,
+        0,
+      );
       return header;
     }
 
     it('writes header, data and padding of each file, and symlink headers, as encodeMemberHeader and the files say', async () => {
       const chunk = Buffer.alloc(64 << 10, 0xee);
       const names = ['f0', 'f1', 'f511', 'f512', 'f513'];
-      const [end, next, stop, bytesRead, files, symlinks, warnings] =
-        await dumper([...names.map((n) => ['sizes', n, 'File'] as const), ['links', 'sym', 'Symlink']]).fill(chunk, 100);
+      const [end, next, stop, bytesRead, files, symlinks, warnings] = await dumper([
+        ...names.map((n) => ['sizes', n, 'File'] as const),
+        ['links', 'sym', 'Symlink'],
+      ]).fill(chunk, 100);
       assert.deepEqual([next, stop, files, symlinks, warnings], [names.length + 1, TarFillStop.Done, names.length, 1, []]);
       let at = 100;
       for (const name of names) {
@@ -192,7 +218,10 @@ describe('tar writer: native fast path', function () {
         const data = await fsp.readFile(path.join(root, 'sizes', name));
         assert.ok(chunk.subarray(at + 512, at + 512 + data.length).equals(data), `data of ${name}`);
         const padded = Math.ceil(data.length / 512) * 512;
-        assert.ok(chunk.subarray(at + 512 + data.length, at + 512 + padded).every((b) => b === 0), `padding of ${name}`);
+        assert.ok(
+          chunk.subarray(at + 512 + data.length, at + 512 + padded).every((b) => b === 0),
+          `padding of ${name}`,
+        );
         at += 512 + padded;
       }
       assert.ok(chunk.subarray(at, at + 512).equals(await headerOf('links/sym', '2', 'a')), 'symlink header');
@@ -205,18 +234,114 @@ describe('tar writer: native fast path', function () {
     });
 
     for (const [what, entries, over] of [
-      ['a hard-linked file', [['links', 'c', 'File'], ['links', 'a', 'File'], ['links', 'c', 'File']], {}],
-      ['a symlink whose target needs a K entry', [['links', 'c', 'File'], ['links', 'longsym', 'Symlink'], ['links', 'c', 'File']], {}],
-      ['a symlink to follow', [['links', 'c', 'File'], ['links', 'sym', 'Symlink'], ['links', 'c', 'File']], { followSymlinks: true }],
-      ['a FIFO', [['links', 'c', 'File'], ['links', 'fifo', 'File'], ['links', 'c', 'File']], {}],
-      ['another kind', [['links', 'c', 'File'], ['links', 'c', 'Other'], ['links', 'c', 'File']], {}],
-      ['a file that is a symlink now', [['links', 'c', 'File'], ['links', 'sym', 'File'], ['links', 'c', 'File']], {}],
-      ['a name over 100 bytes', [['names', 'ünïcødé', 'File'], ['names', 'l'.repeat(120), 'File'], ['names', 'ünïcødé', 'File']], {}],
-      ['a missing file', [['links', 'c', 'File'], ['links', 'missing', 'File'], ['links', 'c', 'File']], {}],
-      ['a name with a slash', [['links', 'c', 'File'], ['links', '../links/c', 'File'], ['links', 'c', 'File']], {}],
-      ['a dot-dot name', [['links', 'c', 'File'], ['links', '..', 'File'], ['links', 'c', 'File']], {}],
-      ['a time before 1970', [['times', 'now', 'File'], ['times', 'past', 'File'], ['times', 'now', 'File']], {}],
-      ['a time past what 11 octal digits hold', [['times', 'now', 'File'], ['times', 'future', 'File'], ['times', 'now', 'File']], {}],
+      [
+        'a hard-linked file',
+        [
+          ['links', 'c', 'File'],
+          ['links', 'a', 'File'],
+          ['links', 'c', 'File'],
+        ],
+        {},
+      ],
+      [
+        'a symlink whose target needs a K entry',
+        [
+          ['links', 'c', 'File'],
+          ['links', 'longsym', 'Symlink'],
+          ['links', 'c', 'File'],
+        ],
+        {},
+      ],
+      [
+        'a symlink to follow',
+        [
+          ['links', 'c', 'File'],
+          ['links', 'sym', 'Symlink'],
+          ['links', 'c', 'File'],
+        ],
+        { followSymlinks: true },
+      ],
+      [
+        'a FIFO',
+        [
+          ['links', 'c', 'File'],
+          ['links', 'fifo', 'File'],
+          ['links', 'c', 'File'],
+        ],
+        {},
+      ],
+      [
+        'another kind',
+        [
+          ['links', 'c', 'File'],
+          ['links', 'c', 'Other'],
+          ['links', 'c', 'File'],
+        ],
+        {},
+      ],
+      [
+        'a file that is a symlink now',
+        [
+          ['links', 'c', 'File'],
+          ['links', 'sym', 'File'],
+          ['links', 'c', 'File'],
+        ],
+        {},
+      ],
+      [
+        'a name over 100 bytes',
+        [
+          ['names', 'ünïcødé', 'File'],
+          ['names', 'l'.repeat(120), 'File'],
+          ['names', 'ünïcødé', 'File'],
+        ],
+        {},
+      ],
+      [
+        'a missing file',
+        [
+          ['links', 'c', 'File'],
+          ['links', 'missing', 'File'],
+          ['links', 'c', 'File'],
+        ],
+        {},
+      ],
+      [
+        'a name with a slash',
+        [
+          ['links', 'c', 'File'],
+          ['links', '../links/c', 'File'],
+          ['links', 'c', 'File'],
+        ],
+        {},
+      ],
+      [
+        'a dot-dot name',
+        [
+          ['links', 'c', 'File'],
+          ['links', '..', 'File'],
+          ['links', 'c', 'File'],
+        ],
+        {},
+      ],
+      [
+        'a time before 1970',
+        [
+          ['times', 'now', 'File'],
+          ['times', 'past', 'File'],
+          ['times', 'now', 'File'],
+        ],
+        {},
+      ],
+      [
+        'a time past what 11 octal digits hold',
+        [
+          ['times', 'now', 'File'],
+          ['times', 'future', 'File'],
+          ['times', 'now', 'File'],
+        ],
+        {},
+      ],
     ] as const) {
       it(`leaves ${what} to the TypeScript writer and goes on after it`, async () => {
         const d = dumper(entries, over);
@@ -230,15 +355,31 @@ describe('tar writer: native fast path', function () {
     }
 
     it('continues a member across chunks: header, data and padding as one', async () => {
-      for (const [name, size] of [['f1023', 4096], [`f${(1 << 20) + 1}`, 65_536], [`f${(1 << 20) - 511}`, 1000 * 512]] as const) {
-        const { bytes, results } = await fillAll(dumper([['sizes', name, 'File'], ['sizes', 'f1', 'File']]), size);
+      for (const [name, size] of [
+        ['f1023', 4096],
+        [`f${(1 << 20) + 1}`, 65_536],
+        [`f${(1 << 20) - 511}`, 1000 * 512],
+      ] as const) {
+        const { bytes, results } = await fillAll(
+          dumper([
+            ['sizes', name, 'File'],
+            ['sizes', 'f1', 'File'],
+          ]),
+          size,
+        );
         const data = await fsp.readFile(path.join(root, 'sizes', name));
         const padded = Math.ceil(data.length / 512) * 512;
         const f1 = Buffer.concat([await headerOf('sizes/f1', '0'), await fsp.readFile(path.join(root, 'sizes/f1')), Buffer.alloc(511)]);
         const expected = Buffer.concat([await headerOf(`sizes/${name}`, '0'), data, Buffer.alloc(padded - data.length), f1]);
         assert.ok(bytes.equals(expected), `${name} in ${size}-byte chunks`);
-        assert.equal(results.reduce((n, r) => n + r[4], 0), 2);
-        assert.equal(results.reduce((n, r) => n + r[3], 0), data.length + 1);
+        assert.equal(
+          results.reduce((n, r) => n + r[4], 0),
+          2,
+        );
+        assert.equal(
+          results.reduce((n, r) => n + r[3], 0),
+          data.length + 1,
+        );
         assert.equal(results.at(-1)![2], TarFillStop.Done);
       }
     });
@@ -253,7 +394,10 @@ describe('tar writer: native fast path', function () {
     it('pads a file that shrank while read with zeros, and cuts one that grew, with the TypeScript warnings', async () => {
       await write(root, 'change/shrinks', randomBytes(100_000));
       await write(root, 'change/grows', randomBytes(100_000));
-      const d = dumper([['change', 'shrinks', 'File'], ['change', 'grows', 'File']]);
+      const d = dumper([
+        ['change', 'shrinks', 'File'],
+        ['change', 'grows', 'File'],
+      ]);
       const before = await fsp.readFile(path.join(root, 'change/shrinks'));
       const grows = await fsp.readFile(path.join(root, 'change/grows'));
       const { bytes, results } = await fillAll(d, 16_384, async (n) => {
@@ -267,10 +411,16 @@ describe('tar writer: native fast path', function () {
       ]);
       const member = 512 + Math.ceil(100_000 / 512) * 512;
       assert.ok(bytes.subarray(512, 512 + 20_000).equals(before.subarray(0, 20_000)), 'what was there is kept');
-      assert.ok(bytes.subarray(512 + 20_000, member).every((b) => b === 0), 'the rest is zeros');
+      assert.ok(
+        bytes.subarray(512 + 20_000, member).every((b) => b === 0),
+        'the rest is zeros',
+      );
       assert.ok(bytes.subarray(member + 512, member + 512 + 100_000).equals(grows), 'the grown file is cut at its size');
       assert.equal(bytes.length, 2 * member);
-      assert.equal(results.reduce((n, r) => n + r[4], 0), 2);
+      assert.equal(
+        results.reduce((n, r) => n + r[4], 0),
+        2,
+      );
     });
 
     it('rejects bad arguments at the door', async () => {

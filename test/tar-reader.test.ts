@@ -33,10 +33,21 @@ describe('tar reader', () => {
     it(`reads ${format} incremental archives: dumpdirs, long names, data`, async () => {
       const a = gnuTar(['--format', format, '--listed-incremental', path.join(dir, `s-${format}`), '-cf', '-', '-C', tree, '.']).stdout;
       const list = await entries(a, 333);
-      assert.deepEqual(list.map((e) => [e.name, e.type]), [
-        ['./', 'D'], ['./sub/', 'D'], [`./${'n'.repeat(150)}`, '0'], ['./sym', '2'], ['./sub/f', '0'],
+      assert.deepEqual(
+        list.map((e) => [e.name, e.type]),
+        [
+          ['./', 'D'],
+          ['./sub/', 'D'],
+          [`./${'n'.repeat(150)}`, '0'],
+          ['./sym', '2'],
+          ['./sub/f', '0'],
+        ],
+      );
+      assert.deepEqual(list[0].dumpdir, [
+        { letter: 'Y', name: 'n'.repeat(150) },
+        { letter: 'D', name: 'sub' },
+        { letter: 'Y', name: 'sym' },
       ]);
-      assert.deepEqual(list[0].dumpdir, [{ letter: 'Y', name: 'n'.repeat(150) }, { letter: 'D', name: 'sub' }, { letter: 'Y', name: 'sym' }]);
       assert.equal(list[3].linkname, 'l'.repeat(120));
       assert.equal(list[4].data, 'data of f');
     });
@@ -45,7 +56,10 @@ describe('tar reader', () => {
   it('reads concatenated archives through zero blocks (--ignore-zeros)', async () => {
     const a = gnuTar(['-cf', '-', '-C', tree, 'sub']).stdout;
     const list = await entries(Buffer.concat([a, a]));
-    assert.deepEqual(list.map((e) => e.name), ['sub/', 'sub/f', 'sub/', 'sub/f']);
+    assert.deepEqual(
+      list.map((e) => e.name),
+      ['sub/', 'sub/f', 'sub/', 'sub/f'],
+    );
   });
 
   it('skips bodies that are not read', async () => {

@@ -32,7 +32,10 @@ describe('tar snapshot file (format 2)', () => {
     const names = s.directories.map((d) => d.name).sort();
     assert.deepEqual(names, ['.', './empty', './sub', './sub/deep']);
     const top = s.directories.find((d) => d.name === '.')!;
-    assert.deepEqual(top.entries.map((e) => e.letter + e.name), ['Ya.txt', 'Dempty', 'Dsub', 'Yé-ünïcode']);
+    assert.deepEqual(
+      top.entries.map((e) => e.letter + e.name),
+      ['Ya.txt', 'Dempty', 'Dsub', 'Yé-ünïcode'],
+    );
     assert.equal(s.directories.find((d) => d.name === './empty')!.entries.length, 0);
     const st = await fsp.stat(path.join(dir, 'tree', 'sub'), { bigint: true });
     assert.equal(s.directories.find((d) => d.name === './sub')!.ino, st.ino);
@@ -61,11 +64,14 @@ describe('tar snapshot file (format 2)', () => {
       ['garbage', /byte 0/],
     ];
     for (const [text, re] of bad) {
-      assert.throws(() => parseSnapshot(Buffer.from(text, 'latin1')), (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'ERR_INTEGRITY', text);
-        assert.match(err.message, re);
-        return true;
-      });
+      assert.throws(
+        () => parseSnapshot(Buffer.from(text, 'latin1')),
+        (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'ERR_INTEGRITY', text);
+          assert.match(err.message, re);
+          return true;
+        },
+      );
     }
     assert.throws(() => parseSnapshot(Buffer.from('GNU tar-1.34-1\n', 'latin1')), { code: 'ERR_NOT_SUPPORTED' });
   });

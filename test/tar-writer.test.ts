@@ -6,7 +6,16 @@ import net from 'node:net';
 import path from 'node:path';
 import { extractTar, parseSnapshot } from '../src/engines/tar/index.js';
 import {
-  backup, chunked, gnuTar, incrementalListing, nativeAvailable, removeDir, run, tempDir, treeState, withoutAtimes,
+  backup,
+  chunked,
+  gnuTar,
+  incrementalListing,
+  nativeAvailable,
+  removeDir,
+  run,
+  tempDir,
+  treeState,
+  withoutAtimes,
 } from './tar-helpers.test.js';
 
 const LONG_DIR = 'd'.repeat(105);
@@ -104,11 +113,13 @@ describe('tar writer: incremental chain', function () {
   before(async () => {
     dir = await tempDir('writer');
     chain = await buildChain(path.join(dir, 'src'), true);
-    files = await Promise.all(chain.archives.map(async (a, i) => {
-      const f = path.join(dir, `l${i}.tar`);
-      await fsp.writeFile(f, a);
-      return f;
-    }));
+    files = await Promise.all(
+      chain.archives.map(async (a, i) => {
+        const f = path.join(dir, `l${i}.tar`);
+        await fsp.writeFile(f, a);
+        return f;
+      }),
+    );
   });
   after(async () => {
     await removeDir(dir);
@@ -179,8 +190,10 @@ describe('tar writer: byte equality with GNU tar', function () {
   async function gnuArchive(root: string, snapshot: Buffer | null): Promise<{ archive: Buffer; snapshot: Buffer }> {
     const snap = path.join(dir, `snap-${Math.random()}`);
     if (snapshot) await fsp.writeFile(snap, snapshot);
-    const archive = gnuTar(['--create', '--listed-incremental', snap, '--no-check-device', '--one-file-system', '--format=gnu', '-f', '-', '-C', root, '.'],
-      { allow: [0, 1] }).stdout;
+    const archive = gnuTar(
+      ['--create', '--listed-incremental', snap, '--no-check-device', '--one-file-system', '--format=gnu', '-f', '-', '-C', root, '.'],
+      { allow: [0, 1] },
+    ).stdout;
     return { archive, snapshot: await fsp.readFile(snap) };
   }
 
@@ -188,7 +201,7 @@ describe('tar writer: byte equality with GNU tar', function () {
     return parseSnapshot(snapshot)!.directories.sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
-  it('L0 and L1 are byte-identical to tar\'s (atimes aside), and tar reads our snapshot', async () => {
+  it("L0 and L1 are byte-identical to tar's (atimes aside), and tar reads our snapshot", async () => {
     const root = path.join(dir, 'tree');
     await populate(root, true);
     const server = net.createServer().listen(path.join(root, 'sock'));
@@ -197,8 +210,10 @@ describe('tar writer: byte equality with GNU tar', function () {
     const theirs0 = await gnuArchive(root, null);
     assert.ok(withoutAtimes(ours0.archive).equals(withoutAtimes(theirs0.archive)), 'level 0 archives differ');
     assert.deepEqual(ours0.stats.warnings, ['./sock: socket ignored']);
-    assert.deepEqual(sortedRecords(ours0.snapshot).map(({ entries, name, ino }) => ({ entries, name, ino })),
-      sortedRecords(theirs0.snapshot).map(({ entries, name, ino }) => ({ entries, name, ino })));
+    assert.deepEqual(
+      sortedRecords(ours0.snapshot).map(({ entries, name, ino }) => ({ entries, name, ino })),
+      sortedRecords(theirs0.snapshot).map(({ entries, name, ino }) => ({ entries, name, ino })),
+    );
     server.close();
 
     await fsp.writeFile(path.join(root, 'a.txt'), 'changed');
@@ -236,7 +251,11 @@ describe('tar writer: byte equality with GNU tar', function () {
     await write(root, 'a', 'data');
     await fsp.link(path.join(root, 'a'), path.join(root, 'b'));
     await fsp.symlink('a', path.join(root, 's'));
-    for (const [deref, args] of [['hard', ['--hard-dereference']], ['soft', ['--dereference']], ['all', ['--hard-dereference', '--dereference']]] as const) {
+    for (const [deref, args] of [
+      ['hard', ['--hard-dereference']],
+      ['soft', ['--dereference']],
+      ['all', ['--hard-dereference', '--dereference']],
+    ] as const) {
       const ours = await backup({ root, previousSnapshot: null, dereference: deref });
       const snap = path.join(dir, `deref-${deref}`);
       const theirs = gnuTar(['--listed-incremental', snap, '--no-check-device', ...args, '-cf', '-', '-C', root, '.']).stdout;
@@ -256,7 +275,17 @@ describe('tar writer: byte equality with GNU tar', function () {
     try {
       await write(root, 'mnt/inside', 'not archived');
       const ours = await backup({ root, previousSnapshot: null });
-      const theirs = gnuTar(['--listed-incremental', path.join(dir, 'ofs.snap'), '--no-check-device', '--one-file-system', '-cf', '-', '-C', root, '.']).stdout;
+      const theirs = gnuTar([
+        '--listed-incremental',
+        path.join(dir, 'ofs.snap'),
+        '--no-check-device',
+        '--one-file-system',
+        '-cf',
+        '-',
+        '-C',
+        root,
+        '.',
+      ]).stdout;
       assert.ok(withoutAtimes(ours.archive).equals(withoutAtimes(theirs)));
       assert.ok(!ours.archive.includes('not archived'));
     } finally {

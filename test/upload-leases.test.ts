@@ -11,7 +11,12 @@ import { native } from '../src/native.js';
 const CHUNK = 4096;
 
 /** A stream of pooled chunks, each refilled with its own pattern as soon as the pool hands it out. */
-async function* pooledStream(pool: ChunkPool, count: number, expected: Buffer[], memory = new Set<ArrayBufferLike>()): AsyncGenerator<Buffer> {
+async function* pooledStream(
+  pool: ChunkPool,
+  count: number,
+  expected: Buffer[],
+  memory = new Set<ArrayBufferLike>(),
+): AsyncGenerator<Buffer> {
   for (let i = 0; i < count; i++) {
     const c = pool.take();
     memory.add(c.buffer);
@@ -26,10 +31,15 @@ async function* pooledStream(pool: ChunkPool, count: number, expected: Buffer[],
 function slowStore(anySizeParts: boolean, stored: Map<number, Buffer>): ObjectStore {
   const later = () => new Promise((r) => setTimeout(r, 3));
   return {
-    name: 'slow', minPartSize: 1, anySizeParts,
+    name: 'slow',
+    minPartSize: 1,
+    anySizeParts,
     putObject: async () => {},
     openUpload: async () => ({
-      putPart: async (_i, offset, data) => { await later(); stored.set(offset, Buffer.from(data)); },
+      putPart: async (_i, offset, data) => {
+        await later();
+        stored.set(offset, Buffer.from(data));
+      },
       complete: async () => {},
       abort: async () => {},
     }),
@@ -54,7 +64,15 @@ describe('chunk leases through the uploader and the hash', () => {
       const stored = new Map<number, Buffer>();
       let digest: StreamDigest | undefined;
       const memory = new Set<ArrayBufferLike>();
-      const hashed = digestStream(pooledStream(pool, 40, expected, memory), 5000, null, (d) => { digest = d; }, pool);
+      const hashed = digestStream(
+        pooledStream(pool, 40, expected, memory),
+        5000,
+        null,
+        (d) => {
+          digest = d;
+        },
+        pool,
+      );
       await putSegmented(slowStore(anySize, stored), 'x', hashed, { partSize, queue: 3, leases: pool });
       const want = Buffer.concat(expected);
       assert.ok(joined(stored).equals(want), 'the stored bytes are the stream');

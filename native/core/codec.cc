@@ -49,8 +49,7 @@ class Encoder final : public StreamEncoder, StickyError {
   }
   bool restartable() const override { return engine_->restartable(); }
 
-  CodecResult process(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len,
-                      bool finish) override {
+  CodecResult process(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len, bool finish) override {
     CodecResult r;
     if (failed(&r)) return r;
     // Once the library was told to finish, bzip2 and xz forbid new input (sequence error).
@@ -93,8 +92,7 @@ class Decoder final : public Codec, StickyError {
  public:
   explicit Decoder(std::unique_ptr<CodecBackend> engine) : engine_(std::move(engine)) {}
 
-  CodecResult process(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len,
-                      bool finish) override {
+  CodecResult process(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len, bool finish) override {
     CodecResult r;
     if (failed(&r)) return r;
     StepBuffers io = step_buffers(in, in_len, out, out_len);

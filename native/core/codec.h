@@ -25,7 +25,7 @@ struct CodecOptions {
   CodecKind kind = CodecKind::Gzip;
   bool decompress = false;
   int level = 6;
-  int threads = 1;                     // xz/zstd encoders only
+  int threads = 1;                       // xz/zstd encoders only
   uint64_t pledged_size = kUnknownSize;  // zstd encoder records it in the frame header
 };
 
@@ -42,8 +42,7 @@ struct CodecResult {
 class Codec {
  public:
   virtual ~Codec() = default;
-  virtual CodecResult process(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len,
-                              bool finish) = 0;
+  virtual CodecResult process(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len, bool finish) = 0;
 };
 
 // An encoder that can begin another independent stream after the previous one ended or failed.

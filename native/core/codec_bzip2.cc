@@ -56,16 +56,12 @@ class Bzip2Engine final : public CodecBackend {
     switch (rc) {
       case BZ_OK:
       case BZ_RUN_OK:
-      case BZ_FINISH_OK:
-        return Status::Ok;
+      case BZ_FINISH_OK: return Status::Ok;
       case BZ_DATA_ERROR:  // includes block and stream CRC mismatches
         return fail(Status::Corrupt, "bzip2: data integrity error");
-      case BZ_DATA_ERROR_MAGIC:
-        return fail(Status::Corrupt, "bzip2: not a bzip2 stream");
-      case BZ_MEM_ERROR:
-        return fail(Status::NoMemory, "bzip2: out of memory");
-      default:
-        return fail(Status::Internal, "bzip2: library error " + std::to_string(rc));
+      case BZ_DATA_ERROR_MAGIC: return fail(Status::Corrupt, "bzip2: not a bzip2 stream");
+      case BZ_MEM_ERROR: return fail(Status::NoMemory, "bzip2: out of memory");
+      default: return fail(Status::Internal, "bzip2: library error " + std::to_string(rc));
     }
   }
 

@@ -59,12 +59,9 @@ class GzipEngine final : public CodecBackend {
       case Z_BUF_ERROR:  // no progress possible: the driver decides whether that is an error
         return Status::Ok;
       case Z_DATA_ERROR:  // includes CRC-32 and ISIZE mismatches and garbage after a member
-      case Z_NEED_DICT:
-        return fail(Status::Corrupt, std::string("gzip: ") + (zs_.msg ? zs_.msg : "invalid data"));
-      case Z_MEM_ERROR:
-        return fail(Status::NoMemory, "gzip: out of memory");
-      default:
-        return fail(Status::Internal, "gzip: zlib error " + std::to_string(rc));
+      case Z_NEED_DICT: return fail(Status::Corrupt, std::string("gzip: ") + (zs_.msg ? zs_.msg : "invalid data"));
+      case Z_MEM_ERROR: return fail(Status::NoMemory, "gzip: out of memory");
+      default: return fail(Status::Internal, "gzip: zlib error " + std::to_string(rc));
     }
   }
 

@@ -58,17 +58,13 @@ class XzEngine final : public CodecBackend {
       case LZMA_OK:
       case LZMA_BUF_ERROR:  // no progress possible: the driver decides whether that is an error
         return Status::Ok;
-      case LZMA_FORMAT_ERROR:
-        return fail(Status::Corrupt, "xz: not an xz stream");
+      case LZMA_FORMAT_ERROR: return fail(Status::Corrupt, "xz: not an xz stream");
       case LZMA_DATA_ERROR:  // includes integrity check mismatches
         return fail(Status::Corrupt, "xz: compressed data is corrupt");
-      case LZMA_OPTIONS_ERROR:
-        return fail(decompress_ ? Status::Corrupt : Status::Internal, "xz: unsupported options");
+      case LZMA_OPTIONS_ERROR: return fail(decompress_ ? Status::Corrupt : Status::Internal, "xz: unsupported options");
       case LZMA_MEM_ERROR:
-      case LZMA_MEMLIMIT_ERROR:
-        return fail(Status::NoMemory, "xz: out of memory");
-      default:
-        return fail(Status::Internal, "xz: liblzma error " + std::to_string(static_cast<int>(rc)));
+      case LZMA_MEMLIMIT_ERROR: return fail(Status::NoMemory, "xz: out of memory");
+      default: return fail(Status::Internal, "xz: liblzma error " + std::to_string(static_cast<int>(rc)));
     }
   }
 

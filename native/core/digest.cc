@@ -50,7 +50,8 @@ DigestStream::~DigestStream() {
 Status DigestStream::init(bool keyed, const uint8_t* key, size_t key_len, uint64_t segment_size, bool segment_md5) {
   segment_size_ = segment_size;
   if (segment_md5 && segment_size == 0) return Status::Param;
-  if (segment_size > 0 && segment_size % 64 == 0 && sha_extensions_available() && !std::getenv("PERMAFROST_DIGEST_OPENSSL")) {
+  if (segment_size > 0 && segment_size % 64 == 0 && sha_extensions_available() &&
+      !std::getenv("PERMAFROST_DIGEST_OPENSSL")) {
     lanes_ = std::make_unique<SegmentedSha256>(segment_size, keyed, key, key_len, segment_md5);
     keyed_lanes_ = keyed;
     return Status::Ok;
@@ -132,8 +133,8 @@ Status md5_pieces(const Piece* pieces, size_t count, Md5* out) {
 
 Status hmac_sha256(const uint8_t* key, size_t key_len, const uint8_t* data, size_t len, Hash* out) {
   size_t out_len = 0;
-  unsigned char* r = EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, nonnull(key), key_len,
-                               nonnull(data), len, out->data(), out->size(), &out_len);
+  unsigned char* r = EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, nonnull(key), key_len, nonnull(data), len,
+                               out->data(), out->size(), &out_len);
   return r && out_len == out->size() ? Status::Ok : Status::Crypto;
 }
 

@@ -24,11 +24,19 @@ ListedKind kind_of(unsigned char d_type) {
 }
 
 void put_stat(const struct stat& st, std::vector<int64_t>* out) {
-  const int64_t fields[kStatFields] = {static_cast<int64_t>(st.st_dev), static_cast<int64_t>(st.st_ino),
-                                       static_cast<int64_t>(st.st_mode), static_cast<int64_t>(st.st_nlink),
-                                       static_cast<int64_t>(st.st_uid), static_cast<int64_t>(st.st_gid),
-                                       static_cast<int64_t>(st.st_size), st.st_atim.tv_sec, st.st_atim.tv_nsec,
-                                       st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec};
+  const int64_t fields[kStatFields] = {static_cast<int64_t>(st.st_dev),
+                                       static_cast<int64_t>(st.st_ino),
+                                       static_cast<int64_t>(st.st_mode),
+                                       static_cast<int64_t>(st.st_nlink),
+                                       static_cast<int64_t>(st.st_uid),
+                                       static_cast<int64_t>(st.st_gid),
+                                       static_cast<int64_t>(st.st_size),
+                                       st.st_atim.tv_sec,
+                                       st.st_atim.tv_nsec,
+                                       st.st_mtim.tv_sec,
+                                       st.st_mtim.tv_nsec,
+                                       st.st_ctim.tv_sec,
+                                       st.st_ctim.tv_nsec};
   out->insert(out->end(), fields, fields + kStatFields);
 }
 
@@ -66,7 +74,8 @@ ListedDir list_directory(const std::string& path, bool stat_all, bool follow_sym
   }
   std::vector<size_t> order(names.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return std::strcmp(names[a].c_str(), names[b].c_str()) < 0; });
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return std::strcmp(names[a].c_str(), names[b].c_str()) < 0; });
 
   out.names.reserve(names.size());
   out.kinds.reserve(names.size());

@@ -43,7 +43,10 @@ __attribute__((always_inline)) inline void md5_step(Md5Words& w, const uint32_t*
   const uint32_t b = I % 4 == 0 ? w.b : I % 4 == 1 ? w.a : I % 4 == 2 ? w.d : w.c;
   const uint32_t c = I % 4 == 0 ? w.c : I % 4 == 1 ? w.b : I % 4 == 2 ? w.a : w.d;
   const uint32_t d = I % 4 == 0 ? w.d : I % 4 == 1 ? w.c : I % 4 == 2 ? w.b : w.a;
-  const uint32_t f = round == 0 ? d ^ (b & (c ^ d)) : round == 1 ? c ^ (d & (b ^ c)) : round == 2 ? b ^ c ^ d : c ^ (b | ~d);
+  const uint32_t f = round == 0   ? d ^ (b & (c ^ d))
+                     : round == 1 ? c ^ (d & (b ^ c))
+                     : round == 2 ? b ^ c ^ d
+                                  : c ^ (b | ~d);
   const uint32_t sum = a + f + x[k] + kMd5Sine[I];
   a = b + ((sum << shift) | (sum >> (32 - shift)));
 }
@@ -51,12 +54,14 @@ __attribute__((always_inline)) inline void md5_step(Md5Words& w, const uint32_t*
 // Little-endian words of a block (MD5's byte order; x86 loads them as they are).
 inline void md5_words(const uint8_t* p, uint32_t x[16]) {
   for (int i = 0; i < 16; ++i) {
-    x[i] = uint32_t{p[4 * i]} | uint32_t{p[4 * i + 1]} << 8 | uint32_t{p[4 * i + 2]} << 16 | uint32_t{p[4 * i + 3]} << 24;
+    x[i] =
+        uint32_t{p[4 * i]} | uint32_t{p[4 * i + 1]} << 8 | uint32_t{p[4 * i + 2]} << 16 | uint32_t{p[4 * i + 3]} << 24;
   }
 }
 
 template <int... I>
-__attribute__((always_inline)) inline void md5_all_steps(Md5Words& w, const uint32_t* x, std::integer_sequence<int, I...>) {
+__attribute__((always_inline)) inline void md5_all_steps(Md5Words& w, const uint32_t* x,
+                                                         std::integer_sequence<int, I...>) {
   (md5_step<I>(w, x), ...);
 }
 
@@ -126,7 +131,8 @@ PF_SHA_TARGET __attribute__((always_inline)) inline void sha_group(Packed* st, _
 // asked for, so the out-of-order core runs the two chains side by side.
 template <int N, bool Md5, int... G>
 PF_SHA_TARGET __attribute__((always_inline)) inline void block_rounds(Packed* st, Md5Words& m5, const uint32_t* x,
-                                                                      const uint8_t* block, std::integer_sequence<int, G...>) {
+                                                                      const uint8_t* block,
+                                                                      std::integer_sequence<int, G...>) {
   __m128i w[4];
   if constexpr (Md5) {
     ((md5_step<4 * G>(m5, x), md5_step<4 * G + 1>(m5, x), sha_group<G, N>(st, w, block), md5_step<4 * G + 2>(m5, x),
@@ -241,7 +247,8 @@ Hash sha256(const uint8_t* data, size_t len) {
   return sha256_finish(s, data + len / 64 * 64, len);
 }
 
-SegmentedSha256::SegmentedSha256(uint64_t segment_size, bool keyed, const uint8_t* key, size_t key_len, bool segment_md5)
+SegmentedSha256::SegmentedSha256(uint64_t segment_size, bool keyed, const uint8_t* key, size_t key_len,
+                                 bool segment_md5)
     : segment_size_(segment_size), keyed_(keyed), segment_md5_(segment_md5) {
   for (Sha256State& lane : lanes_) sha256_init(&lane);
   md5_init(&md5_);

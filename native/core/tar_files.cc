@@ -83,7 +83,8 @@ struct TreeDumper::Out {
   size_t room() const { return cap - pos; }
 };
 
-TreeDumper::TreeDumper(std::shared_ptr<const IdNames> ids, DumpPlan plan) : ids_(std::move(ids)), plan_(std::move(plan)) {}
+TreeDumper::TreeDumper(std::shared_ptr<const IdNames> ids, DumpPlan plan)
+    : ids_(std::move(ids)), plan_(std::move(plan)) {}
 
 TreeDumper::~TreeDumper() {
   close_file();
@@ -169,7 +170,8 @@ bool TreeDumper::continue_file(Out& o, FillResult& r) {
     size_t extra = 0;
     std::string why;
     if (!file_shrank_ && read_some(file_fd_, &probe, 1, &extra, &why) == Status::Ok && extra > 0) {
-      r.warnings.push_back(name + ": file changed as we read it (grew; cut to " + std::to_string(file_size_) + " bytes)");
+      r.warnings.push_back(name + ": file changed as we read it (grew; cut to " + std::to_string(file_size_) +
+                           " bytes)");
     }
     close_file();
   }

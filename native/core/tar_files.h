@@ -49,8 +49,8 @@ enum class FillStop : uint8_t {
 };
 
 struct FillResult {
-  size_t end = 0;    // offset in the output just after the last byte written
-  size_t next = 0;   // entries[0..next) are complete (Entry: next is the one left over)
+  size_t end = 0;   // offset in the output just after the last byte written
+  size_t next = 0;  // entries[0..next) are complete (Entry: next is the one left over)
   FillStop stop = FillStop::Done;
   uint64_t bytes_read = 0;  // file data bytes written by this fill
   uint32_t files = 0;       // files completed by this fill

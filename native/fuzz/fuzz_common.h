@@ -41,7 +41,8 @@ inline bool decode_pair(const uint8_t* data, size_t size, Pair* p) {
 // Runs job over `in` in pieces of in_chunk bytes with out_chunk-byte outputs. Returns the
 // final status; appends the output to *out. Aborts if the job stalls (a bug).
 template <class Job>
-pf::Status drive(Job* job, const uint8_t* in, size_t len, size_t in_chunk, size_t out_chunk, std::vector<uint8_t>* out) {
+pf::Status drive(Job* job, const uint8_t* in, size_t len, size_t in_chunk, size_t out_chunk,
+                 std::vector<uint8_t>* out) {
   std::vector<uint8_t> buf(out_chunk);
   size_t off = 0;
   for (int idle = 0;;) {

@@ -11,8 +11,8 @@
 #include "fuzz_common.h"
 #include "rsync/delta.h"
 #include "rsync/parallel_delta.h"
-#include "rsync/signature.h"
 #include "rsync/sigload.h"
+#include "rsync/signature.h"
 
 namespace {
 

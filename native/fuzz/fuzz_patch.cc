@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t* d = data + 4;
   size_t n = size - 4;
   std::vector<uint8_t> mem_out, fd_out;
-  pf::Status a = run(std::make_unique<pf::rsync::MemoryBasis>(basis.data(), basis.size()), d, n, ic, oc, &mem_out, false);
+  pf::Status a =
+      run(std::make_unique<pf::rsync::MemoryBasis>(basis.data(), basis.size()), d, n, ic, oc, &mem_out, false);
   int fd = memfd_create("basis", 0);
   if (fd < 0 || write(fd, basis.data(), basis.size()) != static_cast<ssize_t>(basis.size())) abort();
   auto fb = std::make_unique<pf::rsync::FdBasis>();

@@ -8,8 +8,8 @@
 #include "fuzz_common.h"
 #include "rsync/delta.h"
 #include "rsync/patch.h"
-#include "rsync/signature.h"
 #include "rsync/sigload.h"
+#include "rsync/signature.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::Pair in;

@@ -37,7 +37,8 @@ uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
 void compress(uint32_t h[8], const uint8_t* p) {
   uint32_t w[64];
-  for (int i = 0; i < 16; ++i) w[i] = uint32_t(p[4 * i]) << 24 | uint32_t(p[4 * i + 1]) << 16 | uint32_t(p[4 * i + 2]) << 8 | p[4 * i + 3];
+  for (int i = 0; i < 16; ++i)
+    w[i] = uint32_t(p[4 * i]) << 24 | uint32_t(p[4 * i + 1]) << 16 | uint32_t(p[4 * i + 2]) << 8 | p[4 * i + 3];
   for (int i = 16; i < 64; ++i) {
     uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
     uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -81,9 +82,9 @@ pf::Hash reference_hmac(std::vector<uint8_t> key, const std::vector<uint8_t>& m)
 }
 
 pf::Md5 reference_md5(const std::vector<uint8_t>& m) {
-  static const int kShift[64] = {7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9,  14, 20, 5, 9,
-                                 14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16,
-                                 23, 4,  11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
+  static const int kShift[64] = {7,  12, 17, 22, 7,  12, 17, 22, 7,  12, 17, 22, 7,  12, 17, 22, 5,  9,  14, 20, 5,  9,
+                                 14, 20, 5,  9,  14, 20, 5,  9,  14, 20, 4,  11, 16, 23, 4,  11, 16, 23, 4,  11, 16, 23,
+                                 4,  11, 16, 23, 6,  10, 15, 21, 6,  10, 15, 21, 6,  10, 15, 21, 6,  10, 15, 21};
   uint32_t t[64];
   for (int i = 0; i < 64; ++i) t[i] = uint32_t(std::fabs(std::sin(double(i + 1))) * 4294967296.0);
   uint32_t h[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
@@ -94,15 +95,21 @@ pf::Md5 reference_md5(const std::vector<uint8_t>& m) {
   for (int i = 0; i < 8; ++i) p.push_back(uint8_t(bits >> (8 * i)));
   for (size_t off = 0; off < p.size(); off += 64) {
     uint32_t x[16];
-    for (int i = 0; i < 16; ++i) x[i] = uint32_t(p[off + 4 * i]) | uint32_t(p[off + 4 * i + 1]) << 8 | uint32_t(p[off + 4 * i + 2]) << 16 | uint32_t(p[off + 4 * i + 3]) << 24;
+    for (int i = 0; i < 16; ++i)
+      x[i] = uint32_t(p[off + 4 * i]) | uint32_t(p[off + 4 * i + 1]) << 8 | uint32_t(p[off + 4 * i + 2]) << 16 |
+             uint32_t(p[off + 4 * i + 3]) << 24;
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
     for (int i = 0; i < 64; ++i) {
       uint32_t f;
       int g;
-      if (i < 16) f = (b & c) | (~b & d), g = i;
-      else if (i < 32) f = (d & b) | (~d & c), g = (5 * i + 1) % 16;
-      else if (i < 48) f = b ^ c ^ d, g = (3 * i + 5) % 16;
-      else f = c ^ (b | ~d), g = (7 * i) % 16;
+      if (i < 16)
+        f = (b & c) | (~b & d), g = i;
+      else if (i < 32)
+        f = (d & b) | (~d & c), g = (5 * i + 1) % 16;
+      else if (i < 48)
+        f = b ^ c ^ d, g = (3 * i + 5) % 16;
+      else
+        f = c ^ (b | ~d), g = (7 * i) % 16;
       const uint32_t next = d;
       d = c, c = b;
       const uint32_t sum = a + f + t[i] + x[g];

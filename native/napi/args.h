@@ -29,8 +29,8 @@ inline int64_t int_arg(const Napi::CallbackInfo& info, size_t i, const char* nam
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
   double d = info[i].As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || std::trunc(d) != d || d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
-    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer in " + std::to_string(lo) +
-                                                ".." + std::to_string(hi) + context);
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer in " + std::to_string(lo) + ".." +
+                                                std::to_string(hi) + context);
   }
   return static_cast<int64_t>(d);
 }

@@ -12,8 +12,9 @@ namespace {
 class CodecStream : public Napi::ObjectWrap<CodecStream> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "CodecStream",
-                       {InstanceMethod<&CodecStream::Process>("process"), InstanceMethod<&CodecStream::Close>("close")});
+    return DefineClass(
+        env, "CodecStream",
+        {InstanceMethod<&CodecStream::Process>("process"), InstanceMethod<&CodecStream::Close>("close")});
   }
 
   explicit CodecStream(const Napi::CallbackInfo& info);

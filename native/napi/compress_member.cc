@@ -28,10 +28,10 @@ class CompressWorker final : public PromiseWorker {
   // Hands the block to JS as-is; V8's finalizer frees it or returns it to the pool.
   Napi::Value Result(Napi::Env env) override {
     Napi::Buffer<uint8_t> buf =
-        member_.pooled
-            ? Napi::Buffer<uint8_t>::New(env, member_.data.get(), member_.size,
-                                         [](Napi::Env, uint8_t* p) { pf::member_output_pool().give(p); })
-            : Napi::Buffer<uint8_t>::New(env, member_.data.get(), member_.size, [](Napi::Env, uint8_t* p) { std::free(p); });
+        member_.pooled ? Napi::Buffer<uint8_t>::New(env, member_.data.get(), member_.size,
+                                                    [](Napi::Env, uint8_t* p) { pf::member_output_pool().give(p); })
+                       : Napi::Buffer<uint8_t>::New(env, member_.data.get(), member_.size,
+                                                    [](Napi::Env, uint8_t* p) { std::free(p); });
     member_.data.release();
     return buf;
   }
@@ -47,7 +47,8 @@ class CompressWorker final : public PromiseWorker {
 // recycles as soon as it is stored; resolves its length, or -1 when it needs more room.
 class CompressIntoWorker final : public PromiseWorker {
  public:
-  CompressIntoWorker(Napi::Env env, pf::CodecKind kind, int level, Napi::Buffer<uint8_t> input, Napi::Buffer<uint8_t> output)
+  CompressIntoWorker(Napi::Env env, pf::CodecKind kind, int level, Napi::Buffer<uint8_t> input,
+                     Napi::Buffer<uint8_t> output)
       : PromiseWorker(env, "permafrost.compressMemberInto"),
         kind_(kind),
         level_(level),

@@ -133,7 +133,8 @@ Napi::Value Digest::Final(const Napi::CallbackInfo& info) {
   Napi::Array r = Napi::Array::New(env, 3);
   r.Set(0u, hash_buffer(env, sha));
   r.Set(1u, stream_.keyed() ? Napi::Value(hash_buffer(env, hmac)) : env.Null());
-  r.Set(2u, last.empty() ? env.Null() : Napi::Value(segment_buffer(env, last[0], last_md5.empty() ? nullptr : &last_md5[0])));
+  r.Set(2u, last.empty() ? env.Null()
+                         : Napi::Value(segment_buffer(env, last[0], last_md5.empty() ? nullptr : &last_md5[0])));
   return r;
 }
 

@@ -20,12 +20,16 @@ constexpr uint32_t kMaxBatch = 4096;
 class ListWorker final : public PromiseWorker {
  public:
   ListWorker(Napi::Env env, std::vector<std::string> paths, std::vector<uint8_t> stat_all, bool follow)
-      : PromiseWorker(env, "permafrost:listDirectories"), paths_(std::move(paths)), stat_all_(std::move(stat_all)), follow_(follow) {}
+      : PromiseWorker(env, "permafrost:listDirectories"),
+        paths_(std::move(paths)),
+        stat_all_(std::move(stat_all)),
+        follow_(follow) {}
 
  private:
   void Run() override {
     listed_.reserve(paths_.size());
-    for (size_t i = 0; i < paths_.size(); ++i) listed_.push_back(pf::tar::list_directory(paths_[i], stat_all_[i] != 0, follow_));
+    for (size_t i = 0; i < paths_.size(); ++i)
+      listed_.push_back(pf::tar::list_directory(paths_[i], stat_all_[i] != 0, follow_));
   }
 
   Napi::Value Result(Napi::Env env) override {
@@ -81,12 +85,14 @@ Napi::Value ListDirectories(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsArray()) throw Napi::TypeError::New(env, "paths must be an array of strings");
   auto paths_v = info[0].As<Napi::Array>();
-  if (paths_v.Length() > kMaxBatch) throw Napi::RangeError::New(env, "paths: at most " + std::to_string(kMaxBatch) + " per call");
+  if (paths_v.Length() > kMaxBatch)
+    throw Napi::RangeError::New(env, "paths: at most " + std::to_string(kMaxBatch) + " per call");
   if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
     throw Napi::TypeError::New(env, "statAll must be a Uint8Array");
   }
   auto stat_all_v = info[1].As<Napi::Uint8Array>();
-  if (stat_all_v.ElementLength() != paths_v.Length()) throw Napi::RangeError::New(env, "statAll and paths differ in length");
+  if (stat_all_v.ElementLength() != paths_v.Length())
+    throw Napi::RangeError::New(env, "statAll and paths differ in length");
   std::vector<std::string> paths;
   paths.reserve(paths_v.Length());
   for (uint32_t i = 0; i < paths_v.Length(); ++i) {

@@ -22,7 +22,8 @@ namespace pfn {
 inline int64_t rsync_int_arg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t lo, int64_t hi) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
   double d = info[i].As<Napi::Number>().DoubleValue();
-  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != static_cast<double>(static_cast<int64_t>(d))) {
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) ||
+      d != static_cast<double>(static_cast<int64_t>(d))) {
     throw status_error(info.Env(), pf::Status::Param,
                        std::string(name) + " must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
   }
@@ -38,7 +39,8 @@ inline uint32_t magic_arg(const Napi::CallbackInfo& info, size_t i) {
   if (info[i].IsUndefined()) return pf::rsync::kMagicRkBlake2;
   uint32_t magic = 0;
   if (!info[i].IsString() || !pf::rsync::magic_from_name(info[i].As<Napi::String>().Utf8Value(), &magic)) {
-    throw status_error(info.Env(), pf::Status::Param, "magic must be one of 'rs-md4', 'rs-blake2', 'rk-md4', 'rk-blake2'");
+    throw status_error(info.Env(), pf::Status::Param,
+                       "magic must be one of 'rs-md4', 'rs-blake2', 'rk-md4', 'rk-blake2'");
   }
   return magic;
 }
@@ -73,8 +75,8 @@ inline void check_no_overlap(Napi::Env env, const Napi::Buffer<uint8_t>& a, cons
 template <class Job>
 class IterateWorker final : public PromiseWorker {
  public:
-  IterateWorker(Napi::Object owner, Job* job, bool* busy, Napi::Buffer<uint8_t> in, Napi::Buffer<uint8_t> out,
-                bool eof, const char* name)
+  IterateWorker(Napi::Object owner, Job* job, bool* busy, Napi::Buffer<uint8_t> in, Napi::Buffer<uint8_t> out, bool eof,
+                const char* name)
       : PromiseWorker(owner.Env(), name),
         job_(job),
         busy_(busy),
@@ -129,7 +131,8 @@ Napi::Value start_iterate(const Napi::CallbackInfo& info, Napi::Object owner, Jo
 class FileWorker final : public PromiseWorker {
  public:
   using Task = std::function<pf::Status(pf::rsync::FdTotals*, std::string*)>;
-  FileWorker(Napi::Env env, const char* name, Task task) : PromiseWorker(env, name), name_(name), task_(std::move(task)) {}
+  FileWorker(Napi::Env env, const char* name, Task task)
+      : PromiseWorker(env, name), name_(name), task_(std::move(task)) {}
 
  private:
   void Run() override {

@@ -1,6 +1,6 @@
 // SignatureJob (streaming, caller buffers) and signatureFile (fd to fd, on the pool).
-#include "../core/rsync/signature.h"
 #include "../core/rsync/parallel_signature.h"
+#include "../core/rsync/signature.h"
 #include "exports.h"
 #include "rsync_glue.h"
 

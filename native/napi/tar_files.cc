@@ -28,12 +28,14 @@ std::unordered_map<uint32_t, std::string> id_table(const Napi::CallbackInfo& inf
   }
   auto ids = info[ids_at].As<Napi::Array>();
   auto names = info[names_at].As<Napi::Array>();
-  if (ids.Length() != names.Length()) throw Napi::RangeError::New(env, std::string(what) + " ids and names differ in length");
+  if (ids.Length() != names.Length())
+    throw Napi::RangeError::New(env, std::string(what) + " ids and names differ in length");
   std::unordered_map<uint32_t, std::string> table;
   for (uint32_t i = 0; i < ids.Length(); ++i) {
     Napi::Value id = ids.Get(i);
     Napi::Value name = names.Get(i);
-    if (!id.IsNumber() || !name.IsString()) throw Napi::TypeError::New(env, std::string(what) + " ids must be numbers and names strings");
+    if (!id.IsNumber() || !name.IsString())
+      throw Napi::TypeError::New(env, std::string(what) + " ids must be numbers and names strings");
     double d = id.As<Napi::Number>().DoubleValue();
     if (!(d >= 0 && d <= 4294967295.0) || static_cast<double>(static_cast<uint32_t>(d)) != d) {
       throw Napi::RangeError::New(env, std::string(what) + " ids must be integers in 0..4294967295");
@@ -56,7 +58,8 @@ std::vector<std::string> string_list(const Napi::Object& o, const char* key) {
   auto a = v.As<Napi::Array>();
   std::vector<std::string> out;
   out.reserve(a.Length());
-  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(string_value(env, a.Get(i), std::string("options.") + key + "[]"));
+  for (uint32_t i = 0; i < a.Length(); ++i)
+    out.push_back(string_value(env, a.Get(i), std::string("options.") + key + "[]"));
   return out;
 }
 
@@ -70,7 +73,8 @@ pf::tar::DumpPlan plan_arg(const Napi::CallbackInfo& info, size_t i) {
   plan.ignore_failed_read = bool_option(o, "ignoreFailedRead");
   plan.dirs = string_list(o, "dirs");
   plan.prefixes = string_list(o, "prefixes");
-  if (plan.prefixes.size() != plan.dirs.size()) throw Napi::RangeError::New(env, "options.prefixes and options.dirs differ in length");
+  if (plan.prefixes.size() != plan.dirs.size())
+    throw Napi::RangeError::New(env, "options.prefixes and options.dirs differ in length");
 
   Napi::Value dirs_v = o.Get("entryDirs");
   Napi::Value kinds_v = o.Get("kinds");
@@ -87,13 +91,16 @@ pf::tar::DumpPlan plan_arg(const Napi::CallbackInfo& info, size_t i) {
   std::string names = names_v.As<Napi::String>().Utf8Value();
 
   const size_t count = entry_dirs.ElementLength();
-  if (kinds.ElementLength() != count) throw Napi::RangeError::New(env, "options.kinds and options.entryDirs differ in length");
+  if (kinds.ElementLength() != count)
+    throw Napi::RangeError::New(env, "options.kinds and options.entryDirs differ in length");
   plan.entry_dir.reserve(count);
   plan.entry_kind.reserve(count);
   plan.entry_name.reserve(count);
   for (size_t e = 0; e < count; ++e) {
-    if (entry_dirs[e] >= plan.dirs.size()) throw Napi::RangeError::New(env, "options.entryDirs holds an index past options.dirs");
-    if (kinds[e] > static_cast<uint8_t>(pf::tar::EntryKind::Other)) throw Napi::RangeError::New(env, "options.kinds holds a value past 2");
+    if (entry_dirs[e] >= plan.dirs.size())
+      throw Napi::RangeError::New(env, "options.entryDirs holds an index past options.dirs");
+    if (kinds[e] > static_cast<uint8_t>(pf::tar::EntryKind::Other))
+      throw Napi::RangeError::New(env, "options.kinds holds a value past 2");
     plan.entry_dir.push_back(entry_dirs[e]);
     plan.entry_kind.push_back(static_cast<pf::tar::EntryKind>(kinds[e]));
   }
@@ -101,11 +108,13 @@ pf::tar::DumpPlan plan_arg(const Napi::CallbackInfo& info, size_t i) {
   size_t at = 0;
   for (size_t e = 0; e < count; ++e) {
     size_t end = names.find('\0', at);
-    if (end == std::string::npos) throw Napi::RangeError::New(env, "options.names holds fewer names than options.entryDirs has entries");
+    if (end == std::string::npos)
+      throw Napi::RangeError::New(env, "options.names holds fewer names than options.entryDirs has entries");
     plan.entry_name.push_back(names.substr(at, end - at));
     at = end + 1;
   }
-  if (at != names.size()) throw Napi::RangeError::New(env, "options.names holds more names than options.entryDirs has entries");
+  if (at != names.size())
+    throw Napi::RangeError::New(env, "options.names holds more names than options.entryDirs has entries");
   return plan;
 }
 

@@ -38,9 +38,9 @@ class PromiseWorker : public Napi::AsyncWorker {
     message_ = std::move(message);
   }
 
-  virtual void Run() = 0;                        // libuv pool thread
+  virtual void Run() = 0;                         // libuv pool thread
   virtual Napi::Value Result(Napi::Env env) = 0;  // main thread, only after success
-  virtual void Settled() {}                      // main thread, always: release the owner
+  virtual void Settled() {}                       // main thread, always: release the owner
 
  private:
   void Execute() final {

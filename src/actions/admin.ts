@@ -25,7 +25,9 @@ async function orphanedData(storage: Storage, engine: string, chainName: string,
   const out: string[] = [];
   const withMetadata = new Set(await storage.list(metadataPrefix(engine, chainName)));
   for (const chainStart of await storage.list(dataPrefix(engine, chainName))) {
-    const described = withMetadata.has(chainStart) ? new Set(await storage.list(`${metadataPrefix(engine, chainName)}/${chainStart}`)) : new Set<string>();
+    const described = withMetadata.has(chainStart)
+      ? new Set(await storage.list(`${metadataPrefix(engine, chainName)}/${chainStart}`))
+      : new Set<string>();
     for (const member of await storage.list(`${dataPrefix(engine, chainName)}/${chainStart}`)) {
       const id = parseMemberName(member);
       if (id && id.ts < cutoff && !described.has(member)) out.push(`${dataPrefix(engine, chainName)}/${chainStart}/${member}`);
@@ -40,9 +42,10 @@ export async function runAdmin(o: AgentOptions, storage: Storage, log: Logger): 
 
 async function removeUnderLock(o: AgentOptions, storage: Storage, log: Logger): Promise<AdminResult> {
   const chainName = chainNameOf(o.hostname, o.backup_name!);
-  const cutoff = o.remove_from_date !== undefined
-    ? parseLocalDate('remove-from-date', o.remove_from_date)
-    : Math.floor(Date.now() / 1000 - o.remove_older_than! * 86400);
+  const cutoff =
+    o.remove_from_date !== undefined
+      ? parseLocalDate('remove-from-date', o.remove_from_date)
+      : Math.floor(Date.now() / 1000 - o.remove_older_than! * 86400);
   const plan = planRemoval(await listChains(storage, o.engine_name, chainName), cutoff);
   const removed: string[] = [];
   const verb = o.dry_run ? 'would remove' : 'removing';

@@ -28,16 +28,30 @@ function settledQuietly<T>(p: Promise<T>): Promise<T> {
 }
 
 export function startEngine(
-  o: AgentOptions, source: string, previous: Buffer | null, live: TarBackupStats, chunkPool: ChunkPool, sourceTotals?: SourceTotals,
+  o: AgentOptions,
+  source: string,
+  previous: Buffer | null,
+  live: TarBackupStats,
+  chunkPool: ChunkPool,
+  sourceTotals?: SourceTotals,
 ): EngineRun {
   const common = { root: source, exclude: o.exclude, dereference: o.dereference_symlink, stats: live, chunkPool, sourceTotals };
   if (o.engine_name === 'rsync') {
     const run = createRsyncBackup({ ...common, previousManifest: previous, blockLength: o.rsync_block_size });
     return {
       stream: run.stream,
-      result: settledQuietly(run.result.then((r) => ({ engineMetadata: r.manifest, stats: r.stats, engineStats: { deltas: r.deltas, delta_bytes: r.deltaBytes } }))),
+      result: settledQuietly(
+        run.result.then((r) => ({
+          engineMetadata: r.manifest,
+          stats: r.stats,
+          engineStats: { deltas: r.deltas, delta_bytes: r.deltaBytes },
+        })),
+      ),
     };
   }
   const run = createTarBackup({ ...common, previousSnapshot: previous });
-  return { stream: run.stream, result: settledQuietly(run.result.then((r) => ({ engineMetadata: r.snapshot, stats: r.stats, engineStats: {} }))) };
+  return {
+    stream: run.stream,
+    result: settledQuietly(run.result.then((r) => ({ engineMetadata: r.snapshot, stats: r.stats, engineStats: {} }))),
+  };
 }

@@ -19,7 +19,10 @@ export class BackupProgress implements ProgressCounters {
   private stored = 0;
   private storedAll = false;
 
-  constructor(private readonly live: TarBackupStats, readonly shown: boolean) {
+  constructor(
+    private readonly live: TarBackupStats,
+    readonly shown: boolean,
+  ) {
     this.totals = shown ? new SourceTotals() : undefined;
   }
 
@@ -30,7 +33,11 @@ export class BackupProgress implements ProgressCounters {
 
   /** What the codec takes in (after the read-ahead queue). */
   codecInput(s: Stream): Stream {
-    return this.shown ? tapOffsets(s, (at) => { this.codecIn = at; }) : s;
+    return this.shown
+      ? tapOffsets(s, (at) => {
+          this.codecIn = at;
+        })
+      : s;
   }
 
   /** What the codec puts out (before the next queue). */
@@ -41,8 +48,12 @@ export class BackupProgress implements ProgressCounters {
   /** What the storage takes. */
   storage(s: Stream): Stream {
     if (!this.shown) return s;
-    const taken = tapOffsets(s, (at) => { this.stored = at; });
-    const markStoredAll = () => { this.storedAll = true; };
+    const taken = tapOffsets(s, (at) => {
+      this.stored = at;
+    });
+    const markStoredAll = () => {
+      this.storedAll = true;
+    };
     return (async function* () {
       yield* taken;
       markStoredAll();
@@ -59,12 +70,22 @@ export class BackupProgress implements ProgressCounters {
     return this.read.at(this.coded.at(this.stored)[0]);
   }
 
-  get bytes(): number { return this.position()[0]; }
-  get files(): number { return Math.floor(this.position()[1]); }
-  get totalBytes(): number | null { return this.totals?.complete ? this.totals.bytes : null; }
-  get totalFiles(): number | null { return this.totals?.complete ? this.totals.files : null; }
+  get bytes(): number {
+    return this.position()[0];
+  }
+  get files(): number {
+    return Math.floor(this.position()[1]);
+  }
+  get totalBytes(): number | null {
+    return this.totals?.complete ? this.totals.bytes : null;
+  }
+  get totalFiles(): number | null {
+    return this.totals?.complete ? this.totals.files : null;
+  }
   get scanning(): { files: number; bytes: number } | null {
     return this.totals && !this.totals.complete ? { files: this.totals.files, bytes: this.totals.bytes } : null;
   }
-  get finishing(): string | null { return this.storedAll ? 'storing the last parts and the metadata' : null; }
+  get finishing(): string | null {
+    return this.storedAll ? 'storing the last parts and the metadata' : null;
+  }
 }

@@ -19,7 +19,16 @@ import type { Logger } from '../base/log.js';
 import { VERSION } from '../base/version.js';
 import { listChains, Chain } from '../catalog/chains.js';
 import { chooseLevel } from '../catalog/levels.js';
-import { BackupId, dataPath, dataPrefix, engineMetadataPath, chainNameOf, metadataPath, metadataPrefix, parseMemberName } from '../catalog/layout.js';
+import {
+  BackupId,
+  dataPath,
+  dataPrefix,
+  engineMetadataPath,
+  chainNameOf,
+  metadataPath,
+  metadataPrefix,
+  parseMemberName,
+} from '../catalog/layout.js';
 import { withChainLock } from './chain-lock.js';
 import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from '../catalog/metadata.js';
 import { readEngineMetadata, sealEngineMetadata, type SealedEngineMetadata } from '../catalog/engine-metadata.js';
@@ -44,7 +53,13 @@ async function resolveSource(p: string): Promise<string> {
  * has taken, nor any data without metadata (an upload under way or one that died). Later than
  * every member, so the newest member is the last one made.
  */
-async function freeTimestamp(storage: Storage, engine: string, chainName: string, chains: Chain[], chainStart: number | null): Promise<number> {
+async function freeTimestamp(
+  storage: Storage,
+  engine: string,
+  chainName: string,
+  chains: Chain[],
+  chainStart: number | null,
+): Promise<number> {
   const newest = Math.max(0, ...chains.flatMap((c) => c.members.map((m) => m.ts)));
   const taken = new Set<number>();
   const takenIn = async (prefix: string, tsOf: (name: string) => number | undefined) => {
@@ -55,7 +70,8 @@ async function freeTimestamp(storage: Storage, engine: string, chainName: string
   };
   if (chainStart === null) {
     // A new chain is named by its level 0's time stamp.
-    for (const prefix of [dataPrefix(engine, chainName), metadataPrefix(engine, chainName)]) await takenIn(prefix, (n) => (/^\d+$/.test(n) ? Number(n) : undefined));
+    for (const prefix of [dataPrefix(engine, chainName), metadataPrefix(engine, chainName)])
+      await takenIn(prefix, (n) => (/^\d+$/.test(n) ? Number(n) : undefined));
   } else {
     await takenIn(`${dataPrefix(engine, chainName)}/${chainStart}`, (n) => parseMemberName(n)?.ts);
   }
@@ -65,11 +81,20 @@ async function freeTimestamp(storage: Storage, engine: string, chainName: string
 }
 
 function encryptionInfo(keys: CipherKeys): EncryptionInfo {
-  return { cipher: 'aes-256-cfb', kdf: keys.kdf, md: 'sha256', iterations: keys.iterations, salt: keys.salt.toString('hex'), key_check: keyCheck(keys) };
+  return {
+    cipher: 'aes-256-cfb',
+    kdf: keys.kdf,
+    md: 'sha256',
+    iterations: keys.iterations,
+    salt: keys.salt.toString('hex'),
+    key_check: keyCheck(keys),
+  };
 }
 
 async function putBuffer(storage: Storage, p: string, data: Buffer): Promise<void> {
-  await storage.put(p, async function* () { yield data; });
+  await storage.put(p, async function* () {
+    yield data;
+  });
 }
 
 export async function runBackup(o: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
@@ -82,11 +107,24 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
   if (o.sync && !o.dry_run) syncFilesystem(source, log);
   const chainName = chainNameOf(o.hostname, o.backup_name!);
   const chains = await listChains(storage, o.engine_name, chainName);
-  const decision = chooseLevel(chains, {
-    noIncremental: o.no_incremental, maxLevel: o.max_level, alwaysLevel: o.always_level, restartAlwaysLevelDays: o.restart_always_level,
-  }, Math.floor(Date.now() / 1000));
+  const decision = chooseLevel(
+    chains,
+    {
+      noIncremental: o.no_incremental,
+      maxLevel: o.max_level,
+      alwaysLevel: o.always_level,
+      restartAlwaysLevelDays: o.restart_always_level,
+    },
+    Math.floor(Date.now() / 1000),
+  );
   const ts = await freeTimestamp(storage, o.engine_name, chainName, chains, decision.chain ? decision.chain.chainStart : null);
-  const id: BackupId = { engine: o.engine_name, chainName, chainStart: decision.chain ? decision.chain.chainStart : ts, level: decision.level, ts };
+  const id: BackupId = {
+    engine: o.engine_name,
+    chainName,
+    chainStart: decision.chain ? decision.chain.chainStart : ts,
+    level: decision.level,
+    ts,
+  };
   log.info(`backup ${path.join(o.container, metadataPath(id))}: level ${id.level} (${decision.reason})`);
 
   const password = o.encrypt_pass_file ? readPassword(o.encrypt_pass_file) : null;
@@ -104,7 +142,10 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
   let dataFailed = false;
   try {
     const dataStored = storeArchive(engine.stream, chunks, storage, dataPath(id), {
-      codec: { name: o.compression, level: o.compression_level, threads: o.threads }, keys, segmentSize: o.max_segment_size, taps: progress,
+      codec: { name: o.compression, level: o.compression_level, threads: o.threads },
+      keys,
+      segmentSize: o.max_segment_size,
+      taps: progress,
     });
     // engine_metadata is complete once the archive is: it is stored while the data object is
     // finished (its last parts, the fsync or manifest); metadata, written last, waits for both.
@@ -122,7 +163,14 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
     // No engine_metadata beside data that failed (best effort: the storage may be what failed).
     // Never wait for the engine itself here: when the upload failed first, it never ends.
     dataFailed = true;
-    if (engineWrite && (await engineWrite.then(() => true, () => false))) await storage.remove(engineMetadataPath(id)).catch(() => {});
+    if (
+      engineWrite &&
+      (await engineWrite.then(
+        () => true,
+        () => false,
+      ))
+    )
+      await storage.remove(engineMetadataPath(id)).catch(() => {});
     throw err;
   } finally {
     stopProgress();
@@ -132,18 +180,37 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
 
   const finished = new Date();
   const info: PermafrostBackupInfo = {
-    format: 1, level: id.level, parent: decision.parent ? `${decision.parent.level}_${decision.parent.ts}` : null,
-    l0_timestamp: id.chainStart, timestamp: id.ts, hostname: o.hostname, backup_name: o.backup_name!, engine: o.engine_name,
-    codec: { name: o.compression, level: o.compression === 'none' ? null : resolveLevel(o.compression, o.compression_level), threads: o.threads },
+    format: 1,
+    level: id.level,
+    parent: decision.parent ? `${decision.parent.level}_${decision.parent.ts}` : null,
+    l0_timestamp: id.chainStart,
+    timestamp: id.ts,
+    hostname: o.hostname,
+    backup_name: o.backup_name!,
+    engine: o.engine_name,
+    codec: {
+      name: o.compression,
+      level: o.compression === 'none' ? null : resolveLevel(o.compression, o.compression_level),
+      threads: o.threads,
+    },
     encryption: keys ? encryptionInfo(keys) : null,
     data: digest,
     engine_metadata: sealed.record,
     source: {
-      path: source, files: stats.files, directories: stats.directories, bytes_read: stats.bytesRead, warnings: stats.warnings,
-      files_new: stats.changes.new, files_changed: stats.changes.changed, files_unchanged: stats.changes.unchanged, files_removed: stats.changes.removed,
+      path: source,
+      files: stats.files,
+      directories: stats.directories,
+      bytes_read: stats.bytesRead,
+      warnings: stats.warnings,
+      files_new: stats.changes.new,
+      files_changed: stats.changes.changed,
+      files_unchanged: stats.changes.unchanged,
+      files_removed: stats.changes.removed,
     },
     ...(o.engine_name === 'rsync' ? { rsync: { block_length: o.rsync_block_size, ...engineStats } } : {}),
-    started_at: started.toISOString(), finished_at: finished.toISOString(), duration_ms: finished.getTime() - started.getTime(),
+    started_at: started.toISOString(),
+    finished_at: finished.toISOString(),
+    duration_ms: finished.getTime() - started.getTime(),
     agent_version: VERSION,
   };
   await putBuffer(storage, metadataPath(id), serializeMetadata(buildMetadata(info)));

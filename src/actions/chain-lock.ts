@@ -21,7 +21,9 @@ export async function withChainLock<T>(storage: Storage, o: AgentOptions, action
     // Create-only publishing refused a name: a run that did not hold the lock (freezer-agent,
     // or a lock that was broken as stale) got there first. Nothing of it was replaced.
     if (isStorageFault(err) && err.fault === 'exists') {
-      throw lockedError(`${err.message}: another run wrote this backup's name at the same time (one that does not take permafrost's lock, such as freezer-agent); nothing was replaced, and this ${action} did not complete`);
+      throw lockedError(
+        `${err.message}: another run wrote this backup's name at the same time (one that does not take permafrost's lock, such as freezer-agent); nothing was replaced, and this ${action} did not complete`,
+      );
     }
     throw err;
   } finally {

@@ -10,4 +10,3 @@ export function runExec(command: string): Promise<number> {
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)));
   });
 }
-

@@ -31,9 +31,17 @@ export async function listBackups(storage: Storage, filter?: { engine?: string; 
           const info = permafrostInfo(m.meta);
           const size = info ? info.data.size : ((await storage.stat(dataPath(m)))?.size ?? null);
           rows.push({
-            engine, backup: chainName, chain: chain.chainStart, level: m.level, timestamp: m.ts, date: formatLocalDate(m.ts),
-            compression: String(m.meta.compression ?? 'gzip'), encrypted: Boolean(m.meta.encryption),
-            stored_bytes: size, files: info ? info.source.files : null, writer: info ? 'permafrost' : 'freezer',
+            engine,
+            backup: chainName,
+            chain: chain.chainStart,
+            level: m.level,
+            timestamp: m.ts,
+            date: formatLocalDate(m.ts),
+            compression: String(m.meta.compression ?? 'gzip'),
+            encrypted: Boolean(m.meta.encryption),
+            stored_bytes: size,
+            files: info ? info.source.files : null,
+            writer: info ? 'permafrost' : 'freezer',
           });
         }
       }
@@ -74,7 +82,11 @@ function totalsLine(rows: BackupRow[]): string {
 export function formatTable(rows: BackupRow[]): string {
   const cells = rows.map((r) => COLUMNS.map((c) => c.cell(r)));
   const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i].length)));
-  const line = (vals: string[]) => vals.map((v, i) => (COLUMNS[i].right ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => (COLUMNS[i].right ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const rule = '-'.repeat(widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1));
   return [line(COLUMNS.map((c) => c.title)), rule, ...cells.map(line), rule, totalsLine(rows)].join('\n');
 }

@@ -49,7 +49,13 @@ export async function planRestore(o: AgentOptions, storage: Storage): Promise<Re
   return { members: restorePath(chain, candidates[candidates.length - 1]) };
 }
 
-function memberStream(storage: Storage, m: Member, keys: MemberKeys | null, threads: number, counters: { bytes: number }): AsyncIterable<Buffer> {
+function memberStream(
+  storage: Storage,
+  m: Member,
+  keys: MemberKeys | null,
+  threads: number,
+  counters: { bytes: number },
+): AsyncIterable<Buffer> {
   const what = `backup ${m.level}_${m.ts}`;
   const codec = m.meta.compression ?? 'gzip';
   if (!isCodecName(codec)) throw integrityError(`${what} uses unknown compression "${codec}"`);
@@ -58,7 +64,9 @@ function memberStream(storage: Storage, m: Member, keys: MemberKeys | null, thre
     digest: permafrostInfo(m.meta)?.data ?? null,
     hmacKey: keys?.fixed?.hmacKey ?? null,
     keysForSalt: keys ? keys.forSalt : null,
-    codec, threads, what,
+    codec,
+    threads,
+    what,
   });
 }
 
@@ -77,8 +85,12 @@ export async function runRestore(o: AgentOptions, storage: Storage, log: Logger)
   try {
     for (const [i, m] of plan.members.entries()) {
       log.info(`restoring level ${m.level} (${m.level}_${m.ts}, ${formatLocalDate(m.ts)})`);
-      const stats = await extractTar(memberStream(storage, m, keys[i], o.threads, counters), staging,
-        { sameOwner, dryRun: o.dry_run, stats: counters.nextLevel(), memberHook: o.engine_name === 'rsync' ? deltaMembers : undefined });
+      const stats = await extractTar(memberStream(storage, m, keys[i], o.threads, counters), staging, {
+        sameOwner,
+        dryRun: o.dry_run,
+        stats: counters.nextLevel(),
+        memberHook: o.engine_name === 'rsync' ? deltaMembers : undefined,
+      });
       done.files += stats.files;
       done.directories = stats.directories;
       done.bytesWritten += stats.bytesWritten;

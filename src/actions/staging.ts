@@ -17,7 +17,9 @@ export async function checkTarget(target: string, overwrite: boolean): Promise<'
   const entries = await fs.readdir(target);
   if (entries.length === 0) return 'empty';
   if (!overwrite) {
-    throw targetNotEmptyError(`restore directory ${target} is not empty; use --overwrite to replace its contents (files not in the backup are removed)`);
+    throw targetNotEmptyError(
+      `restore directory ${target} is not empty; use --overwrite to replace its contents (files not in the backup are removed)`,
+    );
   }
   return 'nonempty';
 }

@@ -25,7 +25,9 @@ export function formatRate(bytesPerSecond: number): string {
 
 /** Thousands separated by commas, whatever the locale (output is read by people and greps alike). */
 export function formatCount(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** One decimal, never above 100% nor rounded up to it before the end: `45.2%`, `100%`. */

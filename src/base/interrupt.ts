@@ -7,13 +7,17 @@ const steps = new Set<() => Promise<void>>();
 /** Registers `step`; the returned function unregisters it (call it once the step is moot). */
 export function onInterrupt(step: () => Promise<void>): () => void {
   steps.add(step);
-  return () => { steps.delete(step); };
+  return () => {
+    steps.delete(step);
+  };
 }
 
 /** Runs every registered step, giving them `withinMs` in all. */
 export async function runInterruptSteps(withinMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, withinMs); });
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, withinMs);
+  });
   await Promise.race([Promise.allSettled([...steps].map((s) => s())), deadline]);
   clearTimeout(timer);
 }

@@ -11,7 +11,12 @@ const MAX_WALKS = 4;
 
 /** Why a directory could not be made: `component` is the path that failed, `detail` what is wrong with it. */
 export class MakeDirsError extends Error {
-  constructor(readonly target: string, readonly component: string, readonly code: string, readonly detail: string) {
+  constructor(
+    readonly target: string,
+    readonly component: string,
+    readonly code: string,
+    readonly detail: string,
+  ) {
     super(`${component} ${detail}`);
     this.name = 'MakeDirsError';
   }
@@ -41,11 +46,17 @@ async function kindOf(p: string): Promise<Kind> {
 /** What a failed mkdir means, for a message that starts with the directory's path. */
 export function mkdirFailure(code: string | undefined, err: unknown): string {
   switch (code) {
-    case 'EROFS': return 'is on a read-only file system';
-    case 'EACCES': case 'EPERM': return `cannot be created: permission denied (${code})`;
-    case 'ENOSPC': return 'cannot be created: no space left on the device (ENOSPC)';
-    case 'ENOENT': return 'cannot be created: its file system refuses new directories there (ENOENT)';
-    default: return `cannot be created: ${(err as Error).message}`;
+    case 'EROFS':
+      return 'is on a read-only file system';
+    case 'EACCES':
+    case 'EPERM':
+      return `cannot be created: permission denied (${code})`;
+    case 'ENOSPC':
+      return 'cannot be created: no space left on the device (ENOSPC)';
+    case 'ENOENT':
+      return 'cannot be created: its file system refuses new directories there (ENOENT)';
+    default:
+      return `cannot be created: ${(err as Error).message}`;
   }
 }
 
@@ -84,7 +95,11 @@ export async function makeDirs(dir: string, mode = 0o777): Promise<void> {
           if (now === 'other') throw new MakeDirsError(target, component, 'ENOTDIR', 'is a file, not a directory');
         }
         // A parent removed meanwhile (or a file system that answers ENOENT for good): walk again.
-        if (code === 'ENOENT' || code === 'EEXIST') { vanished = true; refused = component; break; }
+        if (code === 'ENOENT' || code === 'EEXIST') {
+          vanished = true;
+          refused = component;
+          break;
+        }
         throw new MakeDirsError(target, component, code ?? 'EIO', mkdirFailure(code, err));
       }
     }

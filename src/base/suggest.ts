@@ -10,7 +10,10 @@ export function editDistance(a: string, b: string): number {
   for (let i = 0; i <= a.length; i++) {
     rows.push([i]);
     for (let j = 1; j <= b.length; j++) {
-      if (i === 0) { rows[0].push(j); continue; }
+      if (i === 0) {
+        rows[0].push(j);
+        continue;
+      }
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);
@@ -35,7 +38,10 @@ export function nearest(typed: string, known: Iterable<string>): string[] {
   for (const word of new Set(known)) {
     const d = editDistance(typed, word);
     if (d > best) continue;
-    if (d < best || !found.length) { best = d; found = [word]; } else found.push(word);
+    if (d < best || !found.length) {
+      best = d;
+      found = [word];
+    } else found.push(word);
   }
   return found.slice(0, 3);
 }

@@ -29,7 +29,10 @@ export class ChunkPool implements ChunkLeases {
   /** Holders of every chunk this pool made that is out; 0 while it waits in `spare`. */
   private readonly holders = new WeakMap<ArrayBufferLike, number>();
 
-  constructor(readonly chunkSize: number, private readonly maxSpare = 16) {}
+  constructor(
+    readonly chunkSize: number,
+    private readonly maxSpare = 16,
+  ) {}
 
   take(): Buffer {
     const buf = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.chunkSize);

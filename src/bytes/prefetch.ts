@@ -9,7 +9,14 @@ export async function* prefetch<T>(source: AsyncIterable<T>, depth: number): Asy
     while (!done && queue.length < depth) {
       const next = it.next();
       queue.push(next);
-      next.then((r) => { if (r.done) done = true; }, () => { done = true; });
+      next.then(
+        (r) => {
+          if (r.done) done = true;
+        },
+        () => {
+          done = true;
+        },
+      );
     }
   };
   try {

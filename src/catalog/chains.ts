@@ -83,7 +83,7 @@ export async function listChains(storage: Storage, engine: string, chainName: st
 export function restorePath(chain: Chain, last: Member): Member[] {
   const byName = new Map(chain.members.map((m) => [`${m.level}_${m.ts}`, m]));
   const path: Member[] = [last];
-  for (let cur = last; cur.level > 0; ) {
+  for (let cur = last; cur.level > 0;) {
     const parent = cur.parent ? byName.get(cur.parent) : undefined;
     if (!parent) throw integrityError(`backup ${cur.level}_${cur.ts} of chain ${chain.chainStart} has no parent level ${cur.level - 1}`);
     path.unshift(parent);

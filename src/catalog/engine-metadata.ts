@@ -25,11 +25,23 @@ export interface SealedEngineMetadata {
 }
 
 /** The bytes to store, and what metadata records of them. */
-export async function sealEngineMetadata(plain: Buffer, password: Buffer | null, dataKeys: CipherKeys | null, engine: string): Promise<SealedEngineMetadata> {
+export async function sealEngineMetadata(
+  plain: Buffer,
+  password: Buffer | null,
+  dataKeys: CipherKeys | null,
+  engine: string,
+): Promise<SealedEngineMetadata> {
   let stored = plain;
   if (sealsEngineMetadata(engine, dataKeys)) {
     const keys = newKeys(password!, dataKeys!.kdf, dataKeys!.iterations);
-    stored = await collectAll(encryptStream(keys, (async function* () { yield plain; })()));
+    stored = await collectAll(
+      encryptStream(
+        keys,
+        (async function* () {
+          yield plain;
+        })(),
+      ),
+    );
   }
   const record: EngineMetadataRecord = { size: stored.length, sha256: await sha256Hex(stored) };
   if (stored !== plain) record.encrypted = true;
@@ -45,8 +57,16 @@ export async function readEngineMetadata(storage: Storage, member: Member, passw
   }
   if (!expected?.encrypted) return data;
   const name = `${member.level}_${member.ts}`;
-  if (!password) throw passwordError(`the engine metadata of backup ${name}, which the next level builds on, is encrypted: give --encrypt-pass-file`);
+  if (!password)
+    throw passwordError(`the engine metadata of backup ${name}, which the next level builds on, is encrypted: give --encrypt-pass-file`);
   const keys = keysForMember(member, password);
   if (!keys) throw integrityError(`${p} is recorded as encrypted but backup ${name} is not`);
-  return collectAll(decryptStream(keys.derive, (async function* () { yield data; })()));
+  return collectAll(
+    decryptStream(
+      keys.derive,
+      (async function* () {
+        yield data;
+      })(),
+    ),
+  );
 }

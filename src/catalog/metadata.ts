@@ -36,9 +36,16 @@ export interface PermafrostBackupInfo {
   data: StreamDigest;
   engine_metadata: EngineMetadataRecord;
   source: {
-    path: string; files: number; directories: number; bytes_read: number; warnings: string[];
+    path: string;
+    files: number;
+    directories: number;
+    bytes_read: number;
+    warnings: string[];
     /** Non-directories new, changed, unchanged, removed since the parent (absent before they were recorded). */
-    files_new?: number; files_changed?: number; files_unchanged?: number; files_removed?: number;
+    files_new?: number;
+    files_changed?: number;
+    files_unchanged?: number;
+    files_removed?: number;
   };
   /** rsync engine only: signature block length, files stored as deltas and their bytes. */
   rsync?: { block_length: number; deltas?: number; delta_bytes?: number };

@@ -28,7 +28,10 @@ export function planRemoval(chains: Chain[], cutoffSec: number): RemovalPlan {
   const plan: RemovalPlan = { chains: [], members: [] };
   chains.slice(0, -1).forEach((chain) => {
     const needed = neededMembers(chain, cutoffSec);
-    if (needed.size === 0) { plan.chains.push(chain); return; }
+    if (needed.size === 0) {
+      plan.chains.push(chain);
+      return;
+    }
     for (const m of chain.members) if (!needed.has(key(m))) plan.members.push(m);
   });
   return plan;

@@ -27,11 +27,15 @@ async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
   const { openStorage } = await import('../storage/open.js');
   const setup = await storageSetup(o);
   for (const notice of setup.notices) log.warn(notice);
-  const storage = await openStorage(setup.stores, {
-    ...setup.compose,
-    retry: { ...setup.compose.retry!, onRetry: (m) => log.warn(m) },
-    onStale: (m) => log.warn(m),
-  }, log);
+  const storage = await openStorage(
+    setup.stores,
+    {
+      ...setup.compose,
+      retry: { ...setup.compose.retry!, onRetry: (m) => log.warn(m) },
+      onStale: (m) => log.warn(m),
+    },
+    log,
+  );
   try {
     return await runAction(o, storage, log);
   } finally {
@@ -67,8 +71,13 @@ async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promis
       const { runAdmin } = await import('../actions/admin.js');
       const { removed, orphans } = await runAdmin(o, storage, log);
       if (!o.quiet) {
-        writeOut(`${o.dry_run ? 'would remove' : 'removed'} ${removed.length} backup(s)${removed.length ? `: ${removed.join(', ')}` : ''}\n`);
-        if (orphans.length) writeOut(`${o.dry_run ? 'would remove' : 'removed'} ${orphans.length} incomplete backup(s) without metadata: ${orphans.join(', ')}\n`);
+        writeOut(
+          `${o.dry_run ? 'would remove' : 'removed'} ${removed.length} backup(s)${removed.length ? `: ${removed.join(', ')}` : ''}\n`,
+        );
+        if (orphans.length)
+          writeOut(
+            `${o.dry_run ? 'would remove' : 'removed'} ${orphans.length} incomplete backup(s) without metadata: ${orphans.join(', ')}\n`,
+          );
       }
       return ExitCode.OK;
     }
@@ -81,7 +90,9 @@ async function makeLogDir(logFile: string): Promise<void> {
   try {
     await makeDirs(path.dirname(path.resolve(logFile)));
   } catch (err) {
-    throw usageError(err instanceof MakeDirsError ? err.describeFor('--log-file', logFile) : `--log-file ${logFile}: ${(err as Error).message}`);
+    throw usageError(
+      err instanceof MakeDirsError ? err.describeFor('--log-file', logFile) : `--log-file ${logFile}: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -91,8 +102,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const settled = failIfStalled('permafrost-agent');
   try {
     const parsed = parseArgv(argv);
-    if (parsed.help) { writeOut(`${helpText()}\n`); return ExitCode.OK; }
-    if (parsed.version) { writeOut(`${VERSION}\n`); return ExitCode.OK; }
+    if (parsed.help) {
+      writeOut(`${helpText()}\n`);
+      return ExitCode.OK;
+    }
+    if (parsed.version) {
+      writeOut(`${VERSION}\n`);
+      return ExitCode.OK;
+    }
     quiet = parsed.values.quiet === true;
     const configFile = parsed.values.config as string | undefined;
     const fromFile = configFile ? loadConfigFile(configFile) : {};

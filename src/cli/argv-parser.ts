@@ -59,13 +59,20 @@ export interface Occurrence<O extends ArgOption> {
  * errors (exit code 2) for unknown, ambiguous or incomplete options, and for positional
  * arguments where the rules allow none.
  */
-export function parseArgs<O extends ArgOption>(argv: readonly string[], table: readonly O[], rules: ArgvRules, on: (o: Occurrence<O>) => void): string[] {
+export function parseArgs<O extends ArgOption>(
+  argv: readonly string[],
+  table: readonly O[],
+  rules: ArgvRules,
+  on: (o: Occurrence<O>) => void,
+): string[] {
   const positional: string[] = [];
   let i = 0;
   const next: Next = { peek: () => argv[i + 1], take: () => argv[++i] };
   for (; i < argv.length; i++) {
     const arg = argv[i];
-    const whole = table.find((o) => o.exact && (arg === `--${o.long}` || (arg.length === 2 && arg[0] === '-' && !!o.short?.includes(arg[1]))));
+    const whole = table.find(
+      (o) => o.exact && (arg === `--${o.long}` || (arg.length === 2 && arg[0] === '-' && !!o.short?.includes(arg[1]))),
+    );
     if (whole) {
       on({ option: whole, negated: false, shown: arg });
     } else if (arg === '--' && rules.positionals) {
@@ -95,7 +102,12 @@ interface Next {
 const named = (o: ArgOption, name: string) => !o.exact && (o.long === name || !!o.aliases?.includes(name));
 
 /** By exact name, then by `--no` form, then by unique prefix, as the rules allow. */
-function resolveLong<O extends ArgOption>(name: string, arg: string, table: readonly O[], rules: ArgvRules): { option: O; negated: boolean } {
+function resolveLong<O extends ArgOption>(
+  name: string,
+  arg: string,
+  table: readonly O[],
+  rules: ArgvRules,
+): { option: O; negated: boolean } {
   const exact = table.find((o) => named(o, name));
   if (exact) return { option: exact, negated: false };
   if (rules.noForms && name.startsWith('no')) {
@@ -111,7 +123,13 @@ function resolveLong<O extends ArgOption>(name: string, arg: string, table: read
 }
 
 /** `-X…`: one option and its value, or (with clusters) a run of flags ending with at most one option that takes a value. */
-function shortOptions<O extends ArgOption>(arg: string, table: readonly O[], rules: ArgvRules, next: Next, on: (o: Occurrence<O>) => void): void {
+function shortOptions<O extends ArgOption>(
+  arg: string,
+  table: readonly O[],
+  rules: ArgvRules,
+  next: Next,
+  on: (o: Occurrence<O>) => void,
+): void {
   for (let j = 1; j < arg.length; j++) {
     const letter = arg[j];
     const option = table.find((o) => !o.exact && o.short?.includes(letter));
@@ -133,8 +151,14 @@ function shortOptions<O extends ArgOption>(arg: string, table: readonly O[], rul
 }
 
 /** The occurrence of `option` with its value: `inline` (after `=` or the letter), else the next argument if it takes one. */
-function withValue<O extends ArgOption>(option: O, shown: string, inline: string | undefined, negated: boolean, rules: ArgvRules,
-  next: Next): Occurrence<O> {
+function withValue<O extends ArgOption>(
+  option: O,
+  shown: string,
+  inline: string | undefined,
+  negated: boolean,
+  rules: ArgvRules,
+  next: Next,
+): Occurrence<O> {
   if (option.takes === 'flag') {
     if (inline !== undefined && !rules.flagValues) throw usageError(`option ${shown} takes no value`);
     return { option, value: inline, negated, shown };

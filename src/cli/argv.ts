@@ -25,7 +25,13 @@ const TAKES = { bool: 'flag', strbool: 'optional-value' } as const;
 const TABLE: readonly AgentArg[] = [
   { long: 'help', short: 'h', takes: 'flag', exact: true, asks: 'help' },
   { long: 'version', takes: 'flag', exact: true, asks: 'version' },
-  ...OPTIONS.map((spec): AgentArg => ({ long: spec.name, aliases: spec.aliases, short: spec.short, takes: TAKES[spec.type as keyof typeof TAKES] ?? 'value', spec })),
+  ...OPTIONS.map((spec): AgentArg => ({
+    long: spec.name,
+    aliases: spec.aliases,
+    short: spec.short,
+    takes: TAKES[spec.type as keyof typeof TAKES] ?? 'value',
+    spec,
+  })),
 ];
 
 const RULES: ArgvRules = {
@@ -59,7 +65,10 @@ function store(values: Record<string, unknown>, spec: OptionSpec, raw: string, s
 export function parseArgv(argv: readonly string[]): ParsedArgv {
   const parsed: ParsedArgv = { values: {}, help: false, version: false };
   parseArgs(argv, TABLE, RULES, ({ option, value, negated, shown }) => {
-    if (option.asks) { parsed[option.asks] = true; return; }
+    if (option.asks) {
+      parsed[option.asks] = true;
+      return;
+    }
     const spec = option.spec!;
     // A flag without a value is on (off by its --no form); so is an on/off option whose value is left out.
     if (value === undefined) parsed.values[spec.dest] = !negated;

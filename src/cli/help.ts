@@ -11,29 +11,36 @@ const HELP_COLUMN = 26;
 /** Narrower than this, flags such as `--os-identity-api-version, --os-auth-ver {…}` overflow. */
 const MIN_WIDTH = 60;
 
-const INTRO = 'Backs up a file or directory as a chain of levels of GNU tar archives (level 0, then '
-  + 'increments), compressed and optionally encrypted, to a storage: a local directory, SSH, Swift or S3, '
-  + 'in OpenStack Freezer\'s layout; restores, lists and prunes them. A drop-in for freezer-agent: the '
-  + 'same option names and INI job files, and each restores what the other wrote. Options take '
-  + '--name VALUE or --name=VALUE; a unique prefix of a name is enough, and an on/off option is '
-  + 'turned off with --no<name> (--nosync).';
+const INTRO =
+  'Backs up a file or directory as a chain of levels of GNU tar archives (level 0, then ' +
+  'increments), compressed and optionally encrypted, to a storage: a local directory, SSH, Swift or S3, ' +
+  "in OpenStack Freezer's layout; restores, lists and prunes them. A drop-in for freezer-agent: the " +
+  'same option names and INI job files, and each restores what the other wrote. Options take ' +
+  '--name VALUE or --name=VALUE; a unique prefix of a name is enough, and an on/off option is ' +
+  'turned off with --no<name> (--nosync).';
 
 const EXAMPLES: readonly (readonly [string, string])[] = [
-  ['back up a directory to a local container (level 0, then increments)',
-    'permafrost-agent --action backup --path-to-backup /data/dir --backup-name mybackup --storage local --container /srv/backups'],
-  ['restore the latest state, or the state at --restore-from-date (local time)',
-    'permafrost-agent --action restore --restore-abs-path /data/restored --backup-name mybackup --storage local --container /srv/backups'],
-  ['what is in a container (a table; --json for machines)',
-    'permafrost-agent --action info --storage local --container /srv/backups'],
-  ['retention: remove what is older than 30 days and needed by no kept backup',
-    'permafrost-agent --action admin --backup-name mybackup --remove-older-than 30 --storage local --container /srv/backups'],
-  ['a Freezer INI job file (keys such as path_to_backup); the command line wins',
-    'permafrost-agent --config /etc/permafrost/job1.ini'],
+  [
+    'back up a directory to a local container (level 0, then increments)',
+    'permafrost-agent --action backup --path-to-backup /data/dir --backup-name mybackup --storage local --container /srv/backups',
+  ],
+  [
+    'restore the latest state, or the state at --restore-from-date (local time)',
+    'permafrost-agent --action restore --restore-abs-path /data/restored --backup-name mybackup --storage local --container /srv/backups',
+  ],
+  ['what is in a container (a table; --json for machines)', 'permafrost-agent --action info --storage local --container /srv/backups'],
+  [
+    'retention: remove what is older than 30 days and needed by no kept backup',
+    'permafrost-agent --action admin --backup-name mybackup --remove-older-than 30 --storage local --container /srv/backups',
+  ],
+  ['a Freezer INI job file (keys such as path_to_backup); the command line wins', 'permafrost-agent --config /etc/permafrost/job1.ini'],
 ];
 
 /** Exit code names that read badly when only lower-cased. */
 const EXIT_LABELS: Partial<Record<keyof typeof ExitCode, string>> = {
-  INTERNAL: 'internal error (a bug)', LOCKED: 'chain locked', TARGET: 'restore target unusable',
+  INTERNAL: 'internal error (a bug)',
+  LOCKED: 'chain locked',
+  TARGET: 'restore target unusable',
 };
 
 /** The terminal's width when stdout is one, else 80 (a pipe, a file, a test). */
@@ -95,12 +102,20 @@ function groupSection(group: OptionGroup, width: number): string[] {
 
 function notSupportedSection(width: number): string[] {
   const names = OPTIONS.filter((o) => o.supported === false).map((o) => `--${o.name}`);
-  const values = OPTIONS.filter((o) => o.unsupportedChoices?.length && o.supported !== false)
-    .map((o) => `--${o.name} ${o.unsupportedChoices!.join('|')}`);
-  return ['', 'Recognised but not supported by this build:',
-    ...prefixed('  ', 'freezer-agent options this build knows by name but does not implement: using one exits with code 8 (not supported yet); none is ever ignored.', width),
+  const values = OPTIONS.filter((o) => o.unsupportedChoices?.length && o.supported !== false).map(
+    (o) => `--${o.name} ${o.unsupportedChoices!.join('|')}`,
+  );
+  return [
+    '',
+    'Recognised but not supported by this build:',
+    ...prefixed(
+      '  ',
+      'freezer-agent options this build knows by name but does not implement: using one exits with code 8 (not supported yet); none is ever ignored.',
+      width,
+    ),
     ...prefixed('  ', names.join(', '), width),
-    ...prefixed('  ', `The same goes for these values: ${values.join('; ')}.`, width)];
+    ...prefixed('  ', `The same goes for these values: ${values.join('; ')}.`, width),
+  ];
 }
 
 function examplesSection(width: number): string[] {
@@ -110,8 +125,16 @@ function examplesSection(width: number): string[] {
 }
 
 function exitCodesSection(width: number): string[] {
-  const codes = Object.entries(ExitCode).map(([name, code]) => `${code} ${EXIT_LABELS[name as keyof typeof ExitCode] ?? name.toLowerCase().replace(/_/g, ' ')}`);
-  return ['', ...fill(`Exit codes: ${codes.join(', ')}; --action exec exits with its command's code. The README's "Exit codes" section tells more.`, width)];
+  const codes = Object.entries(ExitCode).map(
+    ([name, code]) => `${code} ${EXIT_LABELS[name as keyof typeof ExitCode] ?? name.toLowerCase().replace(/_/g, ' ')}`,
+  );
+  return [
+    '',
+    ...fill(
+      `Exit codes: ${codes.join(', ')}; --action exec exits with its command's code. The README's "Exit codes" section tells more.`,
+      width,
+    ),
+  ];
 }
 
 export function helpText(width = helpWidth()): string {

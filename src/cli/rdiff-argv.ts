@@ -27,19 +27,42 @@ interface RdiffOption extends ArgOption {
 }
 
 const flag = (long: string, short: string, apply: (a: Args) => void): RdiffOption => ({ long, short, takes: 'flag', apply });
-const valued = (long: string, short: string, convert: RdiffOption['convert'], apply: RdiffOption['apply']): RdiffOption =>
-  ({ long, short, takes: 'value', convert, apply });
+const valued = (long: string, short: string, convert: RdiffOption['convert'], apply: RdiffOption['apply']): RdiffOption => ({
+  long,
+  short,
+  takes: 'value',
+  convert,
+  apply,
+});
 
 const OPTIONS: readonly RdiffOption[] = [
-  flag('verbose', 'v', (a) => { a.verbose = true; }),
-  flag('version', 'V', (a) => { a.version = true; }),
-  flag('help', '?h', (a) => { a.help = true; }),
-  flag('statistics', 's', (a) => { a.statistics = true; }),
-  flag('force', 'f', (a) => { a.force = true; }),
-  valued('hash', 'H', 'hash', (a, v) => { a.sig.hash = v as RsyncHash; }),
-  valued('rollsum', 'R', 'rollsum', (a, v) => { a.sig.rollsum = v as RsyncRollsum; }),
-  valued('block-size', 'b', 'number', (a, v) => { a.sig.blockLength = v as number; }),
-  valued('sum-size', 'S', 'number', (a, v) => { a.sig.strongLength = v as number; }),
+  flag('verbose', 'v', (a) => {
+    a.verbose = true;
+  }),
+  flag('version', 'V', (a) => {
+    a.version = true;
+  }),
+  flag('help', '?h', (a) => {
+    a.help = true;
+  }),
+  flag('statistics', 's', (a) => {
+    a.statistics = true;
+  }),
+  flag('force', 'f', (a) => {
+    a.force = true;
+  }),
+  valued('hash', 'H', 'hash', (a, v) => {
+    a.sig.hash = v as RsyncHash;
+  }),
+  valued('rollsum', 'R', 'rollsum', (a, v) => {
+    a.sig.rollsum = v as RsyncRollsum;
+  }),
+  valued('block-size', 'b', 'number', (a, v) => {
+    a.sig.blockLength = v as number;
+  }),
+  valued('sum-size', 'S', 'number', (a, v) => {
+    a.sig.strongLength = v as number;
+  }),
   // rdiff's I/O buffer sizes: accepted for compatibility; the native jobs pick their own
   // (the output never depends on them).
   valued('input-size', 'I', 'number', () => undefined),
@@ -61,7 +84,11 @@ function parseNumber(raw: string, shown: string): number {
   const m = /^\s*([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.exec(raw);
   if (!m) throw usageError(`invalid numeric value for ${shown}: ${raw}`);
   const digits = m[2];
-  const magnitude = /^0x/i.test(digits) ? parseInt(digits.slice(2), 16) : digits.length > 1 && digits[0] === '0' ? parseInt(digits, 8) : parseInt(digits, 10);
+  const magnitude = /^0x/i.test(digits)
+    ? parseInt(digits.slice(2), 16)
+    : digits.length > 1 && digits[0] === '0'
+      ? parseInt(digits, 8)
+      : parseInt(digits, 10);
   const n = m[1] === '-' ? -magnitude : magnitude;
   if (!Number.isSafeInteger(n) || Math.abs(n) > 0x7fffffff) throw usageError(`number too large or too small for ${shown}: ${raw}`);
   return n;
@@ -69,14 +96,17 @@ function parseNumber(raw: string, shown: string): number {
 
 function convert(spec: RdiffOption, raw: string, shown: string): number | string {
   switch (spec.convert) {
-    case 'number': return parseNumber(raw, shown);
+    case 'number':
+      return parseNumber(raw, shown);
     case 'hash':
       if (raw !== 'blake2' && raw !== 'md4') throw usageError(`unknown hash algorithm '${raw}' for ${shown} (blake2 or md4)`);
       return raw;
     case 'rollsum':
-      if (raw !== 'rabinkarp' && raw !== 'rollsum') throw usageError(`unknown rollsum algorithm '${raw}' for ${shown} (rabinkarp or rollsum)`);
+      if (raw !== 'rabinkarp' && raw !== 'rollsum')
+        throw usageError(`unknown rollsum algorithm '${raw}' for ${shown} (rabinkarp or rollsum)`);
       return raw;
-    default: return '';
+    default:
+      return '';
   }
 }
 
@@ -100,8 +130,10 @@ export function parseRdiffArgv(argv: readonly string[]): Args {
     delta: 'delta SIGNATURE [NEWFILE [DELTA]]',
     patch: 'patch BASIS [DELTA [NEWFILE]]',
   }[a.action];
-  if (a.files.length > 3 || (a.action === 'signature' && a.files.length > 2)) throw usageError(`too many arguments; usage: ${PROG} [OPTIONS] ${usage}`);
-  if (a.action !== 'signature' && a.files.length === 0) throw usageError(`missing ${a.action === 'delta' ? 'SIGNATURE' : 'BASIS'}; usage: ${PROG} [OPTIONS] ${usage}`);
+  if (a.files.length > 3 || (a.action === 'signature' && a.files.length > 2))
+    throw usageError(`too many arguments; usage: ${PROG} [OPTIONS] ${usage}`);
+  if (a.action !== 'signature' && a.files.length === 0)
+    throw usageError(`missing ${a.action === 'delta' ? 'SIGNATURE' : 'BASIS'}; usage: ${PROG} [OPTIONS] ${usage}`);
   if (a.action === 'signature') checkSignatureOptions(a.sig);
   else if (Object.keys(a.sig).length > 0) warn(`-b, -S, -H and -R only apply to signature; ignored for ${a.action}`);
   return a;
@@ -109,8 +141,14 @@ export function parseRdiffArgv(argv: readonly string[]): Args {
 
 /** The library's checks, reported as usage errors naming the command-line option. */
 function checkSignatureOptions(sig: SignatureOptions): void {
-  const flag: Record<string, string> = { blockLength: '-b/--block-size', strongLength: '-S/--sum-size', hash: '-H/--hash', rollsum: '-R/--rollsum' };
-  if (sig.blockLength !== undefined && sig.blockLength < 0) throw usageError(`invalid value for -b/--block-size: ${sig.blockLength} (0 for the recommended size, or 1..${MAX_BLOCK_LENGTH})`);
+  const flag: Record<string, string> = {
+    blockLength: '-b/--block-size',
+    strongLength: '-S/--sum-size',
+    hash: '-H/--hash',
+    rollsum: '-R/--rollsum',
+  };
+  if (sig.blockLength !== undefined && sig.blockLength < 0)
+    throw usageError(`invalid value for -b/--block-size: ${sig.blockLength} (0 for the recommended size, or 1..${MAX_BLOCK_LENGTH})`);
   try {
     resolveSignatureOptions(sig);
   } catch (err) {

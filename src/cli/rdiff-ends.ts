@@ -1,7 +1,10 @@
 // The ends permafrost-rdiff moves bytes between: fds handed to the native jobs, or streams.
 import type { Readable, Writable } from 'node:stream';
 
-export interface Totals { inBytes: number; outBytes: number }
+export interface Totals {
+  inBytes: number;
+  outBytes: number;
+}
 
 export type Input =
   | { kind: 'fd'; fd: number; name: string; size: number | undefined; close(): Promise<void> }

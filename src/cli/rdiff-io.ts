@@ -59,11 +59,25 @@ export async function openOut(file: string | undefined, force: boolean, role: st
     if (regularFileSize(1) !== undefined) {
       out = { kind: 'fd', fd: 1, name: `${role} (standard output)`, commit: async () => undefined, abort: async () => undefined };
     } else {
-      out = { kind: 'stream', stream: process.stdout, name: `${role} (standard output)`, commit: async () => undefined, abort: async () => undefined };
+      out = {
+        kind: 'stream',
+        stream: process.stdout,
+        name: `${role} (standard output)`,
+        commit: async () => undefined,
+        abort: async () => undefined,
+      };
     }
   } else {
     const o = await openOutput(file!, force);
-    out = { kind: 'fd', fd: o.fd, name: `${role} ${file}`, tempPath: o.tempPath, durable: o.durable, commit: () => o.commit(), abort: () => o.abort() };
+    out = {
+      kind: 'fd',
+      fd: o.fd,
+      name: `${role} ${file}`,
+      tempPath: o.tempPath,
+      durable: o.durable,
+      commit: () => o.commit(),
+      abort: () => o.abort(),
+    };
   }
   pendingOutput = out;
   return out;

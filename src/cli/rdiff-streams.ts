@@ -43,9 +43,13 @@ export async function viaStreams(job: NativeRsyncJob, what: string, input: Input
   const totals = { inBytes: 0, outBytes: 0 };
   const transform = new RsyncTransform({ job }, what, context());
   const source = input.kind === 'stream' ? input.stream : fdChunks(input.fd);
-  const counted = (key: keyof Totals) => async function* (src: AsyncIterable<Buffer>) {
-    for await (const c of src) { totals[key] += c.length; yield c; }
-  };
+  const counted = (key: keyof Totals) =>
+    async function* (src: AsyncIterable<Buffer>) {
+      for await (const c of src) {
+        totals[key] += c.length;
+        yield c;
+      }
+    };
   const sink = out.kind === 'stream' ? out.stream : fdWritable(out.fd);
   // Standard output is left open (other writers may share it); a file is ended.
   const ctx = context();
@@ -59,4 +63,3 @@ export async function viaStreams(job: NativeRsyncJob, what: string, input: Input
   }
   return totals;
 }
-

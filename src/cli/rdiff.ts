@@ -48,8 +48,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const settled = failIfStalled(PROG);
   try {
     const a = parseRdiffArgv(argv);
-    if (a.help) { writeOut(`${rdiffHelpText()}\n`); return ExitCode.OK; }
-    if (a.version) { writeOut(`${rdiffVersionText()}\n`); return ExitCode.OK; }
+    if (a.help) {
+      writeOut(`${rdiffHelpText()}\n`);
+      return ExitCode.OK;
+    }
+    if (a.version) {
+      writeOut(`${rdiffVersionText()}\n`);
+      return ExitCode.OK;
+    }
     exitOnSignals(PROG, removeTempOutput);
     const started = process.hrtime.bigint();
     if (a.verbose) say(`${a.action} ${a.files.map((f) => (f === '-' ? '(stdio)' : f)).join(' ')}`);
@@ -59,7 +65,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (a.statistics) say(statistics(a.action!, totals, Number(process.hrtime.bigint() - started) / 1e9));
     return ExitCode.OK;
   } catch (err) {
-    await takePendingOutput()?.abort().catch(() => undefined);
+    await takePendingOutput()
+      ?.abort()
+      .catch(() => undefined);
     const { code, message } = describe(err);
     say(message);
     if (code === ExitCode.USAGE) say(`Try \`${PROG} --help' for more information.`);

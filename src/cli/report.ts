@@ -6,9 +6,28 @@ import type { BackupResult } from '../actions/backup.js';
 import { VERSION } from '../base/version.js';
 import { isTerminal, writeOut } from './out.js';
 
-const ECHOED = ['action', 'always_level', 'backup_media', 'backup_name', 'container', 'container_segments', 'dry_run', 'hostname',
-  'path_to_backup', 'max_level', 'mode', 'log_file', 'storage', 'proxy', 'compression', 'ssh_key', 'ssh_username', 'ssh_host',
-  'ssh_port', 'consistency_checksum'] as const;
+const ECHOED = [
+  'action',
+  'always_level',
+  'backup_media',
+  'backup_name',
+  'container',
+  'container_segments',
+  'dry_run',
+  'hostname',
+  'path_to_backup',
+  'max_level',
+  'mode',
+  'log_file',
+  'storage',
+  'proxy',
+  'compression',
+  'ssh_key',
+  'ssh_username',
+  'ssh_host',
+  'ssh_port',
+  'consistency_checksum',
+] as const;
 
 export function backupReport(o: AgentOptions, r: BackupResult): Record<string, unknown> {
   const out: Record<string, unknown> = {

@@ -30,8 +30,11 @@ export function backupSummary(r: BackupResult, storageName: string): string {
     ['Backup', `${info.hostname}_${info.backup_name} level ${info.level} (${parentText(info.parent)}), ${info.engine} engine`],
   ];
   if (s.files_new !== undefined) {
-    rows.push(['Files', `${formatCount(s.files_new)} new, ${formatCount(s.files_changed ?? 0)} changed, `
-      + `${formatCount(s.files_unchanged ?? 0)} unchanged, ${formatCount(s.files_removed ?? 0)} removed (not counting directories)`]);
+    rows.push([
+      'Files',
+      `${formatCount(s.files_new)} new, ${formatCount(s.files_changed ?? 0)} changed, ` +
+        `${formatCount(s.files_unchanged ?? 0)} unchanged, ${formatCount(s.files_removed ?? 0)} removed (not counting directories)`,
+    ]);
   }
   const codec = [info.codec.name, ...(info.encryption ? ['encrypted'] : [])].join(', ');
   const seconds = info.duration_ms / 1000;
@@ -51,10 +54,19 @@ export function restoreSummary(r: RestoreResult): string {
   const chain = r.members.length === 1 ? '' : ` of the chain from ${formatLocalTime(last.chainStart)}`;
   const seconds = r.durationMs / 1000;
   return lines([
-    [r.dryRun ? 'Checked' : 'Restored', `${last.chainName}, the backup of ${formatLocalTime(last.ts)} (${levels}${chain}, ${last.engine} engine)`],
+    [
+      r.dryRun ? 'Checked' : 'Restored',
+      `${last.chainName}, the backup of ${formatLocalTime(last.ts)} (${levels}${chain}, ${last.engine} engine)`,
+    ],
     ['Into', r.dryRun ? `${r.target} (dry run: nothing written)` : r.target],
-    ['Extracted', `${plural(r.files, 'file')} over ${plural(r.members.length, 'level')}, `
-      + `${plural(r.directories, 'directory', 'directories')}, ${formatBytes(r.bytesWritten)} written`],
-    ['Read', `${formatBytes(r.storedBytes)} in ${formatDuration(r.durationMs)}${seconds > 0 ? `, ${formatRate(r.storedBytes / seconds)}` : ''}`],
+    [
+      'Extracted',
+      `${plural(r.files, 'file')} over ${plural(r.members.length, 'level')}, ` +
+        `${plural(r.directories, 'directory', 'directories')}, ${formatBytes(r.bytesWritten)} written`,
+    ],
+    [
+      'Read',
+      `${formatBytes(r.storedBytes)} in ${formatDuration(r.durationMs)}${seconds > 0 ? `, ${formatRate(r.storedBytes / seconds)}` : ''}`,
+    ],
   ]);
 }

@@ -7,14 +7,20 @@ function fillWords(words: readonly string[], width: number): string[] {
   let line = '';
   for (let word of words) {
     while (word.length > width) {
-      if (line) { lines.push(line); line = ''; }
+      if (line) {
+        lines.push(line);
+        line = '';
+      }
       lines.push(word.slice(0, width));
       word = word.slice(width);
     }
     if (!word) continue;
     if (!line) line = word;
     else if (line.length + 1 + word.length <= width) line += ` ${word}`;
-    else { lines.push(line); line = word; }
+    else {
+      lines.push(line);
+      line = word;
+    }
   }
   if (line) lines.push(line);
   return lines;
@@ -45,8 +51,10 @@ export function shellLines(command: string, indent: number, width: number): stri
   const lines: string[] = [];
   let line = '';
   for (const chunk of chunks) {
-    if (line && (line.length + 1 + chunk.length + 2 > width)) { lines.push(`${line} \\`); line = `${first}    ${chunk}`; }
-    else line = line ? `${line} ${chunk}` : first + chunk;
+    if (line && line.length + 1 + chunk.length + 2 > width) {
+      lines.push(`${line} \\`);
+      line = `${first}    ${chunk}`;
+    } else line = line ? `${line} ${chunk}` : first + chunk;
   }
   lines.push(line);
   return lines;

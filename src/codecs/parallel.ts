@@ -37,8 +37,13 @@ async function* blocks(source: AsyncIterable<Buffer>, minBlock: number, release:
  * stored members can wait for it.
  */
 export async function* parallelCompress(
-  kind: CodecKind, level: number, threads: number, minBlock: number, source: AsyncIterable<Buffer>,
-  release: (chunk: Buffer) => void = () => {}, outputs?: ChunkPool,
+  kind: CodecKind,
+  level: number,
+  threads: number,
+  minBlock: number,
+  source: AsyncIterable<Buffer>,
+  release: (chunk: Buffer) => void = () => {},
+  outputs?: ChunkPool,
 ): AsyncGenerator<Buffer> {
   const inFlight: Promise<Buffer>[] = [];
   const compressed = async (block: Buffer) => {

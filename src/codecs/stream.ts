@@ -8,7 +8,9 @@ const OUT_SIZE = 1 << 20;
 class OutputCollector {
   private out = Buffer.allocUnsafe(OUT_SIZE);
   private pos = 0;
-  space(): Buffer { return this.out.subarray(this.pos); }
+  space(): Buffer {
+    return this.out.subarray(this.pos);
+  }
   advance(n: number): Buffer | null {
     this.pos += n;
     if (this.pos < this.out.length) return null;
@@ -29,7 +31,12 @@ function codecFailure(kind: CodecKind, decompress: boolean, err: unknown): Error
   return integrityError(`${kind} stream is ${what} (${e.message}): the backup data is damaged or the password is wrong`, err);
 }
 
-async function* drive(codec: NativeCodecStream, kind: CodecKind, decompress: boolean, source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* drive(
+  codec: NativeCodecStream,
+  kind: CodecKind,
+  decompress: boolean,
+  source: AsyncIterable<Buffer>,
+): AsyncGenerator<Buffer> {
   const out = new OutputCollector();
   try {
     for await (const input of source) {
@@ -56,6 +63,12 @@ async function* drive(codec: NativeCodecStream, kind: CodecKind, decompress: boo
   }
 }
 
-export function codecStream(kind: CodecKind, decompress: boolean, level: number, threads: number, source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export function codecStream(
+  kind: CodecKind,
+  decompress: boolean,
+  level: number,
+  threads: number,
+  source: AsyncIterable<Buffer>,
+): AsyncGenerator<Buffer> {
   return drive(new native.CodecStream(kind, decompress, level, threads), kind, decompress, source);
 }

@@ -58,9 +58,11 @@ function checkRange(name: string, v: number | undefined, min: number, max: numbe
 function validateBackend(o: AgentOptions): void {
   const have = [...IMPLEMENTED_STORAGES].join(', ');
   // With [storage:NAME] sections the flat --storage is not used for data (as in Freezer).
-  if (!o.storages?.length && !IMPLEMENTED_STORAGES.has(o.storage)) throw notSupportedError(`not supported yet: --storage ${o.storage} (this build has: ${have})`);
+  if (!o.storages?.length && !IMPLEMENTED_STORAGES.has(o.storage))
+    throw notSupportedError(`not supported yet: --storage ${o.storage} (this build has: ${have})`);
   for (const s of o.storages ?? []) {
-    if (!IMPLEMENTED_STORAGES.has(s.storage)) throw notSupportedError(`not supported yet: storage = ${s.storage} in [storage:${s.name}] (this build has: ${have})`);
+    if (!IMPLEMENTED_STORAGES.has(s.storage))
+      throw notSupportedError(`not supported yet: storage = ${s.storage} in [storage:${s.name}] (this build has: ${have})`);
     if (!s.container) throw usageError(`[storage:${s.name}] needs a container`);
   }
   if (!IMPLEMENTED_ENGINES.has(o.engine_name)) throw notSupportedError(`not supported yet: --engine ${o.engine_name}`);
@@ -97,10 +99,7 @@ function validate(o: AgentOptions): void {
   if (o.action === 'exec' && !o.command) throw usageError('--action exec needs --command');
 }
 
-export function buildAgentOptions(
-  fromFile: Record<string, unknown>,
-  fromArgv: Record<string, unknown>,
-): AgentOptions {
+export function buildAgentOptions(fromFile: Record<string, unknown>, fromArgv: Record<string, unknown>): AgentOptions {
   const defaults: Record<string, unknown> = {};
   for (const spec of OPTIONS) if (spec.default !== undefined) defaults[spec.dest] = spec.default;
   const explicit = { ...fromFile, ...fromArgv };

@@ -47,12 +47,20 @@ const STORAGE_ONLY_KEYS = new Set(['osrc', 'region']);
  */
 function keyHint(key: string, storageSection: boolean): string {
   const dashed = key.includes('-') && !key.includes('_');
-  const dests = longNames().map((n) => optionByName(n)!.dest).map((d) => (dashed ? d.replace(/_/g, '-') : d));
+  const dests = longNames()
+    .map((n) => optionByName(n)!.dest)
+    .map((d) => (dashed ? d.replace(/_/g, '-') : d));
   const known = [...dests, ...longNames(), ...(storageSection ? STORAGE_ONLY_KEYS : [])];
   return didYouMean(key, known);
 }
 
-function typedEntries(file: string, name: string, entries: Map<string, string>, into: Record<string, unknown>, storageSection: boolean): void {
+function typedEntries(
+  file: string,
+  name: string,
+  entries: Map<string, string>,
+  into: Record<string, unknown>,
+  storageSection: boolean,
+): void {
   for (const [key, raw] of entries) {
     if (STORAGE_ONLY_KEYS.has(key)) {
       if (!storageSection) throw configError(`${file} [${name}]: "${key}" belongs in a [storage:NAME] section`);

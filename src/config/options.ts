@@ -47,6 +47,8 @@ export interface OptionSpec {
 
 const unsupported = { supported: false } as const;
 
+// One line an option, so the table reads as one (prettier keeps its hands off).
+// prettier-ignore
 const TABLE = [
   { name: 'action', dest: 'action', type: 'str', group: 'action', default: 'backup', choices: ['backup', 'restore', 'info', 'admin', 'exec'], help: 'Action: backup, restore, info, admin or exec.' },
   { name: 'config', dest: 'config', type: 'str', group: 'action', metavar: 'FILE', help: 'Freezer INI job file ([default] section); the command line overrides it.' },
@@ -166,10 +168,13 @@ const TABLE = [
 export const OPTIONS: readonly OptionSpec[] = TABLE;
 
 type Entry = (typeof TABLE)[number];
-type Scalar<E> = E extends { type: 'int' | 'float' | 'size' } ? number
-  : E extends { type: 'bool' | 'strbool' } ? boolean
-  : E extends { choices: readonly (infer C extends string)[] } ? C
-  : string;
+type Scalar<E> = E extends { type: 'int' | 'float' | 'size' }
+  ? number
+  : E extends { type: 'bool' | 'strbool' }
+    ? boolean
+    : E extends { choices: readonly (infer C extends string)[] }
+      ? C
+      : string;
 type Value<E> = E extends { multi: true } ? Scalar<E>[] : Scalar<E>;
 
 /**

@@ -21,8 +21,12 @@ function readKey(file: string, where: string): Buffer {
   }
   const parsed = utils.parseKey(key);
   if (parsed instanceof Error) {
-    throw usageError(`${where}: cannot use the SSH private key ${file}: ${parsed.message}`
-      + (/passphrase|encrypted/i.test(parsed.message) ? ' (keys protected by a passphrase are not supported; use an unencrypted key or --ssh-password)' : ''));
+    throw usageError(
+      `${where}: cannot use the SSH private key ${file}: ${parsed.message}` +
+        (/passphrase|encrypted/i.test(parsed.message)
+          ? ' (keys protected by a passphrase are not supported; use an unencrypted key or --ssh-password)'
+          : ''),
+    );
   }
   return key;
 }
@@ -36,7 +40,8 @@ export function sshSettings(s: StorageScope): Omit<SshStoreOptions, 'log'> {
   const username = s.ssh_username || undefined;
   if (!username) throw usageError(`${where} needs ${opt('ssh-username')}`);
   const port = s.ssh_port ?? 22;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError(`invalid value for ${opt('ssh-port')}: ${port} is outside 1..65535`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw usageError(`invalid value for ${opt('ssh-port')}: ${port} is outside 1..65535`);
   const password = s.ssh_password || undefined;
   let keyFile = s.ssh_key || undefined;
   if (!password && !keyFile) {
@@ -49,7 +54,12 @@ export function sshSettings(s: StorageScope): Omit<SshStoreOptions, 'log'> {
   if (!container) throw usageError(`${where} needs a container (a directory on the remote host)`);
   const timeout = s.timeout !== undefined && s.timeout > 0 ? s.timeout : 30;
   return {
-    host, port, username, password, privateKey, keyFile,
+    host,
+    port,
+    username,
+    password,
+    privateKey,
+    keyFile,
     knownHostsFile: knownHostsFile ? path.resolve(knownHostsFile) : homeKnownHosts(),
     // The system-wide file is read too when the user's is the default one, as ssh does.
     extraKnownHosts: knownHostsFile ? [] : ['/etc/ssh/ssh_known_hosts'],

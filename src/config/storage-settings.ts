@@ -30,10 +30,14 @@ async function settingsOf(s: StorageScope): Promise<StoreSettings> {
       const root = path.resolve(s.container!);
       return { section, backend: 'local', root, rootLabel: section ? `[storage:${section}] container` : '--container' };
     }
-    case 'ssh': return { section, backend: 'ssh', ssh: (await import('./ssh-settings.js')).sshSettings(s) };
-    case 'swift': return { section, backend: 'swift', swift: (await import('./swift-settings.js')).swiftSettings(s) };
-    case 's3': return { section, backend: 's3', s3: (await import('./s3-settings.js')).s3Settings(s) };
-    default: throw notSupportedError(`not supported yet: --storage ${s.storage}`);
+    case 'ssh':
+      return { section, backend: 'ssh', ssh: (await import('./ssh-settings.js')).sshSettings(s) };
+    case 'swift':
+      return { section, backend: 'swift', swift: (await import('./swift-settings.js')).swiftSettings(s) };
+    case 's3':
+      return { section, backend: 's3', s3: (await import('./s3-settings.js')).s3Settings(s) };
+    default:
+      throw notSupportedError(`not supported yet: --storage ${s.storage}`);
   }
 }
 

@@ -8,8 +8,19 @@ import type { SwiftStoreOptions } from '../storage/swift.js';
 import type { StorageScope } from './storage-scope.js';
 
 /** The string options a Swift storage reads. */
-type SwiftKey = 'os_auth_url' | 'os_storage_url' | 'os_token' | 'os_identity_api_version' | 'os_username' | 'os_password'
-  | 'os_project_name' | 'os_project_id' | 'os_user_domain_name' | 'os_project_domain_name' | 'os_region_name' | 'os_interface';
+type SwiftKey =
+  | 'os_auth_url'
+  | 'os_storage_url'
+  | 'os_token'
+  | 'os_identity_api_version'
+  | 'os_username'
+  | 'os_password'
+  | 'os_project_name'
+  | 'os_project_id'
+  | 'os_user_domain_name'
+  | 'os_project_domain_name'
+  | 'os_region_name'
+  | 'os_interface';
 
 /** `export KEY=VALUE` lines of an OpenStack rc file (quotes removed, nothing expanded). */
 export function parseOsrc(text: string): Record<string, string> {
@@ -18,7 +29,8 @@ export function parseOsrc(text: string): Record<string, string> {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(raw);
     if (!m) continue;
     let v = m[2].trim();
-    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) v = v.slice(1, -1);
+    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2))
+      v = v.slice(1, -1);
     env[m[1]] = v;
   }
   return env;
@@ -70,7 +82,10 @@ export function swiftCredentials(s: StorageScope, env: NodeJS.ProcessEnv = proce
     // swiftclient derives the project from `project:user`, as TempAuth names users.
     const i = c.username!.indexOf(':');
     if (i > 0) [c.projectName, c.username] = [c.username!.slice(0, i), c.username!.slice(i + 1)];
-    else throw usageError(`--storage swift with Keystone needs --os-project-name or --os-project-id (or OS_PROJECT_NAME/OS_PROJECT_ID)${where}`);
+    else
+      throw usageError(
+        `--storage swift with Keystone needs --os-project-name or --os-project-id (or OS_PROJECT_NAME/OS_PROJECT_ID)${where}`,
+      );
   }
   return c;
 }

@@ -52,12 +52,24 @@ export function parseStrBool(raw: string): boolean {
 export function convertValue(spec: OptionSpec, raw: string): unknown {
   let value: unknown;
   switch (spec.type) {
-    case 'str': value = raw; break;
-    case 'int': value = parseInt10(raw); break;
-    case 'float': value = parseFloat10(raw); break;
-    case 'bool': value = parseBool(raw); break;
-    case 'size': value = parseSize(raw); break;
-    case 'strbool': value = parseStrBool(raw); break;
+    case 'str':
+      value = raw;
+      break;
+    case 'int':
+      value = parseInt10(raw);
+      break;
+    case 'float':
+      value = parseFloat10(raw);
+      break;
+    case 'bool':
+      value = parseBool(raw);
+      break;
+    case 'size':
+      value = parseSize(raw);
+      break;
+    case 'strbool':
+      value = parseStrBool(raw);
+      break;
   }
   if (spec.choices && !spec.choices.includes(String(value))) {
     const hint = didYouMean(raw.trim().toLowerCase(), spec.choices);

@@ -55,7 +55,10 @@ export async function* digestStream(
     if (last) collect([last]);
     md5s?.end();
     done({
-      segment_size: segmentSize, segments: segments.map((h) => h.toString('hex')), size, sha256: sha.toString('hex'),
+      segment_size: segmentSize,
+      segments: segments.map((h) => h.toString('hex')),
+      size,
+      sha256: sha.toString('hex'),
       ...(hmac ? { hmac_sha256: hmac.toString('hex') } : {}),
     });
   } catch (err) {
@@ -66,15 +69,23 @@ export async function* digestStream(
   }
 }
 
-export async function* verifySegments(source: AsyncIterable<Buffer>, expected: StreamDigest, hmacKey: Buffer | null, what: string): AsyncGenerator<Buffer> {
+export async function* verifySegments(
+  source: AsyncIterable<Buffer>,
+  expected: StreamDigest,
+  hmacKey: Buffer | null,
+  what: string,
+): AsyncGenerator<Buffer> {
   const digest = new native.Digest(hmacKey);
   let index = 0;
   let size = 0;
   for await (const seg of segment(source, expected.segment_size)) {
     const sha = ((await digest.update(seg)) as Buffer).toString('hex');
-    if (index >= expected.segments.length) throw integrityError(`${what}: more data than the ${expected.size} bytes recorded (segment ${index} is extra)`);
+    if (index >= expected.segments.length)
+      throw integrityError(`${what}: more data than the ${expected.size} bytes recorded (segment ${index} is extra)`);
     if (sha !== expected.segments[index]) {
-      throw integrityError(`${what}: segment ${index} (bytes ${size}..${size + seg.length}) fails its SHA-256 check: the stored data is damaged`);
+      throw integrityError(
+        `${what}: segment ${index} (bytes ${size}..${size + seg.length}) fails its SHA-256 check: the stored data is damaged`,
+      );
     }
     index++;
     size += seg.length;

@@ -46,7 +46,8 @@ type Part = [text: string, drop: number];
 function parts(c: ProgressCounters, elapsedMs: number, rate: number): Part[] {
   const clock: Part = [`[${formatClock(elapsedMs / 1000)}]`, 1];
   if (c.scanning) return [clock, [`scanning: ${formatCount(c.scanning.files)} files, ${formatBytes(c.scanning.bytes)} to read`, 0]];
-  if (c.finishing) return [clock, ['100%', 0], [formatBytes(c.bytes), 0], [`${formatCount(c.files)} files`, 2], [`finishing: ${c.finishing}`, 0]];
+  if (c.finishing)
+    return [clock, ['100%', 0], [formatBytes(c.bytes), 0], [`${formatCount(c.files)} files`, 2], [`finishing: ${c.finishing}`, 0]];
   const total = c.totalBytes ? c.totalBytes : null;
   const out: Part[] = [clock];
   if (total !== null) out.push([formatPercent(c.bytes, total), 0]);

@@ -45,19 +45,46 @@ export interface ArchiveStages {
  * Stores `archive` (taken from `chunks`) as the segmented object `path` of `storage`; resolves
  * with what was recorded of the stored bytes once the storage has all of them.
  */
-export async function storeArchive(archive: Stream, chunks: ChunkPool, storage: Storage, path: string, o: ArchiveStages): Promise<StreamDigest> {
+export async function storeArchive(
+  archive: Stream,
+  chunks: ChunkPool,
+  storage: Storage,
+  path: string,
+  o: ArchiveStages,
+): Promise<StreamDigest> {
   const taps = o.taps ?? untapped;
   const members = new ChunkPool(memberOutputSize(), SPARE_CHUNKS);
   const leases = allLeases(chunks, members);
   const ahead = prefetch(taps.archive(archive), READ_AHEAD_CHUNKS);
-  const compressed = prefetch(taps.codecOutput(compress({
-    codec: o.codec.name, level: o.codec.level, threads: o.codec.threads, release: (c) => chunks.give(c), outputs: members,
-  }, taps.codecInput(ahead))), READ_AHEAD_CHUNKS);
+  const compressed = prefetch(
+    taps.codecOutput(
+      compress(
+        {
+          codec: o.codec.name,
+          level: o.codec.level,
+          threads: o.codec.threads,
+          release: (c) => chunks.give(c),
+          outputs: members,
+        },
+        taps.codecInput(ahead),
+      ),
+    ),
+    READ_AHEAD_CHUNKS,
+  );
   const stored = o.keys ? encryptStream(o.keys, compressed) : compressed;
   // Storages that check every part against its MD5 get them from the digest's own pass.
   const md5s = storage.partMd5s(o.segmentSize);
   let digest: StreamDigest | undefined;
-  const hashed = digestStream(stored, o.segmentSize, o.keys?.hmacKey ?? null, (d) => { digest = d; }, leases, md5s);
+  const hashed = digestStream(
+    stored,
+    o.segmentSize,
+    o.keys?.hmacKey ?? null,
+    (d) => {
+      digest = d;
+    },
+    leases,
+    md5s,
+  );
   await storage.put(path, () => taps.storage(hashed), { segmented: true, leases, partMd5: md5s });
   if (!digest) throw storageError(`${storage.name}: the data stream of ${path} did not complete`);
   return digest;

@@ -113,7 +113,11 @@ async function spool(what: string, kind: string, bytes: () => AsyncIterable<Buff
   } catch (err) {
     await copy?.close().catch(() => undefined);
     if (!writing) throw fail(ctx, `cannot read ${what}`, err);
-    throw fail(ctx, `cannot copy ${what} into a temporary file in ${tmpdir()} (it is ${kind}, and patch reads the basis at random offsets; set TMPDIR to a directory with room for it)`, err);
+    throw fail(
+      ctx,
+      `cannot copy ${what} into a temporary file in ${tmpdir()} (it is ${kind}, and patch reads the basis at random offsets; set TMPDIR to a directory with room for it)`,
+      err,
+    );
   }
   const fh = copy;
   return { fd: fh.fd, spooled: true, close: () => fh.close() };

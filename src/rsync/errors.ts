@@ -72,7 +72,12 @@ function describe(value: unknown): string {
  * A TypeError when the type is wrong, a RangeError when only the value is; `.code` is
  * ERR_PARAM either way, the code the native side uses for bad parameters.
  */
-export function invalidParameterError(name: string, expected: string, actual: unknown, kind: 'type' | 'range' = 'range'): (TypeError | RangeError) & { code: string } {
+export function invalidParameterError(
+  name: string,
+  expected: string,
+  actual: unknown,
+  kind: 'type' | 'range' = 'range',
+): (TypeError | RangeError) & { code: string } {
   const message = `Expected ${expected} for ${name} but received ${describe(actual)}`;
   const e = (kind === 'type' ? new TypeError(message) : new RangeError(message)) as (TypeError | RangeError) & { code: string };
   e.code = 'ERR_PARAM';

@@ -4,7 +4,22 @@
 // small file. Unlike a FileHandle, nothing closes an FdFile for its owner: every opener
 // closes in a finally.
 import {
-  close, fchmod, fdatasync, fstat, fstatSync, link, open, read, readFile, realpath, rename, stat, unlink, write, writeSync, type Stats,
+  close,
+  fchmod,
+  fdatasync,
+  fstat,
+  fstatSync,
+  link,
+  open,
+  read,
+  readFile,
+  realpath,
+  rename,
+  stat,
+  unlink,
+  write,
+  writeSync,
+  type Stats,
 } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Sink } from './drive.js';

@@ -87,7 +87,11 @@ async function statOrNull(file: string): Promise<Stats | null> {
 }
 
 function existsError(target: string): Error {
-  const e = rsyncError('EEXIST', `output ${target} exists (pass overwrite: true, or -f/--force on the command line, to replace it)`, target);
+  const e = rsyncError(
+    'EEXIST',
+    `output ${target} exists (pass overwrite: true, or -f/--force on the command line, to replace it)`,
+    target,
+  );
   e.syscall = 'open';
   return e;
 }
@@ -116,7 +120,10 @@ export async function openOutput(target: string, overwrite: boolean): Promise<Ou
     if (st) await fh.chmod(st.mode & 0o7777);
     let closed = false;
     const close = async () => {
-      if (!closed) { closed = true; await fh.close(); }
+      if (!closed) {
+        closed = true;
+        await fh.close();
+      }
     };
     return {
       fd: fh.fd,

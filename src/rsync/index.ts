@@ -239,5 +239,10 @@ export type { DeltaInput as RsyncDeltaInput } from './inputs.js';
 /** A Buffer (the bytes) or a string (a file path, read natively through its fd). */
 export type { Source as RsyncSource } from './inputs.js';
 export type {
-  SignatureOptions, SignatureStreamOptions, WriteOptions as RsyncWriteOptions, FdDeltaOptions as RsyncFdDeltaOptions, RsyncHash, RsyncRollsum,
+  SignatureOptions,
+  SignatureStreamOptions,
+  WriteOptions as RsyncWriteOptions,
+  FdDeltaOptions as RsyncFdDeltaOptions,
+  RsyncHash,
+  RsyncRollsum,
 } from './options.js';

@@ -11,15 +11,24 @@ export type RsyncSignature = NativeRsyncSignature;
 export type SignatureSource = Source | RsyncSignature;
 
 export function isLoadedSignature(value: unknown): value is RsyncSignature {
-  return typeof value === 'object' && value !== null && !Buffer.isBuffer(value) &&
-    typeof (value as RsyncSignature).magic === 'string' && typeof (value as RsyncSignature).blockCount === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Buffer.isBuffer(value) &&
+    typeof (value as RsyncSignature).magic === 'string' &&
+    typeof (value as RsyncSignature).blockCount === 'number'
+  );
 }
 
 export function checkSignatureSource(name: string, value: unknown): asserts value is SignatureSource {
   if (Buffer.isBuffer(value) || isLoadedSignature(value)) return;
   if (typeof value === 'string' && value.length > 0) return;
-  throw invalidParameterError(name, 'a Buffer, a file path or a signature from loadSignature()', value,
-    typeof value === 'string' ? 'range' : 'type');
+  throw invalidParameterError(
+    name,
+    'a Buffer, a file path or a signature from loadSignature()',
+    value,
+    typeof value === 'string' ? 'range' : 'type',
+  );
 }
 
 export function signatureLabel(value: SignatureSource): string {

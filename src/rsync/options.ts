@@ -80,16 +80,26 @@ function resolveFrom(o: Record<string, unknown>): ResolvedSignatureOptions {
   // Defaults: rdiff 2.3.2's (0 = recommended block length / maximum strong length).
   const { blockLength = 0, strongLength = 0, hash = 'blake2', rollsum = 'rabinkarp' } = o;
   // Types and ranges that do not depend on other options.
-  const block = checkInteger('blockLength', blockLength, 0, MAX_BLOCK_LENGTH,
-    `an integer between 1 and ${MAX_BLOCK_LENGTH} (0 or absent: rdiff's recommendation)`);
+  const block = checkInteger(
+    'blockLength',
+    blockLength,
+    0,
+    MAX_BLOCK_LENGTH,
+    `an integer between 1 and ${MAX_BLOCK_LENGTH} (0 or absent: rdiff's recommendation)`,
+  );
   const h = checkChoice('hash', hash, HASHES);
   const r = checkChoice('rollsum', rollsum, ROLLSUMS);
   // Interpretation: rdiff's magic is the weak-sum family plus the strong sum.
   const magic = `${r === 'rollsum' ? 'rs' : 'rk'}-${h}` as RsyncMagic;
   // Cross-check: the strong length's ceiling is the hash's digest size.
   const max = MAX_STRONG_LENGTH[h];
-  const strong = checkInteger(`strongLength (with hash '${h}')`, strongLength, -1, max,
-    `an integer between 1 and ${max} (0 or absent: ${max}, -1: rdiff's minimum)`);
+  const strong = checkInteger(
+    `strongLength (with hash '${h}')`,
+    strongLength,
+    -1,
+    max,
+    `an integer between 1 and ${max} (0 or absent: ${max}, -1: rdiff's minimum)`,
+  );
   return { magic, blockLength: block, strongLength: strong };
 }
 

@@ -87,8 +87,16 @@ export function createPatchStream(basis: Source): RsyncTransform {
   // The fd stays open for the job's preads and is closed once the stream is done with it.
   const opening = openBasis(basis);
   opening.catch(() => undefined);
-  return new RsyncTransform({
-    job: opening.then((b) => new native.PatchJob(b.fd)),
-    cleanup: () => opening.then((b) => b.close(), () => undefined),
-  }, what, ctx);
+  return new RsyncTransform(
+    {
+      job: opening.then((b) => new native.PatchJob(b.fd)),
+      cleanup: () =>
+        opening.then(
+          (b) => b.close(),
+          () => undefined,
+        ),
+    },
+    what,
+    ctx,
+  );
 }

@@ -6,8 +6,12 @@ import { anonymousTemp, openInput, openOutput, readBack, type Output } from './f
 import { checkPath, checkSource, label, type Source } from './inputs.js';
 import { collect } from './drive.js';
 import {
-  resolveSignatureOptions, resolveSignatureStreamOptions, resolveSignatureWriteOptions,
-  type SignatureOptions, type SignatureStreamOptions, type WriteOptions,
+  resolveSignatureOptions,
+  resolveSignatureStreamOptions,
+  resolveSignatureWriteOptions,
+  type SignatureOptions,
+  type SignatureStreamOptions,
+  type WriteOptions,
 } from './options.js';
 import { RsyncTransform } from './transform.js';
 
@@ -45,7 +49,11 @@ export async function signature(basis: Source, opts?: SignatureOptions): Promise
   }
 }
 
-export async function signatureToFile(basisPath: string, signaturePath: string, opts?: SignatureOptions & WriteOptions): Promise<RsyncFileResult> {
+export async function signatureToFile(
+  basisPath: string,
+  signaturePath: string,
+  opts?: SignatureOptions & WriteOptions,
+): Promise<RsyncFileResult> {
   const ctx = context();
   checkPath('basisPath', basisPath);
   checkPath('signaturePath', signaturePath);

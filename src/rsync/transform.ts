@@ -73,7 +73,10 @@ export class RsyncTransform extends Transform {
     settle
       .catch(() => undefined)
       .then(() => this.#cleanup?.())
-      .then(() => callback(error), (err: unknown) => callback(error ?? (err as Error)));
+      .then(
+        () => callback(error),
+        (err: unknown) => callback(error ?? (err as Error)),
+      );
   }
 
   async #iterate(job: NativeRsyncJob, input: Buffer, room: Buffer, eof: boolean): Promise<[number, number, boolean]> {
@@ -118,7 +121,10 @@ export class RsyncTransform extends Transform {
       if (consumed === 0 && produced === 0) {
         throw fail(this.#ctx, this.#what, rsyncError('ERR_INTERNAL', 'the native rsync job made no progress'));
       }
-      if (!more && !this.destroyed) await new Promise<void>((resolve) => { this.#wake = resolve; });
+      if (!more && !this.destroyed)
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
     }
   }
 }

@@ -52,7 +52,9 @@ export function composeStorage(backends: ObjectStore[], o: ComposeOptions): Stor
   const partSize = Math.max(o.partSize, store.minPartSize);
   const partMd5Size = store.checksPartMd5 && !store.anySizeParts ? partSize : null;
   return {
-    get name() { return store.name; },
+    get name() {
+      return store.name;
+    },
     partMd5s: (segmentSize: number) => (partMd5Size === segmentSize ? new PartMd5s(segmentSize) : undefined),
     put: (path: string, source: () => AsyncIterable<Buffer>, opts?: PutOptions) => {
       if (!opts?.segmented) return putWhole(store, path, source());
@@ -64,7 +66,10 @@ export function composeStorage(backends: ObjectStore[], o: ComposeOptions): Stor
     stat: (path: string) => store.stat(path),
     remove: (path: string) => store.remove(path),
     // Each storage's own lock (flock for local) or lock objects, written through its retries.
-    lock: (name, holder, waitMs) => (o.dryRun ? withDryRun(joined).lock!({ name, holder, waitMs }) : lockAll(each, { name, holder, waitMs, onStale: o.onStale })),
-    close: async () => { await store.close?.(); },
+    lock: (name, holder, waitMs) =>
+      o.dryRun ? withDryRun(joined).lock!({ name, holder, waitMs }) : lockAll(each, { name, holder, waitMs, onStale: o.onStale }),
+    close: async () => {
+      await store.close?.();
+    },
   };
 }

@@ -18,8 +18,18 @@ export class TimeoutError extends Error {
 
 /** Socket errors worth another try. ENOTFOUND (a mistyped host) and TLS failures are not. */
 const RETRYABLE_NET = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH',
-  'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
 ]);
 
 export function netFaultKind(err: unknown): FaultKind {
@@ -118,7 +128,10 @@ function proxyAuthorization(proxy: URL): Record<string, string> {
 
 /** Opens a CONNECT tunnel through the proxy, then TLS to the target inside it. */
 class TunnelAgent extends https.Agent {
-  constructor(private readonly proxy: URL, options: https.AgentOptions) {
+  constructor(
+    private readonly proxy: URL,
+    options: https.AgentOptions,
+  ) {
     super(options);
   }
 
@@ -129,7 +142,10 @@ class TunnelAgent extends https.Agent {
     req.once('connect', (res, socket) => {
       if (res.statusCode !== 200) {
         socket.destroy();
-        callback?.(Object.assign(new Error(`the proxy ${this.proxy.host} refused CONNECT ${target}: HTTP ${res.statusCode}`), { code: 'EPROXY' }), socket);
+        callback?.(
+          Object.assign(new Error(`the proxy ${this.proxy.host} refused CONNECT ${target}: HTTP ${res.statusCode}`), { code: 'EPROXY' }),
+          socket,
+        );
         return;
       }
       const o = options as tls.ConnectionOptions;

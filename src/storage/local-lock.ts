@@ -40,7 +40,11 @@ async function sameFile(fh: fs.FileHandle, file: string): Promise<boolean> {
 async function pruneDirs(root: string, dir: string): Promise<void> {
   const top = path.join(root, LOCK_DIR);
   for (let d = dir; d.startsWith(top); d = path.dirname(d)) {
-    try { await fs.rmdir(d); } catch { return; } // not empty (another lock), or gone
+    try {
+      await fs.rmdir(d);
+    } catch {
+      return;
+    } // not empty (another lock), or gone
   }
 }
 
@@ -57,7 +61,7 @@ export async function lockLocalFile(root: string, storeName: string, req: LockRe
       fh = await fs.open(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && ++vanished < MAX_VANISHED) continue;
-      const detail = err instanceof MakeDirsError ? err.message : `${file}: ${(err as Error).message}`
+      const detail = err instanceof MakeDirsError ? err.message : `${file}: ${(err as Error).message}`;
       throw storageError(`${storeName}: cannot take the lock of ${req.name}: ${detail}`, err);
     }
     let taken: boolean;
@@ -95,4 +99,3 @@ async function release(root: string, file: string, fh: fs.FileHandle): Promise<v
   await fh.close();
   await pruneDirs(root, path.dirname(file));
 }
-

@@ -26,11 +26,20 @@ const MAX_STAGE_TRIES = 8;
 
 async function fsyncPath(p: string): Promise<void> {
   const fh = await fs.open(p, 'r');
-  try { await fh.sync(); } finally { await fh.close(); }
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 async function exists(p: string): Promise<boolean> {
-  try { await fs.lstat(p); return true; } catch { return false; }
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const codeOf = (err: unknown) => (err as NodeJS.ErrnoException).code;
@@ -51,7 +60,10 @@ export class LocalStore implements ObjectStore {
    * @param label how messages name the root (`--container`, or a job file section's key), so
    *   a container that cannot be a directory is reported in the operator's words.
    */
-  constructor(readonly root: string, private readonly label = '--container') {
+  constructor(
+    readonly root: string,
+    private readonly label = '--container',
+  ) {
     this.name = `local:${root}`;
   }
 
@@ -61,7 +73,8 @@ export class LocalStore implements ObjectStore {
 
   private fail(what: string, p: string, err: unknown): StorageFault {
     if (err instanceof StorageFault) return err;
-    if (err instanceof MakeDirsError) return new StorageFault('permanent', `${this.name}: cannot ${what} ${p}: ${err.message}`, { cause: err });
+    if (err instanceof MakeDirsError)
+      return new StorageFault('permanent', `${this.name}: cannot ${what} ${p}: ${err.message}`, { cause: err });
     const f = faultOf(err);
     const detail = f === 'not-found' ? 'object not found' : (err as Error).message;
     return new StorageFault(f, `${this.name}: cannot ${what} ${p}: ${detail}`, { cause: err });
@@ -172,7 +185,9 @@ export class LocalStore implements ObjectStore {
   }
 
   async putObject(p: string, data: Buffer, options?: PutObjectOptions): Promise<void> {
-    const s = await this.stage(p, options?.overwrite).catch((err) => { throw this.fail('write', p, err); });
+    const s = await this.stage(p, options?.overwrite).catch((err) => {
+      throw this.fail('write', p, err);
+    });
     try {
       await writeAllAt(s.fh, data, 0);
       await s.publish();
@@ -184,10 +199,16 @@ export class LocalStore implements ObjectStore {
 
   async openUpload(p: string): Promise<PartUpload> {
     if (await exists(this.abs(p))) throw this.exists(p);
-    const s = await this.stage(p).catch((err) => { throw this.fail('write', p, err); });
+    const s = await this.stage(p).catch((err) => {
+      throw this.fail('write', p, err);
+    });
     return {
       putPart: async (_index, offset, data) => {
-        try { await writeAllAt(s.fh, data, offset); } catch (err) { throw this.fail('write', p, err); }
+        try {
+          await writeAllAt(s.fh, data, offset);
+        } catch (err) {
+          throw this.fail('write', p, err);
+        }
         s.behind.wrote(offset, data.length);
       },
       complete: async (_parts, size) => {

@@ -29,7 +29,11 @@ const SETTLE_MS = 250;
 
 export function thisHolder(action: string, program: string): LockHolder {
   let user = String(process.getuid?.() ?? '?');
-  try { user = os.userInfo().username; } catch { /* no passwd entry: the uid will do */ }
+  try {
+    user = os.userInfo().username;
+  } catch {
+    /* no passwd entry: the uid will do */
+  }
   return { host: os.hostname(), pid: process.pid, user, started: new Date().toISOString(), action, program };
 }
 
@@ -38,7 +42,12 @@ export function describeHolder(h: Partial<LockHolder>): string {
 }
 
 export function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A holder on this machine whose process is gone: its lock can go at once. */
@@ -134,7 +143,8 @@ export async function lockWithObjects(store: ObjectStore, req: LockRequest): Pro
 
 function holdObjectLock(store: ObjectStore, path: string, record: () => Buffer, req: LockRequest): HeldLock {
   const timer = setInterval(() => {
-    store.putObject(path, record(), { overwrite: true })
+    store
+      .putObject(path, record(), { overwrite: true })
       .catch((err) => req.onStale?.(`cannot refresh the lock ${path}: ${(err as Error).message}`));
   }, REFRESH_EVERY_MS);
   timer.unref();
@@ -143,7 +153,11 @@ function holdObjectLock(store: ObjectStore, path: string, record: () => Buffer, 
       clearInterval(timer);
       await store.remove(path);
       // Stores with directories: the lock's own directories go when no other lock is in them.
-      for (let dir = path.slice(0, path.lastIndexOf('/')); dir.startsWith(LOCK_DIR); dir = dir.slice(0, Math.max(0, dir.lastIndexOf('/')))) {
+      for (
+        let dir = path.slice(0, path.lastIndexOf('/'));
+        dir.startsWith(LOCK_DIR);
+        dir = dir.slice(0, Math.max(0, dir.lastIndexOf('/')))
+      ) {
         await store.pruneDir?.(dir);
       }
     },

@@ -38,18 +38,31 @@ export class MultiStore implements ObjectStore {
     if (ok.length < this.stores.length) {
       await Promise.all(ok.map((u) => u.abort()));
       await onAll(this.stores, `starting the upload of ${path}`, (_s, i) =>
-        opened[i].status === 'rejected' ? Promise.reject(opened[i].reason) : Promise.resolve());
+        opened[i].status === 'rejected' ? Promise.reject(opened[i].reason) : Promise.resolve(),
+      );
     }
     return {
-      putPart: async (i, off, data, md5) => { await onAll(this.stores, `upload of part ${i} of ${path}`, (_s, k) => ok[k].putPart(i, off, data, md5)); },
-      complete: async (parts, size) => { await onAll(this.stores, `completing ${path}`, (_s, k) => ok[k].complete(parts, size)); },
-      abort: async () => { await Promise.all(ok.map((u) => u.abort())); },
+      putPart: async (i, off, data, md5) => {
+        await onAll(this.stores, `upload of part ${i} of ${path}`, (_s, k) => ok[k].putPart(i, off, data, md5));
+      },
+      complete: async (parts, size) => {
+        await onAll(this.stores, `completing ${path}`, (_s, k) => ok[k].complete(parts, size));
+      },
+      abort: async () => {
+        await Promise.all(ok.map((u) => u.abort()));
+      },
     };
   }
 
-  get(path: string, offset?: number): AsyncIterable<Buffer> { return this.stores[0].get(path, offset); }
-  list(prefix: string): Promise<string[]> { return this.stores[0].list(prefix); }
-  stat(path: string) { return this.stores[0].stat(path); }
+  get(path: string, offset?: number): AsyncIterable<Buffer> {
+    return this.stores[0].get(path, offset);
+  }
+  list(prefix: string): Promise<string[]> {
+    return this.stores[0].list(prefix);
+  }
+  stat(path: string) {
+    return this.stores[0].stat(path);
+  }
 
   async remove(path: string): Promise<void> {
     await onAll(this.stores, `removal of ${path}`, (s) => s.remove(path));

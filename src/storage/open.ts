@@ -26,13 +26,15 @@ async function openBackend(s: StoreSettings, dryRun: boolean, log: Logger): Prom
       if (!dryRun) await store.sweepStale();
       return store;
     }
-    case 'ssh': return new (await import('./ssh.js')).SshStore({ ...s.ssh, log });
+    case 'ssh':
+      return new (await import('./ssh.js')).SshStore({ ...s.ssh, log });
     case 'swift': {
       const c = s.swift.credentials;
       log.debug(`swift: ${c.version === '1' ? 'TempAuth' : 'Keystone v3'} at ${c.authUrl || c.storageUrl}`);
       return new (await import('./swift.js')).SwiftStore(s.swift);
     }
-    case 's3': return new (await import('./s3.js')).S3Store({ ...s.s3, onNotice: (m) => log.info(m) });
+    case 's3':
+      return new (await import('./s3.js')).S3Store({ ...s.s3, onNotice: (m) => log.info(m) });
   }
 }
 

@@ -24,7 +24,9 @@ function delayFor(p: RetryPolicy, attempt: number): number {
 const retryable = (err: unknown) => isStorageFault(err) && err.fault === 'retryable';
 
 function gaveUp(name: string, what: string, attempts: number, err: StorageFault): StorageFault {
-  return new StorageFault('permanent', `${name}: ${what} failed after ${attempts} attempts: ${messageWithout(name, err.message)}`, { cause: err });
+  return new StorageFault('permanent', `${name}: ${what} failed after ${attempts} attempts: ${messageWithout(name, err.message)}`, {
+    cause: err,
+  });
 }
 
 /**
@@ -32,12 +34,19 @@ function gaveUp(name: string, what: string, attempts: number, err: StorageFault)
  * create-only write tried again after a failure may find the name taken by its own first try
  * (its answer was lost): when this says the object there is ours, that is success.
  */
-async function attempt<T>(p: RetryPolicy, name: string, what: string, op: () => Promise<T>, ownedAfterRetry?: () => Promise<boolean>): Promise<T> {
+async function attempt<T>(
+  p: RetryPolicy,
+  name: string,
+  what: string,
+  op: () => Promise<T>,
+  ownedAfterRetry?: () => Promise<boolean>,
+): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await op();
     } catch (err) {
-      if (i > 0 && ownedAfterRetry && isStorageFault(err) && err.fault === 'exists' && (await ownedAfterRetry().catch(() => false))) return undefined as T;
+      if (i > 0 && ownedAfterRetry && isStorageFault(err) && err.fault === 'exists' && (await ownedAfterRetry().catch(() => false)))
+        return undefined as T;
       if (!retryable(err)) throw err;
       if (i + 1 >= p.attempts) throw gaveUp(name, what, p.attempts, err as StorageFault);
       const ms = delayFor(p, i);
@@ -55,8 +64,14 @@ export function withRetry(store: ObjectStore, p: RetryPolicy): ObjectStore {
     abort: () => u.abort(),
   });
   return decorate(store, {
-    putObject: (path, data, o) => attempt(p, n, `upload of ${path}`, () => store.putObject(path, data, o),
-      async () => (await readObject(store, path)).equals(data)),
+    putObject: (path, data, o) =>
+      attempt(
+        p,
+        n,
+        `upload of ${path}`,
+        () => store.putObject(path, data, o),
+        async () => (await readObject(store, path)).equals(data),
+      ),
     openUpload: async (path) => wrapUpload(path, await attempt(p, n, `starting the upload of ${path}`, () => store.openUpload(path))),
     list: (prefix) => attempt(p, n, `listing ${prefix || '/'}`, () => store.list(prefix)),
     stat: (path) => attempt(p, n, `stat of ${path}`, () => store.stat(path)),
@@ -79,7 +94,9 @@ async function* resumingGet(store: ObjectStore, p: RetryPolicy, path: string, of
       if (!retryable(err)) throw err;
       if (i + 1 >= p.attempts) throw gaveUp(store.name, `download of ${path}`, p.attempts, err as StorageFault);
       const ms = delayFor(p, i);
-      p.onRetry?.(`${(err as Error).message}; retry ${i + 1}/${p.attempts - 1} of the download of ${path} at byte ${at} in ${(ms / 1000).toFixed(1)} s`);
+      p.onRetry?.(
+        `${(err as Error).message}; retry ${i + 1}/${p.attempts - 1} of the download of ${path} at byte ${at} in ${(ms / 1000).toFixed(1)} s`,
+      );
       await sleep(ms);
     }
   }

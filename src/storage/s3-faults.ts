@@ -5,17 +5,32 @@ import { FaultKind, StorageFault } from './storage.js';
 
 /** S3 error codes that name a transient condition, whatever their HTTP status. */
 const RETRYABLE_CODES = new Set([
-  'SlowDown', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'Throttling', 'ThrottlingException',
-  'RequestLimitExceeded', 'OperationAborted', 'RequestTimeTooSkewed',
+  'SlowDown',
+  'RequestTimeout',
+  'InternalError',
+  'ServiceUnavailable',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'OperationAborted',
+  'RequestTimeTooSkewed',
   // The body was damaged on the way: another try sends it again.
-  'BadDigest', 'XAmzContentSHA256Mismatch', 'IncompleteBody',
+  'BadDigest',
+  'XAmzContentSHA256Mismatch',
+  'IncompleteBody',
   // Two conditional writes of one key at once (AWS): the retry sees which one won.
   'ConditionalRequestConflict',
 ]);
 
 /** A StorageFault that also carries what S3 said. */
 export class S3Fault extends StorageFault {
-  constructor(fault: FaultKind, message: string, readonly httpStatus: number, readonly s3Code: string, options?: { cause?: unknown }) {
+  constructor(
+    fault: FaultKind,
+    message: string,
+    readonly httpStatus: number,
+    readonly s3Code: string,
+    options?: { cause?: unknown },
+  ) {
     super(fault, message, options);
     this.name = 'S3Fault';
   }
@@ -44,6 +59,7 @@ export const conditionUnsupported = (err: unknown) => err instanceof S3Fault && 
 
 /** "Not there" in a write is permanent: a missing upload or bucket cannot be retried into existence. */
 export function asWriteFault(err: unknown): unknown {
-  if (err instanceof S3Fault && err.fault === 'not-found') return new S3Fault('permanent', err.message, err.httpStatus, err.s3Code, { cause: err });
+  if (err instanceof S3Fault && err.fault === 'not-found')
+    return new S3Fault('permanent', err.message, err.httpStatus, err.s3Code, { cause: err });
   return err;
 }

@@ -21,8 +21,11 @@ export function parseContainer(container: string): { bucket: string; prefix: str
   const bucket = parts.shift() ?? '';
   const problem = bucketNameProblem(bucket);
   if (problem) {
-    throw usageError(`invalid value for --container: "${container}": S3 bucket name "${bucket}" is not valid (${problem}); use --container BUCKET[/PREFIX]`);
+    throw usageError(
+      `invalid value for --container: "${container}": S3 bucket name "${bucket}" is not valid (${problem}); use --container BUCKET[/PREFIX]`,
+    );
   }
-  if (parts.some((c) => c === '.' || c === '..')) throw usageError(`invalid value for --container: "${container}" (no "." or ".." components)`);
+  if (parts.some((c) => c === '.' || c === '..'))
+    throw usageError(`invalid value for --container: "${container}" (no "." or ".." components)`);
   return { bucket, prefix: parts.join('/') };
 }

@@ -16,7 +16,8 @@ const MAX_XML_BODY = 16 * 1024 * 1024;
 /** MD5 of a body, on the libuv pool: a segment's hash would stall the main thread. */
 export const bodyMd5 = (b: Buffer) => native.md5([b]);
 /** SHA-256 on the libuv pool: a 32 MiB part does not hold up the main thread. */
-const sha256Hex = async (b: Buffer) => (b.length === 0 ? EMPTY_SHA256 : Buffer.from(await webcrypto.subtle.digest('SHA-256', b)).toString('hex'));
+const sha256Hex = async (b: Buffer) =>
+  b.length === 0 ? EMPTY_SHA256 : Buffer.from(await webcrypto.subtle.digest('SHA-256', b)).toString('hex');
 
 export interface S3Call {
   method: string;
@@ -40,8 +41,14 @@ export class S3Requests {
    * @param endpoint - `http(s)://host[:port]`, with `basePath` (no trailing slash) before the bucket
    * @param name - the store's name, which every fault message starts with
    */
-  constructor(private readonly endpoint: URL, private readonly basePath: string, private readonly bucket: string,
-    private readonly cred: SigV4Credentials, readonly http: HttpClient, private readonly name: string) {}
+  constructor(
+    private readonly endpoint: URL,
+    private readonly basePath: string,
+    private readonly bucket: string,
+    private readonly cred: SigV4Credentials,
+    readonly http: HttpClient,
+    private readonly name: string,
+  ) {}
 
   fault(c: CallName, status: number, code: string, message: string, cause?: unknown): S3Fault {
     const kind = classify(status, code);
@@ -101,7 +108,7 @@ export class S3Requests {
     if (c.method !== 'HEAD') xml = (await readAll(res, this.http.timeoutMs, 1 << 20).catch(() => Buffer.alloc(0))).toString('utf8');
     else res.resume();
     const code = xmlText(xml, 'Code') ?? (status === 404 ? 'NotFound' : '');
-    const message = xmlText(xml, 'Message') ?? (c.method === 'HEAD' ? res.statusMessage ?? '' : xml.trim().slice(0, 200));
+    const message = xmlText(xml, 'Message') ?? (c.method === 'HEAD' ? (res.statusMessage ?? '') : xml.trim().slice(0, 200));
     return this.fault(c, status, code, message);
   }
 }

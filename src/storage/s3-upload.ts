@@ -10,7 +10,14 @@ import { isMd5Etag, multipartEtag, unquote } from './s3-etag.js';
 /** The requests of an upload, as the store makes them (S3Store). */
 export interface MultipartRequests {
   readonly name: string;
-  uploadPart(p: string, key: string, uploadId: string, index: number, data: Buffer, md5?: Promise<Buffer>): Promise<{ etag: string; md5: Buffer }>;
+  uploadPart(
+    p: string,
+    key: string,
+    uploadId: string,
+    index: number,
+    data: Buffer,
+    md5?: Promise<Buffer>,
+  ): Promise<{ etag: string; md5: Buffer }>;
   completeUpload(p: string, key: string, uploadId: string, etags: string[], expected: string): Promise<string | undefined>;
   abortUpload(p: string, key: string, uploadId: string): Promise<void>;
   headObject(p: string): Promise<{ size: number; etag: string } | null>;
@@ -21,7 +28,12 @@ export class S3Upload implements PartUpload {
   private readonly parts: Array<{ etag: string; md5: Buffer } | undefined> = [];
   private completeSent = false;
 
-  constructor(private readonly s3: MultipartRequests, private readonly path: string, private readonly key: string, private readonly uploadId: string) {}
+  constructor(
+    private readonly s3: MultipartRequests,
+    private readonly path: string,
+    private readonly key: string,
+    private readonly uploadId: string,
+  ) {}
 
   async putPart(index: number, _offset: number, data: Buffer, md5?: Promise<Buffer>): Promise<void> {
     this.parts[index] = await this.s3.uploadPart(this.path, this.key, this.uploadId, index, data, md5);
@@ -30,13 +42,21 @@ export class S3Upload implements PartUpload {
   async complete(count: number, size: number): Promise<void> {
     const parts = this.parts.slice(0, count);
     const missing = [...Array(count).keys()].filter((i) => !parts[i]);
-    if (missing.length) throw new StorageFault('permanent', `${this.s3.name}: cannot complete the upload of ${this.path}: part(s) ${missing.map((i) => i + 1).join(', ')} not uploaded`);
+    if (missing.length)
+      throw new StorageFault(
+        'permanent',
+        `${this.s3.name}: cannot complete the upload of ${this.path}: part(s) ${missing.map((i) => i + 1).join(', ')} not uploaded`,
+      );
     const expected = multipartEtag(parts.map((x) => x!.md5));
     try {
-      const etag = await this.sendCompletion(parts.map((x) => x!.etag), expected);
+      const etag = await this.sendCompletion(
+        parts.map((x) => x!.etag),
+        expected,
+      );
       await this.checkObject(etag, size, expected);
     } catch (err) {
-      if (err instanceof S3Fault && err.fault === 'not-found') throw new S3Fault('permanent', err.message, err.httpStatus, err.s3Code, { cause: err });
+      if (err instanceof S3Fault && err.fault === 'not-found')
+        throw new S3Fault('permanent', err.message, err.httpStatus, err.s3Code, { cause: err });
       throw err;
     }
   }

@@ -87,9 +87,15 @@ export class S3Store implements ObjectStore {
   constructor(o: S3StoreOptions) {
     this.onNotice = o.onNotice;
     let url: URL;
-    try { url = new URL(o.endpoint); } catch { throw usageError(`invalid value for --endpoint: "${o.endpoint}" is not a URL (http://host:port or https://host)`); }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`invalid value for --endpoint: "${o.endpoint}" (http:// or https:// expected)`);
-    if (url.search || url.hash || url.username) throw usageError(`invalid value for --endpoint: "${o.endpoint}" (no query, fragment or credentials in the URL)`);
+    try {
+      url = new URL(o.endpoint);
+    } catch {
+      throw usageError(`invalid value for --endpoint: "${o.endpoint}" is not a URL (http://host:port or https://host)`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw usageError(`invalid value for --endpoint: "${o.endpoint}" (http:// or https:// expected)`);
+    if (url.search || url.hash || url.username)
+      throw usageError(`invalid value for --endpoint: "${o.endpoint}" (no query, fragment or credentials in the URL)`);
     const basePath = url.pathname.replace(/\/+$/, '');
     ({ bucket: this.bucket, prefix: this.prefix } = parseContainer(o.container));
     this.region = o.region || 'us-east-1';
@@ -112,20 +118,35 @@ export class S3Store implements ObjectStore {
 
   /** Creates the bucket the first time something is written (so reads and dry runs create nothing). */
   private ensureBucket(): Promise<void> {
-    this.bucketReady ??= this.createBucketIfAbsent().catch((err) => { this.bucketReady = null; throw err; });
+    this.bucketReady ??= this.createBucketIfAbsent().catch((err) => {
+      this.bucketReady = null;
+      throw err;
+    });
     return this.bucketReady;
   }
 
   private async createBucketIfAbsent(): Promise<void> {
     const c = { what: 'use bucket', path: this.bucket };
     try {
-      await this.requests.exchange({ ...c, method: 'GET', key: null, query: [['list-type', '2'], ['max-keys', '0']] });
+      await this.requests.exchange({
+        ...c,
+        method: 'GET',
+        key: null,
+        query: [
+          ['list-type', '2'],
+          ['max-keys', '0'],
+        ],
+      });
       return;
     } catch (err) {
       if (!(err instanceof S3Fault) || err.fault !== 'not-found') throw err;
     }
-    const body = this.region === 'us-east-1' ? undefined : Buffer.from(
-      `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>${xmlEscape(this.region)}</LocationConstraint></CreateBucketConfiguration>`);
+    const body =
+      this.region === 'us-east-1'
+        ? undefined
+        : Buffer.from(
+            `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>${xmlEscape(this.region)}</LocationConstraint></CreateBucketConfiguration>`,
+          );
     try {
       await this.requests.exchange({ what: 'create bucket', path: this.bucket, method: 'PUT', key: null, body });
     } catch (err) {
@@ -140,7 +161,15 @@ export class S3Store implements ObjectStore {
     const digest = await bodyMd5(data);
     const createOnly = !options?.overwrite;
     const write = (headers: Record<string, string>) => {
-      const c: S3Call = { what: 'write', path: p, method: 'PUT', key, body: data, md5: digest, headers: { 'content-type': 'application/octet-stream', ...headers } };
+      const c: S3Call = {
+        what: 'write',
+        path: p,
+        method: 'PUT',
+        key,
+        body: data,
+        md5: digest,
+        headers: { 'content-type': 'application/octet-stream', ...headers },
+      };
       return this.requests.exchange(c).then(({ res }) => this.checkEtag(c, res.headers.etag, digest.toString('hex')));
     };
     try {
@@ -155,14 +184,21 @@ export class S3Store implements ObjectStore {
    * it, else after a HEAD that finds nothing. A taken name is an `exists` fault unless
    * `isOurs` recognises the object there.
    */
-  private async createOnly(p: string, createOnly: boolean, write: (headers: Record<string, string>) => Promise<unknown>,
-    isOurs: (there: { size: number; etag: string }) => boolean): Promise<void> {
+  private async createOnly(
+    p: string,
+    createOnly: boolean,
+    write: (headers: Record<string, string>) => Promise<unknown>,
+    isOurs: (there: { size: number; etag: string }) => boolean,
+  ): Promise<void> {
     const taken = async (err: unknown) => {
       const there = await this.head(p);
       if (there && isOurs(there)) return;
       throw err;
     };
-    if (!createOnly) { await write({}); return; }
+    if (!createOnly) {
+      await write({});
+      return;
+    }
     if (this.conditional !== false) {
       try {
         await write(IF_ABSENT);
@@ -172,10 +208,13 @@ export class S3Store implements ObjectStore {
         if (err instanceof S3Fault && err.fault === 'exists') return taken(err);
         if (!conditionUnsupported(err)) throw err;
         this.conditional = false;
-        this.onNotice?.(`${this.name}: this server does not do conditional writes (If-None-Match); each new object is checked with a HEAD first, and only the chain lock keeps two runs from writing one name at once`);
+        this.onNotice?.(
+          `${this.name}: this server does not do conditional writes (If-None-Match); each new object is checked with a HEAD first, and only the chain lock keeps two runs from writing one name at once`,
+        );
       }
     }
-    if (await this.head(p)) return taken(new S3Fault('exists', `${this.name}: ${p} exists already; it was left as it is`, 412, 'PreconditionFailed'));
+    if (await this.head(p))
+      return taken(new S3Fault('exists', `${this.name}: ${p} exists already; it was left as it is`, 412, 'PreconditionFailed'));
     await write({});
   }
 
@@ -183,17 +222,30 @@ export class S3Store implements ObjectStore {
   private checkEtag(c: CallName, got: string | undefined, want: string): void {
     const etag = unquote(got);
     if (isMd5Etag(etag) && etag !== want) {
-      throw new S3Fault('permanent', `${this.name}: cannot ${c.what} ${c.path}: the server stored ETag ${etag}, expected ${want} (data changed in transit)`, 0, 'ETagMismatch');
+      throw new S3Fault(
+        'permanent',
+        `${this.name}: cannot ${c.what} ${c.path}: the server stored ETag ${etag}, expected ${want} (data changed in transit)`,
+        0,
+        'ETagMismatch',
+      );
     }
   }
 
   async openUpload(p: string): Promise<PartUpload> {
     const key = this.key(p);
     await this.ensureBucket();
-    if (await this.head(p)) throw new S3Fault('exists', `${this.name}: ${p} exists already; it was left as it is`, 412, 'PreconditionFailed');
+    if (await this.head(p))
+      throw new S3Fault('exists', `${this.name}: ${p} exists already; it was left as it is`, 412, 'PreconditionFailed');
     let uploadId: string;
     try {
-      const { xml } = await this.requests.exchange({ what: 'start the upload of', path: p, method: 'POST', key, query: [['uploads', '']], headers: { 'content-type': 'application/octet-stream' } });
+      const { xml } = await this.requests.exchange({
+        what: 'start the upload of',
+        path: p,
+        method: 'POST',
+        key,
+        query: [['uploads', '']],
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       const id = xmlText(xml, 'UploadId');
       if (!id) throw new S3Fault('permanent', `${this.name}: cannot start the upload of ${p}: no UploadId in the answer`, 0, '');
       uploadId = id;
@@ -204,18 +256,48 @@ export class S3Store implements ObjectStore {
   }
 
   /** Used by S3Upload. */
-  async uploadPart(p: string, key: string, uploadId: string, index: number, data: Buffer, md5?: Promise<Buffer>): Promise<{ etag: string; md5: Buffer }> {
+  async uploadPart(
+    p: string,
+    key: string,
+    uploadId: string,
+    index: number,
+    data: Buffer,
+    md5?: Promise<Buffer>,
+  ): Promise<{ etag: string; md5: Buffer }> {
     const n = index + 1;
-    if (n > MAX_PART_NUMBER) throw new S3Fault('permanent', `${this.name}: cannot upload part ${n} of ${p}: S3 allows at most ${MAX_PART_NUMBER} parts; raise --max-segment-size`, 0, 'TooManyParts');
+    if (n > MAX_PART_NUMBER)
+      throw new S3Fault(
+        'permanent',
+        `${this.name}: cannot upload part ${n} of ${p}: S3 allows at most ${MAX_PART_NUMBER} parts; raise --max-segment-size`,
+        0,
+        'TooManyParts',
+      );
     const digest = await (md5 ?? bodyMd5(data));
-    const c: S3Call = { what: `upload part ${n} of`, path: p, method: 'PUT', key, body: data, md5: digest, query: [['partNumber', String(n)], ['uploadId', uploadId]] };
+    const c: S3Call = {
+      what: `upload part ${n} of`,
+      path: p,
+      method: 'PUT',
+      key,
+      body: data,
+      md5: digest,
+      query: [
+        ['partNumber', String(n)],
+        ['uploadId', uploadId],
+      ],
+    };
     try {
       const { res } = await this.requests.exchange(c);
       this.checkEtag(c, res.headers.etag, digest.toString('hex'));
       return { etag: res.headers.etag ?? `"${digest.toString('hex')}"`, md5: digest };
     } catch (err) {
       if (err instanceof S3Fault && err.s3Code === 'InvalidArgument' && n > 1000) {
-        throw new S3Fault('permanent', `${err.message} (this server allows fewer parts: raise --max-segment-size)`, err.httpStatus, err.s3Code, { cause: err });
+        throw new S3Fault(
+          'permanent',
+          `${err.message} (this server allows fewer parts: raise --max-segment-size)`,
+          err.httpStatus,
+          err.s3Code,
+          { cause: err },
+        );
       }
       throw asWriteFault(err);
     }
@@ -227,23 +309,35 @@ export class S3Store implements ObjectStore {
    * finds the name taken).
    */
   async completeUpload(p: string, key: string, uploadId: string, etags: string[], expected: string): Promise<string | undefined> {
-    const body = Buffer.from(`<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${
-      etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${xmlEscape(e)}</ETag></Part>`).join('')}</CompleteMultipartUpload>`);
+    const body = Buffer.from(
+      `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${etags
+        .map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${xmlEscape(e)}</ETag></Part>`)
+        .join('')}</CompleteMultipartUpload>`,
+    );
     let etag: string | undefined;
-    await this.createOnly(p, true, async (headers) => {
-      const c: S3Call = { what: 'complete the upload of', path: p, method: 'POST', key, body, query: [['uploadId', uploadId]], headers };
-      const { xml } = await this.requests.exchange(c);
-      const error = xmlAll(xml, 'Error')[0];
-      if (error !== undefined) throw this.requests.fault(c, 200, xmlText(error, 'Code') ?? 'InternalError', xmlText(error, 'Message') ?? '');
-      if (!/<CompleteMultipartUploadResult[\s>]/.test(xml)) throw this.requests.fault(c, 200, 'InternalError', `unexpected answer: ${xml.trim().slice(0, 200)}`);
-      etag = xmlText(xml, 'ETag');
-    }, (there) => there.etag === expected);
+    await this.createOnly(
+      p,
+      true,
+      async (headers) => {
+        const c: S3Call = { what: 'complete the upload of', path: p, method: 'POST', key, body, query: [['uploadId', uploadId]], headers };
+        const { xml } = await this.requests.exchange(c);
+        const error = xmlAll(xml, 'Error')[0];
+        if (error !== undefined)
+          throw this.requests.fault(c, 200, xmlText(error, 'Code') ?? 'InternalError', xmlText(error, 'Message') ?? '');
+        if (!/<CompleteMultipartUploadResult[\s>]/.test(xml))
+          throw this.requests.fault(c, 200, 'InternalError', `unexpected answer: ${xml.trim().slice(0, 200)}`);
+        etag = xmlText(xml, 'ETag');
+      },
+      (there) => there.etag === expected,
+    );
     return etag;
   }
 
   /** Used by S3Upload. Never throws. */
   async abortUpload(p: string, key: string, uploadId: string): Promise<void> {
-    await this.requests.exchange({ what: 'abort the upload of', path: p, method: 'DELETE', key, query: [['uploadId', uploadId]] }).catch(() => {});
+    await this.requests
+      .exchange({ what: 'abort the upload of', path: p, method: 'DELETE', key, query: [['uploadId', uploadId]] })
+      .catch(() => {});
   }
 
   private async head(p: string): Promise<{ size: number; etag: string } | null> {
@@ -258,7 +352,9 @@ export class S3Store implements ObjectStore {
   }
 
   /** Used by S3Upload: the object as it is now (after a completion). */
-  headObject(p: string) { return this.head(p); }
+  headObject(p: string) {
+    return this.head(p);
+  }
 
   async *get(p: string, offset = 0): AsyncIterable<Buffer> {
     const c: S3Call = { what: 'read', path: p, method: 'GET', key: this.key(p), headers: offset > 0 ? { range: `bytes=${offset}-` } : {} };
@@ -272,7 +368,12 @@ export class S3Store implements ObjectStore {
     }
     if (offset > 0 && res.statusCode !== 206) {
       res.destroy();
-      throw new S3Fault('permanent', `${this.name}: cannot read ${p} from byte ${offset}: the server ignored the Range header (HTTP ${res.statusCode})`, res.statusCode!, '');
+      throw new S3Fault(
+        'permanent',
+        `${this.name}: cannot read ${p} from byte ${offset}: the server ignored the Range header (HTTP ${res.statusCode})`,
+        res.statusCode!,
+        '',
+      );
     }
     const expected = res.headers['content-length'] === undefined ? -1 : Number(res.headers['content-length']);
     let got = 0;
@@ -292,7 +393,11 @@ export class S3Store implements ObjectStore {
     } catch (err) {
       throw isStorageFault(err) ? err : this.requests.netFault(c, err);
     }
-    if (expected >= 0 && got !== expected) throw this.requests.netFault(c, Object.assign(new Error(`the connection closed after ${got} of ${expected} bytes`), { code: 'ECONNRESET' }));
+    if (expected >= 0 && got !== expected)
+      throw this.requests.netFault(
+        c,
+        Object.assign(new Error(`the connection closed after ${got} of ${expected} bytes`), { code: 'ECONNRESET' }),
+      );
     if (have > 0) yield pending.length === 1 ? pending[0] : Buffer.concat(pending, have);
   }
 
@@ -303,7 +408,10 @@ export class S3Store implements ObjectStore {
 
   /** One page of ListObjectsV2 under `keyPrefix`. */
   private async listPage(keyPrefix: string, delimiter: boolean, token: string | undefined, forPath: string) {
-    const query: Array<[string, string]> = [['list-type', '2'], ['prefix', keyPrefix]];
+    const query: Array<[string, string]> = [
+      ['list-type', '2'],
+      ['prefix', keyPrefix],
+    ];
     if (delimiter) query.push(['delimiter', '/']);
     if (token) query.push(['continuation-token', token]);
     const { xml } = await this.requests.exchange({ what: 'list', path: forPath, method: 'GET', key: null, query });
@@ -355,8 +463,11 @@ export class S3Store implements ObjectStore {
   private async deleteKeys(keys: string[], p: string): Promise<void> {
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const batch = keys.slice(i, i + DELETE_BATCH);
-      const body = Buffer.from(`<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>${
-        batch.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join('')}</Delete>`);
+      const body = Buffer.from(
+        `<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>${batch
+          .map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`)
+          .join('')}</Delete>`,
+      );
       const c: S3Call = { what: 'remove', path: p, method: 'POST', key: null, query: [['delete', '']], body };
       const { xml } = await this.requests.exchange(c);
       const failed = xmlAll(xml, 'Error')
@@ -365,7 +476,12 @@ export class S3Store implements ObjectStore {
       if (failed.length) {
         const f = failed[0];
         const kind = classify(0, f.code) === 'retryable' ? 'retryable' : 'permanent';
-        throw new S3Fault(kind, `${this.name}: cannot remove ${p}: ${failed.length} key(s) not deleted, first ${f.key}: ${f.code}: ${f.message}`, 200, f.code);
+        throw new S3Fault(
+          kind,
+          `${this.name}: cannot remove ${p}: ${failed.length} key(s) not deleted, first ${f.key}: ${f.code}: ${f.message}`,
+          200,
+          f.code,
+        );
       }
     }
   }

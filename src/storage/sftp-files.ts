@@ -5,7 +5,16 @@ import path from 'node:path';
 import type { SFTPWrapper, Stats, FileEntryWithStats, OpenMode } from 'ssh2';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02). */
-export const FX = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4, BAD_MESSAGE: 5, NO_CONNECTION: 6, CONNECTION_LOST: 7, OP_UNSUPPORTED: 8 } as const;
+export const FX = {
+  EOF: 1,
+  NO_SUCH_FILE: 2,
+  PERMISSION_DENIED: 3,
+  FAILURE: 4,
+  BAD_MESSAGE: 5,
+  NO_CONNECTION: 6,
+  CONNECTION_LOST: 7,
+  OP_UNSUPPORTED: 8,
+} as const;
 /** Requests in flight per transfer: with ~256 KiB requests, a few MiB on the wire. */
 const WRITE_DEPTH = 16;
 const READ_DEPTH = 8;
@@ -56,7 +65,10 @@ export async function isDir(sftp: SFTPWrapper, dir: string, known: Set<string>):
   if (known.has(dir)) return true;
   try {
     const st = await call<Stats>((cb) => sftp.stat(dir, cb));
-    if (st.isDirectory()) { known.add(dir); return true; }
+    if (st.isDirectory()) {
+      known.add(dir);
+      return true;
+    }
     return false;
   } catch (err) {
     if (isFx(err, FX.NO_SUCH_FILE)) return false;
@@ -135,7 +147,11 @@ export function writeAll(sftp: SFTPWrapper, h: Buffer, data: Buffer, position: n
           sftp.write(h, data, at, len, position + at, (err) => {
             inFlight -= 1;
             if (failed) return;
-            if (err) { failed = true; reject(err); return; }
+            if (err) {
+              failed = true;
+              reject(err);
+              return;
+            }
             if (next >= data.length && inFlight === 0) resolve();
             else pump();
           });
@@ -153,7 +169,8 @@ export function writeAll(sftp: SFTPWrapper, h: Buffer, data: Buffer, position: n
 export async function* readRange(sftp: SFTPWrapper, h: Buffer, offset: number, size: number): AsyncGenerator<Buffer> {
   const max = (sftp as unknown as { _maxReadLen?: number })._maxReadLen;
   const chunk = max && max > 0 ? Math.min(max, 1 << 20) : 32 * 1024;
-  const read = (at: number, len: number) => call<Buffer>((cb) => sftp.read(h, Buffer.allocUnsafe(len), 0, len, at, (err, n, buf) => cb(err, buf?.subarray(0, n))));
+  const read = (at: number, len: number) =>
+    call<Buffer>((cb) => sftp.read(h, Buffer.allocUnsafe(len), 0, len, at, (err, n, buf) => cb(err, buf?.subarray(0, n))));
   const queue: { at: number; len: number; data: Promise<Buffer> }[] = [];
   let next = offset;
   const fill = () => {
@@ -190,7 +207,9 @@ export async function removeTree(sftp: SFTPWrapper, target: string, directory?: 
       throw err;
     }
   }
-  const ignoreAbsent = (err: unknown) => { if (!isFx(err, FX.NO_SUCH_FILE)) throw err; };
+  const ignoreAbsent = (err: unknown) => {
+    if (!isFx(err, FX.NO_SUCH_FILE)) throw err;
+  };
   if (!directory) {
     await call((cb) => sftp.unlink(target, cb)).catch(ignoreAbsent);
     return;

@@ -65,7 +65,11 @@ export function canonicalQuery(query: ReadonlyArray<readonly [string, string]> =
 }
 
 /** `YYYYMMDDTHHMMSSZ` of a date, the x-amz-date format. */
-export const amzDate = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+export const amzDate = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 const signingKeys = new Map<string, Buffer>();
 
@@ -100,7 +104,11 @@ export function signV4(req: SigV4Request, cred: SigV4Credentials): SigV4Result {
   const day = date.slice(0, 8);
   const scope = `${day}/${cred.region}/${cred.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonicalRequest)].join('\n');
-  const signature = hex(createHmac('sha256', signingKey(cred.secretAccessKey, day, cred.region, cred.service)).update(stringToSign, 'utf8').digest());
+  const signature = hex(
+    createHmac('sha256', signingKey(cred.secretAccessKey, day, cred.region, cred.service))
+      .update(stringToSign, 'utf8')
+      .digest(),
+  );
   const authorization = `AWS4-HMAC-SHA256 Credential=${cred.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return { authorization, canonicalRequest, stringToSign, signedHeaders, signature };
 }

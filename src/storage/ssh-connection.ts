@@ -7,13 +7,19 @@ import ssh2 from 'ssh2';
 import type { Client as SshClient, ConnectConfig, SFTPWrapper, ServerHostKeyAlgorithm } from 'ssh2';
 import type { Logger } from '../base/log.js';
 import { StorageFault, FaultKind } from './storage.js';
-import {
-  appendKnownHost, checkHostKey, keyTypeOf, knownHostName, knownKeyTypes, readKnownHosts,
-} from './known-hosts.js';
+import { appendKnownHost, checkHostKey, keyTypeOf, knownHostName, knownKeyTypes, readKnownHosts } from './known-hosts.js';
 
 const { Client } = ssh2;
 
-const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+const HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
 
 export interface SshConnectionOptions {
   host: string;
@@ -46,7 +52,10 @@ export class SshConnection {
   private closed = false;
 
   /** `name` prefixes every message (the storage's name). */
-  constructor(private readonly o: SshConnectionOptions, private readonly name: string) {
+  constructor(
+    private readonly o: SshConnectionOptions,
+    private readonly name: string,
+  ) {
     this.hostName = knownHostName(o.host, o.port);
   }
 
@@ -55,7 +64,9 @@ export class SshConnection {
     if (!this.session) {
       const s = this.connect();
       this.session = s;
-      s.catch(() => { if (this.session === s) this.session = null; });
+      s.catch(() => {
+        if (this.session === s) this.session = null;
+      });
     }
     return (await this.session).sftp;
   }
@@ -69,23 +80,38 @@ export class SshConnection {
     if (!session) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 2000);
-      session.client.once('close', () => { clearTimeout(t); resolve(); });
+      session.client.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
       session.client.end();
     });
   }
 
   private drop(s: Session): void {
-    this.session?.then((cur) => { if (cur === s) this.session = null; }, () => {});
+    this.session?.then(
+      (cur) => {
+        if (cur === s) this.session = null;
+      },
+      () => {},
+    );
   }
 
   private async connect(): Promise<Session> {
     const o = this.o;
     const entries = await readKnownHosts([o.knownHostsFile, ...(o.extraKnownHosts ?? [])]).catch((err) => {
-      throw new StorageFault('permanent', `${this.name}: cannot read the known hosts file ${o.knownHostsFile}: ${(err as Error).message}`, { cause: err });
+      throw new StorageFault('permanent', `${this.name}: cannot read the known hosts file ${o.knownHostsFile}: ${(err as Error).message}`, {
+        cause: err,
+      });
     });
     // Ask first for the key types known for this host, so a known host is checked against them.
-    const known = knownKeyTypes(entries, this.hostName).flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
-    const serverHostKey = [...known.filter((a) => HOST_KEY_ALGORITHMS.includes(a)), ...HOST_KEY_ALGORITHMS.filter((a) => !known.includes(a))];
+    const known = knownKeyTypes(entries, this.hostName).flatMap((t) =>
+      t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t],
+    );
+    const serverHostKey = [
+      ...known.filter((a) => HOST_KEY_ALGORITHMS.includes(a)),
+      ...HOST_KEY_ALGORITHMS.filter((a) => !known.includes(a)),
+    ];
     this.hostKeyProblem = null;
     const hostVerifier = (blob: Buffer, verify: (ok: boolean) => void): void => {
       const v = checkHostKey(entries, this.hostName, blob);
@@ -96,23 +122,28 @@ export class SshConnection {
         return verify(false);
       }
       if (v.status === 'changed') {
-        this.hostKeyProblem = `HOST KEY CHANGED: the ${type} host key of ${this.hostName} is not the one in ${v.entry.file}:${v.entry.line} `
-          + '(someone may be intercepting the connection, or the server was reinstalled); '
-          + `if the change is expected, remove that line (ssh-keygen -R "${this.hostName}" -f ${v.entry.file})`;
+        this.hostKeyProblem =
+          `HOST KEY CHANGED: the ${type} host key of ${this.hostName} is not the one in ${v.entry.file}:${v.entry.line} ` +
+          '(someone may be intercepting the connection, or the server was reinstalled); ' +
+          `if the change is expected, remove that line (ssh-keygen -R "${this.hostName}" -f ${v.entry.file})`;
         return verify(false);
       }
       if (!o.acceptNewHostKey) {
-        this.hostKeyProblem = `unknown host key: ${this.hostName} (${type}) is not in ${o.knownHostsFile}; `
-          + 'add it there (e.g. ssh-keyscan) or pass --ssh-accept-new-host-key to accept and record it';
+        this.hostKeyProblem =
+          `unknown host key: ${this.hostName} (${type}) is not in ${o.knownHostsFile}; ` +
+          'add it there (e.g. ssh-keyscan) or pass --ssh-accept-new-host-key to accept and record it';
         return verify(false);
       }
-      appendKnownHost(o.knownHostsFile, this.hostName, blob).then(() => {
-        o.log?.warn(`${this.name}: accepted the new ${type} host key of ${this.hostName} and added it to ${o.knownHostsFile}`);
-        verify(true);
-      }, (err: Error) => {
-        this.hostKeyProblem = `cannot record the new host key in ${o.knownHostsFile}: ${err.message}`;
-        verify(false);
-      });
+      appendKnownHost(o.knownHostsFile, this.hostName, blob).then(
+        () => {
+          o.log?.warn(`${this.name}: accepted the new ${type} host key of ${this.hostName} and added it to ${o.knownHostsFile}`);
+          verify(true);
+        },
+        (err: Error) => {
+          this.hostKeyProblem = `cannot record the new host key in ${o.knownHostsFile}: ${err.message}`;
+          verify(false);
+        },
+      );
     };
     const config: ConnectConfig = {
       host: o.host,
@@ -143,7 +174,10 @@ export class SshConnection {
           settled = true;
           const s: Session = { client, sftp };
           sftp.on('close', () => this.drop(s));
-          sftp.on('error', (e: Error) => { o.log?.debug(`${this.name}: sftp channel error: ${e.message}`); this.drop(s); });
+          sftp.on('error', (e: Error) => {
+            o.log?.debug(`${this.name}: sftp channel error: ${e.message}`);
+            this.drop(s);
+          });
           client.on('close', () => this.drop(s));
           client.on('end', () => this.drop(s));
           resolve(s);
@@ -154,7 +188,12 @@ export class SshConnection {
       client.on('error', (err) => {
         if (!settled) return fail(err);
         o.log?.debug(`${this.name}: connection error: ${err.message}`);
-        void this.session?.then((s) => { if (s.client === client) this.drop(s); }, () => {});
+        void this.session?.then(
+          (s) => {
+            if (s.client === client) this.drop(s);
+          },
+          () => {},
+        );
       });
       client.once('close', () => fail(new Error('connection closed during set-up')));
       try {
@@ -176,13 +215,17 @@ export class SshConnection {
     if (this.hostKeyProblem) return fault('permanent', this.hostKeyProblem);
     switch (e?.level) {
       case 'client-authentication':
-        return fault('permanent', `authentication failed for user ${this.o.username} (${this.o.password ? 'password' : `key ${this.o.keyFile ?? ''}`.trim()} refused by the server)`);
+        return fault(
+          'permanent',
+          `authentication failed for user ${this.o.username} (${this.o.password ? 'password' : `key ${this.o.keyFile ?? ''}`.trim()} refused by the server)`,
+        );
       case 'client-timeout':
         return fault('retryable', `connection timed out (${msg})`);
       case 'client-dns':
       case 'client-socket': {
         const code = e.code ?? '';
-        if (code === 'ECONNREFUSED') return fault('retryable', `connection refused by ${this.o.host}:${this.o.port} (is the SSH server running?)`);
+        if (code === 'ECONNREFUSED')
+          return fault('retryable', `connection refused by ${this.o.host}:${this.o.port} (is the SSH server running?)`);
         if (code === 'ENOTFOUND') return fault('permanent', `unknown host ${this.o.host}`);
         return fault('retryable', `cannot connect to ${this.o.host}:${this.o.port}: ${msg}`);
       }
@@ -190,7 +233,8 @@ export class SshConnection {
       case 'protocol':
         return fault('permanent', `SSH handshake failed: ${msg}`);
       default:
-        if (/Cannot parse privateKey|passphrase/i.test(msg)) return fault('permanent', `cannot use the key ${this.o.keyFile ?? ''}: ${msg}`);
+        if (/Cannot parse privateKey|passphrase/i.test(msg))
+          return fault('permanent', `cannot use the key ${this.o.keyFile ?? ''}: ${msg}`);
         if (/subsystem/i.test(msg)) return fault('permanent', `the server refused the SFTP subsystem: ${msg}`);
         return fault('retryable', `connection failed: ${msg}`);
     }

@@ -14,9 +14,20 @@ import { usageError } from '../base/errors.js';
 import { ObjectStore, ObjectStat, PartUpload, PutObjectOptions, StorageFault, FaultKind, checkObjectPath } from './storage.js';
 import { SshConnection, SshConnectionOptions } from './ssh-connection.js';
 import {
-  FX, call, codeOf, isFx, ensureDir, firstMissing, rename, renameNoReplace, fsync, withHandle, writeAll, readRange, removeTree,
+  FX,
+  call,
+  codeOf,
+  isFx,
+  ensureDir,
+  firstMissing,
+  rename,
+  renameNoReplace,
+  fsync,
+  withHandle,
+  writeAll,
+  readRange,
+  removeTree,
 } from './sftp-files.js';
-
 
 const TMP_DIR = '.permafrost-tmp';
 /** Not objects of the layout: never listed. */
@@ -72,15 +83,32 @@ export class SshStore implements ObjectStore {
     let kind: FaultKind;
     let detail = msg;
     switch (code) {
-      case FX.NO_SUCH_FILE: kind = 'not-found'; detail = 'object not found'; break;
-      case FX.PERMISSION_DENIED: kind = 'permanent'; detail = `permission denied (${msg})`; break;
+      case FX.NO_SUCH_FILE:
+        kind = 'not-found';
+        detail = 'object not found';
+        break;
+      case FX.PERMISSION_DENIED:
+        kind = 'permanent';
+        detail = `permission denied (${msg})`;
+        break;
       // OpenSSH's sftp-server reports ENOSPC, EDQUOT, EROFS… as a bare failure.
-      case FX.FAILURE: kind = 'permanent'; detail = `the server failed it (${msg}; a full disk, a quota or a read-only file system?)`; break;
-      case FX.NO_CONNECTION: case FX.CONNECTION_LOST: kind = 'retryable'; break;
-      case FX.BAD_MESSAGE: case FX.OP_UNSUPPORTED: kind = 'permanent'; break;
+      case FX.FAILURE:
+        kind = 'permanent';
+        detail = `the server failed it (${msg}; a full disk, a quota or a read-only file system?)`;
+        break;
+      case FX.NO_CONNECTION:
+      case FX.CONNECTION_LOST:
+        kind = 'retryable';
+        break;
+      case FX.BAD_MESSAGE:
+      case FX.OP_UNSUPPORTED:
+        kind = 'permanent';
+        break;
       default:
         // A connection that went away under the request: worth another try on a new one.
-        kind = /No response from server|Not connected|Keepalive timeout|ECONNRESET|EPIPE|socket|closed/i.test(msg) ? 'retryable' : 'permanent';
+        kind = /No response from server|Not connected|Keepalive timeout|ECONNRESET|EPIPE|socket|closed/i.test(msg)
+          ? 'retryable'
+          : 'permanent';
     }
     return new StorageFault(kind, `${this.name}: cannot ${what} ${p || '/'}: ${detail}`, { cause: err });
   }
@@ -114,7 +142,10 @@ export class SshStore implements ObjectStore {
 
   /** A rename onto `to` failed: `exists` if something is there now, else the failure itself. */
   private async refused(sftp: SFTPWrapper, to: string, p: string, err: unknown): Promise<unknown> {
-    const there = await call<Stats>((cb) => sftp.lstat(to, cb)).then(() => true, () => false);
+    const there = await call<Stats>((cb) => sftp.lstat(to, cb)).then(
+      () => true,
+      () => false,
+    );
     return there ? this.exists(p) : err;
   }
 
@@ -201,7 +232,13 @@ export class SshStore implements ObjectStore {
     let staged: string;
     try {
       const sftp = await this.conn.sftp();
-      if (await call<Stats>((cb) => sftp.lstat(this.remote(p), cb)).then(() => true, () => false)) throw this.exists(p);
+      if (
+        await call<Stats>((cb) => sftp.lstat(this.remote(p), cb)).then(
+          () => true,
+          () => false,
+        )
+      )
+        throw this.exists(p);
       staged = await this.stage(sftp);
     } catch (err) {
       throw this.fail('write', p, err);
@@ -267,7 +304,10 @@ export class SshStore implements ObjectStore {
       const sftp = await this.conn.sftp();
       const dir = prefix === '' ? this.base : this.remote(prefix);
       const entries = await call<FileEntryWithStats[]>((cb) => sftp.readdir(dir, cb));
-      return entries.map((e) => e.filename).filter((n) => n !== '.' && n !== '..' && !OWN_DIRS.has(n)).sort();
+      return entries
+        .map((e) => e.filename)
+        .filter((n) => n !== '.' && n !== '..' && !OWN_DIRS.has(n))
+        .sort();
     } catch (err) {
       if (isFx(err, FX.NO_SUCH_FILE)) return [];
       if (err instanceof Error && /invalid storage path/.test(err.message)) throw err;

@@ -54,7 +54,11 @@ export type FaultKind = 'not-found' | 'retryable' | 'permanent' | 'exists';
 
 /** A storage failure; exits with the STORAGE code. The message names the storage. */
 export class StorageFault extends PermafrostError {
-  constructor(readonly fault: FaultKind, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly fault: FaultKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super('STORAGE', message, options);
     this.name = 'StorageFault';
   }
@@ -151,7 +155,9 @@ export interface PutObjectOptions {
 export function decorate(store: ObjectStore, overrides: Partial<ObjectStore>): ObjectStore {
   return {
     // A getter: a store may name itself better once it knows more (Swift, after logging in).
-    get name() { return store.name; },
+    get name() {
+      return store.name;
+    },
     minPartSize: store.minPartSize,
     anySizeParts: store.anySizeParts,
     checksPartMd5: store.checksPartMd5,

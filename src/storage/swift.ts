@@ -44,7 +44,8 @@ export function parseSwiftContainer(value: string): { container: string; prefix:
   const parts = value.split('/').filter((c) => c !== '');
   if (!parts.length) throw usageError(`invalid value for --container: "${value}" (a Swift container name, optionally followed by /prefix)`);
   const [container, ...rest] = parts;
-  if (Buffer.byteLength(container) > 256) throw usageError(`invalid value for --container: the Swift container name "${container}" is longer than 256 bytes`);
+  if (Buffer.byteLength(container) > 256)
+    throw usageError(`invalid value for --container: the Swift container name "${container}" is longer than 256 bytes`);
   if (rest.some((c) => c === '.' || c === '..')) throw usageError(`invalid value for --container: "${value}" (no . or .. components)`);
   return { container, prefix: rest.join('/') };
 }
@@ -111,7 +112,9 @@ export class SwiftStore implements ObjectStore {
         this.name = `swift:${s.storageUrl.replace(/\/+$/, '')}/${this.container}${this.prefix ? `/${this.prefix}` : ''}`;
         return s;
       });
-      this.session.catch(() => { this.session = null; });
+      this.session.catch(() => {
+        this.session = null;
+      });
     }
     return this.session;
   }
@@ -129,7 +132,9 @@ export class SwiftStore implements ObjectStore {
       } catch (err) {
         throw err instanceof StorageFault ? err : this.fault(c, 'permanent', (err as Error).message, err);
       }
-      const url = new URL(`${session.storageUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.container)}${c.object === null ? '' : `/${encode(c.object)}`}`);
+      const url = new URL(
+        `${session.storageUrl.replace(/\/+$/, '')}/${encodeURIComponent(this.container)}${c.object === null ? '' : `/${encode(c.object)}`}`,
+      );
       for (const [k, v] of Object.entries(c.query ?? {})) url.searchParams.set(k, v);
       let res: http.IncomingMessage;
       try {
@@ -139,10 +144,24 @@ export class SwiftStore implements ObjectStore {
       }
       const status = res.statusCode!;
       if (status >= 200 && status < 300) return res;
-      const text = c.method === 'HEAD' ? '' : (await readAll(res, this.http.timeoutMs, 1 << 20).catch(() => Buffer.alloc(0))).toString('utf8');
+      const text =
+        c.method === 'HEAD' ? '' : (await readAll(res, this.http.timeoutMs, 1 << 20).catch(() => Buffer.alloc(0))).toString('utf8');
       if (c.method === 'HEAD') res.resume();
       if (status === 401 && attempt === 0) continue;
-      const detail = status === 404 ? 'not found' : status === 412 ? 'it exists already (HTTP 412); it was left as it is' : `HTTP ${status} ${res.statusMessage ?? ''}${text ? `: ${text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200)}` : ''}`.trim();
+      const detail =
+        status === 404
+          ? 'not found'
+          : status === 412
+            ? 'it exists already (HTTP 412); it was left as it is'
+            : `HTTP ${status} ${res.statusMessage ?? ''}${
+                text
+                  ? `: ${text
+                      .replace(/<[^>]*>/g, ' ')
+                      .replace(/\s+/g, ' ')
+                      .trim()
+                      .slice(0, 200)}`
+                  : ''
+              }`.trim();
       throw this.fault(c, classifyStatus(status), detail);
     }
   }
@@ -159,9 +178,18 @@ export class SwiftStore implements ObjectStore {
 
   /** Creates the container on the first write (Freezer's prepare()), so reads create nothing. */
   private ensureContainer(): Promise<void> {
-    this.containerReady ??= this.exchange({ method: 'PUT', object: null, what: 'create container', path: this.container, headers: { 'content-length': '0' } })
+    this.containerReady ??= this.exchange({
+      method: 'PUT',
+      object: null,
+      what: 'create container',
+      path: this.container,
+      headers: { 'content-length': '0' },
+    })
       .then(() => undefined)
-      .catch((err) => { this.containerReady = null; throw err; });
+      .catch((err) => {
+        this.containerReady = null;
+        throw err;
+      });
     return this.containerReady;
   }
 
@@ -173,9 +201,17 @@ export class SwiftStore implements ObjectStore {
    * overwrites the damaged object. `createOnly` adds `If-None-Match: *`: a taken name is an
    * `exists` fault, unless what is there is what we sent (the same MD5, or the same manifest).
    */
-  private async putBody(what: string, p: string, name: string, data: Buffer, o: {
-    headers?: Record<string, string>; known?: Promise<Buffer>; createOnly?: boolean;
-  } = {}): Promise<void> {
+  private async putBody(
+    what: string,
+    p: string,
+    name: string,
+    data: Buffer,
+    o: {
+      headers?: Record<string, string>;
+      known?: Promise<Buffer>;
+      createOnly?: boolean;
+    } = {},
+  ): Promise<void> {
     const headers = o.headers ?? {};
     const manifest = headers['x-object-manifest'] !== undefined;
     const ours = manifest ? null : o.known ? o.known.then((m) => m.toString('hex')) : md5Hex(data);
@@ -184,23 +220,39 @@ export class SwiftStore implements ObjectStore {
     let res: http.IncomingMessage;
     try {
       ({ res } = await this.exchange({
-        method: 'PUT', object: name, what, path: p, body: data,
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length), ...(o.createOnly ? { 'if-none-match': '*' } : {}), ...headers },
+        method: 'PUT',
+        object: name,
+        what,
+        path: p,
+        body: data,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-length': String(data.length),
+          ...(o.createOnly ? { 'if-none-match': '*' } : {}),
+          ...headers,
+        },
       }));
     } catch (err) {
       if (!(err instanceof StorageFault && err.fault === 'exists')) throw err;
       const there = await this.send({ method: 'HEAD', object: name, what, path: p }).catch(() => null);
       there?.resume();
-      const same = !there ? false : manifest
-        ? there.headers['x-object-manifest'] === headers['x-object-manifest']
-        : String(there.headers.etag ?? '').replace(/"/g, '') === (await ours);
+      const same = !there
+        ? false
+        : manifest
+          ? there.headers['x-object-manifest'] === headers['x-object-manifest']
+          : String(there.headers.etag ?? '').replace(/"/g, '') === (await ours);
       if (same) return;
       throw err;
     }
     if (!ours) return;
     const md5 = await ours;
     const etag = String(res.headers.etag ?? '').replace(/"/g, '');
-    if (etag !== md5) throw this.fault({ what, path: p }, 'retryable', etag ? `Swift stored a body whose MD5 ${etag} is not ours (${md5})` : 'Swift returned no ETag to check the body against');
+    if (etag !== md5)
+      throw this.fault(
+        { what, path: p },
+        'retryable',
+        etag ? `Swift stored a body whose MD5 ${etag} is not ours (${md5})` : 'Swift returned no ETag to check the body against',
+      );
   }
 
   async putObject(p: string, data: Buffer, options?: PutObjectOptions): Promise<void> {
@@ -234,7 +286,11 @@ export class SwiftStore implements ObjectStore {
     });
     const st = await this.stat(p);
     if (st?.size !== size) {
-      throw this.fault({ what: 'complete', path: p }, 'retryable', `the manifest covers ${st?.size ?? 0} of ${size} bytes (the container listing lags behind the segments)`);
+      throw this.fault(
+        { what: 'complete', path: p },
+        'retryable',
+        `the manifest covers ${st?.size ?? 0} of ${size} bytes (the container listing lags behind the segments)`,
+      );
     }
   }
 
@@ -244,7 +300,13 @@ export class SwiftStore implements ObjectStore {
   }
 
   async *get(p: string, offset = 0): AsyncIterable<Buffer> {
-    const c: Call = { method: 'GET', object: this.objectName(p), what: 'read', path: p, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} };
+    const c: Call = {
+      method: 'GET',
+      object: this.objectName(p),
+      what: 'read',
+      path: p,
+      headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+    };
     const res = await this.send(c);
     if (offset > 0 && res.statusCode !== 206) {
       res.destroy();
@@ -355,7 +417,12 @@ class SwiftUpload implements PartUpload {
   /** Set when another manifest took the name: it points at these segments, so they stay. */
   private segmentsTaken = false;
 
-  constructor(private readonly store: SwiftStore, private readonly path: string, private readonly name: string, private readonly segments: string) {}
+  constructor(
+    private readonly store: SwiftStore,
+    private readonly path: string,
+    private readonly name: string,
+    private readonly segments: string,
+  ) {}
 
   putPart(index: number, _offset: number, data: Buffer, md5?: Promise<Buffer>): Promise<void> {
     return this.store.putSegment(this.path, this.segments, index, data, md5);

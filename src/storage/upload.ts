@@ -79,9 +79,16 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
   try {
     for await (const part of ahead) {
       if (failures.length) break;
-      const p: Promise<void> = upload.putPart(parts, size, part, o.partMd5?.of(parts))
-        .catch((err: unknown) => { failures.push(err); })
-        .finally(() => { inFlight.delete(p); buffers.give(part); leases.give(part); });
+      const p: Promise<void> = upload
+        .putPart(parts, size, part, o.partMd5?.of(parts))
+        .catch((err: unknown) => {
+          failures.push(err);
+        })
+        .finally(() => {
+          inFlight.delete(p);
+          buffers.give(part);
+          leases.give(part);
+        });
       inFlight.add(p);
       parts += 1;
       size += part.length;
@@ -90,7 +97,10 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
     await Promise.all(inFlight);
     if (failures.length) throw failures[0];
     // An empty stream is still one (empty) part, so every segmented object has a segment 0.
-    if (parts === 0) { await upload.putPart(0, 0, Buffer.alloc(0)); parts = 1; }
+    if (parts === 0) {
+      await upload.putPart(0, 0, Buffer.alloc(0));
+      parts = 1;
+    }
     await upload.complete(parts, size);
   } catch (err) {
     await Promise.allSettled(inFlight);

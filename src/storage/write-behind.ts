@@ -23,10 +23,19 @@ export class WriteBehind {
     const [from, to] = [this.from, this.to];
     this.from = Infinity;
     this.to = 0;
-    this.inFlight = native.startWriteback(this.fd, from, to - from).then(
-      (started) => { this.enabled = started; },
-      () => { this.enabled = false; },
-    ).finally(() => { this.inFlight = null; });
+    this.inFlight = native
+      .startWriteback(this.fd, from, to - from)
+      .then(
+        (started) => {
+          this.enabled = started;
+        },
+        () => {
+          this.enabled = false;
+        },
+      )
+      .finally(() => {
+        this.inFlight = null;
+      });
   }
 
   /** Resolves once no writeback request uses the fd: call before closing it. */

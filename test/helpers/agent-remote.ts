@@ -38,8 +38,17 @@ export function remoteRoundTrips(o: RemoteRoundTripOptions): void {
       const passFile = path.join(dir, 'pass');
       fs.writeFileSync(passFile, 'correct horse battery staple\n');
       const storage = o.storageArgs();
-      const args = [...storage, '--backup-name', 'b', '--hostname', 'h', '--max-segment-size', String(o.segmentSize ?? 65536),
-        ...engineArgs, ...(encrypted ? ['--encrypt-pass-file', passFile] : [])];
+      const args = [
+        ...storage,
+        '--backup-name',
+        'b',
+        '--hostname',
+        'h',
+        '--max-segment-size',
+        String(o.segmentSize ?? 65536),
+        ...engineArgs,
+        ...(encrypted ? ['--encrypt-pass-file', passFile] : []),
+      ];
       const meta = path.join(dir, 'meta.json');
       agentOk(['--action', 'backup', '--path-to-backup', src, '--metadata-out', meta, ...args]);
       assert.equal(levelOf(meta), 0);

@@ -24,7 +24,12 @@ export interface AgentOptions {
 export function agent(args: string[], opts: AgentOptions = {}): RunResult & { signal?: string | null; ms: number } {
   const started = Date.now();
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [AGENT, ...args], {
-    encoding: 'utf8', env: { ...process.env, ...opts.env }, input: opts.input, maxBuffer: 64 << 20, cwd: opts.cwd, timeout: opts.timeoutMs,
+    encoding: 'utf8',
+    env: { ...process.env, ...opts.env },
+    input: opts.input,
+    maxBuffer: 64 << 20,
+    cwd: opts.cwd,
+    timeout: opts.timeoutMs,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, signal: r.signal, ms: Date.now() - started };
 }
@@ -37,8 +42,17 @@ export function agentOk(args: string[], opts: AgentOptions = {}): RunResult {
 }
 
 /** Runs a tool; without `cwd`, in a scratch directory (never the repository: see scratch.ts). */
-export function run(cmd: string, args: string[], opts: { input?: Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): { status: number; stdout: Buffer; stderr: string } {
-  const r = spawnSync(cmd, args, { input: opts.input, cwd: opts.cwd ?? scratchCwd(), env: { ...process.env, ...opts.env }, maxBuffer: 1 << 30 });
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): { status: number; stdout: Buffer; stderr: string } {
+  const r = spawnSync(cmd, args, {
+    input: opts.input,
+    cwd: opts.cwd ?? scratchCwd(),
+    env: { ...process.env, ...opts.env },
+    maxBuffer: 1 << 30,
+  });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString() };
 }
@@ -49,8 +63,12 @@ export function agentAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {
     const child = spawn(process.execPath, [AGENT, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      stderr += d;
+    });
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ status: code ?? (signal ? 128 : -1), stdout, stderr }));
   });

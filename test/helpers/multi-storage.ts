@@ -25,7 +25,11 @@ export function multiStorageRoundTrip(work: string, sections: StorageSectionSpec
   fs.mkdirSync(src);
   makeSampleTree(src);
   const job = path.join(work, 'job.ini');
-  writeJob(job, ['action = backup', `path_to_backup = ${src}`, 'backup_name = multi', 'hostname = h1', 'max_segment_size = 65536'], sections);
+  writeJob(
+    job,
+    ['action = backup', `path_to_backup = ${src}`, 'backup_name = multi', 'hostname = h1', 'max_segment_size = 65536'],
+    sections,
+  );
   agentOk(['--config', job, '--quiet', ...extra]);
   mutate1(src);
   agentOk(['--config', job, '--quiet', ...extra]);
@@ -36,4 +40,3 @@ export function multiStorageRoundTrip(work: string, sections: StorageSectionSpec
     assert.deepEqual(snapshotTree(dest), expected, `restored from ${s.name} alone`);
   }
 }
-

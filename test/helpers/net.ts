@@ -32,7 +32,9 @@ function flipFirstByte(): Transform {
  * A minimal forwarding http proxy (absolute-form requests only) that records what it forwarded.
  * `damage(method, url)` picks requests whose body it corrupts on the way.
  */
-export async function forwardingProxy(damage: (method: string, url: string) => boolean = () => false): Promise<{ url: string; seen: string[]; close: () => Promise<void> }> {
+export async function forwardingProxy(
+  damage: (method: string, url: string) => boolean = () => false,
+): Promise<{ url: string; seen: string[]; close: () => Promise<void> }> {
   const seen: string[] = [];
   const server = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
@@ -49,6 +51,10 @@ export async function forwardingProxy(damage: (method: string, url: string) => b
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -13,18 +13,28 @@ export function serviceScript(name: string): string {
 
 export function runServiceScript(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile('bash', [script, ...args], { env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (!err) return resolve({ stdout, stderr });
-      const status = (err as { code?: unknown }).code;
-      const why = `${script} ${args.join(' ')} failed (${String(status)}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`;
-      reject(status === 3 ? new ServiceUnavailable(why) : new Error(why));
-    });
+    execFile(
+      'bash',
+      [script, ...args],
+      { env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        if (!err) return resolve({ stdout, stderr });
+        const status = (err as { code?: unknown }).code;
+        const why = `${script} ${args.join(' ')} failed (${String(status)}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`;
+        reject(status === 3 ? new ServiceUnavailable(why) : new Error(why));
+      },
+    );
   });
 }
 
 /** `KEY=VALUE` lines as an object. */
 export function parseEnvLines(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 /** For a mocha `before` hook: runs `start`, or skips the suite when the machine cannot run the service. */

@@ -5,7 +5,11 @@ import path from 'node:path';
 import { run } from './agent.js';
 
 const DECOMPRESS: Record<string, string[]> = {
-  gzip: ['gzip', '-dc'], bzip2: ['bzip2', '-dc'], xz: ['xz', '-dc'], zstd: ['zstd', '-dcq'], none: ['cat'],
+  gzip: ['gzip', '-dc'],
+  bzip2: ['bzip2', '-dc'],
+  xz: ['xz', '-dc'],
+  zstd: ['zstd', '-dcq'],
+  none: ['cat'],
 };
 
 /** data objects of one backup name in restore order (level 0 first), from the Freezer layout. */

@@ -50,8 +50,13 @@ export function storageConformance(label: string, open: () => Promise<OpenedStor
     this.timeout(120_000);
     let opened: OpenedStore;
     let store: ObjectStore;
-    beforeEach(async () => { opened = await open(); store = opened.store; });
-    afterEach(async () => { await opened.cleanup(); });
+    beforeEach(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+    afterEach(async () => {
+      await opened.cleanup();
+    });
 
     it('puts and gets whole objects, empty ones included, and stats their size', async () => {
       const data = prng(100_000, 1);
@@ -84,11 +89,13 @@ export function storageConformance(label: string, open: () => Promise<OpenedStor
 
     it('a put retried after a lost answer finds its own object and succeeds', async () => {
       let calls = 0;
-      const lossy = decorate(store, { putObject: async (p, d, o) => {
-        calls += 1;
-        await store.putObject(p, d, o);
-        if (calls === 1) throw new StorageFault('retryable', 'the answer was lost');
-      } });
+      const lossy = decorate(store, {
+        putObject: async (p, d, o) => {
+          calls += 1;
+          await store.putObject(p, d, o);
+          if (calls === 1) throw new StorageFault('retryable', 'the answer was lost');
+        },
+      });
       await withRetry(lossy, { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 }).putObject('lost/answer', Buffer.from('mine'));
       assert.equal(calls, 2);
       assert.equal((await readObject(store, 'lost/answer')).toString(), 'mine');
@@ -186,7 +193,10 @@ export function storageConformance(label: string, open: () => Promise<OpenedStor
       it('is exclusive: a second taker fails at once naming the holder; after release it is free and nothing is left', async () => {
         const s = storage();
         const first = await s.lock(lockName, holder, 0);
-        await assert.rejects(s.lock(lockName, holder, 0), locked(new RegExp(`locked by backup of conformance test \\(pid ${process.pid} on `)));
+        await assert.rejects(
+          s.lock(lockName, holder, 0),
+          locked(new RegExp(`locked by backup of conformance test \\(pid ${process.pid} on `)),
+        );
         await first.release();
         const again = await s.lock(lockName, holder, 0);
         await again.release();
@@ -197,7 +207,9 @@ export function storageConformance(label: string, open: () => Promise<OpenedStor
       it('a taker that may wait gets the lock once the holder lets go', async () => {
         const s = storage();
         const first = await s.lock(lockName, holder, 0);
-        const letGo = setTimeout(() => { void first.release(); }, 1500);
+        const letGo = setTimeout(() => {
+          void first.release();
+        }, 1500);
         const started = Date.now();
         const second = await s.lock(lockName, holder, 20_000);
         clearTimeout(letGo);
@@ -206,14 +218,29 @@ export function storageConformance(label: string, open: () => Promise<OpenedStor
       });
 
       const foreign = (over: Partial<LockHolder & { refreshed: string; state: string }>) =>
-        Buffer.from(JSON.stringify({ host: 'elsewhere.example', pid: 4242, user: 'op', started: new Date().toISOString(), action: 'backup', program: 'permafrost-agent', state: 'held', refreshed: new Date().toISOString(), ...over }));
+        Buffer.from(
+          JSON.stringify({
+            host: 'elsewhere.example',
+            pid: 4242,
+            user: 'op',
+            started: new Date().toISOString(),
+            action: 'backup',
+            program: 'permafrost-agent',
+            state: 'held',
+            refreshed: new Date().toISOString(),
+            ...over,
+          }),
+        );
 
       it('lock objects: a live holder elsewhere blocks; a stale one (not refreshed for 30 min) or a dead process here does not, and is removed', async () => {
         await store.putObject(`${LOCK_DIR}/${lockName}/00000000000001-live`, foreign({}));
         await assert.rejects(lockWithObjects(store, { name: lockName, holder, waitMs: 0 }), locked(/pid 4242 on elsewhere\.example/));
         await store.remove(`${LOCK_DIR}/${lockName}/00000000000001-live`);
         const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-        await store.putObject(`${LOCK_DIR}/${lockName}/00000000000002-stale`, foreign({ refreshed: new Date(Date.now() - 31 * 60_000).toISOString() }));
+        await store.putObject(
+          `${LOCK_DIR}/${lockName}/00000000000002-stale`,
+          foreign({ refreshed: new Date(Date.now() - 31 * 60_000).toISOString() }),
+        );
         await store.putObject(`${LOCK_DIR}/${lockName}/00000000000003-dead`, foreign({ host: os.hostname(), pid: Number(dead.stdout) }));
         const removed: string[] = [];
         const held = await lockWithObjects(store, { name: lockName, holder, waitMs: 0, onStale: (m) => removed.push(m) });

@@ -25,11 +25,17 @@ export async function rawSwift(info: SwiftInfo): Promise<RawSwift> {
 export async function rawSwiftKeystone(info: SwiftInfo): Promise<RawSwift> {
   const env = info.keystone!.env;
   const res = await fetch(`${info.keystone!.authUrl}/auth/tokens`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: {
-      identity: { methods: ['password'], password: { user: { name: env.OS_USERNAME, domain: { name: env.OS_USER_DOMAIN_NAME }, password: env.OS_PASSWORD } } },
-      scope: { project: { name: env.OS_PROJECT_NAME, domain: { name: env.OS_PROJECT_DOMAIN_NAME } } },
-    } }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: env.OS_USERNAME, domain: { name: env.OS_USER_DOMAIN_NAME }, password: env.OS_PASSWORD } },
+        },
+        scope: { project: { name: env.OS_PROJECT_NAME, domain: { name: env.OS_PROJECT_DOMAIN_NAME } } },
+      },
+    }),
   });
   if (res.status !== 201) throw new Error(`Keystone answered ${res.status}`);
   const body = (await res.json()) as { token: { catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } };
@@ -38,7 +44,8 @@ export async function rawSwiftKeystone(info: SwiftInfo): Promise<RawSwift> {
 }
 
 function rawSwiftWith(token: string, storageUrl: string): RawSwift {
-  const url = (container: string, object = '') => `${storageUrl}/${encodeURIComponent(container)}${object ? `/${object.split('/').map(encodeURIComponent).join('/')}` : ''}`;
+  const url = (container: string, object = '') =>
+    `${storageUrl}/${encodeURIComponent(container)}${object ? `/${object.split('/').map(encodeURIComponent).join('/')}` : ''}`;
   const h = { 'X-Auth-Token': token };
   const raw: RawSwift = {
     storageUrl,
@@ -50,7 +57,9 @@ function rawSwiftWith(token: string, storageUrl: string): RawSwift {
     async listing(container, prefix = '') {
       const out: Array<{ name: string; bytes: number; content_type: string }> = [];
       for (let marker = ''; ;) {
-        const r = await fetch(`${url(container)}?format=json&prefix=${encodeURIComponent(prefix)}&marker=${encodeURIComponent(marker)}`, { headers: h });
+        const r = await fetch(`${url(container)}?format=json&prefix=${encodeURIComponent(prefix)}&marker=${encodeURIComponent(marker)}`, {
+          headers: h,
+        });
         if (r.status === 404) return out;
         const page = (await r.json()) as typeof out;
         if (!page.length) return out;

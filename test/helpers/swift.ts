@@ -43,7 +43,11 @@ export async function swiftEnv(keystone = false): Promise<SwiftInfo> {
 /** What this run started: 'swift' (everything) or 'keystone' (only Keystone and its proxy). */
 let startedHere: 'swift' | 'keystone' | null = null;
 
-const isUp = (keystone: boolean) => swift(['status', ...(keystone ? ['--keystone'] : [])]).then(() => true, () => false);
+const isUp = (keystone: boolean) =>
+  swift(['status', ...(keystone ? ['--keystone'] : [])]).then(
+    () => true,
+    () => false,
+  );
 
 export async function startSwift(keystone = false): Promise<SwiftInfo> {
   if (startedHere !== 'swift') {

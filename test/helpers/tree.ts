@@ -46,7 +46,10 @@ export function snapshotTree(root: string, opts: { mtimes?: boolean; dirMtimes?:
         e.linkGroup = inodes.get(st.ino);
       }
     }
-    if (e.type === 'symlink') { e.target = fs.readlinkSync(abs); e.mode = 0; }
+    if (e.type === 'symlink') {
+      e.target = fs.readlinkSync(abs);
+      e.mode = 0;
+    }
     if (e.type === 'dir') {
       if (opts.dirMtimes === false) e.mtime = 0;
       for (const name of fs.readdirSync(abs).sort()) visit(rel === '.' ? name : `${rel}/${name}`);
@@ -69,7 +72,11 @@ export function prng(size: number, seed: number): Buffer {
   const b = Buffer.allocUnsafe(size);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < size; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     b[i] = x & 0xff;
   }
   return b;

@@ -48,7 +48,10 @@ function writeBasis(p: string): void {
   const random = Buffer.allocUnsafe(MiB);
   try {
     for (let i = 0; i < SIZE / MiB; i++) {
-      if (i % 3 === 0) { randomFillSync(random); fs.writeSync(fd, random); } else fs.writeSync(fd, i % 3 === 1 ? text : repeated);
+      if (i % 3 === 0) {
+        randomFillSync(random);
+        fs.writeSync(fd, random);
+      } else fs.writeSync(fd, i % 3 === 1 ? text : repeated);
     }
   } finally {
     fs.closeSync(fd);
@@ -62,9 +65,12 @@ function writeNext(basis: string, p: string): void {
     const at = Math.floor(((i + 0.5) * SIZE) / 40);
     const kind = i % 4;
     const rnd = randomFillSync(Buffer.allocUnsafe(kind === 0 ? 4096 : 1 + ((i * 7919) % 70_000)));
-    if (kind === 0) edits.push([at, 4096, rnd]);                 // overwritten block
-    else if (kind === 1) edits.push([at, 0, rnd]);               // inserted range
-    else if (kind === 2) edits.push([at, 100_000 + i, Buffer.alloc(0)]); // deleted range
+    if (kind === 0)
+      edits.push([at, 4096, rnd]); // overwritten block
+    else if (kind === 1)
+      edits.push([at, 0, rnd]); // inserted range
+    else if (kind === 2)
+      edits.push([at, 100_000 + i, Buffer.alloc(0)]); // deleted range
     else edits.push([at, 0, Buffer.alloc(200_000, 'the same block again, ')]); // repeated data inserted
   }
   const src = fs.openSync(basis, 'r');
@@ -113,7 +119,9 @@ describe('rsync: 1 GB pair against rdiff 2.3.2 (slow)', function () {
     writeBasis(basis);
     writeNext(basis, next);
   });
-  after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   for (const set of OPTION_SETS) {
     it(`${set.name}: same signature and delta as rdiff; each patches the other's delta`, async function () {
@@ -126,7 +134,7 @@ describe('rsync: 1 GB pair against rdiff 2.3.2 (slow)', function () {
       rdiff(['patch', basis, f('our.delta'), f('rdiff-patched')]);
       sameFile(f('rdiff-patched'), next, 'rdiff patching our delta');
       await patchToFile(basis, f('ref.delta'), f('our-patched'));
-      sameFile(f('our-patched'), next, 'our patch of rdiff\'s delta');
+      sameFile(f('our-patched'), next, "our patch of rdiff's delta");
       console.log(`      signature ${fs.statSync(f('our.sig')).size} B, delta ${fs.statSync(f('our.delta')).size} B`);
       for (const x of ['ref.sig', 'our.sig', 'ref.delta', 'our.delta', 'rdiff-patched', 'our-patched']) fs.rmSync(f(x));
     });
@@ -137,14 +145,18 @@ describe('rsync: 1 GB pair against rdiff 2.3.2 (slow)', function () {
     const sig = await loadSignature(fs.readFileSync(f('sig')));
     const lag = monitorEventLoopDelay({ resolution: 1 });
     let ticks = 0;
-    const timer = setInterval(() => { ticks++; }, 1);
+    const timer = setInterval(() => {
+      ticks++;
+    }, 1);
     const t0 = Date.now();
     lag.enable();
     await deltaToFile(sig, next, f('delta'));
     lag.disable();
     clearInterval(timer);
     const p99 = lag.percentile(99) / 1e6;
-    console.log(`      1 GB delta in ${((Date.now() - t0) / 1000).toFixed(1)} s; loop lag p99 ${p99.toFixed(2)} ms, max ${(lag.max / 1e6).toFixed(1)} ms; ${ticks} ticks`);
+    console.log(
+      `      1 GB delta in ${((Date.now() - t0) / 1000).toFixed(1)} s; loop lag p99 ${p99.toFixed(2)} ms, max ${(lag.max / 1e6).toFixed(1)} ms; ${ticks} ticks`,
+    );
     assert.ok(p99 < 20, `p99 event-loop lag ${p99.toFixed(1)} ms`);
     await patchToFile(basis, f('delta'), f('rebuilt'));
     sameFile(f('rebuilt'), next, 'rebuilt 1 GB file');

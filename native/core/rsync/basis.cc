@@ -56,8 +56,9 @@ Status FdBasis::read(uint64_t offset, uint8_t* dst, size_t n, std::string* why) 
     if (k < 0 && errno == EINTR) continue;
     if (k < 0) return errno_status("pread", errno, why);
     if (k == 0) {
-      *why = size_ == kUnknownSize ? "nothing to read at basis offset " + std::to_string(offset)
-                                   : "basis ended at offset " + std::to_string(offset) + " (it got shorter while patching)";
+      *why = size_ == kUnknownSize
+                 ? "nothing to read at basis offset " + std::to_string(offset)
+                 : "basis ended at offset " + std::to_string(offset) + " (it got shorter while patching)";
       return Status::Truncated;
     }
     dst += k;

@@ -43,14 +43,14 @@ void Blake2b::compress(const uint8_t block[128], bool last) {
   v[12] ^= t_[0];
   v[13] ^= t_[1];
   if (last) v[14] = ~v[14];
-#define PF_G(a, b, c, d, x, y)   \
-  v[a] = v[a] + v[b] + (x);      \
-  v[d] = rotr(v[d] ^ v[a], 32);  \
-  v[c] = v[c] + v[d];            \
-  v[b] = rotr(v[b] ^ v[c], 24);  \
-  v[a] = v[a] + v[b] + (y);      \
-  v[d] = rotr(v[d] ^ v[a], 16);  \
-  v[c] = v[c] + v[d];            \
+#define PF_G(a, b, c, d, x, y)  \
+  v[a] = v[a] + v[b] + (x);     \
+  v[d] = rotr(v[d] ^ v[a], 32); \
+  v[c] = v[c] + v[d];           \
+  v[b] = rotr(v[b] ^ v[c], 24); \
+  v[a] = v[a] + v[b] + (y);     \
+  v[d] = rotr(v[d] ^ v[a], 16); \
+  v[c] = v[c] + v[d];           \
   v[b] = rotr(v[b] ^ v[c], 63)
 #define PF_ROUND(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15) \
   PF_G(0, 4, 8, 12, m[s0], m[s1]);                                                     \

@@ -76,7 +76,8 @@ CommandReader::Step CommandReader::next(const uint8_t* in, size_t len, size_t* u
     if (have_ == 1 && need_ == 1) {
       need_ = header_len(hdr_[0]);
       if (need_ == 0) {
-        return fail(Status::Corrupt, "reserved command byte " + hex32(hdr_[0]).replace(2, 6, "") + at_offset(offset_ - 1));
+        return fail(Status::Corrupt,
+                    "reserved command byte " + hex32(hdr_[0]).replace(2, 6, "") + at_offset(offset_ - 1));
       }
       if (need_ > 1) continue;
     }
@@ -100,7 +101,8 @@ CommandReader::Step CommandReader::decode(Command* cmd) {
     cmd->kind = Command::Literal;
     cmd->length = op <= 0x40 ? op : load_be(hdr_ + 1, need_ - 1);
     if (cmd->length == 0 || cmd->length >= kSignBit) {
-      return fail(Status::Corrupt, "invalid length=" + std::to_string(cmd->length) + " on LITERAL command" + at_offset(cmd->at));
+      return fail(Status::Corrupt,
+                  "invalid length=" + std::to_string(cmd->length) + " on LITERAL command" + at_offset(cmd->at));
     }
     return Step::Command;
   }
@@ -109,10 +111,12 @@ CommandReader::Step CommandReader::decode(Command* cmd) {
   cmd->offset = load_be(hdr_ + 1, wo);
   cmd->length = load_be(hdr_ + 1 + wo, need_ - 1 - wo);
   if (cmd->offset >= kSignBit) {
-    return fail(Status::Corrupt, "invalid position=" + std::to_string(cmd->offset) + " on COPY command" + at_offset(cmd->at));
+    return fail(Status::Corrupt,
+                "invalid position=" + std::to_string(cmd->offset) + " on COPY command" + at_offset(cmd->at));
   }
   if (cmd->length == 0 || cmd->length >= kSignBit) {
-    return fail(Status::Corrupt, "invalid length=" + std::to_string(cmd->length) + " on COPY command" + at_offset(cmd->at));
+    return fail(Status::Corrupt,
+                "invalid length=" + std::to_string(cmd->length) + " on COPY command" + at_offset(cmd->at));
   }
   return Step::Command;
 }

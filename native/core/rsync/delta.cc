@@ -9,7 +9,7 @@
 namespace pf::rsync {
 namespace {
 
-constexpr size_t kChunk = size_t{1} << 20;      // input accepted per compaction round
+constexpr size_t kChunk = size_t{1} << 20;       // input accepted per compaction round
 constexpr size_t kStageHigh = size_t{64} << 10;  // stop scanning while this much is staged
 
 }  // namespace
@@ -209,7 +209,8 @@ void DeltaJob::roll_misses(W& w) {
   const uint8_t* data = buf_.data();
   size_t stop = end_ > b ? end_ - b : 0;
   // A scan checks every position from its limit on, so the fast loop ends there.
-  if (scan_only_ && plan_.limit != UINT64_MAX) stop = std::min<uint64_t>(stop, plan_.limit > base_ ? plan_.limit - base_ : 0);
+  if (scan_only_ && plan_.limit != UINT64_MAX)
+    stop = std::min<uint64_t>(stop, plan_.limit > base_ ? plan_.limit - base_ : 0);
   size_t p = pos_;
   W local = w;
   while (p < stop && !sig_->maybe(local.digest())) {

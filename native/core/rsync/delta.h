@@ -80,7 +80,7 @@ class DeltaJob {
   bool scan_only_ = false;
   bool joined_ = false;
   ScanPlan plan_;
-  uint64_t cpos_ = 0, clen_ = 0;  // pending COPY (clen_ == 0: none)
+  uint64_t cpos_ = 0, clen_ = 0;         // pending COPY (clen_ == 0: none)
   size_t body_pos_ = 0, body_left_ = 0;  // literal data following the staged header
   Staging staging_;
   // Strong sums of the windows after a match, computed four at a time (BLAKE2b lanes):

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <thread>
 #include <cstring>
+#include <thread>
 
 namespace pf::rsync {
 

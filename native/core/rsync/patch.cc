@@ -72,8 +72,9 @@ PatchJob::Step PatchJob::copy_literal(const uint8_t* in, size_t in_len, bool eof
   reader_.skip(n);
   if (n > 0) return Step::Progress;
   if (avail == 0 && eof) {
-    return fail(r, Status::Truncated, "delta ends at offset " + std::to_string(reader_.offset()) +
-                                          " inside LITERAL data (" + std::to_string(literal_left_) + " bytes missing)");
+    return fail(r, Status::Truncated,
+                "delta ends at offset " + std::to_string(reader_.offset()) + " inside LITERAL data (" +
+                    std::to_string(literal_left_) + " bytes missing)");
   }
   return Step::Blocked;
 }
@@ -103,10 +104,11 @@ PatchJob::Step PatchJob::next_command(const uint8_t* in, size_t in_len, bool eof
   if (s == CommandReader::Step::Failed) return fail(r, reader_.status(), reader_.message());
   if (s == CommandReader::Step::NeedInput) {
     if (!eof) return Step::Blocked;
-    return fail(r, Status::Truncated, "delta ends at offset " + std::to_string(reader_.offset()) +
-                                          (reader_.offset() < 4   ? " inside its 4-byte magic"
-                                           : reader_.partial() ? " inside a command"
-                                                               : " before the END command"));
+    return fail(r, Status::Truncated,
+                "delta ends at offset " + std::to_string(reader_.offset()) +
+                    (reader_.offset() < 4 ? " inside its 4-byte magic"
+                     : reader_.partial()  ? " inside a command"
+                                          : " before the END command"));
   }
   if (cmd.kind == Command::End) {
     done_ = true;

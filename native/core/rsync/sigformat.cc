@@ -85,7 +85,7 @@ Status resolve_sig_params(int64_t size, uint32_t magic, int64_t block_len, int64
            magic_name(magic);
     return Status::Param;
   }
-  uint32_t s = strong_len == 0 ? static_cast<uint32_t>(max)
+  uint32_t s = strong_len == 0  ? static_cast<uint32_t>(max)
                : strong_len < 0 ? minimum_strong_len(size, b)
                                 : static_cast<uint32_t>(strong_len);
   if (s > max) s = static_cast<uint32_t>(max);
@@ -111,11 +111,11 @@ Status decode_sig_header(const uint8_t in[kSigHeaderBytes], SigParams* out, std:
     return Status::Corrupt;
   }
   if (p.strong_len > magic_max_strong(p.magic) || p.block_len > kMaxBlockLen) {
-    *why = p.block_len > kMaxBlockLen ? "block length " + std::to_string(p.block_len) + " exceeds " +
-                                            std::to_string(kMaxBlockLen) + " (offset 4)"
-                                      : "strong sum length " + std::to_string(p.strong_len) + " exceeds " +
-                                            std::to_string(magic_max_strong(p.magic)) + " for " +
-                                            magic_name(p.magic) + " (offset 8)";
+    *why =
+        p.block_len > kMaxBlockLen
+            ? "block length " + std::to_string(p.block_len) + " exceeds " + std::to_string(kMaxBlockLen) + " (offset 4)"
+            : "strong sum length " + std::to_string(p.strong_len) + " exceeds " +
+                  std::to_string(magic_max_strong(p.magic)) + " for " + magic_name(p.magic) + " (offset 8)";
     return Status::Param;
   }
   if (p.strong_len == 0) p.strong_len = static_cast<uint32_t>(magic_max_strong(p.magic));

@@ -33,8 +33,12 @@ struct SigParams {
 };
 
 bool magic_known(uint32_t magic);
-inline WeakKind magic_weak(uint32_t magic) { return (magic & 0xf0u) == 0x30u ? WeakKind::Rollsum : WeakKind::RabinKarp; }
-inline StrongKind magic_strong(uint32_t magic) { return (magic & 0x0fu) == 0x06u ? StrongKind::Md4 : StrongKind::Blake2; }
+inline WeakKind magic_weak(uint32_t magic) {
+  return (magic & 0xf0u) == 0x30u ? WeakKind::Rollsum : WeakKind::RabinKarp;
+}
+inline StrongKind magic_strong(uint32_t magic) {
+  return (magic & 0x0fu) == 0x06u ? StrongKind::Md4 : StrongKind::Blake2;
+}
 inline size_t magic_max_strong(uint32_t magic) { return strong_max_len(magic_strong(magic)); }
 // "rs-md4" | "rs-blake2" | "rk-md4" | "rk-blake2"  <->  magic; false / nullptr when unknown.
 bool magic_from_name(const std::string& name, uint32_t* magic);
@@ -55,7 +59,8 @@ void encode_sig_header(const SigParams& p, uint8_t out[kSigHeaderBytes]);
 Status decode_sig_header(const uint8_t in[kSigHeaderBytes], SigParams* out, std::string* why);
 
 inline uint32_t load_be32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 | p[3];
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 |
+         p[3];
 }
 inline void store_be32(uint8_t* p, uint32_t v) {
   p[0] = static_cast<uint8_t>(v >> 24);

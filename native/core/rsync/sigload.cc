@@ -66,8 +66,7 @@ void SignatureSet::insert(uint32_t weak, uint32_t block) {
     Slot& s = slots_[i];
     if (s.block_plus1 == 0) break;
     // An exact duplicate of an earlier block: the earlier one wins.
-    if (s.weak == weak &&
-        std::memcmp(strong_of(s.block_plus1 - 1), strong_of(block), params_.strong_len) == 0) {
+    if (s.weak == weak && std::memcmp(strong_of(s.block_plus1 - 1), strong_of(block), params_.strong_len) == 0) {
       return;
     }
   }

@@ -7,8 +7,8 @@
 namespace pf::rsync {
 
 Status SignatureJob::begin(const SigParams& params) {
-  if (!magic_known(params.magic) || params.block_len < 1 || params.block_len > kMaxBlockLen ||
-      params.strong_len < 1 || params.strong_len > magic_max_strong(params.magic)) {
+  if (!magic_known(params.magic) || params.block_len < 1 || params.block_len > kMaxBlockLen || params.strong_len < 1 ||
+      params.strong_len > magic_max_strong(params.magic)) {
     return Status::Param;
   }
   params_ = params;

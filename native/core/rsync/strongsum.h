@@ -14,7 +14,9 @@ enum class StrongKind { Md4, Blake2 };
 
 constexpr size_t kMaxStrongBytes = 32;
 
-inline size_t strong_max_len(StrongKind kind) { return kind == StrongKind::Md4 ? kMd4DigestBytes : kBlake2bRsyncDigestBytes; }
+inline size_t strong_max_len(StrongKind kind) {
+  return kind == StrongKind::Md4 ? kMd4DigestBytes : kBlake2bRsyncDigestBytes;
+}
 
 class StrongSum {
  public:

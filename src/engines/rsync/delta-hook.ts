@@ -36,16 +36,26 @@ export class DeltaHook implements RegularFileHook {
   private readonly tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-rsync-'));
   private counter = 0;
 
-  constructor(private readonly previous: Map<string, Buffer>, private readonly blockLength: number) {}
+  constructor(
+    private readonly previous: Map<string, Buffer>,
+    private readonly blockLength: number,
+  ) {}
 
   async replace(name: string, abs: string, size: number): Promise<StoredContent | null> {
     const st = fs.lstatSync(abs, { bigint: true });
     this.taken.set(name, { abs, ctimeNs: st.ctimeNs, size: st.size });
     this.signatures.set(name, await this.signatureOf(name, abs));
     const previous = this.previous.get(name);
-    if (!previous) { this.stats.whole++; return null; }
+    if (!previous) {
+      this.stats.whole++;
+      return null;
+    }
     const delta = await this.deltaOf(name, abs, previous);
-    if (delta.size >= size) { fs.closeSync(delta.fd); this.stats.whole++; return null; }
+    if (delta.size >= size) {
+      fs.closeSync(delta.fd);
+      this.stats.whole++;
+      return null;
+    }
     this.stats.deltas++;
     this.stats.deltaBytes += delta.size;
     return { typeflag: DELTA_TYPEFLAG, fd: delta.fd, size: delta.size };
@@ -85,7 +95,9 @@ export class DeltaHook implements RegularFileHook {
   private async signatureOf(name: string, abs: string): Promise<Buffer> {
     const out = this.tempFd();
     try {
-      const { outBytes } = await withInput(name, abs, (fd) => signatureToFd(fd, out, { ...SIGNATURE_OPTIONS, blockLength: this.blockLength }));
+      const { outBytes } = await withInput(name, abs, (fd) =>
+        signatureToFd(fd, out, { ...SIGNATURE_OPTIONS, blockLength: this.blockLength }),
+      );
       const sig = Buffer.allocUnsafe(outBytes);
       fs.readSync(out, sig, 0, sig.length, 0);
       return sig;

@@ -36,7 +36,11 @@ async function extractDelta({ header, abs, body, finish }: HookedMember): Promis
     return size;
   } catch (err) {
     if (outFd !== undefined) closeSync(outFd);
-    try { unlinkSync(tmp); } catch { /* never created */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* never created */
+    }
     throw err;
   } finally {
     closeSync(basisFd);

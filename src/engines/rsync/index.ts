@@ -46,11 +46,19 @@ export function createRsyncBackup(opts: RsyncBackupOptions): { stream: AsyncGene
         const sig = previous?.signatures.get(name);
         if (sig && !hook.signatures.has(name)) hook.signatures.set(name, sig);
       }
-      const manifest = serializeManifest({ blockLength: previous?.blockLength ?? opts.blockLength, magic: SIGNATURE_MAGIC, snapshot: r.snapshot, signatures: hook.signatures });
+      const manifest = serializeManifest({
+        blockLength: previous?.blockLength ?? opts.blockLength,
+        magic: SIGNATURE_MAGIC,
+        snapshot: r.snapshot,
+        signatures: hook.signatures,
+      });
       hook.close();
       return { ...r, manifest, deltas: hook.stats.deltas, deltaBytes: hook.stats.deltaBytes };
     },
-    (err) => { hook.close(); throw err; },
+    (err) => {
+      hook.close();
+      throw err;
+    },
   );
   result.catch(() => undefined);
   return { stream: tar.stream, result };

@@ -15,7 +15,9 @@ export interface RsyncManifest {
 }
 
 export function serializeManifest(m: RsyncManifest): Buffer {
-  const header = Buffer.from(JSON.stringify({ block_length: m.blockLength, magic: m.magic, files: m.signatures.size, snapshot_size: m.snapshot.length }));
+  const header = Buffer.from(
+    JSON.stringify({ block_length: m.blockLength, magic: m.magic, files: m.signatures.size, snapshot_size: m.snapshot.length }),
+  );
   const parts: Buffer[] = [MAGIC, u32(header.length), header, m.snapshot];
   for (const [name, sig] of [...m.signatures].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const n = Buffer.from(name, 'utf8');

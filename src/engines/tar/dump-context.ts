@@ -42,15 +42,26 @@ export function secondsOf(ns: bigint): number {
 }
 
 export function headerFromStat(
-  ctx: DumpContext, name: string, st: Pick<BigIntStats, 'mode' | 'uid' | 'gid' | 'mtimeNs' | 'atimeNs' | 'ctimeNs'>, typeflag: string, size: number,
+  ctx: DumpContext,
+  name: string,
+  st: Pick<BigIntStats, 'mode' | 'uid' | 'gid' | 'mtimeNs' | 'atimeNs' | 'ctimeNs'>,
+  typeflag: string,
+  size: number,
 ): HeaderFields {
   const uid = Number(st.uid);
   const gid = Number(st.gid);
   return {
-    name, typeflag, size,
-    mode: Number(st.mode & 0o7777n), uid, gid,
-    mtime: secondsOf(st.mtimeNs), atime: secondsOf(st.atimeNs), ctime: secondsOf(st.ctimeNs),
-    uname: ctx.ids.user(uid), gname: ctx.ids.group(gid),
+    name,
+    typeflag,
+    size,
+    mode: Number(st.mode & 0o7777n),
+    uid,
+    gid,
+    mtime: secondsOf(st.mtimeNs),
+    atime: secondsOf(st.atimeNs),
+    ctime: secondsOf(st.ctimeNs),
+    uname: ctx.ids.user(uid),
+    gname: ctx.ids.group(gid),
   };
 }
 

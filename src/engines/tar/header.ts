@@ -5,9 +5,7 @@ export const BLOCK_SIZE = 512;
 export const NAME_FIELD_SIZE = 100;
 export const LONG_LINK_NAME = '././@LongLink';
 
-export type TypeFlag =
-  | '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7'
-  | 'D' | 'L' | 'K' | 'S' | 'x' | 'g' | 'V' | 'M';
+export type TypeFlag = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | 'D' | 'L' | 'K' | 'S' | 'x' | 'g' | 'V' | 'M';
 
 export type HeaderMagic = 'gnu' | 'ustar' | 'v7';
 
@@ -54,10 +52,23 @@ const USTAR_MAGIC = Buffer.from('ustar\x0000', 'latin1');
 const ZERO_BLOCK = Buffer.alloc(BLOCK_SIZE);
 
 const F = {
-  name: [0, 100], mode: [100, 8], uid: [108, 8], gid: [116, 8], size: [124, 12],
-  mtime: [136, 12], chksum: [148, 8], typeflag: [156, 1], linkname: [157, 100],
-  magic: [257, 8], uname: [265, 32], gname: [297, 32], devmajor: [329, 8],
-  devminor: [337, 8], atime: [345, 12], ctime: [357, 12], prefix: [345, 155],
+  name: [0, 100],
+  mode: [100, 8],
+  uid: [108, 8],
+  gid: [116, 8],
+  size: [124, 12],
+  mtime: [136, 12],
+  chksum: [148, 8],
+  typeflag: [156, 1],
+  linkname: [157, 100],
+  magic: [257, 8],
+  uname: [265, 32],
+  gname: [297, 32],
+  devmajor: [329, 8],
+  devminor: [337, 8],
+  atime: [345, 12],
+  ctime: [357, 12],
+  prefix: [345, 155],
 } as const;
 
 export class HeaderFormatError extends Error {}
@@ -259,12 +270,27 @@ export function longEntryLength(valueBytes: number): number {
  * name `././@LongLink`, mode 0644, ids and mtime 0. Returns the bytes written.
  */
 export function encodeLongEntry(
-  kind: 'L' | 'K', value: Buffer, target: Buffer, offset: number, rootNames?: { uname: string; gname: string },
+  kind: 'L' | 'K',
+  value: Buffer,
+  target: Buffer,
+  offset: number,
+  rootNames?: { uname: string; gname: string },
 ): number {
-  encodeHeader({
-    name: LONG_LINK_NAME, mode: 0o644, uid: 0, gid: 0, size: value.length + 1, mtime: 0,
-    typeflag: kind, uname: rootNames?.uname, gname: rootNames?.gname,
-  }, target, offset);
+  encodeHeader(
+    {
+      name: LONG_LINK_NAME,
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      size: value.length + 1,
+      mtime: 0,
+      typeflag: kind,
+      uname: rootNames?.uname,
+      gname: rootNames?.gname,
+    },
+    target,
+    offset,
+  );
   const dataAt = offset + BLOCK_SIZE;
   const total = longEntryLength(value.length);
   value.copy(target, dataAt);
@@ -276,18 +302,18 @@ export function encodeLongEntry(
 export function memberHeaderLength(h: HeaderFields): number {
   const nameBytes = Buffer.byteLength(h.name);
   const linkBytes = h.linkname ? Buffer.byteLength(h.linkname) : 0;
-  return BLOCK_SIZE
-    + (nameBytes > NAME_FIELD_SIZE ? longEntryLength(nameBytes) : 0)
-    + (linkBytes > NAME_FIELD_SIZE ? longEntryLength(linkBytes) : 0);
+  return (
+    BLOCK_SIZE +
+    (nameBytes > NAME_FIELD_SIZE ? longEntryLength(nameBytes) : 0) +
+    (linkBytes > NAME_FIELD_SIZE ? longEntryLength(linkBytes) : 0)
+  );
 }
 
 /**
  * Writes the header of one member, preceded by 'K' then 'L' entries when the link target or
  * name exceed 100 bytes (GNU tar's order). Returns the bytes written.
  */
-export function encodeMemberHeader(
-  h: HeaderFields, target: Buffer, offset: number, rootNames?: { uname: string; gname: string },
-): number {
+export function encodeMemberHeader(h: HeaderFields, target: Buffer, offset: number, rootNames?: { uname: string; gname: string }): number {
   let at = offset;
   if (h.linkname && Buffer.byteLength(h.linkname) > NAME_FIELD_SIZE) {
     at += encodeLongEntry('K', Buffer.from(h.linkname), target, at, rootNames);

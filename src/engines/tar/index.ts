@@ -11,8 +11,15 @@ export type { EntryChanges } from './changes.js';
 export { parseSnapshot, serializeSnapshot, snapshotTimestampNs, SNAPSHOT_HEADER } from './snapshot.js';
 export type { Snapshot, SnapshotDirectory } from './snapshot.js';
 export {
-  BLOCK_SIZE, decodeHeader, encodeHeader, encodeLongEntry, encodeMemberHeader, isZeroBlock, memberHeaderLength,
-  readNumeric, writeNumeric,
+  BLOCK_SIZE,
+  decodeHeader,
+  encodeHeader,
+  encodeLongEntry,
+  encodeMemberHeader,
+  isZeroBlock,
+  memberHeaderLength,
+  readNumeric,
+  writeNumeric,
 } from './header.js';
 export type { DecodedHeader, HeaderFields, HeaderMagic, TypeFlag } from './header.js';
 export { compareNames, decodeDumpdir, encodeDumpdir } from './dumpdir.js';

@@ -7,8 +7,22 @@ import { getSystemErrorMap } from 'node:util';
 import { ListedKind, native, type NativeListing } from '../../native.js';
 
 /** What the scan and the directory members read of a stat (a BigIntStats has it all). */
-export type ScanStat = Pick<BigIntStats,
-  'dev' | 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 'size' | 'atimeNs' | 'mtimeNs' | 'ctimeNs' | 'isFile' | 'isDirectory' | 'isSymbolicLink'>;
+export type ScanStat = Pick<
+  BigIntStats,
+  | 'dev'
+  | 'ino'
+  | 'mode'
+  | 'nlink'
+  | 'uid'
+  | 'gid'
+  | 'size'
+  | 'atimeNs'
+  | 'mtimeNs'
+  | 'ctimeNs'
+  | 'isFile'
+  | 'isDirectory'
+  | 'isSymbolicLink'
+>;
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -42,13 +56,27 @@ const S_IFMT = 0o170000n;
 
 class ListedStat implements ScanStat {
   constructor(
-    readonly dev: bigint, readonly ino: bigint, readonly mode: bigint, readonly nlink: bigint, readonly uid: bigint, readonly gid: bigint,
-    readonly size: bigint, readonly atimeNs: bigint, readonly mtimeNs: bigint, readonly ctimeNs: bigint,
+    readonly dev: bigint,
+    readonly ino: bigint,
+    readonly mode: bigint,
+    readonly nlink: bigint,
+    readonly uid: bigint,
+    readonly gid: bigint,
+    readonly size: bigint,
+    readonly atimeNs: bigint,
+    readonly mtimeNs: bigint,
+    readonly ctimeNs: bigint,
   ) {}
 
-  isFile(): boolean { return (this.mode & S_IFMT) === 0o100000n; }
-  isDirectory(): boolean { return (this.mode & S_IFMT) === 0o040000n; }
-  isSymbolicLink(): boolean { return (this.mode & S_IFMT) === 0o120000n; }
+  isFile(): boolean {
+    return (this.mode & S_IFMT) === 0o100000n;
+  }
+  isDirectory(): boolean {
+    return (this.mode & S_IFMT) === 0o040000n;
+  }
+  isSymbolicLink(): boolean {
+    return (this.mode & S_IFMT) === 0o120000n;
+  }
 }
 
 const STAT_FIELDS = 13;
@@ -56,8 +84,18 @@ const STAT_FIELDS = 13;
 function statAt(s: BigInt64Array, i: number): ScanStat {
   const f = i * STAT_FIELDS;
   const ns = (at: number) => s[at] * 1_000_000_000n + s[at + 1];
-  return new ListedStat(BigInt.asUintN(64, s[f]), BigInt.asUintN(64, s[f + 1]), s[f + 2], s[f + 3], s[f + 4], s[f + 5],
-    s[f + 6], ns(f + 7), ns(f + 9), ns(f + 11));
+  return new ListedStat(
+    BigInt.asUintN(64, s[f]),
+    BigInt.asUintN(64, s[f + 1]),
+    s[f + 2],
+    s[f + 3],
+    s[f + 4],
+    s[f + 5],
+    s[f + 6],
+    ns(f + 7),
+    ns(f + 9),
+    ns(f + 11),
+  );
 }
 
 export function systemFailure(errno: number, syscall: string, path: string): SystemFailure {
@@ -67,18 +105,26 @@ export function systemFailure(errno: number, syscall: string, path: string): Sys
 
 function kindOf(listed: number, followSymlinks: boolean): EntryKind | null {
   switch (listed) {
-    case ListedKind.File: return 'file';
-    case ListedKind.Dir: return 'dir';
-    case ListedKind.Symlink: return followSymlinks ? null : 'symlink';
-    case ListedKind.Other: return 'other';
-    default: return null;
+    case ListedKind.File:
+      return 'file';
+    case ListedKind.Dir:
+      return 'dir';
+    case ListedKind.Symlink:
+      return followSymlinks ? null : 'symlink';
+    case ListedKind.Other:
+      return 'other';
+    default:
+      return null;
   }
 }
 
 /** Lists a batch of directories (at most 4096). */
 export async function listDirectories(requests: ListRequest[], followSymlinks: boolean): Promise<DirListing[]> {
   const l: NativeListing = await native.listDirectories(
-    requests.map((r) => r.abs), Uint8Array.from(requests, (r) => (r.statAll ? 1 : 0)), followSymlinks);
+    requests.map((r) => r.abs),
+    Uint8Array.from(requests, (r) => (r.statAll ? 1 : 0)),
+    followSymlinks,
+  );
   const names = l.names.split('\0');
   const statCall = followSymlinks ? 'stat' : 'lstat';
   let e = 0;

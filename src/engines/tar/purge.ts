@@ -7,9 +7,7 @@ import { integrityError } from '../../base/errors.js';
 import type { DumpdirEntry } from './dumpdir.js';
 import { lstatKind, memberComponents, type TargetTree } from './target-tree.js';
 
-type RenameOp =
-  | { op: 'mktemp'; dir: string[] }
-  | { op: 'rename'; src: string[] | null; dst: string[] | null };
+type RenameOp = { op: 'mktemp'; dir: string[] } | { op: 'rename'; src: string[] | null; dst: string[] | null };
 
 /** R/T/X records as operations; null src/dst = the temporary directory. Validates every path. */
 export function renameOps(dumpdir: readonly DumpdirEntry[], member: string): RenameOp[] {

@@ -82,7 +82,7 @@ function decodeAt(block: Buffer, offset: number): DecodedHeader {
 
 async function readData(src: ByteSource, size: number, what: string): Promise<Buffer> {
   if (size > MAX_META_SIZE) throw integrityError(`${what} of ${size} bytes is implausibly large at offset ${src.offset}`);
-  const data = size === 0 ? Buffer.alloc(0) : (await src.readExact(size, what)) ?? Buffer.alloc(0);
+  const data = size === 0 ? Buffer.alloc(0) : ((await src.readExact(size, what)) ?? Buffer.alloc(0));
   if (data.length !== size) throw src.truncated(what);
   await src.skip(paddedSize(size) - size, what);
   return data;
@@ -94,7 +94,13 @@ function cString(data: Buffer): string {
 }
 
 /** Handles entries that only describe the next member; true when `raw` was one of them. */
-async function readMetaEntry(src: ByteSource, raw: DecodedHeader, offset: number, pending: Pending, globalPax: PaxRecords): Promise<boolean> {
+async function readMetaEntry(
+  src: ByteSource,
+  raw: DecodedHeader,
+  offset: number,
+  pending: Pending,
+  globalPax: PaxRecords,
+): Promise<boolean> {
   switch (raw.typeflag) {
     case 'L':
       pending.longName = cString(await readData(src, raw.size, 'a long name'));
@@ -112,7 +118,9 @@ async function readMetaEntry(src: ByteSource, raw: DecodedHeader, offset: number
       await src.skip(paddedSize(raw.size), 'a volume label');
       return true;
     case 'S':
-      throw notSupportedError(`old GNU sparse member "${raw.name}" at offset ${offset} is not supported (archive written with tar --sparse)`);
+      throw notSupportedError(
+        `old GNU sparse member "${raw.name}" at offset ${offset} is not supported (archive written with tar --sparse)`,
+      );
     case 'M':
       throw notSupportedError(`multi-volume continuation member "${raw.name}" at offset ${offset} is not supported`);
     case 'N':

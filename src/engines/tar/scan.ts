@@ -58,15 +58,23 @@ interface DirJob {
 /** Scans the tree; returns the directories sorted by strcmp of their archive path. */
 export async function scanTree(opts: ScanOptions): Promise<ScannedDir[]> {
   const inodes = previousInodes(opts.previous);
-  const job = (rel: string, abs: string, stat: ScanStat, ancestors: Set<string>): DirJob =>
-    ({ rel, abs, stat, ancestors, known: opts.sinceNs !== null && inodes.get(rel) === stat.ino });
+  const job = (rel: string, abs: string, stat: ScanStat, ancestors: Set<string>): DirJob => ({
+    rel,
+    abs,
+    stat,
+    ancestors,
+    known: opts.sinceNs !== null && inodes.get(rel) === stat.ino,
+  });
   const result: ScannedDir[] = [];
   const pending: DirJob[] = [job('.', opts.rootAbs, opts.rootStat, new Set())];
   const scanBatch = async (batch: DirJob[]) => {
     // --one-file-system: a mount point is listed and gets a 'D' member, but is not descended.
     const descend = batch.filter((j) => j.stat.dev === opts.rootStat.dev);
     const statAll = (j: DirJob) => j.known || opts.totals !== undefined;
-    const listings = await listDirectories(descend.map((j) => ({ abs: j.abs, statAll: statAll(j) })), opts.followSymlinks);
+    const listings = await listDirectories(
+      descend.map((j) => ({ abs: j.abs, statAll: statAll(j) })),
+      opts.followSymlinks,
+    );
     const listingOf = new Map(descend.map((j, i) => [j, listings[i]]));
     for (const j of batch) {
       const listing = listingOf.get(j);
@@ -121,7 +129,7 @@ function scanDirectory(job: DirJob, listing: DirListing, opts: ScanOptions): { d
     }
     const needsStat = child.kind === null || child.kind === 'dir' || job.known;
     const stat = needsStat ? statOf(job, child, opts) : undefined;
-    if (needsStat && !stat) continue;  // vanished or unreadable (and tolerated): left out
+    if (needsStat && !stat) continue; // vanished or unreadable (and tolerated): left out
     const kind = stat ? statKind(stat) : child.kind!;
     if (kind === 'dir') {
       const rel = `${job.rel}/${child.name}`;

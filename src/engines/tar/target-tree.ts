@@ -30,7 +30,10 @@ export class TargetTree {
   /** dry run: what earlier members of this run would have created. */
   private readonly simulated = new Map<string, SimulatedKind>();
 
-  constructor(readonly root: string, readonly dryRun: boolean) {}
+  constructor(
+    readonly root: string,
+    readonly dryRun: boolean,
+  ) {}
 
   abs(components: readonly string[]): string {
     return components.length === 0 ? this.root : path.join(this.root, ...components);

@@ -105,7 +105,10 @@ async function* runBackup(opts: TarBackupOptions): AsyncGenerator<Buffer, TarBac
   if (totals) totals.linksOnce = ctx.trackHardLinks;
   if (rootStat.isDirectory()) {
     directories = await scanTree({
-      rootAbs, rootStat, previous, sinceNs,
+      rootAbs,
+      rootStat,
+      previous,
+      sinceNs,
       exclude: compileExcludes(opts.exclude ?? []),
       followSymlinks: ctx.followSymlinks,
       ignoreFailedRead: ctx.ignoreFailedRead,
@@ -127,7 +130,14 @@ function makeContext(opts: TarBackupOptions): DumpContext {
   const deref = opts.dereference ?? 'none';
   const ids: IdNames = opts.userNames === false ? noIdNames : localIdNames();
   const stats: DumpStats = Object.assign(opts.stats ?? ({} as DumpStats), {
-    files: 0, directories: 0, symlinks: 0, hardlinks: 0, bytesRead: 0, archiveBytes: 0, warnings: [], changes: noChanges(),
+    files: 0,
+    directories: 0,
+    symlinks: 0,
+    hardlinks: 0,
+    bytesRead: 0,
+    archiveBytes: 0,
+    warnings: [],
+    changes: noChanges(),
   });
   return {
     out: new ArchiveBuffer(opts.chunkPool),
@@ -170,7 +180,10 @@ function* dumpedEntries(directories: ScannedDir[]): Generator<{ name: string; ab
   }
 }
 
-async function* dumpInOrder(ctx: DumpContext, members: Iterable<{ name: string; abs: string; kind: string }>): AsyncGenerator<Buffer, void> {
+async function* dumpInOrder(
+  ctx: DumpContext,
+  members: Iterable<{ name: string; abs: string; kind: string }>,
+): AsyncGenerator<Buffer, void> {
   const pacer = new Pacer();
   for (const m of members) {
     if (ctx.fileHook && m.kind === 'file') yield* await dumpHookedFile(ctx, m.name, m.abs);
