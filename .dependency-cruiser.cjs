@@ -56,43 +56,43 @@ module.exports = {
     forbid(
       'storage-knows-bytes-and-paths',
       layer('storage'),
-      anyOf('cli', 'config', 'actions', 'catalog', 'engines', 'pipeline', 'codecs', 'crypto', 'scheduler'),
+      anyOf('cli', 'config', 'actions', 'catalog', 'engines', 'pipeline', 'codecs', 'crypto', 'scheduler', 'snapshot'),
       'Storage knows bytes and paths, never options, archive formats, codecs or the CLI: it takes typed settings that config/ builds.',
     ),
     forbid(
       'codecs-are-pure-transforms',
       layer('codecs'),
-      anyOf('cli', 'config', 'actions', 'catalog', 'engines', 'pipeline', 'storage', 'crypto', 'scheduler'),
+      anyOf('cli', 'config', 'actions', 'catalog', 'engines', 'pipeline', 'storage', 'crypto', 'scheduler', 'snapshot'),
       'A codec is a pure transform of bytes: it never reaches storage, the pipeline or the options.',
     ),
     forbid(
       'crypto-is-a-pure-transform',
       layer('crypto'),
-      anyOf('cli', 'config', 'actions', 'catalog', 'engines', 'pipeline', 'storage', 'codecs', 'scheduler'),
+      anyOf('cli', 'config', 'actions', 'catalog', 'engines', 'pipeline', 'storage', 'codecs', 'scheduler', 'snapshot'),
       'The cipher and key derivation transform bytes: they never reach storage, the pipeline or the options.',
     ),
     forbid(
       'pipeline-below-engines',
       layer('pipeline'),
-      anyOf('cli', 'config', 'actions', 'catalog', 'engines', 'scheduler'),
+      anyOf('cli', 'config', 'actions', 'catalog', 'engines', 'scheduler', 'snapshot'),
       "The pipeline stages move an engine's bytes to storage: they know neither engines, actions, options nor the CLI.",
     ),
     forbid(
       'engines-below-actions',
       layer('engines'),
-      anyOf('cli', 'config', 'actions', 'catalog', 'storage', 'scheduler'),
+      anyOf('cli', 'config', 'actions', 'catalog', 'storage', 'scheduler', 'snapshot'),
       'Engines turn a tree into an archive and back; they take typed options, never argv, and never touch storage or the catalog.',
     ),
     forbid(
       'catalog-below-actions',
       layer('catalog'),
-      anyOf('cli', 'config', 'actions', 'engines', 'pipeline', 'scheduler'),
+      anyOf('cli', 'config', 'actions', 'engines', 'pipeline', 'scheduler', 'snapshot'),
       'The catalog names and lists what a storage holds; actions use it, it uses no action.',
     ),
     forbid(
       'config-beside-the-floors',
       layer('config'),
-      anyOf('cli', 'actions', 'catalog', 'engines', 'pipeline', 'scheduler'),
+      anyOf('cli', 'actions', 'catalog', 'engines', 'pipeline', 'scheduler', 'snapshot'),
       'config/ turns argv and job files into typed options and storage settings; it runs nothing.',
     ),
     forbid(
@@ -104,8 +104,14 @@ module.exports = {
     forbid(
       'scheduler-runs-the-agent-as-a-child',
       layer('scheduler'),
-      anyOf('actions', 'engines', 'pipeline'),
+      anyOf('actions', 'engines', 'pipeline', 'snapshot'),
       'The scheduler runs permafrost-agent as a child process, never in-process: a crashed backup cannot take the daemon down.',
+    ),
+    forbid(
+      'snapshot-beside-the-engines',
+      layer('snapshot'),
+      anyOf('cli', 'actions', 'engines', 'pipeline', 'storage', 'codecs', 'crypto', 'catalog', 'scheduler'),
+      'A snapshot provider makes and removes a point-in-time copy of the source (btrfs, LVM, a database hot copy); the backup action takes one and hands its path to an engine, so it knows no engine, stage, storage or front end.',
     ),
   ],
   options: {

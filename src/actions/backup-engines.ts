@@ -8,7 +8,7 @@ import type { AgentOptions } from '../config/agent-options.js';
 export interface EngineResult {
   engineMetadata: Buffer;
   stats: TarBackupStats;
-  /** Engine-specific figures recorded in metadata (`permafrost.engine_stats`). */
+  /** Engine-specific figures recorded in metadata (`permafrost.rsync` for the rsync engine). */
   engineStats: Record<string, number>;
 }
 

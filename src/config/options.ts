@@ -89,7 +89,7 @@ const TABLE = [
   { name: 'consistency-check', dest: 'consistency_check', type: 'bool', group: 'source', default: false, ...unsupported, help: 'Checksum the source before backup.' },
   { name: 'max-level', dest: 'max_level', type: 'int', group: 'levels', help: 'Start a new level 0 once the chain reaches this level (0/absent: unbounded).' },
   { name: 'always-level', dest: 'always_level', type: 'int', group: 'levels', help: 'Keep making this level, each a differential against level N-1.' },
-  { name: 'restart-always-level', dest: 'restart_always_level', type: 'float', group: 'levels', metavar: 'DAYS', help: 'Start a new level 0 when the chain\'s newest backup is older than N days.' },
+  { name: 'restart-always-level', dest: 'restart_always_level', type: 'float', group: 'levels', metavar: 'DAYS', help: 'Start a new level 0 when the chain\'s level 0 is older than N days.' },
   { name: 'no-incremental', dest: 'no_incremental', type: 'strbool', group: 'levels', help: 'Always make a level 0.' },
   { name: 'remove-older-than', dest: 'remove_older_than', type: 'float', group: 'levels', metavar: 'DAYS', short: 'R', help: 'admin: remove backups older than N days (never one a kept increment needs).' },
   { name: 'remove-from-date', dest: 'remove_from_date', type: 'str', group: 'levels', metavar: 'DATE', help: 'admin: remove backups older than YYYY-MM-DDThh:mm:ss (local time).' },

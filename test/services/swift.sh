@@ -3,7 +3,8 @@
 # s3 storage tests, built from Debian 12's swift 2.30 packages; with --keystone also a real
 # Keystone v3 (python3-keystone, sqlite, fernet) and a second Swift proxy that authenticates
 # through it. Nothing outside the state directory is touched (besides installing the Debian
-# packages once). Adapted from the shared swift-saio.sh / keystone-local.sh / swift-keystone.sh.
+# packages once). The setup follows Swift's "SAIO" guide
+# (https://docs.openstack.org/swift/latest/development_saio.html) and Keystone's install guide.
 #
 #   test/services/swift.sh start [--keystone]   idempotent: reuses healthy servers
 #   test/services/swift.sh stop [--keystone]    stops what `start` started (--keystone: only
@@ -25,8 +26,8 @@
 #   --keystone: keystone :15000 (/v3; users tester/testing in project test, tester2/testing2
 #                      in test2, admin/adminpw) and ksproxy :18081 (authtoken + keystoneauth;
 #                      accounts AUTH_<project id>; the catalog's object-store endpoint)
-# When servers not started from this state directory already answer on these ports (e.g. the
-# shared swift-saio.sh), `start` reuses them and `stop` leaves them alone.
+# When servers not started from this state directory already answer on these ports (another
+# SAIO on this machine), `start` reuses them and `stop` leaves them alone.
 #
 # Environment (knobs): PERMAFROST_SWIFT_DIR (state, default /tmp/permafrost-swift),
 # PERMAFROST_SWIFT_DATA (object data; needs user xattrs, default $DIR/data),
