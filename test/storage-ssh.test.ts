@@ -32,7 +32,7 @@ function storeFor(info: SshdInfo, over: Partial<SshStoreOptions> = {}): SshStore
     readyTimeoutMs: 10_000,
     ...over,
   });
-  const c = store['o'].container;
+  const c = store['opts'].container;
   containers.add(path.isAbsolute(c) ? c : path.join(os.homedir(), c));
   return store;
 }
@@ -53,7 +53,7 @@ describe('ssh storage', function () {
 
   storageConformance('ssh', async () => {
     const store = storeFor(info);
-    const container = store['o'].container;
+    const container = store['opts'].container;
     return {
       store,
       cleanup: async () => {
@@ -69,7 +69,7 @@ describe('ssh storage', function () {
 
   it('names the storage ssh:user@host:port/container and writes the local tree layout remotely', async () => {
     const store = storeFor(info);
-    const container = store['o'].container;
+    const container = store['opts'].container;
     try {
       assert.equal(store.name, `ssh:${info.user}@${info.host}:${info.port}${container}`);
       await store.putObject('metadata/tar/h_b/100/0_100/metadata', Buffer.from('{"engine_name": "tar"}'));
@@ -112,7 +112,7 @@ describe('ssh storage', function () {
     it('accepts a new host key with --ssh-accept-new-host-key and records it', async () => {
       const kh = path.join(work, 'new-dir', 'known_hosts');
       const store = storeFor(info, { knownHostsFile: kh, acceptNewHostKey: true });
-      const container = store['o'].container;
+      const container = store['opts'].container;
       try {
         await store.putObject('x', Buffer.from('x'));
         assert.equal(fs.readFileSync(kh, 'utf8'), `${hostName()} ${hostKey()}\n`);
@@ -208,7 +208,7 @@ describe('ssh storage', function () {
 
     it('a segmented upload survives a restart in the middle, through the retry decorator', async () => {
       const store = storeFor(faulty);
-      const container = store['o'].container;
+      const container = store['opts'].container;
       const retries: string[] = [];
       const storage = composeStorage([store], {
         partSize: 65_536,

@@ -36,37 +36,42 @@ async function orphanedData(storage: Storage, engine: string, chainName: string,
   return out;
 }
 
-export async function runAdmin(o: AgentOptions, storage: Storage, log: Logger): Promise<AdminResult> {
-  return withChainLock(storage, o, 'admin', log, () => removeUnderLock(o, storage, log));
+export async function runAdmin(opts: AgentOptions, storage: Storage, log: Logger): Promise<AdminResult> {
+  return withChainLock(storage, opts, 'admin', log, () => removeUnderLock(opts, storage, log));
 }
 
-async function removeUnderLock(o: AgentOptions, storage: Storage, log: Logger): Promise<AdminResult> {
-  const chainName = chainNameOf(o.hostname, o.backup_name!);
+async function removeUnderLock(opts: AgentOptions, storage: Storage, log: Logger): Promise<AdminResult> {
+  const chainName = chainNameOf(opts.hostname, opts.backup_name!);
   const cutoff =
-    o.remove_from_date !== undefined
-      ? parseLocalDate('remove-from-date', o.remove_from_date)
-      : Math.floor(Date.now() / 1000 - o.remove_older_than! * 86400);
-  const plan = planRemoval(await listChains(storage, o.engine_name, chainName), cutoff);
+    opts.remove_from_date !== undefined
+      ? parseLocalDate('remove-from-date', opts.remove_from_date)
+      : Math.floor(Date.now() / 1000 - opts.remove_older_than! * 86400);
+  const plan = planRemoval(await listChains(storage, opts.engine_name, chainName), cutoff);
   const removed: string[] = [];
-  const verb = o.dry_run ? 'would remove' : 'removing';
+  const verb = opts.dry_run ? 'would remove' : 'removing';
   for (const chain of plan.chains) {
     log.info(`${verb} chain ${chain.chainStart} (${chain.members.length} backups, all older than ${formatLocalDate(cutoff)})`);
     removed.push(...chain.members.map((m) => `${chain.chainStart}/${m.level}_${m.ts}`));
-    if (o.dry_run) continue;
-    await storage.remove(`${metadataPrefix(o.engine_name, chainName)}/${chain.chainStart}`);
-    await storage.remove(`${dataPrefix(o.engine_name, chainName)}/${chain.chainStart}`);
+    if (opts.dry_run) continue;
+    await storage.remove(`${metadataPrefix(opts.engine_name, chainName)}/${chain.chainStart}`);
+    await storage.remove(`${dataPrefix(opts.engine_name, chainName)}/${chain.chainStart}`);
   }
   for (const m of plan.members) {
     log.info(`${verb} backup ${m.chainStart}/${m.level}_${m.ts} (older than the cutoff and needed by no kept backup)`);
     removed.push(`${m.chainStart}/${m.level}_${m.ts}`);
-    if (o.dry_run) continue;
+    if (opts.dry_run) continue;
     await storage.remove(memberMetadataDir(m));
     await storage.remove(memberDataDir(m));
   }
-  const orphans = await orphanedData(storage, o.engine_name, chainName, Math.min(cutoff, Math.floor(Date.now() / 1000) - ORPHAN_GRACE_S));
+  const orphans = await orphanedData(
+    storage,
+    opts.engine_name,
+    chainName,
+    Math.min(cutoff, Math.floor(Date.now() / 1000) - ORPHAN_GRACE_S),
+  );
   for (const dir of orphans) {
     log.warn(`${verb} ${dir}: data without metadata (a backup that did not complete)`);
-    if (!o.dry_run) await storage.remove(dir);
+    if (!opts.dry_run) await storage.remove(dir);
   }
   return { removed, orphans };
 }

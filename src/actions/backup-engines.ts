@@ -28,16 +28,16 @@ function settledQuietly<T>(p: Promise<T>): Promise<T> {
 }
 
 export function startEngine(
-  o: AgentOptions,
+  opts: AgentOptions,
   source: string,
   previous: Buffer | null,
   live: TarBackupStats,
   chunkPool: ChunkPool,
   sourceTotals?: SourceTotals,
 ): EngineRun {
-  const common = { root: source, exclude: o.exclude, dereference: o.dereference_symlink, stats: live, chunkPool, sourceTotals };
-  if (o.engine_name === 'rsync') {
-    const run = createRsyncBackup({ ...common, previousManifest: previous, blockLength: o.rsync_block_size });
+  const common = { root: source, exclude: opts.exclude, dereference: opts.dereference_symlink, stats: live, chunkPool, sourceTotals };
+  if (opts.engine_name === 'rsync') {
+    const run = createRsyncBackup({ ...common, previousManifest: previous, blockLength: opts.rsync_block_size });
     return {
       stream: run.stream,
       result: settledQuietly(

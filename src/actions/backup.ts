@@ -97,43 +97,43 @@ async function putBuffer(storage: Storage, p: string, data: Buffer): Promise<voi
   });
 }
 
-export async function runBackup(o: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
-  return withChainLock(storage, o, 'backup', log, () => backupUnderLock(o, storage, log));
+export async function runBackup(opts: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
+  return withChainLock(storage, opts, 'backup', log, () => backupUnderLock(opts, storage, log));
 }
 
-async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
+async function backupUnderLock(opts: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
   const started = new Date();
-  const source = await resolveSource(o.path_to_backup!);
-  if (o.sync && !o.dry_run) syncFilesystem(source, log);
-  const chainName = chainNameOf(o.hostname, o.backup_name!);
-  const chains = await listChains(storage, o.engine_name, chainName);
+  const source = await resolveSource(opts.path_to_backup!);
+  if (opts.sync && !opts.dry_run) syncFilesystem(source, log);
+  const chainName = chainNameOf(opts.hostname, opts.backup_name!);
+  const chains = await listChains(storage, opts.engine_name, chainName);
   const decision = chooseLevel(
     chains,
     {
-      noIncremental: o.no_incremental,
-      maxLevel: o.max_level,
-      alwaysLevel: o.always_level,
-      restartAlwaysLevelDays: o.restart_always_level,
+      noIncremental: opts.no_incremental,
+      maxLevel: opts.max_level,
+      alwaysLevel: opts.always_level,
+      restartAlwaysLevelDays: opts.restart_always_level,
     },
     Math.floor(Date.now() / 1000),
   );
-  const ts = await freeTimestamp(storage, o.engine_name, chainName, chains, decision.chain ? decision.chain.chainStart : null);
+  const ts = await freeTimestamp(storage, opts.engine_name, chainName, chains, decision.chain ? decision.chain.chainStart : null);
   const id: BackupId = {
-    engine: o.engine_name,
+    engine: opts.engine_name,
     chainName,
     chainStart: decision.chain ? decision.chain.chainStart : ts,
     level: decision.level,
     ts,
   };
-  log.info(`backup ${path.join(o.container, metadataPath(id))}: level ${id.level} (${decision.reason})`);
+  log.info(`backup ${path.join(opts.container, metadataPath(id))}: level ${id.level} (${decision.reason})`);
 
-  const password = o.encrypt_pass_file ? readPassword(o.encrypt_pass_file) : null;
+  const password = opts.encrypt_pass_file ? readPassword(opts.encrypt_pass_file) : null;
   const previousEngineMetadata = decision.parent ? await readEngineMetadata(storage, decision.parent, password) : null;
-  const keys = password ? newKeys(password, o.encrypt_kdf, o.encrypt_iter) : null;
+  const keys = password ? newKeys(password, opts.encrypt_kdf, opts.encrypt_iter) : null;
   const live = {} as TarBackupStats;
   const chunks = archiveChunks();
-  const progress = new BackupProgress(live, progressShown(o.quiet));
-  const engine = startEngine(o, source, previousEngineMetadata, live, chunks, progress.totals);
+  const progress = new BackupProgress(live, progressShown(opts.quiet));
+  const engine = startEngine(opts, source, previousEngineMetadata, live, chunks, progress.totals);
   const stopProgress = progress.start(`backup level ${id.level}`);
 
   let digest: StreamDigest;
@@ -142,15 +142,15 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
   let dataFailed = false;
   try {
     const dataStored = storeArchive(engine.stream, chunks, storage, dataPath(id), {
-      codec: { name: o.compression, level: o.compression_level, threads: o.threads },
+      codec: { name: opts.compression, level: opts.compression_level, threads: opts.threads },
       keys,
-      segmentSize: o.max_segment_size,
+      segmentSize: opts.max_segment_size,
       taps: progress,
     });
     // engine_metadata is complete once the archive is: it is stored while the data object is
     // finished (its last parts, the fsync or manifest); metadata, written last, waits for both.
     engineStored = engine.result.then(async (r) => {
-      const sealed = await sealEngineMetadata(r.engineMetadata, password, keys, o.engine_name);
+      const sealed = await sealEngineMetadata(r.engineMetadata, password, keys, opts.engine_name);
       if (dataFailed) throw new Error('not stored: the data object failed');
       engineWrite = putBuffer(storage, engineMetadataPath(id), sealed.stored);
       await engineWrite;
@@ -185,13 +185,13 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
     parent: decision.parent ? `${decision.parent.level}_${decision.parent.ts}` : null,
     l0_timestamp: id.chainStart,
     timestamp: id.ts,
-    hostname: o.hostname,
-    backup_name: o.backup_name!,
-    engine: o.engine_name,
+    hostname: opts.hostname,
+    backup_name: opts.backup_name!,
+    engine: opts.engine_name,
     codec: {
-      name: o.compression,
-      level: o.compression === 'none' ? null : resolveLevel(o.compression, o.compression_level),
-      threads: o.threads,
+      name: opts.compression,
+      level: opts.compression === 'none' ? null : resolveLevel(opts.compression, opts.compression_level),
+      threads: opts.threads,
     },
     encryption: keys ? encryptionInfo(keys) : null,
     data: digest,
@@ -207,7 +207,7 @@ async function backupUnderLock(o: AgentOptions, storage: Storage, log: Logger): 
       files_unchanged: stats.changes.unchanged,
       files_removed: stats.changes.removed,
     },
-    ...(o.engine_name === 'rsync' ? { rsync: { block_length: o.rsync_block_size, ...engineStats } } : {}),
+    ...(opts.engine_name === 'rsync' ? { rsync: { block_length: opts.rsync_block_size, ...engineStats } } : {}),
     started_at: started.toISOString(),
     finished_at: finished.toISOString(),
     duration_ms: finished.getTime() - started.getTime(),

@@ -10,9 +10,15 @@ import { VERSION } from '../base/version.js';
 import { onInterrupt } from '../base/interrupt.js';
 import { chainNameOf } from '../catalog/layout.js';
 
-export async function withChainLock<T>(storage: Storage, o: AgentOptions, action: string, log: Logger, run: () => Promise<T>): Promise<T> {
-  const name = `${o.engine_name}/${chainNameOf(o.hostname, o.backup_name!)}`;
-  const lock = await storage.lock(name, thisHolder(action, `permafrost-agent ${VERSION}`), o.lock_wait * 1000);
+export async function withChainLock<T>(
+  storage: Storage,
+  opts: AgentOptions,
+  action: string,
+  log: Logger,
+  run: () => Promise<T>,
+): Promise<T> {
+  const name = `${opts.engine_name}/${chainNameOf(opts.hostname, opts.backup_name!)}`;
+  const lock = await storage.lock(name, thisHolder(action, `permafrost-agent ${VERSION}`), opts.lock_wait * 1000);
   log.debug(`holding the lock of ${name}`);
   const forget = onInterrupt(() => lock.release());
   try {

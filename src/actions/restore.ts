@@ -38,13 +38,13 @@ export interface RestoreResult extends RestorePlan {
   durationMs: number;
 }
 
-export async function planRestore(o: AgentOptions, storage: Storage): Promise<RestorePlan> {
-  const chainName = chainNameOf(o.hostname, o.backup_name!);
-  const until = o.restore_from_date ? parseLocalDate('restore-from-date', o.restore_from_date) : Infinity;
-  const chains = (await listChains(storage, o.engine_name, chainName)).filter((c) => c.chainStart <= until);
+export async function planRestore(opts: AgentOptions, storage: Storage): Promise<RestorePlan> {
+  const chainName = chainNameOf(opts.hostname, opts.backup_name!);
+  const until = opts.restore_from_date ? parseLocalDate('restore-from-date', opts.restore_from_date) : Infinity;
+  const chains = (await listChains(storage, opts.engine_name, chainName)).filter((c) => c.chainStart <= until);
   const chain = chains[chains.length - 1];
-  const when = o.restore_from_date ? ` at or before ${o.restore_from_date}` : '';
-  if (!chain) throw noBackupError(`no backup named "${chainName}" (engine ${o.engine_name})${when} in ${storage.name}`);
+  const when = opts.restore_from_date ? ` at or before ${opts.restore_from_date}` : '';
+  if (!chain) throw noBackupError(`no backup named "${chainName}" (engine ${opts.engine_name})${when} in ${storage.name}`);
   const candidates = chain.members.filter((m) => m.ts <= until);
   return { members: restorePath(chain, candidates[candidates.length - 1]) };
 }
@@ -70,42 +70,42 @@ function memberStream(
   });
 }
 
-export async function runRestore(o: AgentOptions, storage: Storage, log: Logger): Promise<RestoreResult> {
+export async function runRestore(opts: AgentOptions, storage: Storage, log: Logger): Promise<RestoreResult> {
   const started = Date.now();
-  const plan = await planRestore(o, storage);
-  const target = path.resolve(o.restore_abs_path!);
-  const password = o.encrypt_pass_file ? readPassword(o.encrypt_pass_file) : null;
+  const plan = await planRestore(opts, storage);
+  const target = path.resolve(opts.restore_abs_path!);
+  const password = opts.encrypt_pass_file ? readPassword(opts.encrypt_pass_file) : null;
   const keys = plan.members.map((m) => keysForMember(m, password));
-  const state = await checkTarget(target, o.overwrite);
+  const state = await checkTarget(target, opts.overwrite);
   const sameOwner = process.getuid?.() === 0;
   const counters = new RestoreProgress(plan.members);
   const done = { files: 0, directories: 0, bytesWritten: 0 };
-  const staging = o.dry_run ? target : await createStaging(target);
-  const stopProgress = progressShown(o.quiet) ? startProgress('restore', counters) : () => {};
+  const staging = opts.dry_run ? target : await createStaging(target);
+  const stopProgress = progressShown(opts.quiet) ? startProgress('restore', counters) : () => {};
   try {
     for (const [i, m] of plan.members.entries()) {
       log.info(`restoring level ${m.level} (${m.level}_${m.ts}, ${formatLocalDate(m.ts)})`);
-      const stats = await extractTar(memberStream(storage, m, keys[i], o.threads, counters), staging, {
+      const stats = await extractTar(memberStream(storage, m, keys[i], opts.threads, counters), staging, {
         sameOwner,
-        dryRun: o.dry_run,
+        dryRun: opts.dry_run,
         stats: counters.nextLevel(),
-        memberHook: o.engine_name === 'rsync' ? deltaMembers : undefined,
+        memberHook: opts.engine_name === 'rsync' ? deltaMembers : undefined,
       });
       done.files += stats.files;
       done.directories = stats.directories;
       done.bytesWritten += stats.bytesWritten;
       for (const w of stats.warnings) log.warn(w);
     }
-    if (!o.dry_run) {
+    if (!opts.dry_run) {
       counters.committing = 'committing the staging directory';
       await commitStaging(staging, target, state);
     }
   } catch (err) {
-    if (!o.dry_run) await discardStaging(staging);
+    if (!opts.dry_run) await discardStaging(staging);
     throw err;
   } finally {
     stopProgress();
   }
   log.info(`restore complete: ${plan.members.length} level(s) into ${target}`);
-  return { ...plan, ...done, target, dryRun: o.dry_run, storedBytes: counters.bytes, durationMs: Date.now() - started };
+  return { ...plan, ...done, target, dryRun: opts.dry_run, storedBytes: counters.bytes, durationMs: Date.now() - started };
 }

@@ -20,12 +20,12 @@ import { backupSummary, restoreSummary } from './summary.js';
 /** How long an interrupted run may spend releasing its locks before it exits anyway. */
 const INTERRUPT_CLEANUP_MS = 3000;
 
-async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
-  if (o.action === 'exec') return (await import('../actions/exec.js')).runExec(o.command!);
+async function dispatch(opts: AgentOptions, log: Logger): Promise<number> {
+  if (opts.action === 'exec') return (await import('../actions/exec.js')).runExec(opts.command!);
   // Loaded here, not at the top, so that --help, --version and usage errors stay fast.
   const { storageSetup } = await import('../config/storage-settings.js');
   const { openStorage } = await import('../storage/open.js');
-  const setup = await storageSetup(o);
+  const setup = await storageSetup(opts);
   for (const notice of setup.notices) log.warn(notice);
   const storage = await openStorage(
     setup.stores,
@@ -37,52 +37,52 @@ async function dispatch(o: AgentOptions, log: Logger): Promise<number> {
     log,
   );
   try {
-    return await runAction(o, storage, log);
+    return await runAction(opts, storage, log);
   } finally {
     await storage.close();
   }
 }
 
-async function runAction(o: AgentOptions, storage: Storage, log: Logger): Promise<number> {
-  switch (o.action) {
+async function runAction(opts: AgentOptions, storage: Storage, log: Logger): Promise<number> {
+  switch (opts.action) {
     case 'backup': {
       const { runBackup } = await import('../actions/backup.js');
-      const result = await runBackup(o, storage, log);
-      const report = backupReport(o, result);
-      if (o.metadata_out) writeMetadataOut(o.metadata_out, report);
-      writeOut(backupOutput(o, report, () => backupSummary(result, storage.name)));
+      const result = await runBackup(opts, storage, log);
+      const report = backupReport(opts, result);
+      if (opts.metadata_out) writeMetadataOut(opts.metadata_out, report);
+      writeOut(backupOutput(opts, report, () => backupSummary(result, storage.name)));
       return ExitCode.OK;
     }
     case 'restore': {
       const { runRestore } = await import('../actions/restore.js');
-      const result = await runRestore(o, storage, log);
-      if (!o.quiet) writeOut(`${restoreSummary(result)}\n`);
+      const result = await runRestore(opts, storage, log);
+      if (!opts.quiet) writeOut(`${restoreSummary(result)}\n`);
       return ExitCode.OK;
     }
     case 'info': {
       const { listBackups, formatTable } = await import('../actions/info.js');
-      const rows = await listBackups(storage, o.backup_name ? { chainName: `${o.hostname}_${o.backup_name}` } : undefined);
-      if (o.json) writeOut(`${JSON.stringify(rows)}\n`);
+      const rows = await listBackups(storage, opts.backup_name ? { chainName: `${opts.hostname}_${opts.backup_name}` } : undefined);
+      if (opts.json) writeOut(`${JSON.stringify(rows)}\n`);
       else writeOut(rows.length ? `${formatTable(rows)}\n` : `no backups in ${storage.name}\n`);
-      if (o.metadata_out) writeMetadataOut(o.metadata_out, rows);
+      if (opts.metadata_out) writeMetadataOut(opts.metadata_out, rows);
       return ExitCode.OK;
     }
     case 'admin': {
       const { runAdmin } = await import('../actions/admin.js');
-      const { removed, orphans } = await runAdmin(o, storage, log);
-      if (!o.quiet) {
+      const { removed, orphans } = await runAdmin(opts, storage, log);
+      if (!opts.quiet) {
         writeOut(
-          `${o.dry_run ? 'would remove' : 'removed'} ${removed.length} backup(s)${removed.length ? `: ${removed.join(', ')}` : ''}\n`,
+          `${opts.dry_run ? 'would remove' : 'removed'} ${removed.length} backup(s)${removed.length ? `: ${removed.join(', ')}` : ''}\n`,
         );
         if (orphans.length)
           writeOut(
-            `${o.dry_run ? 'would remove' : 'removed'} ${orphans.length} incomplete backup(s) without metadata: ${orphans.join(', ')}\n`,
+            `${opts.dry_run ? 'would remove' : 'removed'} ${orphans.length} incomplete backup(s) without metadata: ${orphans.join(', ')}\n`,
           );
       }
       return ExitCode.OK;
     }
   }
-  throw usageError(`unknown action ${String(o.action)}`);
+  throw usageError(`unknown action ${String(opts.action)}`);
 }
 
 async function makeLogDir(logFile: string): Promise<void> {

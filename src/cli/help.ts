@@ -60,35 +60,35 @@ function humanSize(bytes: number): string {
   return String(bytes);
 }
 
-function metavar(o: OptionSpec): string {
-  if (o.type === 'bool') return '';
-  if (o.metavar) return ` ${o.metavar}`;
-  if (o.choices) {
-    const shown = supportedChoices(o).filter((c, i, all) => all.findIndex((d) => d.toLowerCase() === c.toLowerCase()) === i);
+function metavar(spec: OptionSpec): string {
+  if (spec.type === 'bool') return '';
+  if (spec.metavar) return ` ${spec.metavar}`;
+  if (spec.choices) {
+    const shown = supportedChoices(spec).filter((c, i, all) => all.findIndex((d) => d.toLowerCase() === c.toLowerCase()) === i);
     return ` {${shown.join(',')}}`;
   }
-  if (o.type === 'strbool') return ' [yes|no]';
-  return { int: ' N', float: ' N', size: ' SIZE', str: ` ${o.dest.toUpperCase()}` }[o.type];
+  if (spec.type === 'strbool') return ' [yes|no]';
+  return { int: ' N', float: ' N', size: ' SIZE', str: ` ${spec.dest.toUpperCase()}` }[spec.type];
 }
 
 /** `-F, --path-to-backup PATH`; dashed aliases are shown, underscore spellings are not. */
-function flags(o: OptionSpec): string {
-  const names = [`--${o.name}`, ...(o.aliases ?? []).filter((a) => !a.includes('_')).map((a) => `--${a}`)];
-  if (o.type === 'bool' && o.default === true) names.push(`--no${o.name}`);
-  if (o.short) names.unshift(`-${o.short}`);
-  return names.join(', ') + metavar(o);
+function flags(spec: OptionSpec): string {
+  const names = [`--${spec.name}`, ...(spec.aliases ?? []).filter((a) => !a.includes('_')).map((a) => `--${a}`)];
+  if (spec.type === 'bool' && spec.default === true) names.push(`--no${spec.name}`);
+  if (spec.short) names.unshift(`-${spec.short}`);
+  return names.join(', ') + metavar(spec);
 }
 
-function defaultNote(o: OptionSpec): string {
-  if (o.default === undefined || o.default === false) return '';
-  if (o.default === true) return '[default: on]';
-  return `[default: ${o.type === 'size' ? humanSize(o.default as number) : (o.default as string | number)}]`;
+function defaultNote(spec: OptionSpec): string {
+  if (spec.default === undefined || spec.default === false) return '';
+  if (spec.default === true) return '[default: on]';
+  return `[default: ${spec.type === 'size' ? humanSize(spec.default as number) : (spec.default as string | number)}]`;
 }
 
 /** argparse's layout: help beside short flags, on the next line after long ones. */
-function optionLines(o: OptionSpec, width: number): string[] {
-  const head = `  ${flags(o)}`;
-  const words = [...o.help.split(' '), defaultNote(o)];
+function optionLines(spec: OptionSpec, width: number): string[] {
+  const head = `  ${flags(spec)}`;
+  const words = [...spec.help.split(' '), defaultNote(spec)];
   const body = prefixed(' '.repeat(HELP_COLUMN), words, width);
   if (head.length + 2 > HELP_COLUMN) return [head, ...body];
   return [head.padEnd(HELP_COLUMN) + body[0].trimStart(), ...body.slice(1)];

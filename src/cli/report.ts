@@ -29,7 +29,7 @@ const ECHOED = [
   'consistency_checksum',
 ] as const;
 
-export function backupReport(o: AgentOptions, r: BackupResult): Record<string, unknown> {
+export function backupReport(opts: AgentOptions, r: BackupResult): Record<string, unknown> {
   const out: Record<string, unknown> = {
     curr_backup_level: r.id.level,
     fs_real_path: r.info.source.path,
@@ -38,7 +38,7 @@ export function backupReport(o: AgentOptions, r: BackupResult): Record<string, u
     client_version: VERSION,
     time_stamp: r.id.ts,
   };
-  const values: Record<string, unknown> = { ...o, backup_media: 'fs' };
+  const values: Record<string, unknown> = { ...opts, backup_media: 'fs' };
   for (const k of ECHOED) out[k] = values[k] || '';
   out.permafrost = r.info;
   return out;
@@ -60,9 +60,9 @@ export function propertyTable(report: Record<string, unknown>): string {
  * TTY (and --metadata-out is the machine interface); a person gets the summary, and the table
  * too with --verbose.
  */
-export function backupOutput(o: AgentOptions, report: Record<string, unknown>, summary: () => string, tty = isTerminal(1)): string {
-  if (o.quiet || o.metadata_out === '-') return '';
-  const table = !o.metadata_out && (!tty || o.verbose) ? `${propertyTable(report)}\n` : '';
+export function backupOutput(opts: AgentOptions, report: Record<string, unknown>, summary: () => string, tty = isTerminal(1)): string {
+  if (opts.quiet || opts.metadata_out === '-') return '';
+  const table = !opts.metadata_out && (!tty || opts.verbose) ? `${propertyTable(report)}\n` : '';
   return tty ? `${table}${table ? '\n' : ''}${summary()}\n` : table;
 }
 

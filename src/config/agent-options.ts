@@ -55,48 +55,48 @@ function checkRange(name: string, v: number | undefined, min: number, max: numbe
 }
 
 /** exec needs no storage, engine or mode, so it is not held back by the ones missing here. */
-function validateBackend(o: AgentOptions): void {
+function validateBackend(opts: AgentOptions): void {
   const have = [...IMPLEMENTED_STORAGES].join(', ');
   // With [storage:NAME] sections the flat --storage is not used for data (as in Freezer).
-  if (!o.storages?.length && !IMPLEMENTED_STORAGES.has(o.storage))
-    throw notSupportedError(`not supported yet: --storage ${o.storage} (this build has: ${have})`);
-  for (const s of o.storages ?? []) {
+  if (!opts.storages?.length && !IMPLEMENTED_STORAGES.has(opts.storage))
+    throw notSupportedError(`not supported yet: --storage ${opts.storage} (this build has: ${have})`);
+  for (const s of opts.storages ?? []) {
     if (!IMPLEMENTED_STORAGES.has(s.storage))
       throw notSupportedError(`not supported yet: storage = ${s.storage} in [storage:${s.name}] (this build has: ${have})`);
     if (!s.container) throw usageError(`[storage:${s.name}] needs a container`);
   }
-  if (!IMPLEMENTED_ENGINES.has(o.engine_name)) throw notSupportedError(`not supported yet: --engine ${o.engine_name}`);
-  if (!IMPLEMENTED_MODES.has(o.mode)) throw notSupportedError(`not supported yet: --mode ${o.mode}`);
+  if (!IMPLEMENTED_ENGINES.has(opts.engine_name)) throw notSupportedError(`not supported yet: --engine ${opts.engine_name}`);
+  if (!IMPLEMENTED_MODES.has(opts.mode)) throw notSupportedError(`not supported yet: --mode ${opts.mode}`);
 }
 
-function validate(o: AgentOptions): void {
-  if (o.action !== 'exec') validateBackend(o);
-  checkRange('max-level', o.max_level, 0, 1_000_000);
-  checkRange('always-level', o.always_level, 0, 1_000_000);
-  checkRange('restart-always-level', o.restart_always_level, 0, 1e6);
-  checkRange('max-segment-size', o.max_segment_size, 65536, 2 ** 31);
-  checkRange('threads', o.threads, 1, 256);
-  checkRange('encrypt-iter', o.encrypt_iter, 1, 100_000_000);
-  checkRange('rsync-block-size', o.rsync_block_size, 256, 1 << 26);
-  checkRange('timeout', o.timeout, 1, 1e7);
-  checkRange('upload-queue-size', o.upload_queue_size, 1, 64);
-  checkRange('storage-retries', o.storage_retries, 0, 100);
-  checkRange('lock-wait', o.lock_wait, 0, 1e6);
-  const needsName = o.action === 'backup' || o.action === 'restore' || o.action === 'admin';
-  if (needsName && !o.backup_name) throw usageError(`--action ${o.action} needs --backup-name`);
-  if (o.backup_name !== undefined && !/^[^/\0]+$/.test(o.backup_name)) {
-    throw usageError(`invalid value for --backup-name: "${o.backup_name}" (no "/" allowed)`);
+function validate(opts: AgentOptions): void {
+  if (opts.action !== 'exec') validateBackend(opts);
+  checkRange('max-level', opts.max_level, 0, 1_000_000);
+  checkRange('always-level', opts.always_level, 0, 1_000_000);
+  checkRange('restart-always-level', opts.restart_always_level, 0, 1e6);
+  checkRange('max-segment-size', opts.max_segment_size, 65536, 2 ** 31);
+  checkRange('threads', opts.threads, 1, 256);
+  checkRange('encrypt-iter', opts.encrypt_iter, 1, 100_000_000);
+  checkRange('rsync-block-size', opts.rsync_block_size, 256, 1 << 26);
+  checkRange('timeout', opts.timeout, 1, 1e7);
+  checkRange('upload-queue-size', opts.upload_queue_size, 1, 64);
+  checkRange('storage-retries', opts.storage_retries, 0, 100);
+  checkRange('lock-wait', opts.lock_wait, 0, 1e6);
+  const needsName = opts.action === 'backup' || opts.action === 'restore' || opts.action === 'admin';
+  if (needsName && !opts.backup_name) throw usageError(`--action ${opts.action} needs --backup-name`);
+  if (opts.backup_name !== undefined && !/^[^/\0]+$/.test(opts.backup_name)) {
+    throw usageError(`invalid value for --backup-name: "${opts.backup_name}" (no "/" allowed)`);
   }
-  if (!/^[^/\0]+$/.test(o.hostname)) throw usageError(`invalid value for --hostname: "${o.hostname}"`);
-  if (o.action === 'backup' && !o.path_to_backup) throw usageError('--action backup needs --path-to-backup');
-  if (o.action === 'backup' && o.no_incremental && (o.max_level || o.always_level)) {
+  if (!/^[^/\0]+$/.test(opts.hostname)) throw usageError(`invalid value for --hostname: "${opts.hostname}"`);
+  if (opts.action === 'backup' && !opts.path_to_backup) throw usageError('--action backup needs --path-to-backup');
+  if (opts.action === 'backup' && opts.no_incremental && (opts.max_level || opts.always_level)) {
     throw usageError('--no-incremental cannot be combined with --max-level or --always-level');
   }
-  if (o.action === 'restore' && !o.restore_abs_path) throw usageError('--action restore needs --restore-abs-path');
-  if (o.action === 'admin' && o.remove_from_date === undefined && o.remove_older_than === undefined) {
+  if (opts.action === 'restore' && !opts.restore_abs_path) throw usageError('--action restore needs --restore-abs-path');
+  if (opts.action === 'admin' && opts.remove_from_date === undefined && opts.remove_older_than === undefined) {
     throw usageError('--action admin needs --remove-older-than or --remove-from-date');
   }
-  if (o.action === 'exec' && !o.command) throw usageError('--action exec needs --command');
+  if (opts.action === 'exec' && !opts.command) throw usageError('--action exec needs --command');
 }
 
 export function buildAgentOptions(fromFile: Record<string, unknown>, fromArgv: Record<string, unknown>): AgentOptions {

@@ -18,9 +18,9 @@ export interface StorageSetup {
   notices: string[];
 }
 
-function scopes(o: AgentOptions): StorageScope[] {
-  if (o.storages?.length) return o.storages.map(({ name, ...keys }) => ({ ...o, ...keys, section: name }));
-  return [{ ...o }];
+function scopes(opts: AgentOptions): StorageScope[] {
+  if (opts.storages?.length) return opts.storages.map(({ name, ...keys }) => ({ ...opts, ...keys, section: name }));
+  return [{ ...opts }];
 }
 
 async function settingsOf(s: StorageScope): Promise<StoreSettings> {
@@ -41,24 +41,24 @@ async function settingsOf(s: StorageScope): Promise<StoreSettings> {
   }
 }
 
-export async function storageSetup(o: AgentOptions): Promise<StorageSetup> {
+export async function storageSetup(opts: AgentOptions): Promise<StorageSetup> {
   const notices: string[] = [];
-  if (!o.storages?.length && o.storage === 'local' && o.container_defaulted) {
+  if (!opts.storages?.length && opts.storage === 'local' && opts.container_defaulted) {
     // Freezer's default is a directory named freezer_backups wherever the agent was started.
-    notices.push(`no --container given: using Freezer's default, ./${o.container} (${path.resolve(o.container)})`);
+    notices.push(`no --container given: using Freezer's default, ./${opts.container} (${path.resolve(opts.container)})`);
   }
   const stores: StoreSettings[] = [];
-  for (const s of scopes(o)) stores.push(await settingsOf(s));
+  for (const s of scopes(opts)) stores.push(await settingsOf(s));
   return {
     stores,
     notices,
     compose: {
-      partSize: o.max_segment_size,
-      queue: o.upload_queue_size,
-      uploadLimit: o.upload_limit,
-      downloadLimit: o.download_limit,
-      dryRun: o.dry_run,
-      retry: { ...DEFAULT_RETRY, attempts: o.storage_retries + 1 },
+      partSize: opts.max_segment_size,
+      queue: opts.upload_queue_size,
+      uploadLimit: opts.upload_limit,
+      downloadLimit: opts.download_limit,
+      dryRun: opts.dry_run,
+      retry: { ...DEFAULT_RETRY, attempts: opts.storage_retries + 1 },
     },
   };
 }

@@ -50,9 +50,9 @@ export async function storeArchive(
   chunks: ChunkPool,
   storage: Storage,
   path: string,
-  o: ArchiveStages,
+  opts: ArchiveStages,
 ): Promise<StreamDigest> {
-  const taps = o.taps ?? untapped;
+  const taps = opts.taps ?? untapped;
   const members = new ChunkPool(memberOutputSize(), SPARE_CHUNKS);
   const leases = allLeases(chunks, members);
   const ahead = prefetch(taps.archive(archive), READ_AHEAD_CHUNKS);
@@ -60,9 +60,9 @@ export async function storeArchive(
     taps.codecOutput(
       compress(
         {
-          codec: o.codec.name,
-          level: o.codec.level,
-          threads: o.codec.threads,
+          codec: opts.codec.name,
+          level: opts.codec.level,
+          threads: opts.codec.threads,
           release: (c) => chunks.give(c),
           outputs: members,
         },
@@ -71,14 +71,14 @@ export async function storeArchive(
     ),
     READ_AHEAD_CHUNKS,
   );
-  const stored = o.keys ? encryptStream(o.keys, compressed) : compressed;
+  const stored = opts.keys ? encryptStream(opts.keys, compressed) : compressed;
   // Storages that check every part against its MD5 get them from the digest's own pass.
-  const md5s = storage.partMd5s(o.segmentSize);
+  const md5s = storage.partMd5s(opts.segmentSize);
   let digest: StreamDigest | undefined;
   const hashed = digestStream(
     stored,
-    o.segmentSize,
-    o.keys?.hmacKey ?? null,
+    opts.segmentSize,
+    opts.keys?.hmacKey ?? null,
     (d) => {
       digest = d;
     },

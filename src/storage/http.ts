@@ -163,12 +163,12 @@ export class HttpClient {
   private readonly httpsAgent: http.Agent;
   private readonly proxy: URL | null;
 
-  constructor(o: HttpClientOptions = {}) {
-    this.timeoutMs = o.timeoutMs ?? 120_000;
-    this.proxy = o.proxy ? parseProxy(o.proxy) : null;
-    const agentOptions = { keepAlive: true, maxSockets: o.maxSockets ?? 16, scheduling: 'lifo' as const };
+  constructor(opts: HttpClientOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.proxy = opts.proxy ? parseProxy(opts.proxy) : null;
+    const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 16, scheduling: 'lifo' as const };
     this.httpAgent = new http.Agent(agentOptions);
-    const tlsOptions = { ...agentOptions, rejectUnauthorized: !o.insecure, ...(o.ca ? { ca: o.ca } : {}) };
+    const tlsOptions = { ...agentOptions, rejectUnauthorized: !opts.insecure, ...(opts.ca ? { ca: opts.ca } : {}) };
     this.httpsAgent = this.proxy ? new TunnelAgent(this.proxy, tlsOptions) : new https.Agent(tlsOptions);
   }
 

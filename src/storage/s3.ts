@@ -84,24 +84,30 @@ export class S3Store implements ObjectStore {
   private conditional: boolean | null = null;
   private readonly onNotice?: (message: string) => void;
 
-  constructor(o: S3StoreOptions) {
-    this.onNotice = o.onNotice;
+  constructor(opts: S3StoreOptions) {
+    this.onNotice = opts.onNotice;
     let url: URL;
     try {
-      url = new URL(o.endpoint);
+      url = new URL(opts.endpoint);
     } catch {
-      throw usageError(`invalid value for --endpoint: "${o.endpoint}" is not a URL (http://host:port or https://host)`);
+      throw usageError(`invalid value for --endpoint: "${opts.endpoint}" is not a URL (http://host:port or https://host)`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw usageError(`invalid value for --endpoint: "${o.endpoint}" (http:// or https:// expected)`);
+      throw usageError(`invalid value for --endpoint: "${opts.endpoint}" (http:// or https:// expected)`);
     if (url.search || url.hash || url.username)
-      throw usageError(`invalid value for --endpoint: "${o.endpoint}" (no query, fragment or credentials in the URL)`);
+      throw usageError(`invalid value for --endpoint: "${opts.endpoint}" (no query, fragment or credentials in the URL)`);
     const basePath = url.pathname.replace(/\/+$/, '');
-    ({ bucket: this.bucket, prefix: this.prefix } = parseContainer(o.container));
-    this.region = o.region || 'us-east-1';
+    ({ bucket: this.bucket, prefix: this.prefix } = parseContainer(opts.container));
+    this.region = opts.region || 'us-east-1';
     this.name = `s3:${url.origin}${basePath}/${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
-    const cred = { accessKeyId: o.accessKey, secretAccessKey: o.secretKey, region: this.region, service: 's3' };
-    const http = new HttpClient({ timeoutMs: o.timeoutMs, insecure: o.insecure, proxy: o.proxy, ca: o.ca, maxSockets: o.maxSockets });
+    const cred = { accessKeyId: opts.accessKey, secretAccessKey: opts.secretKey, region: this.region, service: 's3' };
+    const http = new HttpClient({
+      timeoutMs: opts.timeoutMs,
+      insecure: opts.insecure,
+      proxy: opts.proxy,
+      ca: opts.ca,
+      maxSockets: opts.maxSockets,
+    });
     this.requests = new S3Requests(url, basePath, this.bucket, cred, http, this.name);
   }
 

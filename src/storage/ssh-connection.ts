@@ -53,10 +53,10 @@ export class SshConnection {
 
   /** `name` prefixes every message (the storage's name). */
   constructor(
-    private readonly o: SshConnectionOptions,
+    private readonly opts: SshConnectionOptions,
     private readonly name: string,
   ) {
-    this.hostName = knownHostName(o.host, o.port);
+    this.hostName = knownHostName(opts.host, opts.port);
   }
 
   async sftp(): Promise<SFTPWrapper> {
@@ -98,7 +98,7 @@ export class SshConnection {
   }
 
   private async connect(): Promise<Session> {
-    const o = this.o;
+    const o = this.opts;
     const entries = await readKnownHosts([o.knownHostsFile, ...(o.extraKnownHosts ?? [])]).catch((err) => {
       throw new StorageFault('permanent', `${this.name}: cannot read the known hosts file ${o.knownHostsFile}: ${(err as Error).message}`, {
         cause: err,
@@ -217,7 +217,7 @@ export class SshConnection {
       case 'client-authentication':
         return fault(
           'permanent',
-          `authentication failed for user ${this.o.username} (${this.o.password ? 'password' : `key ${this.o.keyFile ?? ''}`.trim()} refused by the server)`,
+          `authentication failed for user ${this.opts.username} (${this.opts.password ? 'password' : `key ${this.opts.keyFile ?? ''}`.trim()} refused by the server)`,
         );
       case 'client-timeout':
         return fault('retryable', `connection timed out (${msg})`);
@@ -225,16 +225,16 @@ export class SshConnection {
       case 'client-socket': {
         const code = e.code ?? '';
         if (code === 'ECONNREFUSED')
-          return fault('retryable', `connection refused by ${this.o.host}:${this.o.port} (is the SSH server running?)`);
-        if (code === 'ENOTFOUND') return fault('permanent', `unknown host ${this.o.host}`);
-        return fault('retryable', `cannot connect to ${this.o.host}:${this.o.port}: ${msg}`);
+          return fault('retryable', `connection refused by ${this.opts.host}:${this.opts.port} (is the SSH server running?)`);
+        if (code === 'ENOTFOUND') return fault('permanent', `unknown host ${this.opts.host}`);
+        return fault('retryable', `cannot connect to ${this.opts.host}:${this.opts.port}: ${msg}`);
       }
       case 'handshake':
       case 'protocol':
         return fault('permanent', `SSH handshake failed: ${msg}`);
       default:
         if (/Cannot parse privateKey|passphrase/i.test(msg))
-          return fault('permanent', `cannot use the key ${this.o.keyFile ?? ''}: ${msg}`);
+          return fault('permanent', `cannot use the key ${this.opts.keyFile ?? ''}: ${msg}`);
         if (/subsystem/i.test(msg)) return fault('permanent', `the server refused the SFTP subsystem: ${msg}`);
         return fault('retryable', `connection failed: ${msg}`);
     }

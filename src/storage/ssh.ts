@@ -57,13 +57,13 @@ export class SshStore implements ObjectStore {
   /** Remote directories known to exist (saves a round trip per level and object). */
   private readonly dirs = new Set<string>();
 
-  constructor(private readonly o: SshStoreOptions) {
-    if (!o.container) throw usageError('--storage ssh needs a --container (a directory on the remote host)');
-    this.base = remoteBase(o.container);
+  constructor(private readonly opts: SshStoreOptions) {
+    if (!opts.container) throw usageError('--storage ssh needs a --container (a directory on the remote host)');
+    this.base = remoteBase(opts.container);
     // `…:22/srv/backups` for an absolute container, `…:22/~/backups` for one in the login directory.
     const shown = this.base.startsWith('/') ? this.base : `/~/${this.base === '.' ? '' : this.base}`;
-    this.name = `ssh:${o.username}@${o.host}:${o.port}${shown}`;
-    this.conn = new SshConnection(o, this.name);
+    this.name = `ssh:${opts.username}@${opts.host}:${opts.port}${shown}`;
+    this.conn = new SshConnection(opts, this.name);
   }
 
   private remote(p: string): string {

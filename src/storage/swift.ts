@@ -87,10 +87,10 @@ export class SwiftStore implements ObjectStore {
   private session: Promise<SwiftSession> | null = null;
   private containerReady: Promise<void> | null = null;
 
-  constructor(private readonly o: SwiftStoreOptions) {
-    ({ container: this.container, prefix: this.prefix } = parseSwiftContainer(o.container));
-    this.http = new HttpClient({ timeoutMs: o.timeoutMs, insecure: o.insecure, proxy: o.proxy, ca: o.ca });
-    this.name = `swift:${o.credentials.storageUrl ?? o.credentials.authUrl}/${this.container}${this.prefix ? `/${this.prefix}` : ''}`;
+  constructor(private readonly opts: SwiftStoreOptions) {
+    ({ container: this.container, prefix: this.prefix } = parseSwiftContainer(opts.container));
+    this.http = new HttpClient({ timeoutMs: opts.timeoutMs, insecure: opts.insecure, proxy: opts.proxy, ca: opts.ca });
+    this.name = `swift:${opts.credentials.storageUrl ?? opts.credentials.authUrl}/${this.container}${this.prefix ? `/${this.prefix}` : ''}`;
   }
 
   /** The object name of storage path `p`. */
@@ -107,7 +107,7 @@ export class SwiftStore implements ObjectStore {
 
   private login(fresh: boolean): Promise<SwiftSession> {
     if (fresh || !this.session) {
-      this.session = authenticate(this.http, this.o.credentials).then((s) => {
+      this.session = authenticate(this.http, this.opts.credentials).then((s) => {
         // Messages name the storage URL actually used, once it is known.
         this.name = `swift:${s.storageUrl.replace(/\/+$/, '')}/${this.container}${this.prefix ? `/${this.prefix}` : ''}`;
         return s;

@@ -60,13 +60,13 @@ async function* asIs(source: AsyncIterable<Buffer>, leases: ChunkLeases): AsyncG
   }
 }
 
-export async function putSegmented(store: ObjectStore, path: string, source: AsyncIterable<Buffer>, o: UploadOptions): Promise<void> {
-  const partSize = Math.max(o.partSize, store.minPartSize);
+export async function putSegmented(store: ObjectStore, path: string, source: AsyncIterable<Buffer>, opts: UploadOptions): Promise<void> {
+  const partSize = Math.max(opts.partSize, store.minPartSize);
   // Part buffers, recycled: a fresh 32 MiB Buffer per part costs page faults and zeroing when
   // filled and a GC when dropped (about 1 s of CPU per GiB here), while a part is only needed
   // until its upload settles. At most `queue` parts are in flight plus the ones being filled.
-  const buffers = new ChunkPool(partSize, Math.max(1, o.queue) + 2);
-  const leases = o.leases ?? noLeases;
+  const buffers = new ChunkPool(partSize, Math.max(1, opts.queue) + 2);
+  const leases = opts.leases ?? noLeases;
   // A segment store's next part fills while the queue is full: pulled lazily it would only
   // start once a slot frees, and every upload would first wait for its part's bytes. Chunks
   // written at offsets need no such look-ahead (and it would cost memory).
@@ -80,7 +80,7 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
     for await (const part of ahead) {
       if (failures.length) break;
       const p: Promise<void> = upload
-        .putPart(parts, size, part, o.partMd5?.of(parts))
+        .putPart(parts, size, part, opts.partMd5?.of(parts))
         .catch((err: unknown) => {
           failures.push(err);
         })
@@ -92,7 +92,7 @@ export async function putSegmented(store: ObjectStore, path: string, source: Asy
       inFlight.add(p);
       parts += 1;
       size += part.length;
-      while (inFlight.size >= Math.max(1, o.queue)) await Promise.race(inFlight);
+      while (inFlight.size >= Math.max(1, opts.queue)) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
     if (failures.length) throw failures[0];
