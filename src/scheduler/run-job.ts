@@ -3,6 +3,7 @@
 // try is retried up to max_retries times, the first after max_retries_interval seconds and each
 // later one after twice the wait before (up to a cap, so a failing job never turns into a
 // retry storm); an abort ends the run at once. The job's result: success, fail or aborted.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { JobDocument } from './job-document.js';
 import { runAgent, type AgentRunResult } from './agent-run.js';
 
@@ -89,18 +90,14 @@ export function retryWait(baseMs: number, attempt: number, capMs = 3_600_000): n
 }
 
 /** Resolves true after `ms`, or false at once when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve(ok);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+async function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  try {
+    await delay(ms, undefined, { signal });
+    return true;
+  } catch (err) {
+    if (signal?.aborted) return false;
+    throw err;
+  }
 }
 
 function failureText(index: number, run: AgentRunResult): string {

@@ -20,7 +20,7 @@ export function nextFire(trigger: Trigger, afterMs: number, anchorMs: number): n
     case 'once':
       return trigger.at > afterMs ? trigger.at : null;
     case 'interval': {
-      const first = trigger.startMs ?? anchorMs + trigger.everyMs;
+      const first = firstIntervalFire(trigger, anchorMs);
       const steps = afterMs < first ? 0 : Math.floor((afterMs - first) / trigger.everyMs) + 1;
       return withinEnd(first + steps * trigger.everyMs, trigger.endMs);
     }
@@ -31,6 +31,11 @@ export function nextFire(trigger: Trigger, afterMs: number, anchorMs: number): n
       return next ? withinEnd(next.getTime(), trigger.endMs) : null;
     }
   }
+}
+
+/** An interval's first time: its start date, or one interval after the job was scheduled. */
+function firstIntervalFire(trigger: Extract<Trigger, { kind: 'interval' }>, anchorMs: number): number {
+  return trigger.startMs ?? anchorMs + trigger.everyMs;
 }
 
 function withinEnd(t: number, endMs: number | undefined): number | null {
@@ -46,7 +51,7 @@ export function latestMissed(trigger: Trigger, sinceMs: number, nowMs: number, a
   if (t === null || t > nowMs) return null;
   if (trigger.kind === 'interval') {
     // Straight to the last step at or before now, however many were missed.
-    const first = trigger.startMs ?? anchorMs + trigger.everyMs;
+    const first = firstIntervalFire(trigger, anchorMs);
     const until = Math.min(nowMs, trigger.endMs ?? nowMs);
     return first + Math.floor((until - first) / trigger.everyMs) * trigger.everyMs;
   }

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { native } from '../native.js';
 import { lockedError, storageError } from '../base/errors.js';
 import { makeDirs, MakeDirsError } from '../base/make-dirs.js';
-import { LOCK_DIR, HeldLock, LockHolder, LockRequest, lockedMessage, sleep } from './lock.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LOCK_DIR, HeldLock, LockHolder, LockRequest, lockedMessage } from './lock.js';
 
 /** flock has no timeout: --lock-wait polls at this pace. */
 const POLL_MS = 100;

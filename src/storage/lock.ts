@@ -13,6 +13,7 @@
 // is removed, with a warning, and does not block. Publishing is create-only on every
 // store besides, so even two runs that both believed they held the lock cannot replace one
 // another's backup.
+import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { lockedError } from '../base/errors.js';
@@ -54,8 +55,6 @@ export function pidAlive(pid: number): boolean {
 export function deadHere(h: Partial<LockHolder>): boolean {
   return h.host === os.hostname() && typeof h.pid === 'number' && h.pid > 0 && h.pid !== process.pid && !pidAlive(h.pid);
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The wait before trying again: 0.5-1.5 s, random so that two waiting runs fall apart. */
 export const retryDelay = () => 500 + Math.random() * 1000;

@@ -1,6 +1,7 @@
 // Retries retryable faults with exponential backoff and jitter. Every ObjectStore operation is
 // idempotent given its arguments (a part is a Buffer, a read resumes at an offset), so a retry
 // never needs the caller to rewind anything.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectStore, PartUpload, StorageFault, decorate, isStorageFault, messageWithout, readObject } from './storage.js';
 
 export interface RetryPolicy {
@@ -13,8 +14,6 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 500, maxDelayMs: 10_000 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function delayFor(p: RetryPolicy, attempt: number): number {
   const d = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt);
