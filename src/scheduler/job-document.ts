@@ -40,7 +40,14 @@ export interface JobSchedule {
   jitterSeconds: number;
   /** When the job is still running at its next time. */
   overlap: (typeof OVERLAP)[number];
+  /** Commands run after a run (hooks.ts): on success, on failure (fail or aborted), and after either. */
+  hooks: { onSuccess: HookCommand | null; onFailure: HookCommand | null; finally: HookCommand | null };
+  /** A healthchecks-style URL pinged at the start (/start), success (the URL) and failure (/fail) of each run, or null. */
+  healthcheckUrl: string | null;
 }
+
+/** A hook: a string runs through /bin/sh -c (the job file is the operator's own), a list as argv without a shell. */
+export type HookCommand = string | string[];
 
 export interface JobDocument {
   jobId: string;
@@ -92,6 +99,10 @@ const SCHEDULE_KEYS = new Set([
   'catchup',
   'jitter_seconds',
   'overlap',
+  'on_success',
+  'on_failure',
+  'finally',
+  'healthcheck_url',
 ]);
 const ACTION_KEYS = new Set(['freezer_action', 'max_retries', 'max_retries_interval', 'mandatory', 'action_id', 'user_id', 'project_id']);
 const AGENT_KEYS = new Set(OPTIONS.map((o) => o.dest));
@@ -191,7 +202,33 @@ function parseSchedule(raw: Record<string, unknown>, fail: Fail): JobSchedule {
     catchup: choice(raw, 'catchup', CATCHUP, 'latest', fail),
     jitterSeconds: integer(raw, 'jitter_seconds', 'job_schedule', 0, 0, 86_400, fail),
     overlap: choice(raw, 'overlap', OVERLAP, 'skip', fail),
+    hooks: { onSuccess: hook(raw, 'on_success', fail), onFailure: hook(raw, 'on_failure', fail), finally: hook(raw, 'finally', fail) },
+    healthcheckUrl: httpUrl(raw, 'healthcheck_url', fail),
   };
+}
+
+function hook(raw: Record<string, unknown>, key: string, fail: Fail): HookCommand | null {
+  const v = raw[key];
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string') && v[0]) return v as string[];
+  throw fail(
+    `job_schedule.${key}`,
+    `is ${kind(v)}; a hook is a shell command (a string) or a program and its arguments (a list of strings)`,
+  );
+}
+
+function httpUrl(raw: Record<string, unknown>, key: string, fail: Fail): string | null {
+  const v = optionalString(raw, key, (f, r) => fail(`job_schedule.${f}`, r));
+  if (!v) return null;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw fail(`job_schedule.${key}`, `"${v}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail(`job_schedule.${key}`, `"${v}" is not an http or https URL`);
+  return v.replace(/\/+$/, '');
 }
 
 function intervalTrigger(value: string, window: { startMs?: number; endMs?: number }, fail: Fail): Trigger {
