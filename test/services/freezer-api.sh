@@ -32,8 +32,9 @@
 #
 # Exit status: 0 done, 3 this machine cannot run freezer-api (no package and no way to install
 # it), 1 anything else.
-# Start-up measured on the 2-core dev machine (packages installed): sqlite ~3 s; MariaDB first
-# run ~10 s, later ~5 s; Keystone mode (Keystone already up) ~6 s.
+# Start-up measured on the 2-core dev machine (packages installed): sqlite ~4 s the first time
+# (db sync), ~2 s later; --mariadb ~6 s the first time (install-db, db sync), ~2 s later;
+# --keystone ~4 s with Keystone up, ~20 s when swift.sh has to start Swift and Keystone first.
 set -euo pipefail
 
 MARIADB=""; KEYSTONE=""; V1=""
@@ -389,7 +390,9 @@ password = $FREEZER_SERVICE_PW
 project_name = service
 user_domain_id = default
 project_domain_id = default
-service_token_roles_required = false"
+service_token_roles_required = false
+# no cache of validated tokens: a revoked token is refused at once (the client's renewal test)
+token_cache_time = -1"
   else
     auth_filter="[filter:authtoken]
 # noauth stand-in for keystonemiddleware (see permafrost_noauth.py)
