@@ -17,11 +17,13 @@ import { build } from 'esbuild';
 const BINARIES = {
   'permafrost-agent': 'dist/src/cli/agent.js',
   'permafrost-rdiff': 'dist/src/cli/rdiff.js',
+  'permafrost-scheduler': 'dist/src/cli/scheduler.js',
 };
 
 /** What each binary runs before its cache is saved: the paths a short run takes. */
 function warmUps(name, dir) {
   if (name === 'permafrost-agent') return [['--help'], ['--version'], ['--no-such-option']];
+  if (name === 'permafrost-scheduler') return [['--help'], ['--version']];
   const basis = path.join(dir, 'basis');
   fs.writeFileSync(basis, 'permafrost code cache warm-up\n'.repeat(64));
   return [
@@ -77,9 +79,9 @@ for (const [name, entry] of Object.entries(BINARIES)) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    // Loaded from node_modules at run time: node-gyp-build finds the addon, ssh2 has its own
-    // optional native parts.
-    external: ['node-gyp-build', 'ssh2'],
+    // Loaded from node_modules at run time: node-gyp-build finds the addon, ssh2 and
+    // better-sqlite3 have native parts of their own.
+    external: ['node-gyp-build', 'ssh2', 'better-sqlite3'],
     // The modules find the package root (package.json, the addon) from their own URL; in the
     // bundle that is the bundle's, two levels below the root as dist/src/*.js are.
     define: { 'import.meta.url': '__bundleUrl', ...BUILT },

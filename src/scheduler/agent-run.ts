@@ -70,7 +70,8 @@ type Spawned = Pick<AgentRunResult, 'exitCode' | 'signal' | 'stdout' | 'stderr' 
 
 function spawnAgent(opts: AgentRunOptions, args: string[]): Promise<Spawned> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [opts.agentPath, ...args], {
+    const [command, ...prefix] = agentCommand(opts.agentPath);
+    const child = spawn(command, [...prefix, ...args], {
       detached: true, // its own process group: an abort reaches what it started too
       stdio: ['ignore', 'pipe', 'pipe'],
       env: opts.env ?? process.env,
@@ -94,14 +95,33 @@ function spawnAgent(opts: AgentRunOptions, args: string[]): Promise<Spawned> {
       if (opts.signal?.aborted) abort();
       else opts.signal?.addEventListener('abort', abort, { once: true });
     });
+    // Once the agent is gone, what it left in its group goes too (an exec command's children,
+    // after an abort or the agent killed from outside): they would hold its pipes open.
+    child.once('exit', () => signalGroup(child.pid!, 'SIGKILL'));
     child.once('close', (exitCode, signal) => {
       clearTimeout(killTimer);
       opts.signal?.removeEventListener('abort', abort);
-      // What the agent left behind in its group (an exec command's children) goes with an abort.
-      if (aborted) signalGroup(child.pid!, 'SIGKILL');
       resolve({ exitCode, signal, stdout: out(), stderr: err(), aborted, pid: child.pid! });
     });
   });
+}
+
+/**
+ * How to start the agent: a Node script (bin/permafrost-agent) with this Node, whatever `node`
+ * is on PATH; another program (a stand-in for the bench, a wrapper script) by itself.
+ */
+export function agentCommand(agentPath: string): string[] {
+  let head = '';
+  try {
+    const fd = fs.openSync(agentPath, 'r');
+    const buf = Buffer.alloc(128);
+    head = buf.subarray(0, fs.readSync(fd, buf, 0, 128, 0)).toString('latin1');
+    fs.closeSync(fd);
+  } catch {
+    // Not readable: spawning it says why.
+  }
+  const shebang = head.startsWith('#!') ? head.slice(2, head.indexOf('\n') >>> 0) : '';
+  return shebang && !/\bnode\b/.test(shebang) ? [agentPath] : [process.execPath, agentPath];
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
