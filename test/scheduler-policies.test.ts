@@ -125,7 +125,7 @@ describe('permafrost-scheduler policies', function () {
     const textfile = path.join(h.root, 'permafrost.prom');
     const port = 20000 + (process.pid % 20000);
     await h.start(['--metrics-port', String(port), '--metrics-textfile', textfile]);
-    await h.waitFor('two runs', () => h.job('m').runsTotal >= 2);
+    await h.waitFor('two runs', () => (h.jobs().find((j) => j.jobId === 'm')?.runsTotal ?? 0) >= 2);
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const families = parsePrometheusTextFormat(text);
     const family = (name: string) => families.find((f) => f.name === name);
@@ -150,7 +150,7 @@ describe('permafrost-scheduler policies', function () {
     h.writeJob('bad.conf', { job_id: 'bad', job_actions: [], job_schedule: { schedule_interval: '4 fortnights' } });
     fs.writeFileSync(path.join(h.jobsDir, 'broken.conf'), '{ not json');
     await h.waitFor('the added job ran', () => fs.existsSync(marker), 5000);
-    const bad = h.job('bad');
+    const bad = await h.waitFor('the refused job', () => h.jobs().find((j) => j.jobId === 'bad'));
     assert.match(bad.invalid!, /job "bad": job_schedule\.schedule_interval/);
     assert.match(h.log(), /broken\.conf: not JSON/);
     h.writeJob('late.conf', {

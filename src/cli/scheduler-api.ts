@@ -14,8 +14,7 @@ import { JobDocumentError, parseJobDocument } from '../scheduler/job-document.js
 import type { StateStore } from '../scheduler/store/state-store.js';
 import { boxTable } from './box-table.js';
 import { writeOut } from './out.js';
-import { jobIdOf } from './scheduler-jobs.js';
-import type { SchedulerSettings } from './scheduler-settings.js';
+import { jobIdOf, type SchedulerSettings } from './scheduler-settings.js';
 
 async function connect(s: SchedulerSettings): Promise<{ api: FreezerApi; clientId: string }> {
   const options: Record<string, string | boolean | undefined> = {};

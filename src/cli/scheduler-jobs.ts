@@ -15,7 +15,7 @@ import { nextFire } from '../scheduler/trigger.js';
 import { boxTable } from './box-table.js';
 import { writeOut } from './out.js';
 import { openStore, wakeDaemon } from './scheduler-process.js';
-import type { SchedulerSettings } from './scheduler-settings.js';
+import { jobIdOf, type SchedulerSettings } from './scheduler-settings.js';
 
 /** A job is overdue when its next run is this far in the past (the daemon is down or stuck). */
 const OVERDUE_MS = 5 * 60_000;
@@ -57,12 +57,6 @@ export function localJobVerb(verb: string, s: SchedulerSettings, args: string[])
   } finally {
     store.close();
   }
-}
-
-export function jobIdOf(s: SchedulerSettings, args: string[], verb: string): string {
-  const id = (s.values.job_id as string | undefined) ?? args[0];
-  if (!id) throw new SchedulerError('USAGE', `${verb} needs a job: -j/--job-id ID`);
-  return id;
 }
 
 function mustGet(store: StateStore, jobId: string): JobRecord {

@@ -14,7 +14,7 @@ import { watchJobsDir } from '../scheduler/daemon/jobs-dir.js';
 import { createSchedulerLog, type SchedulerLog } from '../scheduler/daemon/log.js';
 import { claimPidFile, readPidFile, releasePidFile } from '../scheduler/daemon/pidfile.js';
 import { StateStore } from '../scheduler/store/state-store.js';
-import { startMonitoring } from './scheduler-monitoring.js';
+import { startMonitoring, type Monitoring } from './scheduler-monitoring.js';
 import { makeStateDir, type SchedulerSettings } from './scheduler-settings.js';
 import { writeOut } from './out.js';
 
@@ -112,15 +112,18 @@ export async function runDaemon(s: SchedulerSettings): Promise<number> {
   try {
     store = openStore(s);
     const feed = await makeFeed(s, store, log);
-    const monitoring = await startMonitoring(s, store, log, () => daemon.runningJobs);
-    const daemon: Daemon = new Daemon(store, feed, log, {
+    const monitor: { current?: Monitoring } = {};
+    const daemon = new Daemon(store, feed, log, {
       host: os.hostname(),
       agentPath: s.agentPath,
       concurrentJobs: s.concurrentJobs,
       disableExec: s.disableExec,
       pollMs: s.pollMs,
-      onRunRecorded: () => monitoring.runRecorded(),
+      privateDir: runDir(s.stateDir),
+      onRunRecorded: () => monitor.current?.runRecorded(),
     });
+    const monitoring = await startMonitoring(s, store, log, () => daemon.runningJobs);
+    monitor.current = monitoring;
     log.log(
       'info',
       `permafrost-scheduler ${VERSION} started (pid ${process.pid}, ${s.noApi ? `jobs from ${s.jobsDir}` : 'jobs from the Freezer API'}, state in ${s.stateDir})`,
@@ -139,6 +142,14 @@ export async function runDaemon(s: SchedulerSettings): Promise<number> {
     log.close();
     releasePidFile(s.pidFile);
   }
+}
+
+/** `<state-dir>/run` (0700): the runs' INI files, which may hold secrets; emptied at start (a killed daemon's leftovers). */
+function runDir(stateDir: string): string {
+  const dir = path.join(stateDir, 'run');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { mode: 0o700 });
+  return dir;
 }
 
 export function openStore(s: SchedulerSettings): StateStore {

@@ -30,7 +30,7 @@ export interface SchedulerSettings {
 }
 
 export function schedulerSettings(v: SchedulerValues, env: NodeJS.ProcessEnv = process.env): SchedulerSettings {
-  const str = (k: string) => (typeof v[k] === 'string' && v[k] !== '' ? (v[k] as string) : undefined);
+  const str = (k: string) => (typeof v[k] === 'string' && v[k] !== '' ? v[k] : undefined);
   const int = (k: string, dflt: number, min: number, max: number) => {
     const n = v[k] === undefined ? dflt : Number(v[k]);
     if (!Number.isInteger(n) || n < min || n > max)
@@ -82,4 +82,11 @@ export function makeStateDir(dir: string): void {
   } catch (err) {
     throw new SchedulerError('STATE', `cannot create the state directory ${dir}: ${(err as Error).message}`);
   }
+}
+
+/** The job a verb acts on: -j/--job-id, or the first argument after the verb. */
+export function jobIdOf(s: SchedulerSettings, args: string[], verb: string): string {
+  const id = (s.values.job_id as string | undefined) ?? args[0];
+  if (!id) throw new SchedulerError('USAGE', `${verb} needs a job: -j/--job-id ID`);
+  return id;
 }

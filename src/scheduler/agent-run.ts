@@ -16,6 +16,8 @@ export interface AgentRunOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the private temp directory goes (default: os.tmpdir()). */
   tmpDir?: string;
+  /** A directory only this user can enter, for the run's files (instead of a temp directory per run). */
+  privateDir?: string;
   /** Aborts the run: SIGTERM to the agent's process group, SIGKILL after `killAfterMs`. */
   signal?: AbortSignal;
   /** Default 1500 ms: an abort is over within 2 s. */
@@ -42,20 +44,27 @@ export interface AgentRunResult {
 }
 
 const KEEP = 64 << 10;
+let sequence = 0;
+const commands = new Map<string, string[]>();
 
 /** Runs the agent once; resolves when it and the abort (if any) are over. Never rejects for the agent's own failure. */
 export async function runAgent(opts: AgentRunOptions): Promise<AgentRunResult> {
-  const dir = fs.mkdtempSync(path.join(opts.tmpDir ?? os.tmpdir(), 'permafrost-scheduler-'));
+  // A private directory (0700) given by the daemon holds each run's two files; without one,
+  // a directory of its own. The daemon's saves a mkdtemp and a rmdir per run (bench/RESULTS.md).
+  const own = opts.privateDir === undefined;
+  const dir = own ? fs.mkdtempSync(path.join(opts.tmpDir ?? os.tmpdir(), 'permafrost-scheduler-')) : opts.privateDir!;
+  const stem = own ? '' : `${process.pid}-${++sequence}-`;
+  const ini = path.join(dir, `${stem}action.ini`);
+  const metadataFile = path.join(dir, `${stem}metadata.json`);
   try {
-    const ini = path.join(dir, 'action.ini');
-    const metadataFile = path.join(dir, 'metadata.json');
     fs.writeFileSync(ini, iniText(opts.action), { mode: 0o600, flag: 'wx' });
     const started = Date.now();
     const run = await spawnAgent(opts, ['--config', ini, '--metadata-out', metadataFile]);
     const { metadata, metadataError } = readMetadata(metadataFile);
     return { ...run, metadata, metadataError, startedMs: started, durationMs: Date.now() - started };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (own) fs.rmSync(dir, { recursive: true, force: true });
+    else for (const f of [ini, metadataFile]) fs.rmSync(f, { force: true });
   }
 }
 
@@ -111,6 +120,8 @@ function spawnAgent(opts: AgentRunOptions, args: string[]): Promise<Spawned> {
  * is on PATH; another program (a stand-in for the bench, a wrapper script) by itself.
  */
 export function agentCommand(agentPath: string): string[] {
+  const known = commands.get(agentPath);
+  if (known) return known;
   let head = '';
   try {
     const fd = fs.openSync(agentPath, 'r');
@@ -121,7 +132,9 @@ export function agentCommand(agentPath: string): string[] {
     // Not readable: spawning it says why.
   }
   const shebang = head.startsWith('#!') ? head.slice(2, head.indexOf('\n') >>> 0) : '';
-  return shebang && !/\bnode\b/.test(shebang) ? [agentPath] : [process.execPath, agentPath];
+  const command = shebang && !/\bnode\b/.test(shebang) ? [agentPath] : [process.execPath, agentPath];
+  if (head) commands.set(agentPath, command);
+  return command;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -211,7 +211,7 @@ function hook(raw: Record<string, unknown>, key: string, fail: Fail): HookComman
   const v = raw[key];
   if (v === undefined || v === null || v === '') return null;
   if (typeof v === 'string') return v;
-  if (Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string') && v[0]) return v as string[];
+  if (Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string') && v[0]) return v;
   throw fail(
     `job_schedule.${key}`,
     `is ${kind(v)}; a hook is a shell command (a string) or a program and its arguments (a list of strings)`,

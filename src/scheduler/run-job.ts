@@ -29,6 +29,7 @@ export interface JobRunOptions {
   agentPath: string;
   env?: NodeJS.ProcessEnv;
   tmpDir?: string;
+  privateDir?: string;
   signal?: AbortSignal;
   /** Longest wait between tries (default 1 hour, never shorter than the action's max_retries_interval). */
   retryCapMs?: number;
@@ -61,6 +62,7 @@ export async function runJob(job: JobDocument, opts: JobRunOptions): Promise<Job
         action: action.freezerAction,
         env: opts.env,
         tmpDir: opts.tmpDir,
+        privateDir: opts.privateDir,
         signal: opts.signal,
         onSpawn: (pid) => opts.onSpawn?.(pid, index),
       });

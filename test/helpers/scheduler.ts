@@ -80,8 +80,8 @@ export class SchedulerHarness {
       env: { ...process.env, ...env },
     });
     let err = '';
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    child.stdout!.resume();
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdout.resume();
     this.daemon = child;
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const pidFile = path.join(this.stateDir, 'scheduler.pid');

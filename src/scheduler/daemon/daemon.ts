@@ -24,6 +24,8 @@ export interface DaemonOptions {
   pollMs: number;
   env?: NodeJS.ProcessEnv;
   tmpDir?: string;
+  /** A 0700 directory for the runs' INI and metadata files. */
+  privateDir?: string;
   random?: () => number;
   /** Called after each run is recorded (metrics textfile). */
   onRunRecorded?: () => void;
@@ -124,7 +126,7 @@ export class Daemon {
   private takeRequestedEvents(): void {
     for (const { jobId, event } of this.store.takeRequestedEvents()) {
       const slot = this.slots.get(jobId);
-      if (slot) this.handle(slot, event as JobEvent, true);
+      if (slot) this.handle(slot, event, true);
     }
   }
 
@@ -167,8 +169,12 @@ export class Daemon {
       if (slot.state.state === 'scheduled') this.apply(slot, { state: 'stop', status: '', pending: '' }, ['unschedule']);
       return;
     }
-    if (!wasValid && slot.state.state === 'stop') this.handle(slot, event || initialEvent(doc.schedule));
-    else if (slot.state.state === 'scheduled') {
+    // A new definition of a job that was refused or had completed starts afresh (a one-shot job
+    // runs again); one stopped by job-stop stays stopped.
+    if (slot.state.state === 'stop' && (!wasValid || slot.state.status !== 'stop')) {
+      slot.restart = true;
+      this.handle(slot, event || initialEvent(doc.schedule));
+    } else if (slot.state.state === 'scheduled') {
       this.unarm(slot);
       this.arm(slot);
     }
@@ -397,6 +403,7 @@ export class Daemon {
       agentPath: this.opts.agentPath,
       env: this.opts.env,
       tmpDir: this.opts.tmpDir,
+      privateDir: this.opts.privateDir,
       signal,
       onSpawn: (pid) => {
         this.store.setRunPid(runId, pid);
