@@ -71,6 +71,20 @@ function saveStaticAnswers(name) {
   fs.writeFileSync(`dist/bin/${name}.answers.json`, `${JSON.stringify(answers)}\n`);
 }
 
+// The scheduler's agent pool runs this file in its worker threads (src/scheduler/agent-pool.ts
+// finds it beside the bundle, as ./agent-worker.js).
+await build({
+  entryPoints: ['dist/src/scheduler/agent-worker.js'],
+  outfile: 'dist/bin/agent-worker.js',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+});
+
 for (const [name, entry] of Object.entries(BINARIES)) {
   await build({
     entryPoints: [entry],

@@ -196,6 +196,26 @@ describe('permafrost-scheduler daemon (standalone)', function () {
     assert.equal(new Set(after.map((r) => r.runId)).size, after.length);
   });
 
+  it('an agent left running by a daemon killed with SIGKILL is stopped at the next start; the run history stays', async () => {
+    h.writeJob('orphan.conf', {
+      job_id: 'orphan',
+      job_actions: [{ freezer_action: { action: 'exec', command: 'sleep 60' } }],
+      job_schedule: {},
+    });
+    await h.start();
+    const pid = await h.waitFor('the agent', () => readPid(h, 'orphan') ?? undefined);
+    await h.stop('SIGKILL');
+    await sleep(300);
+    assert.ok(isAlive(pid), 'the agent outlives the daemon (its own process group)');
+    await h.start();
+    await h.waitFor('the orphan stopped', () => !isAlive(pid), 5000);
+    assert.match(h.log(), /job orphan: run-interrupted \(run_id=1 .*agent_stopped=true/);
+    // The job file removed: the daemon drops the job, run-list still shows its runs.
+    fs.rmSync(path.join(h.jobsDir, 'orphan.conf'));
+    await h.waitFor('the removal', () => !h.jobs().some((j) => j.jobId === 'orphan'), 5000);
+    assert.ok(h.runs('orphan').length >= 1);
+  });
+
   it('status tells a live daemon from a stale pid file; start, reload and stop exit 0', async () => {
     fs.mkdirSync(h.stateDir, { recursive: true });
     fs.writeFileSync(path.join(h.stateDir, 'scheduler.pid'), `${process.pid}\n`); // alive, but not a scheduler

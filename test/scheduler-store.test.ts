@@ -120,6 +120,10 @@ describe('scheduler: state store', function () {
       ],
     );
 
+    const kept = s.beginRun('j2', 5, 6, false);
+    assert.equal(s.deleteJob('j2', true), true);
+    assert.equal(s.getJob('j2'), undefined);
+    assert.equal(s.getRun(kept)?.jobId, 'j2', 'a job the daemon dropped keeps its runs as history');
     assert.equal(s.deleteJob('j1'), true);
     assert.equal(s.deleteJob('j1'), false);
     assert.equal(s.getJob('j1'), undefined);

@@ -172,9 +172,10 @@ function jobEvent(store: StateStore, s: SchedulerSettings, jobId: string, event:
 }
 
 function runList(store: StateStore, s: SchedulerSettings, jobId: string): number {
-  mustGet(store, jobId);
   const limit = typeof s.values.limit === 'number' ? s.values.limit : 20;
   const runs = store.listRuns(jobId, limit);
+  // A job the daemon dropped (a finished one-shot job of the API, a removed file) keeps its runs.
+  if (runs.length === 0) mustGet(store, jobId);
   if (s.json) {
     writeOut(`${JSON.stringify(runs, null, 2)}\n`);
     return 0;

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { VERSION } from '../base/version.js';
+import { AgentPool } from '../scheduler/agent-pool.js';
 import { Daemon } from '../scheduler/daemon/daemon.js';
 import { SchedulerError } from '../scheduler/daemon/errors.js';
 import { LocalFeed, type JobFeed } from '../scheduler/daemon/feed.js';
@@ -72,7 +73,8 @@ async function detach(s: SchedulerSettings, argv: readonly string[]): Promise<nu
   const out = fs.openSync(outFile, 'a', 0o600);
   const from = fs.fstatSync(out).size;
   const logArgs = s.logFile ? [] : ['--log-file', path.join(s.stateDir, 'scheduler.log')];
-  const child = spawn(process.execPath, [process.argv[1], ...argv, '--no-daemon', ...logArgs], {
+  // The same Node flags as this process (bin/permafrost-scheduler's #! line sets the young generation's size).
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...argv, '--no-daemon', ...logArgs], {
     detached: true,
     stdio: ['ignore', out, out],
     cwd: '/',
@@ -113,6 +115,8 @@ export async function runDaemon(s: SchedulerSettings): Promise<number> {
     store = openStore(s);
     const feed = await makeFeed(s, store, log);
     const monitor: { current?: Monitoring } = {};
+    const threads = agentThreads(process.env.PERMAFROST_SCHEDULER_AGENT_THREADS);
+    const pool = threads > 0 ? new AgentPool(threads) : undefined;
     const daemon = new Daemon(store, feed, log, {
       host: os.hostname(),
       agentPath: s.agentPath,
@@ -120,6 +124,7 @@ export async function runDaemon(s: SchedulerSettings): Promise<number> {
       disableExec: s.disableExec,
       pollMs: s.pollMs,
       privateDir: runDir(s.stateDir),
+      runner: pool ? (o) => pool.run(o) : undefined,
       onRunRecorded: () => monitor.current?.runRecorded(),
     });
     const monitoring = await startMonitoring(s, store, log, () => daemon.runningJobs);
@@ -135,6 +140,7 @@ export async function runDaemon(s: SchedulerSettings): Promise<number> {
     await daemon.drain(s.graceMs);
     await feed.close();
     await monitoring.close();
+    await pool?.close();
     log.log('info', 'permafrost-scheduler stopped');
     return 0;
   } finally {
@@ -142,6 +148,17 @@ export async function runDaemon(s: SchedulerSettings): Promise<number> {
     log.close();
     releasePidFile(s.pidFile);
   }
+}
+
+/**
+ * Worker threads that start agents: PERMAFROST_SCHEDULER_AGENT_THREADS (0: the main thread),
+ * default 1. One keeps the main thread free (a run is recorded and the daemon answers on time
+ * in a burst); more did not start agents sooner on 2 CPUs and cost ~10 MiB each
+ * (bench/RESULTS.md, scheduler).
+ */
+function agentThreads(setting: string | undefined): number {
+  if (setting !== undefined && /^\d+$/.test(setting)) return Math.min(Number(setting), 16);
+  return 1;
 }
 
 /** `<state-dir>/run` (0700): the runs' INI files, which may hold secrets; emptied at start (a killed daemon's leftovers). */

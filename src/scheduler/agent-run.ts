@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 export interface AgentRunOptions {
   /** The agent's entry script (bin/permafrost-agent), run with this Node. */
@@ -53,7 +54,7 @@ export async function runAgent(opts: AgentRunOptions): Promise<AgentRunResult> {
   // a directory of its own. The daemon's saves a mkdtemp and a rmdir per run (bench/RESULTS.md).
   const own = opts.privateDir === undefined;
   const dir = own ? fs.mkdtempSync(path.join(opts.tmpDir ?? os.tmpdir(), 'permafrost-scheduler-')) : opts.privateDir!;
-  const stem = own ? '' : `${process.pid}-${++sequence}-`;
+  const stem = own ? '' : `${process.pid}-${threadId}-${++sequence}-`; // unique across the pool's threads
   const ini = path.join(dir, `${stem}action.ini`);
   const metadataFile = path.join(dir, `${stem}metadata.json`);
   try {
@@ -117,7 +118,8 @@ function spawnAgent(opts: AgentRunOptions, args: string[]): Promise<Spawned> {
 
 /**
  * How to start the agent: a Node script (bin/permafrost-agent) with this Node, whatever `node`
- * is on PATH; another program (a stand-in for the bench, a wrapper script) by itself.
+ * is on PATH; another program (an executable, a script of another interpreter: a stand-in for
+ * the bench, a wrapper) by itself.
  */
 export function agentCommand(agentPath: string): string[] {
   const known = commands.get(agentPath);
@@ -132,7 +134,8 @@ export function agentCommand(agentPath: string): string[] {
     // Not readable: spawning it says why.
   }
   const shebang = head.startsWith('#!') ? head.slice(2, head.indexOf('\n') >>> 0) : '';
-  const command = shebang && !/\bnode\b/.test(shebang) ? [agentPath] : [process.execPath, agentPath];
+  const program = head.startsWith('\x7fELF') || (shebang !== '' && !/\bnode\b/.test(shebang));
+  const command = program ? [agentPath] : [process.execPath, agentPath];
   if (head) commands.set(agentPath, command);
   return command;
 }

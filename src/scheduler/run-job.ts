@@ -5,7 +5,7 @@
 // retry storm); an abort ends the run at once. The job's result: success, fail or aborted.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { JobDocument } from './job-document.js';
-import { runAgent, type AgentRunResult } from './agent-run.js';
+import { runAgent, type AgentRunOptions, type AgentRunResult } from './agent-run.js';
 
 export type RunResult = 'success' | 'fail' | 'aborted';
 
@@ -34,6 +34,8 @@ export interface JobRunOptions {
   /** Longest wait between tries (default 1 hour, never shorter than the action's max_retries_interval). */
   retryCapMs?: number;
   onSpawn?: (pid: number, action: number) => void;
+  /** What starts an agent (the daemon's pool of worker threads); default runAgent in this thread. */
+  runner?: (opts: AgentRunOptions) => Promise<AgentRunResult>;
   /** Called before each retry with its wait (the daemon logs it). */
   onRetry?: (action: number, attempt: number, waitMs: number) => void;
 }
@@ -57,7 +59,7 @@ export async function runJob(job: JobDocument, opts: JobRunOptions): Promise<Job
         opts.onRetry?.(index, attempt, wait);
         if (!(await sleep(wait, opts.signal))) break;
       }
-      const run = await runAgent({
+      const run = await (opts.runner ?? runAgent)({
         agentPath: opts.agentPath,
         action: action.freezerAction,
         env: opts.env,

@@ -3,13 +3,14 @@
 // (plan.ts), starts runs within --concurrent-jobs, applies the overlap policy when a job is
 // still running at its next time, and records every run in the state store before it starts
 // and when it ends, so a daemon killed at any moment loses no run and repeats none.
+import fs from 'node:fs';
 import { hooksFor, runHook, type HookContext } from '../hooks.js';
 import { parseJobDocument, type JobDocument } from '../job-document.js';
 import { NEW_JOB, initialEvent, onEvent, onRunEnd, onRunStart, type Effect, type JobEvent, type JobState } from '../job-state.js';
 import { pingHealthcheck } from '../monitor/healthchecks.js';
 import { clockJump, planNextRun, type PlannedRun } from '../plan.js';
 import { outcomeOf, type RunOutcome } from '../records.js';
-import { runJob, type JobRunResult } from '../run-job.js';
+import { runJob, type JobRunOptions, type JobRunResult } from '../run-job.js';
 import type { StateStore } from '../store/state-store.js';
 import type { JobFeed } from './feed.js';
 import type { SchedulerLog } from './log.js';
@@ -24,6 +25,8 @@ export interface DaemonOptions {
   pollMs: number;
   env?: NodeJS.ProcessEnv;
   tmpDir?: string;
+  /** Starts the agents off the main thread (agent-pool.ts); default: in it. */
+  runner?: JobRunOptions['runner'];
   /** A 0700 directory for the runs' INI and metadata files. */
   privateDir?: string;
   random?: () => number;
@@ -55,6 +58,7 @@ const MAX_TIMER_MS = 3_600_000;
 export class Daemon {
   private readonly slots = new Map<string, Slot>();
   private readonly waiting: { slot: Slot; plan: PlannedRun }[] = [];
+  private readonly batch: (() => void)[] = [];
   private running = 0;
   private draining = false;
   private syncing: Promise<void> = Promise.resolve();
@@ -73,8 +77,17 @@ export class Daemon {
 
   /** Closes what a killed daemon left open, reads the feed and starts the heartbeat. */
   async start(): Promise<void> {
-    for (const run of this.store.closeInterruptedRuns(Date.now(), 'the scheduler stopped during the run (killed or crashed)'))
-      this.log.job(run.jobId, 'run-interrupted', { run_id: run.runId, due: iso(run.dueMs) }, 'warning');
+    for (const run of this.store.closeInterruptedRuns(Date.now(), 'the scheduler stopped during the run (killed or crashed)')) {
+      // Its agent may still run (its own process group outlives a daemon killed with SIGKILL):
+      // it is stopped, so that the catch-up run does not race it for the same backup chain.
+      const stopped = run.pid !== null && stopOrphanAgent(run.pid, this.opts.agentPath);
+      this.log.job(
+        run.jobId,
+        'run-interrupted',
+        { run_id: run.runId, due: iso(run.dueMs), agent_stopped: stopped || undefined },
+        'warning',
+      );
+    }
     await this.sync();
     this.heartbeat = setInterval(() => this.beat(), 1000);
   }
@@ -227,7 +240,7 @@ export class Daemon {
         case 'forget':
           this.unarm(slot);
           this.slots.delete(slot.jobId);
-          this.store.deleteJob(slot.jobId);
+          this.store.deleteJob(slot.jobId, true); // its runs stay: run-list shows them
           this.log.job(slot.jobId, 'removed');
           return;
         case 'report':
@@ -286,14 +299,13 @@ export class Daemon {
       slot.restart = false;
       slot.skippedDueMs = null;
       this.store.updateJob(slot.jobId, { anchorMs: now });
-      return planNextRun({ ...this.planInput(slot, now), lastDueMs: null }, now, this.opts.random);
+      return planNextRun({ ...this.planInput(slot, now, null), lastDueMs: null }, now, this.opts.random);
     }
-    return planNextRun(this.planInput(slot, record.anchorMs), now, this.opts.random);
+    return planNextRun(this.planInput(slot, record.anchorMs, record.lastDueMs), now, this.opts.random);
   }
 
-  private planInput(slot: Slot, anchorMs: number) {
+  private planInput(slot: Slot, anchorMs: number, lastDue: number | null) {
     const doc = slot.doc!;
-    const lastDue = this.store.getJob(slot.jobId)?.lastDueMs ?? null;
     const skipped = slot.skippedDueMs;
     return {
       jobId: slot.jobId,
@@ -334,7 +346,25 @@ export class Daemon {
     this.startRun(slot, plan);
   }
 
+  /**
+   * Starts a run at the next turn of the event loop, with every other run starting then: their
+   * records are written in one transaction (a burst of 200 runs due in the same second cost
+   * 200 commits), and each agent is started only after that commit.
+   */
   private startRun(slot: Slot, plan: PlannedRun): void {
+    this.running++;
+    slot.waiting = true;
+    void this.batched(() => {
+      slot.waiting = false;
+      if (this.draining || this.slots.get(slot.jobId) !== slot || !slot.doc) {
+        this.running--;
+        return;
+      }
+      this.launch(slot, plan);
+    });
+  }
+
+  private launch(slot: Slot, plan: PlannedRun): void {
     const doc = slot.doc!;
     const startedMs = Date.now();
     this.lags.push(startedMs - plan.startMs);
@@ -342,19 +372,44 @@ export class Daemon {
     const runId = this.store.beginRun(slot.jobId, plan.dueMs, startedMs, plan.catchUp);
     slot.skippedDueMs = null;
     slot.state = onRunStart(slot.state);
-    this.running++;
     this.log.job(slot.jobId, 'running', { run_id: runId, due: iso(plan.dueMs), catch_up: plan.catchUp || undefined });
     // The next time is armed now: if it comes while this run goes on, the overlap policy decides.
     this.arm(slot);
     this.feed.report(slot.jobId, { status: 'running', event: '', result: '', timeStarted: Math.floor(startedMs / 1000), timeEnded: -1 });
     const controller = new AbortController();
-    const done = this.execute(slot, doc, runId, controller.signal, plan).finally(() => {
-      this.running--;
-      slot.run = undefined;
-      this.afterRun(slot);
-      this.pump();
-    });
+    const done = this.execute(slot, doc, runId, controller.signal, plan).finally(() =>
+      this.batched(() => {
+        this.running--;
+        slot.run = undefined;
+        this.afterRun(slot);
+        this.pump();
+      }),
+    );
     slot.run = { controller, runId, done };
+  }
+
+  /** Runs `fn` at the next turn of the event loop, in one store transaction with the others queued for it. */
+  private batched(fn: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.batch.push(() => {
+        try {
+          fn();
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      });
+      if (this.batch.length === 1) setImmediate(() => this.flushBatch());
+    });
+  }
+
+  private flushBatch(): void {
+    const work = this.batch.splice(0);
+    try {
+      this.store.batch(() => work.forEach((w) => w()));
+    } catch (err) {
+      this.log.log('error', `recording runs failed: ${(err as Error).message}`);
+    }
   }
 
   private async execute(slot: Slot, doc: JobDocument, runId: number, signal: AbortSignal, plan: PlannedRun): Promise<void> {
@@ -374,14 +429,13 @@ export class Daemon {
       run = { result: 'fail', actions: [], startedMs: now, endedMs: now, error: `the run could not start: ${(err as Error).message}` };
     }
     const outcome = outcomeOf(run);
-    this.store.endRun(runId, outcome);
+    await this.batched(() => this.store.endRun(runId, outcome)); // the job's result and counters with it
     this.log.job(
       slot.jobId,
       `run ${outcome.result}`,
       { run_id: runId, seconds: (run.endedMs - run.startedMs) / 1000, exit_code: outcome.exitCode, error: outcome.error },
       outcome.result === 'success' ? 'info' : 'warning',
     );
-    this.store.updateJob(slot.jobId, { result: outcome.result });
     this.feed.runEnded(slot.jobId, run, outcome);
     this.opts.onRunRecorded?.();
     await this.runHooks(slot, doc, runId, outcome, run, plan);
@@ -404,6 +458,7 @@ export class Daemon {
       env: this.opts.env,
       tmpDir: this.opts.tmpDir,
       privateDir: this.opts.privateDir,
+      runner: this.opts.runner,
       signal,
       onSpawn: (pid) => {
         this.store.setRunPid(runId, pid);
@@ -482,6 +537,30 @@ export class Daemon {
       } catch (err) {
         this.log.log('error', `reading requested events failed: ${(err as Error).message}`);
       }
+  }
+}
+
+/**
+ * Stops the process group of an agent a killed daemon left running. Only when `pid` still leads
+ * its own process group and runs the agent: a pid reused since by another program is left alone.
+ */
+function stopOrphanAgent(pid: number, agentPath: string): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (Number(fields[2]) !== pid || !cmdline.split('\0').includes(agentPath)) return false;
+    process.kill(-pid, 'SIGTERM');
+    setTimeout(() => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }, 1500).unref();
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -10,7 +10,6 @@ export const SchedulerExit = {
   NOT_FOUND: 15,
   API: 16,
   STATE: 17,
-  NOT_RUNNING: 18,
 } as const;
 
 export type SchedulerExitName = keyof typeof SchedulerExit;

@@ -40,7 +40,8 @@ export const MIGRATIONS: readonly string[] = [
   -- AUTOINCREMENT: a run id is never handed out twice, even after its job and runs are deleted.
   CREATE TABLE runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    job_id TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+    -- No foreign key: a removed job's runs stay as its history (run-list shows them); job-delete removes them.
+    job_id TEXT NOT NULL,
     due_ms INTEGER NOT NULL,
     started_ms INTEGER NOT NULL,
     ended_ms INTEGER,

@@ -68,6 +68,7 @@ function prepareStatements(db: Database.Database) {
        WHERE job_id = @jobId`,
     ),
     deleteJob: db.prepare<[string]>('DELETE FROM jobs WHERE job_id = ?'),
+    deleteRuns: db.prepare<[string]>('DELETE FROM runs WHERE job_id = ?'),
     setInvalid: db.prepare<[string | null, string]>('UPDATE jobs SET invalid = ? WHERE job_id = ?'),
     patchJob: db.prepare<[PatchParams]>(
       `UPDATE jobs SET
@@ -182,9 +183,25 @@ export class StateStore {
     return this.sql.listJobs.all();
   }
 
-  /** Removes the job and all its runs; false when there was no such job. */
-  deleteJob(jobId: string): boolean {
-    return this.sql.deleteJob.run(jobId).changes > 0;
+  /**
+   * Runs `fn` (several of the calls below) in one transaction: the daemon records a burst of
+   * runs started or ended in the same turn of its event loop together, at the cost of one commit.
+   */
+  batch<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * Removes the job and, unless `keepRuns` (a job the daemon no longer has: its runs are its
+   * history), its runs; false when there was no such job.
+   */
+  deleteJob(jobId: string, keepRuns = false): boolean {
+    return this.db
+      .transaction(() => {
+        if (!keepRuns) this.sql.deleteRuns.run(jobId);
+        return this.sql.deleteJob.run(jobId).changes > 0;
+      })
+      .immediate();
   }
 
   /** Marks the job's document refused (`reason`) or runnable (null); false when there is no such job. */
