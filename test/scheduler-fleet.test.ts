@@ -299,6 +299,65 @@ describe('scheduler: fleet mode, a session of two nodes on freezer-api with Mari
   });
 });
 
+describe('scheduler: fleet mode, a session run twice (freezer-scheduler 13 defect 6)', function () {
+  let env: Record<string, string>;
+  const harnesses: FleetScheduler[] = [];
+
+  before(async function () {
+    this.timeout(180_000);
+    env = await startFreezerApiOrSkip(this, ['--mariadb']);
+  });
+
+  after(async function () {
+    for (const h of harnesses) await h.cleanup();
+  });
+
+  it("a new run of the session waits for every member: the other node's entry from the last run does not complete it", async function () {
+    this.timeout(180_000);
+    const a = new FleetScheduler(`${env.OS_PROJECT_ID}_twice-a-${RUN}`, env);
+    const b = new FleetScheduler(`${env.OS_PROJECT_ID}_twice-b-${RUN}`, env);
+    harnesses.push(a, b);
+    const jobA = await jobCreate(env, a, backupJob(a, 'ta').doc);
+    const jobB = await jobCreate(env, b, backupJob(b, 'tb').doc);
+    const sessionFile = a.file('session2.json', JSON.stringify({ description: `twice ${RUN}`, hold_off: 1, schedule: {} }));
+    const created = await freezerCli(env, ['session-create', '--file', sessionFile]);
+    const sessionId = /Session (\w+) created/.exec(created.stdout + created.stderr)![1];
+    for (const jobId of [jobA, jobB]) await freezerCli(env, ['session-add-job', '--session-id', sessionId, '--job-id', jobId]);
+    const show = async () =>
+      JSON.parse((await freezerCli(env, ['session-show', sessionId, '-f', 'json'])).stdout) as Record<string, unknown>;
+    for (const jobId of [jobA, jobB]) await freezerCli(env, ['job-start', jobId]);
+    await Promise.all([a.startApi(), b.startApi()]);
+    for (const [jobId, h] of [
+      [jobA, a],
+      [jobB, b],
+    ] as const)
+      assert.equal((await jobEnds(env, jobId, h)).Result, 'success');
+    assert.equal((await show()).Status, 'completed');
+
+    // Run 2: node A alone. Its end must not complete the session: B has not run yet.
+    await sleep(1500); // past hold_off
+    await freezerCli(env, ['job-start', jobA]);
+    await a.waitFor('the second run of A', () => runsLogged(a, jobA) === 2, 60_000);
+    await jobEnds(env, jobA, a);
+    await sleep(2500); // A's end reported
+    const midway = await show();
+    assert.notEqual(midway.Status, 'completed', `the session completed without B: ${JSON.stringify(midway)}`);
+    assert.equal(midway['Session tag'], 2);
+    // Then B runs: the session completes.
+    await freezerCli(env, ['job-start', jobB]);
+    await b.waitFor('the second run of B', () => runsLogged(b, jobB) === 2, 60_000);
+    await jobEnds(env, jobB, b);
+    const until = Date.now() + 20_000;
+    let end = await show();
+    while (end.Status !== 'completed' && Date.now() < until) {
+      await sleep(1000);
+      end = await show();
+    }
+    assert.equal(end.Status, 'completed', `${JSON.stringify(end)}\n--- A ---\n${a.log()}\n--- B ---\n${b.log()}`);
+    assert.equal(end.Result, 'success');
+  });
+});
+
 describe('scheduler: fleet mode through a real Keystone (keystonemiddleware authtoken)', function () {
   let env: Record<string, string>;
   let h: FleetScheduler | undefined;

@@ -199,6 +199,11 @@ export class FreezerApi {
     return res.status === 404 ? null : objectOf(res);
   }
 
+  /** PATCH /sessions/{id}: freezer-api merges `jobs` entry by entry and replaces the other keys given. */
+  async patchSession(sessionId: string, patch: FreezerDoc): Promise<void> {
+    await this.call('PATCH', this.path('sessions/', sessionId), patch, [200]);
+  }
+
   /** A member job starts a run: success (tag maybe incremented), hold-off, or out-of-sync. */
   sessionStart(sessionId: string, jobId: string, tag: number): Promise<SessionActionResult> {
     return this.sessionAction(sessionId, { start: { job_id: jobId, current_tag: tag } });

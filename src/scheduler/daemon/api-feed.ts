@@ -112,21 +112,50 @@ export class ApiFeed implements JobFeed {
     const known = this.known.get(jobId);
     const sessionId = typeof known?.doc.session_id === 'string' ? known.doc.session_id : '';
     if (!known || !sessionId) return;
-    let tag = typeof known.doc.session_tag === 'number' ? known.doc.session_tag : 0;
+    const tag = typeof known.doc.session_tag === 'number' ? known.doc.session_tag : 0;
     for (let attempt = 1; attempt <= 5; attempt++) {
       try {
         const r = await this.api.sessionStart(sessionId, jobId, tag);
         this.log.job(jobId, 'session start', { session_id: sessionId, tag, answer: r.result, session_tag: r.session_tag });
         if (r.result === 'success') {
           known.doc.session_tag = r.session_tag;
+          await this.resetStaleMembers(sessionId, jobId);
           return;
         }
-        tag = r.session_tag;
+        // hold-off or out-of-sync: tried again with the same tag, as freezer-scheduler does (taking
+        // the session's tag instead would open a new session run of its own).
       } catch (err) {
         this.log.job(jobId, 'session start failed', { session_id: sessionId, error: (err as Error).message }, 'warning');
       }
     }
     this.log.job(jobId, 'session not joined; the job runs anyway', { session_id: sessionId }, 'warning');
+  }
+
+  /**
+   * The session runs (this job opened or joined its current run): the other members' entries
+   * that started before this run still say how the previous one ended, and freezer-api would
+   * call the session completed as soon as this job ends (freezer-scheduler 13 leaves them, and a
+   * session completes before the others ran). They are set back to "not ended"; each member's
+   * own start and end then count for this run.
+   */
+  private async resetStaleMembers(sessionId: string, jobId: string): Promise<void> {
+    try {
+      const session = await this.api.getSession(sessionId);
+      if (!session) return;
+      const runStart = typeof session.time_start === 'number' ? session.time_start : -1;
+      const jobs = isObject(session.jobs) ? session.jobs : {};
+      const reset: Record<string, unknown> = {};
+      for (const [id, entry] of Object.entries(jobs)) {
+        if (id === jobId || !isObject(entry)) continue;
+        const started = typeof entry.time_started === 'number' ? entry.time_started : -1;
+        if (started < runStart && entry.status === 'completed') reset[id] = { ...entry, status: 'scheduled', result: '', time_ended: -1 };
+      }
+      if (Object.keys(reset).length === 0) return;
+      await this.api.patchSession(sessionId, { jobs: reset });
+      this.log.job(jobId, 'session members of the last run reset', { session_id: sessionId, members: Object.keys(reset).length });
+    } catch (err) {
+      this.log.job(jobId, 'session members not reset', { session_id: sessionId, error: (err as Error).message }, 'warning');
+    }
   }
 
   async close(): Promise<void> {
