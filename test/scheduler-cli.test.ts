@@ -105,6 +105,25 @@ describe('permafrost-scheduler command line', function () {
     assert.match(api.stderr, new RegExp(`127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
   });
 
+  it('--use-json logs JSON lines: one per job state change and run, with the job and the details', async () => {
+    h.writeJob('j.conf', { job_id: 'j', job_actions: [{ freezer_action: { action: 'exec', command: 'exit 4' } }], job_schedule: {} });
+    await h.start(['--use-json']);
+    await h.waitFor('the run', () => h.jobs().find((x) => x.jobId === 'j')?.runsTotal === 1);
+    await h.stop();
+    const lines = h
+      .log()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const mine = lines.filter((l) => l.job_id === 'j').map((l) => l.event);
+    assert.deepEqual(mine, ['added', 'scheduled', 'running', 'run fail', 'completed']);
+    const failed = lines.find((l) => l.event === 'run fail')!;
+    assert.equal(failed.level, 'warning');
+    assert.equal(failed.exit_code, 4);
+    assert.match(String(failed.error), /exit 4/);
+    assert.ok(lines.every((l) => typeof l.time === 'string' && !Number.isNaN(Date.parse(l.time as string))));
+  });
+
   it('next -j ID -n 3 prints the next three start times of the schedule', () => {
     const file = path.join(h.root, 'job.json');
     fs.writeFileSync(file, JSON.stringify(job({ job_id: 'six' })));
