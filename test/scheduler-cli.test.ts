@@ -121,7 +121,7 @@ describe('permafrost-scheduler command line', function () {
     assert.equal(failed.level, 'warning');
     assert.equal(failed.exit_code, 4);
     assert.match(String(failed.error), /exit 4/);
-    assert.ok(lines.every((l) => typeof l.time === 'string' && !Number.isNaN(Date.parse(l.time as string))));
+    assert.ok(lines.every((l) => typeof l.time === 'string' && !Number.isNaN(Date.parse(l.time))));
   });
 
   it('next -j ID -n 3 prints the next three start times of the schedule', () => {
