@@ -11,7 +11,7 @@ import path from 'node:path';
 import { FreezerApi } from '../src/scheduler/api/freezer-api.js';
 import { FreezerApiError, HttpJson } from '../src/scheduler/api/http-json.js';
 import { apiSettingsFrom } from '../src/scheduler/api/settings.js';
-import { freezerApiControl, freezerCli, recordingProxy, startFreezerApiOrSkip } from './helpers/freezer-api.js';
+import { backupRows, freezerApiControl, freezerCli, recordingProxy, startFreezerApiOrSkip } from './helpers/freezer-api.js';
 import { closedPort } from './helpers/net.js';
 import { startSwiftOrSkip } from './helpers/swift.js';
 
@@ -169,24 +169,8 @@ describe('scheduler: the Freezer API client against the real freezer-api (sqlite
       job_id: `j-${RUN}`,
     });
     assert.match(backupId, /^[0-9a-f]{32}$/);
-    // `-f json` fails in freezerclient 5 (its "Created at" column is a datetime json cannot encode)
-    const { stdout } = await freezerCli(env, [
-      'backup-list',
-      '--limit',
-      '100000',
-      '-f',
-      'value',
-      '-c',
-      'Backup ID',
-      '-c',
-      'Hostname',
-      '-c',
-      'Path',
-    ]);
-    assert.ok(
-      stdout.split('\n').includes(`${backupId} ${hostname} /etc/hostname`),
-      `backup ${backupId} in freezer backup-list:\n${stdout}`,
-    );
+    const rows = (await backupRows(env)).map((r) => r.join(' '));
+    assert.ok(rows.includes(`${backupId} ${hostname} /etc/hostname`), `backup ${backupId} in freezer backup-list:\n${rows.join('\n')}`);
     const mine = (await api.listBackups(undefined, 100_000)).filter((b) => b.backup_id === backupId);
     assert.equal((mine[0]?.backup_metadata as Record<string, unknown>).backup_name, `b-${RUN}`);
   });

@@ -2,18 +2,9 @@
 // verbs' exit codes per error class (README), and `next`.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { closedPort } from './helpers/net.js';
 import { SchedulerHarness } from './helpers/scheduler.js';
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe('permafrost-scheduler command line', function () {
   this.timeout(60_000);

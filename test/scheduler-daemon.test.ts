@@ -9,6 +9,7 @@ import path from 'node:path';
 import { agent, agentOk } from './helpers/agent.js';
 import { SchedulerHarness, sleep } from './helpers/scheduler.js';
 import { startSwiftOrSkip } from './helpers/swift.js';
+import { isRunning } from '../src/scheduler/processes.js';
 
 /** Backups in the Swift container schedule_backups (through Keystone, the OS_* of `env`). */
 function swiftBackupsOf(env: Record<string, string>): number {
@@ -19,15 +20,6 @@ function swiftBackupsOf(env: Record<string, string>): number {
 
 function backupsIn(container: string): unknown[] {
   return JSON.parse(agentOk(['--action', 'info', '--storage', 'local', '--container', container, '--json']).stdout) as unknown[];
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 describe('permafrost-scheduler daemon (standalone)', function () {
@@ -121,7 +113,7 @@ describe('permafrost-scheduler daemon (standalone)', function () {
     await sleep(300);
     const t0 = Date.now();
     assert.equal(h.cli(['job-abort', '-j', 'big']).status, 0);
-    await h.waitFor('the agent gone', () => !isAlive(pid), 5000);
+    await h.waitFor('the agent gone', () => !isRunning(pid), 5000);
     const took = Date.now() - t0;
     assert.ok(took < 2000, `the agent stopped after ${took} ms`);
     const j = await h.waitFor('the aborted run', () => {
@@ -206,9 +198,9 @@ describe('permafrost-scheduler daemon (standalone)', function () {
     const pid = await h.waitFor('the agent', () => readPid(h, 'orphan') ?? undefined);
     await h.stop('SIGKILL');
     await sleep(300);
-    assert.ok(isAlive(pid), 'the agent outlives the daemon (its own process group)');
+    assert.ok(isRunning(pid), 'the agent outlives the daemon (its own process group)');
     await h.start();
-    await h.waitFor('the orphan stopped', () => !isAlive(pid), 5000);
+    await h.waitFor('the orphan stopped', () => !isRunning(pid), 5000);
     assert.match(h.log(), /job orphan: run-interrupted \(run_id=1 .*agent_stopped=true/);
     // The job file removed: the daemon drops the job, run-list still shows its runs.
     fs.rmSync(path.join(h.jobsDir, 'orphan.conf'));
@@ -225,7 +217,7 @@ describe('permafrost-scheduler daemon (standalone)', function () {
     const start = h.cli(['--log-file', h.logFile, 'start']);
     assert.equal(start.status, 0, start.stderr);
     const pid = Number(/pid: (\d+)/.exec(start.stdout)![1]);
-    assert.ok(isAlive(pid));
+    assert.ok(isRunning(pid));
     assert.equal(h.cli(['status']).stdout.trim(), `Running with pid: ${pid}`);
     assert.match(h.cli(['start']).stdout, new RegExp(`already running, pid: ${pid}`));
     assert.equal(h.cli(['reload']).status, 0);
@@ -236,7 +228,7 @@ describe('permafrost-scheduler daemon (standalone)', function () {
     assert.notEqual(pid2, pid);
     const stop = h.cli(['stop']);
     assert.equal(stop.status, 0);
-    assert.equal(isAlive(pid2), false);
+    assert.equal(isRunning(pid2), false);
     assert.equal(h.cli(['status']).stdout.trim(), 'Not Running');
   });
 });

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SchedulerHarness, sleep } from './helpers/scheduler.js';
+import { procStat } from '../src/scheduler/processes.js';
 
-/** CPU seconds a process has used (utime + stime from /proc; 100 ticks a second on Linux). */
+/** CPU seconds a process has used (utime + stime, proc(5) fields 14 and 15; 100 ticks a second on Linux). */
 function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const { fields } = procStat(pid)!;
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

@@ -18,6 +18,7 @@ import { startMetricsServer } from '../src/scheduler/monitor/metrics-server.js';
 import { writeTextfile } from '../src/scheduler/monitor/textfile.js';
 import { pingHealthcheck } from '../src/scheduler/monitor/healthchecks.js';
 import { hooksFor, runHook, type HookContext } from '../src/scheduler/hooks.js';
+import { isRunning } from '../src/scheduler/processes.js';
 
 const NOW = Date.UTC(2025, 0, 10, 12, 0, 0);
 
@@ -80,16 +81,6 @@ function get(port: number, urlPath: string, method = 'GET', host = '127.0.0.1'):
     req.on('error', reject);
     req.end();
   });
-}
-
-/** True while `pid` runs (a zombie is not running). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 async function waitFor(what: string, test: () => boolean, ms: number): Promise<void> {
@@ -459,7 +450,7 @@ describe('scheduler hooks', function () {
     assert.equal(run.signal, 'SIGKILL');
     assert.ok(took >= 2200 && took < 5000, `took ${took} ms`);
     const child = Number(fs.readFileSync(pidFile, 'utf8'));
-    await waitFor(`the hook's child ${child} gone`, () => !isAlive(child), 2000);
+    await waitFor(`the hook's child ${child} gone`, () => !isRunning(child), 2000);
   });
 
   it('a timed-out hook that heeds SIGTERM ends at once, and an abort stops one too', async () => {

@@ -12,6 +12,7 @@ import { AGENT, agentOk } from './helpers/agent.js';
 import { runAgent } from '../src/scheduler/agent-run.js';
 import { runJob } from '../src/scheduler/run-job.js';
 import { parseJobDocument } from '../src/scheduler/job-document.js';
+import { isRunning } from '../src/scheduler/processes.js';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'pf-sched-run-'));
@@ -23,16 +24,6 @@ function sourceTree(root: string, files: number, bytes: number): string {
   fs.mkdirSync(src);
   for (let i = 0; i < files; i++) fs.writeFileSync(path.join(src, `f${i}`), randomBytes(bytes));
   return src;
-}
-
-/** True while `pid` runs: a zombie (dead, not yet reaped by a PID 1 that never reaps) is not running. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 function backupsIn(container: string): unknown[] {
@@ -179,7 +170,7 @@ describe('scheduler: running a job through permafrost-agent', function () {
     assert.equal(r.result, 'aborted');
     assert.equal(r.actions[0].tries.length, 1, 'an abort is not retried');
     await new Promise((res) => setTimeout(res, 100));
-    assert.equal(isAlive(sleeper), false, 'the command the agent started is gone too');
+    assert.equal(isRunning(sleeper), false, 'the command the agent started is gone too');
   });
 
   it('an aborted backup leaves no backup listed', async () => {

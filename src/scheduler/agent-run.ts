@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { signalGroup, streamTail } from './processes.js';
 
 export interface AgentRunOptions {
   /** The agent's entry script (bin/permafrost-agent), run with this Node. */
@@ -86,8 +87,8 @@ function spawnAgent(opts: AgentRunOptions, args: string[]): Promise<Spawned> {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: opts.env ?? process.env,
     });
-    const out = tail(child.stdout);
-    const err = tail(child.stderr);
+    const out = streamTail(child.stdout, KEEP);
+    const err = streamTail(child.stderr, KEEP);
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
     const abort = () => {
@@ -138,30 +139,6 @@ export function agentCommand(agentPath: string): string[] {
   const command = program ? [agentPath] : [process.execPath, agentPath];
   if (head) commands.set(agentPath, command);
   return command;
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is gone already.
-  }
-}
-
-/** Collects the last KEEP bytes of a stream. */
-function tail(stream: NodeJS.ReadableStream): () => string {
-  let chunks: Buffer[] = [];
-  let size = 0;
-  stream.on('data', (c: Buffer) => {
-    chunks.push(c);
-    size += c.length;
-    while (size - chunks[0].length >= KEEP) size -= chunks.shift()!.length;
-  });
-  return () => {
-    const all = Buffer.concat(chunks);
-    chunks = [];
-    return all.subarray(Math.max(0, all.length - KEEP)).toString('utf8');
-  };
 }
 
 function readMetadata(file: string): { metadata: Record<string, unknown> | null; metadataError: string | null } {

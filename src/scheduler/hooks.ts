@@ -5,6 +5,7 @@
 // failure is reported, never thrown: a hook cannot fail the backup that already ended.
 import { spawn } from 'node:child_process';
 import type { HookCommand, JobSchedule } from './job-document.js';
+import { signalGroup, streamTail } from './processes.js';
 import type { RunResult } from './run-job.js';
 
 export type HookName = 'on_success' | 'on_failure' | 'finally';
@@ -116,7 +117,7 @@ export function runHook(command: HookCommand, ctx: HookContext, opts: HookOption
       cwd: opts.cwd,
       env: { ...(opts.env ?? process.env), ...hookEnv(ctx) },
     });
-    const stderr = tail(child.stderr);
+    const stderr = streamTail(child.stderr, STDERR_KEEP);
     let timedOut = false;
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -144,7 +145,7 @@ export function runHook(command: HookCommand, ctx: HookContext, opts: HookOption
       opts.signal?.removeEventListener('abort', onAbort);
       // What it left running in its group after a timeout or abort goes too.
       if ((timedOut || aborted) && child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-      resolve({ ...r, stderr: stderr.text(), timedOut, aborted });
+      resolve({ ...r, stderr: stderr(), timedOut, aborted });
     };
     // A hook that never reads stdin closes the pipe under our write: EPIPE is its choice, not our crash.
     child.stdin.on('error', () => undefined);
@@ -173,30 +174,4 @@ function describe(command: HookCommand): string {
 
 function noNul(s: string): string {
   return s.replace(/\0/g, '');
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is gone already.
-  }
-}
-
-/** Keeps the last STDERR_KEEP bytes of a stream. */
-function tail(stream: NodeJS.ReadableStream): { text: () => string } {
-  let chunks: Buffer[] = [];
-  let size = 0;
-  stream.on('data', (c: Buffer) => {
-    chunks.push(c);
-    size += c.length;
-    while (size - chunks[0].length >= STDERR_KEEP) size -= chunks.shift()!.length;
-  });
-  return {
-    text: () => {
-      const all = Buffer.concat(chunks);
-      chunks = [];
-      return all.subarray(Math.max(0, all.length - STDERR_KEEP)).toString('utf8');
-    },
-  };
 }

@@ -5,9 +5,9 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { listenOnLoopback } from './net.js';
 import { parseEnvLines, runServiceScript, serviceScript, startOrSkip } from './service-script.js';
 
 export const FREEZER_API_SCRIPT = serviceScript('freezer-api.sh');
@@ -104,15 +104,26 @@ export async function recordingProxy(target: string): Promise<{ url: string; see
       out.end(body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), seen };
+}
+
+/** `freezer backup-list` rows as [Backup ID, Hostname, Path] (`-f json` crashes in freezerclient 5). */
+export async function backupRows(env: Record<string, string>): Promise<string[][]> {
+  const { stdout } = await freezerCli(env, [
+    'backup-list',
+    '--limit',
+    '100000',
+    '-f',
+    'value',
+    '-c',
+    'Backup ID',
+    '-c',
+    'Hostname',
+    '-c',
+    'Path',
+  ]);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' '));
 }

@@ -46,11 +46,15 @@ export async function forwardingProxy(
     if (damage(req.method!, req.url!)) req.pipe(flipFirstByte()).pipe(out);
     else req.pipe(out);
   });
+  return { ...(await listenOnLoopback(server)), seen };
+}
+
+/** Starts `server` on a free loopback port: its URL, and a close that cuts kept-alive connections too. */
+export async function listenOnLoopback(server: http.Server): Promise<{ url: string; close: () => Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    seen,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -5,43 +5,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './agent.js';
+import type { JobRecord, RunRecord } from '../../src/scheduler/records.js';
 
 export const SCHEDULER = path.join(REPO, 'bin', 'permafrost-scheduler');
 
-export interface JobRow {
-  jobId: string;
-  status: string;
-  event: string;
-  result: string;
-  invalid: string | null;
-  lastDueMs: number | null;
-  lastStartMs: number | null;
-  lastEndMs: number | null;
-  lastSuccessMs: number | null;
-  lastError: string | null;
-  lastExitCode: number | null;
-  lastLevel: number | null;
-  lastBytes: number | null;
-  lastDurationMs: number | null;
-  lastBackupName: string | null;
-  nextRunMs: number | null;
-  runsTotal: number;
-  failuresTotal: number;
-  overdue: boolean;
-}
+/** A row of `job-list --json`: the store's record without its document, with the overdue flag. */
+export type JobRow = Omit<JobRecord, 'document'> & { overdue: boolean };
 
-export interface RunRow {
-  runId: number;
-  dueMs: number;
-  startedMs: number;
-  endedMs: number | null;
-  result: string | null;
-  catchUp: boolean;
-  exitCode: number | null;
-  error: string | null;
-  level: number | null;
-  backupName: string | null;
-}
+/** A row of `run-list --json`: the store's record of a run. */
+export type RunRow = RunRecord;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,7 +47,9 @@ export class SchedulerHarness {
 
   /** Starts the daemon in the foreground; resolves once it has claimed its pid file. */
   async start(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [SCHEDULER, ...this.base(), '--no-daemon', '--log-file', this.logFile, ...extra, 'start'], {
+    // --grace-period 0 unless a test asks for one: a stop aborts the runs at once, so that no agent outlives the test.
+    const args = [...this.base(), '--no-daemon', '--log-file', this.logFile, '--grace-period', '0', ...extra, 'start'];
+    const child = spawn(process.execPath, [SCHEDULER, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
@@ -148,8 +122,14 @@ export class SchedulerHarness {
     }
   }
 
+  /**
+   * A drained stop (the running agents aborted), SIGKILL only if that hangs: a daemon killed
+   * outright leaves its agents writing into the directories being removed.
+   */
   async cleanup(): Promise<void> {
-    await this.stop('SIGKILL');
-    fs.rmSync(this.root, { recursive: true, force: true });
+    const killer = setTimeout(() => this.daemon?.kill('SIGKILL'), 10_000);
+    await this.stop('SIGTERM');
+    clearTimeout(killer);
+    fs.rmSync(this.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }

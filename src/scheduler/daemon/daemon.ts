@@ -3,12 +3,12 @@
 // (plan.ts), starts runs within --concurrent-jobs, applies the overlap policy when a job is
 // still running at its next time, and records every run in the state store before it starts
 // and when it ends, so a daemon killed at any moment loses no run and repeats none.
-import fs from 'node:fs';
 import { hooksFor, runHook, type HookContext } from '../hooks.js';
 import { parseJobDocument, type JobDocument } from '../job-document.js';
 import { NEW_JOB, initialEvent, onEvent, onRunEnd, onRunStart, type Effect, type JobEvent, type JobState } from '../job-state.js';
 import { pingHealthcheck } from '../monitor/healthchecks.js';
 import { clockJump, planNextRun, type PlannedRun } from '../plan.js';
+import { procArgv, procStat, signalGroup } from '../processes.js';
 import { outcomeOf, type RunOutcome } from '../records.js';
 import { runJob, type JobRunOptions, type JobRunResult } from '../run-job.js';
 import type { StateStore } from '../store/state-store.js';
@@ -65,8 +65,6 @@ export class Daemon {
   private heartbeat?: NodeJS.Timeout;
   private lastPollMs = 0;
   private clock = { wallMs: Date.now(), monoMs: performance.now() };
-  /** Start delays (actual start − planned start), for the bench and the log. */
-  readonly lags: number[] = [];
 
   constructor(
     private readonly store: StateStore,
@@ -367,8 +365,6 @@ export class Daemon {
   private launch(slot: Slot, plan: PlannedRun): void {
     const doc = slot.doc!;
     const startedMs = Date.now();
-    this.lags.push(startedMs - plan.startMs);
-    if (this.lags.length > 100_000) this.lags.splice(0, 50_000);
     const runId = this.store.beginRun(slot.jobId, plan.dueMs, startedMs, plan.catchUp);
     slot.skippedDueMs = null;
     slot.state = onRunStart(slot.state);
@@ -545,23 +541,10 @@ export class Daemon {
  * its own process group and runs the agent: a pid reused since by another program is left alone.
  */
 function stopOrphanAgent(pid: number, agentPath: string): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (Number(fields[2]) !== pid || !cmdline.split('\0').includes(agentPath)) return false;
-    process.kill(-pid, 'SIGTERM');
-    setTimeout(() => {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }, 1500).unref();
-    return true;
-  } catch {
-    return false;
-  }
+  if (procStat(pid)?.pgrp !== pid || !procArgv(pid)?.includes(agentPath)) return false;
+  signalGroup(pid, 'SIGTERM');
+  setTimeout(() => signalGroup(pid, 'SIGKILL'), 1500).unref();
+  return true;
 }
 
 function iso(ms: number): string {

@@ -2,6 +2,7 @@
 // reboot) names a pid that is gone or now belongs to another program, and freezer-scheduler 13's
 // `status` trusts it anyway. Here a pid counts only while /proc says it is a permafrost-scheduler.
 import fs from 'node:fs';
+import { isRunning, procArgv } from '../processes.js';
 
 export interface PidFileState {
   /** The live daemon's pid, or null. */
@@ -14,13 +15,7 @@ const MARK = 'permafrost-scheduler';
 
 /** Whether `pid` is a live process whose command line names the scheduler (a zombie is not live). */
 export function isScheduler(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') return false;
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(MARK);
-  } catch {
-    return false;
-  }
+  return isRunning(pid) && (procArgv(pid)?.some((arg) => arg.includes(MARK)) ?? false);
 }
 
 export function readPidFile(file: string): PidFileState {
