@@ -12,6 +12,10 @@ export interface BackupOptions {
   compression: Codec;
   threads?: number;
   maxSegmentSize?: number;
+  /** Backup engine (the agent's default, tar, when absent). */
+  engine?: 'tar' | 'rsync';
+  /** Let the agent choose the level (the next level of an existing chain); default: a forced level 0. */
+  incremental?: boolean;
   /** Another agent than BENCH_AGENT (BENCH_BEFORE's). */
   agentBin?: string;
 }
@@ -34,11 +38,11 @@ export function agentBackupArgv(cfg: BenchConfig, o: BackupOptions): string[] {
     o.source,
     '--compression',
     o.compression,
-    // Every timed backup is a level 0 into an empty store, but say so: an accidental L1 would be tiny.
-    '--no-incremental',
-    'true',
     '--quiet',
   ];
+  // Every timed backup is a level 0 into an empty store, but say so: an accidental L1 would be tiny.
+  if (!o.incremental) argv.push('--no-incremental', 'true');
+  if (o.engine !== undefined) argv.push('--engine', o.engine);
   if (o.threads !== undefined) argv.push('--threads', String(o.threads));
   if (o.maxSegmentSize !== undefined) argv.push('--max-segment-size', String(o.maxSegmentSize));
   return argv;

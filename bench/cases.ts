@@ -2,13 +2,14 @@
 // same tree; each row is one command run as a fresh child process per repetition.
 import fs from 'node:fs';
 import path from 'node:path';
-import { agentBackupArgv, agentRestoreArgv, isAgentDataObject, type Codec } from './agent-cli.js';
+import { agentBackupArgv, isAgentDataObject, type Codec } from './agent-cli.js';
 import type { BenchConfig } from './config.js';
-import { bytesUnder, resetDir } from './disk.js';
-import { tarBzip2, tarCzf, tarPigz, tarXz, tarZstd, zstdUntar, type PeerOptions } from './peers.js';
-import { runUntimed } from './shell.js';
+import { bytesUnder } from './disk.js';
+import { tarBzip2, tarCzf, tarPigz, tarXz, tarZstd, type PeerOptions } from './peers.js';
 import type { TreeInfo } from './tree.js';
+import { CHAIN_CASES } from './chain-cases.js';
 import { RDIFF_CASES } from './rdiff-cases.js';
+import { RESTORE_CASES, RESTORE_ROUNDS } from './restore-cases.js';
 import { SWIFT_CASES } from './swift-cases.js';
 import { STARTUP_CASES } from './startup-cases.js';
 
@@ -33,6 +34,8 @@ export interface RowDef {
   label: string;
   tool: 'permafrost' | 'peer';
   op: 'backup' | 'restore' | 'diff' | 'start';
+  /** Commands the row needs beyond the case's tools: when one is missing the row is skipped, with the reason printed. */
+  requires?: string[];
   /** Untimed, once before the repetitions. */
   prepare?(ctx: RowContext): void;
   command(ctx: RowContext): string[];
@@ -40,6 +43,8 @@ export interface RowDef {
   outputBytes?(ctx: RowContext): number;
   /** Untimed sanity check after each run, so a run that "succeeds" doing nothing cannot look fast. */
   verify?(ctx: RowContext): void;
+  /** File bytes the row reads or writes, after `prepare`, when not the tree's (e.g. an edited copy of it). */
+  inputBytes?(ctx: RowContext): number;
 }
 
 export interface CaseDef {
@@ -54,6 +59,12 @@ export interface CaseDef {
   referenceRow?: string;
   /** Repetitions of this case when not BENCH_REPS (short commands need many to show a median). */
   reps?: number;
+  /** Repetitions when BENCH_REPS is not set (BENCH_REPS, when set, wins): cases whose ratios are targets want more rounds. */
+  defaultReps?: number;
+  /** Where the rows' outputs go: BENCH_DIR's disk (default) or BENCH_TMPFS (a restore into memory). */
+  scratchOn?: 'disk' | 'tmpfs';
+  /** A case of a group that the default run (no case named) still includes. */
+  inDefaultRun?: boolean;
   rows: RowDef[];
 }
 
@@ -62,7 +73,15 @@ const agentOutput = (ctx: RowContext) => bytesUnder(path.join(agentStore(ctx), '
 const peerOut = (ctx: RowContext) => path.join(ctx.scratch, 'out');
 const peerOutput = (ctx: RowContext) => fs.statSync(peerOut(ctx)).size;
 
-function agentBackupRow(codec: Codec, extra: { maxSegmentSize?: number; id?: string; label?: string; agentBin?: string } = {}): RowDef {
+interface AgentRowOptions {
+  maxSegmentSize?: number;
+  engine?: 'tar' | 'rsync';
+  id?: string;
+  label?: string;
+  agentBin?: string;
+}
+
+function agentBackupRow(codec: Codec, extra: AgentRowOptions = {}): RowDef {
   return {
     id: extra.id ?? `permafrost-${codec}`,
     label: extra.label ?? `permafrost L0 ${codec} --threads 2`,
@@ -76,6 +95,7 @@ function agentBackupRow(codec: Codec, extra: { maxSegmentSize?: number; id?: str
         compression: codec,
         threads: 2,
         maxSegmentSize: extra.maxSegmentSize,
+        engine: extra.engine,
         agentBin: extra.agentBin,
       }),
     outputBytes: agentOutput,
@@ -109,18 +129,6 @@ function peerBackupRow(id: string, label: string, build: (src: string, out: stri
     command: (ctx) => build(ctx.tree.root, peerOut(ctx), ctx.peer),
     outputBytes: peerOutput,
   };
-}
-
-function verifyRestoredBytes(ctx: RowContext): void {
-  const got = bytesUnder(path.join(ctx.scratch, 'restored'));
-  if (got !== ctx.tree.bytes) throw new Error(`restore wrote ${got} bytes of files, the tree has ${ctx.tree.bytes}`);
-}
-
-/** Restore destinations must exist and be empty for tar -C; the agent gets the same. */
-function restoreDest(ctx: RowContext): string {
-  const dest = path.join(ctx.scratch, 'restored');
-  fs.mkdirSync(dest, { recursive: true });
-  return dest;
 }
 
 export const CASES: CaseDef[] = [
@@ -160,50 +168,18 @@ export const CASES: CaseDef[] = [
     referenceRow: 'peer-tar-xz',
     rows: [agentBackupRow('xz'), peerBackupRow('peer-tar-xz', 'tar -cf - | xz -T2', tarXz)],
   },
+  ...RESTORE_CASES,
+  ...CHAIN_CASES,
   {
-    name: 'restore',
-    title: 'Restore of an L0 zstd backup',
+    name: 'rsync-l0',
+    title: 'L0 backup, zstd, 2 threads: rsync engine vs tar engine',
     tree: 'main',
-    tools: ['tar', 'zstd'],
-    referenceRow: 'peer-zstd-untar',
+    tools: [],
+    referenceRow: 'permafrost-tar-zstd',
+    defaultReps: RESTORE_ROUNDS,
     rows: [
-      {
-        id: 'permafrost-restore-zstd',
-        label: 'permafrost restore (zstd L0)',
-        tool: 'permafrost',
-        op: 'restore',
-        prepare: (ctx) => {
-          resetDir(ctx.fixtures);
-          runUntimed(
-            agentBackupArgv(ctx.cfg, {
-              store: path.join(ctx.fixtures, 'store'),
-              name: BACKUP_NAME,
-              source: ctx.tree.root,
-              compression: 'zstd',
-              threads: 2,
-            }),
-          );
-        },
-        command: (ctx) =>
-          agentRestoreArgv(ctx.cfg, {
-            store: path.join(ctx.fixtures, 'store'),
-            name: BACKUP_NAME,
-            dest: restoreDest(ctx),
-          }),
-        verify: verifyRestoredBytes,
-      },
-      {
-        id: 'peer-zstd-untar',
-        label: 'zstd -dc | tar -x',
-        tool: 'peer',
-        op: 'restore',
-        prepare: (ctx) => {
-          resetDir(ctx.fixtures);
-          runUntimed(tarZstd(ctx.tree.root, path.join(ctx.fixtures, 'archive.tar.zst'), { fsync: false }));
-        },
-        command: (ctx) => zstdUntar(path.join(ctx.fixtures, 'archive.tar.zst'), restoreDest(ctx)),
-        verify: verifyRestoredBytes,
-      },
+      agentBackupRow('zstd', { engine: 'tar', id: 'permafrost-tar-zstd', label: 'permafrost L0 --engine tar, zstd --threads 2' }),
+      agentBackupRow('zstd', { engine: 'rsync', id: 'permafrost-rsync-zstd', label: 'permafrost L0 --engine rsync, zstd --threads 2' }),
     ],
   },
   {

@@ -13,10 +13,14 @@ export interface BenchConfig {
   rdiffMiB: number;
   /** Timed repetitions per row; the median is reported. */
   reps: number;
+  /** BENCH_REPS was given: it then overrides a case's own default count (see CaseDef.defaultReps). */
+  repsExplicit: boolean;
   /** PRNG seed of the tree generator: same seed + size ⇒ byte-identical tree. */
   seed: number;
   /** Parent of the cached trees and of the scratch outputs. */
   workRoot: string;
+  /** A tmpfs directory for the restore-into-memory case (BENCH_TMPFS, default /dev/shm). */
+  tmpfsRoot: string;
   repoRoot: string;
   /** The agent CLI under test. */
   agentBin: string;
@@ -60,8 +64,10 @@ export function loadConfig(): BenchConfig {
     rssMiB: positiveInt('BENCH_RSS_MB', 1024),
     rdiffMiB: positiveInt('BENCH_RDIFF_MB', 512),
     reps: positiveInt('BENCH_REPS', 3),
+    repsExplicit: (process.env.BENCH_REPS ?? '') !== '',
     seed: positiveInt('BENCH_SEED', 20240601),
     workRoot: path.join(process.env.BENCH_DIR || os.tmpdir(), 'permafrost-bench'),
+    tmpfsRoot: path.join(process.env.BENCH_TMPFS || '/dev/shm', 'permafrost-bench'),
     repoRoot,
     agentBin: process.env.BENCH_AGENT || path.join(repoRoot, 'bin', 'permafrost-agent'),
     benchSrcDir,

@@ -16,7 +16,7 @@ const fixed = (n: number | undefined, digits: number) => (n === undefined || !Nu
 function rowCells(r: RowResult): string[] {
   const s = r.summary;
   const name = r.tool === 'permafrost' ? `**${r.label}**` : r.label;
-  const failed = r.error ? ` ⚠ ${r.error.split('\n')[0].slice(0, 120)}` : '';
+  const failed = r.error ? ` ⚠ ${r.error.split('\n')[0].slice(0, 120)}` : r.skipped ? ` (skipped: ${r.skipped})` : '';
   return [
     name + failed,
     fixed(s?.wallS, s && s.wallS < 1 ? 3 : 2),
@@ -45,9 +45,23 @@ function caseSection(c: CaseResult): string {
     `### ${c.name}: ${c.title}`,
     '',
     `Tree: ${c.tree.sizeMiB} MiB, ${c.tree.files} files. Runs: ${c.rows.map((r) => r.samples.length).join('/')} successful.${c.measuredAt ? ` Measured ${c.measuredAt}.` : ''}`,
+    ...caseNotes(c),
     '',
     table(header, c.rows.map(rowCells)),
   ].join('\n');
+}
+
+/** What a reader needs to compare the rows of a case that the table does not say. */
+function caseNotes(c: CaseResult): string[] {
+  const notes: Record<string, string> = {
+    'restore-tmpfs':
+      'Destination in tmpfs (BENCH_TMPFS); the backups read stay under BENCH_DIR, warm in the page cache. Each destination is emptied, untimed, before each run.',
+    'restore-disk':
+      'Destination on BENCH_DIR; the timed run ends when the tool exits (dirty pages are flushed, untimed, before the next run). Each destination is emptied, untimed, before each run.',
+    'restore-chain':
+      'L1 and L2 each follow a round of edits of a copy of the tree (about 10% of files rewritten in place, 1% deleted, 1% as many added); the L0 row backs up the same final tree. Restored into tmpfs (BENCH_TMPFS); each restore is compared with the final tree (diff -r).',
+  };
+  return notes[c.name] ? ['', notes[c.name]] : [];
 }
 
 function targetsSection(ts: readonly TargetResult[]): string {
@@ -97,7 +111,7 @@ export function renderMarkdown(res: BenchResults): string {
     '## Method',
     '',
     ...treeLines,
-    `- ${res.settings.reps} repetition(s) per row (the start-up case: its own count, shown per case), rows interleaved; median wall and CPU (user+sys) time, peak RSS is the max over repetitions.`,
+    `- ${res.settings.reps} repetition(s) per row (the start-up case: its own count; the restore, restore-chain and rsync-l0 cases: 5 unless BENCH_REPS is set; the runs per case are shown with it), in rounds: every row once per round, rows interleaved; median wall and CPU (user+sys) time, peak RSS is the max over repetitions.`,
     '- Every run is a fresh child process under GNU time (CPU and RSS include all processes of a pipeline; RSS is the largest single process).',
     '- The page cache is warmed by reading the tree once before each case; dirty pages are flushed (`sync`) before each run.',
     '- MiB/s = tree file bytes / wall time (for restores too); ratio = tree file bytes / compressed output bytes.',

@@ -21,6 +21,8 @@ export interface RowResult {
   compressionRatio?: number;
   /** This row's median wall time / the case's reference row's. */
   timeVsReference?: number;
+  /** Why the row did not run (a tool that is not installed); not a failure. */
+  skipped?: string;
   /** One line, for the report. */
   error?: string;
   /** Command line and stderr of the failure. */

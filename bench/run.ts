@@ -1,7 +1,8 @@
 // Entry point of `npm run bench [-- case ...]`: generates (or reuses) the trees, runs the
 // selected cases, and writes bench/RESULTS.md, bench/out/results.json and bench/out/throughput.svg.
 //
-// Environment: BENCH_SIZE_MB (500), BENCH_RSS_MB (1024), BENCH_REPS (3), BENCH_DIR (os.tmpdir()),
+// Environment: BENCH_SIZE_MB (500), BENCH_RSS_MB (1024), BENCH_REPS (3; 5 for the restore and engine
+// cases when unset), BENCH_DIR (os.tmpdir()), BENCH_TMPFS (/dev/shm),
 // BENCH_SEED, BENCH_AGENT (agent bin), BENCH_PEER_FSYNC=1 (peers fsync their output like the agent),
 // BENCH_KEEP_ENV=1 (keep NODE_EXTRA_CA_CERTS for the timed commands; see config.ts).
 import fs from 'node:fs';
@@ -25,7 +26,7 @@ const SMALL_TREE_MIB = 8;
 
 function selectCases(args: readonly string[]): CaseDef[] {
   const names = args.filter((a) => a !== 'all');
-  if (names.length === 0) return CASES.filter((c) => c.group === undefined); // groups are opt-in: big inputs
+  if (names.length === 0) return CASES.filter((c) => c.group === undefined || c.inDefaultRun); // groups are opt-in: big inputs
   const known = (n: string) => CASES.some((c) => c.name === n || c.group === n);
   const unknown = names.filter((n) => !known(n));
   if (unknown.length > 0) {

@@ -1,11 +1,13 @@
 // Runs one case: prepares its rows, then repeats them round-robin (row A, row B, A, B, ...)
 // so slow drift in machine load hits every row alike instead of biasing whichever ran last.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { CaseDef, RowContext, RowDef } from './cases.js';
 import { commandEnv, type BenchConfig } from './config.js';
 import { flushWrites, resetDir, warmPageCache } from './disk.js';
 import { CommandFailed, timedRun, type Sample } from './measure.js';
 import type { CaseResult, RowResult } from './results.js';
+import { haveCommand } from './shell.js';
 import { summarize } from './stats.js';
 import type { TreeInfo } from './tree.js';
 
@@ -13,11 +15,13 @@ const MiB = 1024 * 1024;
 
 export async function runCase(def: CaseDef, tree: TreeInfo, cfg: BenchConfig, log: (m: string) => void): Promise<CaseResult> {
   const caseDir = path.join(cfg.workRoot, 'scratch', def.name);
+  // Only the timed outputs move to tmpfs; the fixtures (backups to restore) stay on disk, read from the page cache.
+  const runDir = def.scratchOn === 'tmpfs' ? path.join(cfg.tmpfsRoot, def.name) : caseDir;
   const contexts = def.rows.map((row): RowContext => ({
     cfg,
     peer: { fsync: cfg.peerFsync },
     tree,
-    scratch: path.join(caseDir, row.id, 'run'),
+    scratch: path.join(runDir, row.id, 'run'),
     fixtures: path.join(caseDir, row.id, 'fixtures'),
   }));
   const results = def.rows.map((row): RowResult => ({
@@ -30,10 +34,17 @@ export async function runCase(def: CaseDef, tree: TreeInfo, cfg: BenchConfig, lo
   }));
 
   def.rows.forEach((row, i) => {
+    const missing = (row.requires ?? []).filter((t) => !haveCommand(t));
+    if (missing.length > 0) {
+      results[i].skipped = `not installed: ${missing.join(', ')}`;
+      log(`  skip ${row.id}: ${results[i].skipped}`);
+      return;
+    }
     if (!row.prepare) return;
     log(`  prepare ${row.id}`);
     try {
       row.prepare(contexts[i]);
+      if (row.inputBytes) results[i].inputBytes = row.inputBytes(contexts[i]);
     } catch (e) {
       recordFailure(results[i], e, 'prepare: ');
       log(`  prepare ${row.id}: FAILED ${results[i].error}`);
@@ -41,12 +52,13 @@ export async function runCase(def: CaseDef, tree: TreeInfo, cfg: BenchConfig, lo
   });
 
   warmPageCache(tree.root);
-  const reps = def.reps ?? cfg.reps;
+  const reps = def.reps ?? (cfg.repsExplicit ? cfg.reps : (def.defaultReps ?? cfg.reps));
+  // Rounds: every row once per round, in row order, so drift in machine load hits all rows alike.
   for (let rep = 1; rep <= reps; rep++) {
     for (let i = 0; i < def.rows.length; i++) {
       const row = def.rows[i];
       const result = results[i];
-      if (result.error) continue; // a broken row would fail the same way every time
+      if (result.error || result.skipped) continue; // a broken row would fail the same way every time
       try {
         const sample = await timeOnce(row, contexts[i]);
         row.verify?.(contexts[i]);
@@ -62,6 +74,7 @@ export async function runCase(def: CaseDef, tree: TreeInfo, cfg: BenchConfig, lo
     }
   }
   resetDir(caseDir);
+  if (runDir !== caseDir) fs.rmSync(runDir, { recursive: true, force: true });
 
   for (const r of results) derive(r);
   const ref = results.find((r) => r.id === def.referenceRow)?.summary;

@@ -12,6 +12,8 @@ interface TimeTarget {
   reference: string;
   limit: number;
   speedup?: boolean;
+  /** What is compared: median wall time (default) or peak RSS (the max over the runs). */
+  metric?: 'wall' | 'rss';
 }
 
 const TIME_TARGETS: TimeTarget[] = [
@@ -28,6 +30,21 @@ const TIME_TARGETS: TimeTarget[] = [
     reference: 'peer-node',
     limit: 1.25,
   },
+  ...restoreTargets(),
+  {
+    name: 'restore of an L0+L1+L2 chain ≤ 1.1× restore of an L0 of the same tree',
+    caseName: 'restore-chain',
+    subject: 'permafrost-restore-chain',
+    reference: 'permafrost-restore-final-l0',
+    limit: 1.1,
+  },
+  {
+    name: 'L0 --engine rsync ≤ 1.3× L0 --engine tar (zstd)',
+    caseName: 'rsync-l0',
+    subject: 'permafrost-rsync-zstd',
+    reference: 'permafrost-tar-zstd',
+    limit: 1.3,
+  },
   {
     name: 'swift 1 GiB backup (one file, defaults) throughput ≥ 80% of curl -T',
     caseName: 'swift',
@@ -37,6 +54,26 @@ const TIME_TARGETS: TimeTarget[] = [
     speedup: true,
   },
 ];
+
+/** The restore's goals: against restic in time and memory, and no slower than zstd | tar in memory. */
+function restoreTargets(): TimeTarget[] {
+  const subject = 'permafrost-restore-zstd';
+  const tmpfs = 'restore-tmpfs';
+  const disk = 'restore-disk';
+  return [
+    { name: 'restore into tmpfs ≤ 0.5× restic restore', caseName: tmpfs, subject, reference: 'peer-restic', limit: 0.5 },
+    { name: 'restore into tmpfs ≤ 1.0× zstd -dc | tar -x', caseName: tmpfs, subject, reference: 'peer-zstd-untar', limit: 1 },
+    { name: 'restore onto disk ≤ 1.0× restic restore', caseName: disk, subject, reference: 'peer-restic', limit: 1 },
+    ...[tmpfs, disk].map((caseName): TimeTarget => ({
+      name: `${caseName}: peak RSS ≤ restic's`,
+      caseName,
+      subject,
+      reference: 'peer-restic',
+      limit: 1,
+      metric: 'rss',
+    })),
+  ];
+}
 
 /** Throughput targets against rdiff: speedup = rdiff's time / ours. */
 function rdiffTarget(step: string, caseName: string, limit: number): TimeTarget[] {
@@ -63,7 +100,19 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
     const s = row(t.caseName, t.subject)?.summary;
     const r = row(t.caseName, t.reference)?.summary;
     if (!s || !r) {
-      out.push({ name: t.name, limit: t.limit, unit: 'x', verdict: 'n/a', note: notRunNote(cases, t.caseName) });
+      out.push({ name: t.name, limit: t.limit, unit: 'x', verdict: 'n/a', note: notRunNote(cases, t.caseName, [t.subject, t.reference]) });
+      continue;
+    }
+    if (t.metric === 'rss') {
+      const ratio = s.maxRssKiB / r.maxRssKiB;
+      out.push({
+        name: t.name,
+        measured: ratio,
+        limit: t.limit,
+        unit: 'x',
+        verdict: ratio <= t.limit ? 'PASS' : 'MISS',
+        note: `${(s.maxRssKiB / 1024).toFixed(0)} MiB vs ${(r.maxRssKiB / 1024).toFixed(0)} MiB`,
+      });
       continue;
     }
     const ratio = t.speedup ? r.wallS / s.wallS : s.wallS / r.wallS;
@@ -100,9 +149,11 @@ export function evaluateTargets(cases: readonly CaseResult[]): TargetResult[] {
 /** Short commands in ms, the rest in s. */
 const seconds = (s: number) => (s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
 
-function notRunNote(cases: readonly CaseResult[], caseName: string): string {
+function notRunNote(cases: readonly CaseResult[], caseName: string, rowIds?: readonly string[]): string {
   const c = cases.find((x) => x.name === caseName);
   if (!c) return `case "${caseName}" not selected`;
-  const failed = c.rows.find((r) => r.error);
+  const skipped = c.rows.find((r) => r.skipped && (!rowIds || rowIds.includes(r.id)));
+  if (skipped) return `${skipped.id} skipped (${skipped.skipped})`;
+  const failed = c.rows.find((r) => r.error && (!rowIds || rowIds.includes(r.id)));
   return failed ? `${failed.id} failed` : 'no data';
 }
