@@ -26,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
   // The tar writer's fast path: plain regular files into an archive chunk, batch by batch.
   exports.Set("TarDumper", pfn::TarDumperClass(env));
+  exports.Set("TarExtractor", pfn::TarExtractorClass(env));
   exports.Set("listDirectories", Napi::Function::New(env, pfn::ListDirectories, "listDirectories"));
 
   // System calls Node does not offer.

@@ -111,6 +111,70 @@ export interface NativeTarDumper {
   fill(chunk: Buffer, offset: number): Promise<[number, number, TarFillStop, number, number, number, string[], string]>;
 }
 
+/** Why a TarExtractor feed stopped (core/tar_extract.h FeedStop). */
+export const TarFeedStop = { More: 0, Member: 1, Relink: 2 } as const;
+export type TarFeedStop = (typeof TarFeedStop)[keyof typeof TarFeedStop];
+
+export interface NativeTarExtractOptions {
+  /** Restore owners (the caller checked that it runs as root). */
+  chown: boolean;
+  /** Typeflags an engine's hook extracts: the extractor stops at them. */
+  hookedTypes: string;
+  /** Member keys (`a/b`) not to write at this level, each followed by a NUL; '' for none. */
+  skip: string;
+  /** Member keys this level must hold (an earlier one skipped them), the same way. */
+  needed: string;
+}
+
+/** A member the native extractor left to the caller, as its parser read it. */
+export interface NativeStoppedMember {
+  name: string;
+  linkname: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  size: number;
+  mtime: number;
+  atime?: number;
+  ctime?: number;
+  devmajor: number;
+  devminor: number;
+  magic: 'gnu' | 'ustar' | 'v7';
+  offset: number;
+  /** The raw dumpdir of a 'D' member. */
+  dumpdir?: Buffer;
+  /** Member data then padding for the caller to read from its copy of the stream. */
+  dataSize: number;
+  padding: number;
+}
+
+/** '' or ERR_CORRUPT | ERR_TRUNCATED | ERR_UNSAFE | ERR_UNSUPPORTED | ERR_IO (with an errno). */
+export type TarExtractStatus = '' | 'ERR_CORRUPT' | 'ERR_TRUNCATED' | 'ERR_UNSAFE' | 'ERR_UNSUPPORTED' | 'ERR_IO';
+
+/** [used, stop, files, directories, bytesWritten, status, message, errno, unmet] */
+export type TarFeedResult = [number, TarFeedStop, number, number, number, TarExtractStatus, string, number, number];
+
+/**
+ * The restore's native extractor (native/core/tar_extract.h) for one level into one target.
+ * `feed` parses and extracts `chunk[start, end)` on the libuv pool and resolves
+ * `[used, stop, files, directories, bytesWritten, status, message, errno]`; with stop Member
+ * the caller extracts `stoppedMember()` (reading its data and padding after `used`), calls
+ * `forget()` and feeds the rest; with stop Relink a hard link named a member the level skipped.
+ * One call at a time (ERR_BUSY otherwise); the chunk must not change until it settles.
+ */
+export interface NativeTarExtractor {
+  feed(chunk: Buffer, start: number, end: number): Promise<[number, TarFeedStop, number, number, number, TarExtractStatus, string, number]>;
+  stoppedMember(): NativeStoppedMember;
+  forget(): void;
+  end(): [TarExtractStatus, string];
+  /** The directories' delayed attributes; `unmet` counts needed keys that never came. */
+  finish(): Promise<TarFeedResult>;
+  close(): void;
+}
+
 /** Entry kinds of a directory listing (core/dir_list.h ListedKind). */
 export const ListedKind = { File: 0, Dir: 1, Symlink: 2, Other: 3, Unknown: 4 } as const;
 
@@ -172,6 +236,8 @@ export interface NativeBinding {
     groupNames: string[],
     plan: NativeTarDumpPlan,
   ) => NativeTarDumper;
+  /** Opens `root` (a real directory, not a symlink) for one level's extraction. */
+  TarExtractor: new (root: string, options: NativeTarExtractOptions) => NativeTarExtractor;
   /**
    * Starts writeback of a byte range of a regular file open for writing (sync_file_range
    * SYNC_FILE_RANGE_WRITE) on the pool, without waiting for the disk. Resolves false where

@@ -33,13 +33,13 @@ describe('tar extract: stock GNU tar chains', function () {
   });
 
   type State = Awaited<ReturnType<typeof treeState>>;
-  async function stockChain(format: 'gnu' | 'posix'): Promise<{ files: string[]; states: State[] }> {
-    const root = path.join(dir, `src-${format}`);
-    const snap = path.join(dir, `snap-${format}`);
+  async function stockChain(format: 'gnu' | 'posix', tag: string): Promise<{ files: string[]; states: State[] }> {
+    const root = path.join(dir, `src-${format}-${tag}`);
+    const snap = path.join(dir, `snap-${format}-${tag}`);
     const files: string[] = [];
     const states: State[] = [];
     const level = async () => {
-      const f = path.join(dir, `${format}-l${files.length}.tar`);
+      const f = path.join(dir, `${format}-${tag}-l${files.length}.tar`);
       gnuTar(['--create', `--format=${format}`, '--listed-incremental', snap, '--no-check-device', '-f', f, '-C', root, '.']);
       files.push(f);
       states.push(await treeState(root));
@@ -69,18 +69,22 @@ describe('tar extract: stock GNU tar chains', function () {
     return { files, states };
   }
 
-  for (const format of ['gnu', 'posix'] as const) {
-    it(`restores a ${format} chain with directory renames like stock tar`, async () => {
-      const { files, states } = await stockChain(format);
+  for (const [format, extractor] of [
+    ['gnu', 'native'],
+    ['posix', 'native'],
+    ['gnu', 'typescript'],
+  ] as const) {
+    it(`restores a ${format} chain with directory renames like stock tar (${extractor} extractor)`, async () => {
+      const { files, states } = await stockChain(format, extractor);
       const l1 = gnuTar(['--incremental', '--list', '-v', '-v', '-f', files[1]]).stdout.toString();
       assert.match(l1, /\nR \.\/top\/mid\/leaf\n/, 'the chain must carry rename records');
       assert.match(l1, /\nX /);
-      const gnu = path.join(dir, `gnu-${format}`);
-      const ours = path.join(dir, `ours-${format}`);
+      const gnu = path.join(dir, `gnu-${format}-${extractor}`);
+      const ours = path.join(dir, `ours-${format}-${extractor}`);
       await fsp.mkdir(gnu);
       for (const f of files) {
         gnuTar(['--incremental', '--extract', '-f', f, '-C', gnu]);
-        await extractTar(chunked(await fsp.readFile(f), 65536), ours, { sameOwner: true });
+        await extractTar(chunked(await fsp.readFile(f), 65536), ours, { sameOwner: true, extractor });
       }
       assert.deepEqual(await treeState(ours), await treeState(gnu));
       assert.deepEqual(await treeState(ours), states[2]);
@@ -152,14 +156,23 @@ describe('tar extract: hostile archives', function () {
     ['empty name', () => archive(member({ name: '' }, Buffer.from('x')))],
   ];
 
+  // The native extractor (the default), the TypeScript one, and the dry run (TypeScript).
+  const modes = [
+    { how: '', dryRun: false, extractor: 'native' },
+    { how: ' (TypeScript extractor)', dryRun: false, extractor: 'typescript' },
+    { how: ' (dry run)', dryRun: true, extractor: 'typescript' },
+  ] as const;
   for (const [title, make] of cases) {
-    for (const dryRun of [false, true]) {
-      it(`refuses ${title}${dryRun ? ' (dry run)' : ''}`, async () => {
+    for (const { how, dryRun, extractor } of modes) {
+      it(`refuses ${title}${how}`, async () => {
         const target = await fsp.mkdtemp(path.join(dir, 't-'));
-        await assert.rejects(extractTar(chunked(make()), target, { sameOwner: false, dryRun }), (err: Error & { code?: string }) => {
-          assert.equal(err.code, 'ERR_UNSAFE_ARCHIVE', err.message);
-          return true;
-        });
+        await assert.rejects(
+          extractTar(chunked(make(), 100), target, { sameOwner: false, dryRun, extractor }),
+          (err: Error & { code?: string }) => {
+            assert.equal(err.code, 'ERR_UNSAFE_ARCHIVE', err.message);
+            return true;
+          },
+        );
         assert.deepEqual((await fsp.readdir(outside)).sort(), ['secret']);
         assert.equal(await fsp.readFile(path.join(outside, 'secret'), 'utf8'), 'secret');
         assert.ok(!(await fsp.readdir(dir)).includes('evil'));

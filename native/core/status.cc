@@ -17,6 +17,8 @@ const char* status_name(Status status) {
     case Status::BadMagic: return "ERR_BAD_MAGIC";
     case Status::Param: return "ERR_PARAM";
     case Status::IoFailed: return "ERR_IO";
+    case Status::Unsafe: return "ERR_UNSAFE";
+    case Status::Unsupported: return "ERR_UNSUPPORTED";
   }
   return "ERR_INTERNAL";
 }

@@ -10,7 +10,7 @@ OUT=${OUT:-build-fuzz}  # not under build/, which node-gyp rebuild wipes
 [ -x "$OUT/fuzz_roundtrip" ] || native/fuzz/build.sh
 SEEDS="$OUT/seeds"
 rm -rf "$SEEDS"
-mkdir -p "$SEEDS"/{raw,sigload,delta_reader,patch,roundtrip,sha256_lanes}
+mkdir -p "$SEEDS"/{raw,sigload,delta_reader,patch,roundtrip,sha256_lanes,tar_extract}
 # fuzz_patch's basis generator, reproduced to build matching seeds.
 python3 - "$SEEDS/raw" <<'PY'
 import random, sys
@@ -50,8 +50,43 @@ for n in 0 1 300 4000; do
   { printf '\x03\x05\x07'; head -c 5 /dev/zero; cat "$SEEDS/raw/basis$n"; } > "$SEEDS/sha256_lanes/k$n"
   { printf '\x00\x80\x01'; cat "$SEEDS/raw/new$n"; } > "$SEEDS/sha256_lanes/u$n"
 done
+# tar_extract: archives made by GNU tar (gnu and posix formats, an incremental level with its
+# dumpdirs, symlinks, a hard link, long names), then hand-made hostile members, each behind
+# the two option bytes (whole input / 37-byte pieces; with and without skips).
+T="$SEEDS/tar_extract.src"
+rm -rf "$T"; mkdir -p "$T/d/sub"
+printf 'a' > "$T/a"; printf 'bb' > "$T/b"; printf 'f' > "$T/d/f"; ln -s ../a "$T/d/sub/ln"; ln "$T/a" "$T/d/hard"
+printf 'long' > "$T/d/$(printf 'n%.0s' $(seq 1 120))"
+tar_seed() { { printf "$1"; cat; } > "$SEEDS/tar_extract/$2"; }
+tar -C "$T" --format=gnu -cf - . | tar_seed '\x00\x00' gnu
+tar -C "$T" --format=posix -cf - . | tar_seed '\x09\x01' posix
+tar -C "$T" --listed-incremental="$SEEDS/snap" -cf - . | tar_seed '\x00\x01' incremental
+python3 - "$SEEDS/tar_extract" <<'PY'
+import io, sys, tarfile
+def arc(*members):
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode='w', format=tarfile.GNU_FORMAT) as t:
+        for name, kind, extra in members:
+            i = tarfile.TarInfo(name)
+            i.type = kind
+            if kind in (tarfile.SYMTYPE, tarfile.LNKTYPE): i.linkname = extra
+            data = extra if kind == tarfile.REGTYPE else b''
+            i.size = len(data)
+            t.addfile(i, io.BytesIO(data))
+    return out.getvalue()
+seeds = {
+    'dotdot': arc(('../evil', tarfile.REGTYPE, b'x')),
+    'abs': arc(('/tmp/evil', tarfile.REGTYPE, b'x')),
+    'symlink-out': arc(('./l', tarfile.SYMTYPE, '../outside'), ('./l/pwned', tarfile.REGTYPE, b'x')),
+    'hardlink-out': arc(('./h', tarfile.LNKTYPE, '../outside/secret')),
+    'dir-through-link': arc(('./l', tarfile.SYMTYPE, '..'), ('./l/sub/', tarfile.DIRTYPE, b'')),
+}
+for name, data in seeds.items():
+    open(f'{sys.argv[1]}/{name}', 'wb').write(b'\x00\x00' + data)
+PY
+rm -rf "$T"
 status=0
-for t in ${FUZZ_TARGETS:-sigload delta_reader patch roundtrip parallel_delta sha256_lanes}; do
+for t in ${FUZZ_TARGETS:-sigload delta_reader patch roundtrip parallel_delta sha256_lanes tar_extract}; do
   mkdir -p "$OUT/corpus/$t"
   echo "== fuzz_$t for ${SECONDS_EACH}s"
   if ! "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -16,6 +16,7 @@ Napi::Value DeriveKeyIv(const Napi::CallbackInfo& info);
 Napi::Value HmacSha256(const Napi::CallbackInfo& info);
 Napi::Value Md5(const Napi::CallbackInfo& info);
 Napi::Function TarDumperClass(Napi::Env env);
+Napi::Function TarExtractorClass(Napi::Env env);
 Napi::Value ListDirectories(const Napi::CallbackInfo& info);
 Napi::Value SetPriority(const Napi::CallbackInfo& info);
 Napi::Value StartWriteback(const Napi::CallbackInfo& info);

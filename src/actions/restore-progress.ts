@@ -24,13 +24,26 @@ export class RestoreProgress implements ProgressCounters {
   /** Set when every level is extracted: what is left. */
   committing: string | null = null;
   readonly totalBytes: number | null;
-  readonly totalFiles: number | null;
+  totalFiles: number | null;
   private current = {} as ExtractStats;
   private filesBefore = 0;
 
   constructor(members: Member[]) {
     this.totalBytes = sumOf(members, (m) => permafrostInfo(m.meta)?.data.size);
     this.totalFiles = sumOf(members, membersOf);
+  }
+
+  /** Members the restore will not write because a later level replaces them. */
+  willSkip(members: number): void {
+    if (this.totalFiles !== null) this.totalFiles = Math.max(0, this.totalFiles - members);
+  }
+
+  /** The restore starts over (every level in full): nothing read or written counts. */
+  restart(totalFiles: number | null): void {
+    this.bytes = 0;
+    this.filesBefore = 0;
+    this.current = {} as ExtractStats;
+    this.totalFiles = totalFiles;
   }
 
   /** Live counters for the next level's extraction. */

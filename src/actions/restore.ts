@@ -19,6 +19,8 @@ import { keysForMember, type MemberKeys } from '../catalog/member-keys.js';
 import { formatLocalDate, parseLocalDate } from '../catalog/dates.js';
 import { checkTarget, commitStaging, createStaging, discardStaging } from './staging.js';
 import { RestoreProgress } from './restore-progress.js';
+import { planSkips, skippedCount } from './restore-skips.js';
+import type { SupersededPlan } from '../engines/tar/superseded.js';
 
 export interface RestorePlan {
   members: Member[];
@@ -28,7 +30,7 @@ export interface RestorePlan {
 export interface RestoreResult extends RestorePlan {
   target: string;
   dryRun: boolean;
-  /** Non-directory members extracted, over all the levels (a file in two levels counts twice). */
+  /** Non-directory members written, over all the levels (one a later level replaces is skipped when the snapshots allow). */
   files: number;
   /** Directories of the restored tree (every level lists them all: the last level's count). */
   directories: number;
@@ -77,25 +79,24 @@ export async function runRestore(opts: AgentOptions, storage: Storage, log: Logg
   const password = opts.encrypt_pass_file ? readPassword(opts.encrypt_pass_file) : null;
   const keys = plan.members.map((m) => keysForMember(m, password));
   const state = await checkTarget(target, opts.overwrite);
-  const sameOwner = process.getuid?.() === 0;
   const counters = new RestoreProgress(plan.members);
-  const done = { files: 0, directories: 0, bytesWritten: 0 };
-  const staging = opts.dry_run ? target : await createStaging(target);
+  const skips = await planSkips(opts, storage, plan.members, password, log);
+  const totalFiles = counters.totalFiles;
+  counters.willSkip(skippedCount(skips));
+  let staging = opts.dry_run ? target : await createStaging(target);
   const stopProgress = progressShown(opts.quiet) ? startProgress('restore', counters) : () => {};
+  let done: Extracted;
   try {
-    for (const [i, m] of plan.members.entries()) {
-      log.info(`restoring level ${m.level} (${m.level}_${m.ts}, ${formatLocalDate(m.ts)})`);
-      const stats = await extractTar(memberStream(storage, m, keys[i], opts.threads, counters), staging, {
-        sameOwner,
-        dryRun: opts.dry_run,
-        stats: counters.nextLevel(),
-        memberHook: opts.engine_name === 'rsync' ? deltaMembers : undefined,
-      });
-      done.files += stats.files;
-      done.directories = stats.directories;
-      done.bytesWritten += stats.bytesWritten;
-      for (const w of stats.warnings) log.warn(w);
+    const levels = { opts, storage, plan, keys, counters, log };
+    let extracted = await extractLevels(levels, staging, skips);
+    if (!extracted) {
+      log.info('a level did not hold what skipping members counted on: restoring again, every level in full');
+      await discardStaging(staging);
+      staging = await createStaging(target);
+      counters.restart(totalFiles);
+      extracted = (await extractLevels(levels, staging, null))!;
     }
+    done = extracted;
     if (!opts.dry_run) {
       counters.committing = 'committing the staging directory';
       await commitStaging(staging, target, state);
@@ -108,4 +109,42 @@ export async function runRestore(opts: AgentOptions, storage: Storage, log: Logg
   }
   log.info(`restore complete: ${plan.members.length} level(s) into ${target}`);
   return { ...plan, ...done, target, dryRun: opts.dry_run, storedBytes: counters.bytes, durationMs: Date.now() - started };
+}
+
+interface Extracted {
+  files: number;
+  directories: number;
+  bytesWritten: number;
+}
+
+interface Levels {
+  opts: AgentOptions;
+  storage: Storage;
+  plan: RestorePlan;
+  keys: (MemberKeys | null)[];
+  counters: RestoreProgress;
+  log: Logger;
+}
+
+/** Every level into `staging`; null when the skips did not hold (then start again without). */
+async function extractLevels(l: Levels, staging: string, skips: SupersededPlan | null): Promise<Extracted | null> {
+  const { opts, counters } = l;
+  const done = { files: 0, directories: 0, bytesWritten: 0 };
+  for (const [i, m] of l.plan.members.entries()) {
+    l.log.info(`restoring level ${m.level} (${m.level}_${m.ts}, ${formatLocalDate(m.ts)})`);
+    const stats = await extractTar(memberStream(l.storage, m, l.keys[i], opts.threads, counters), staging, {
+      sameOwner: process.getuid?.() === 0,
+      dryRun: opts.dry_run,
+      stats: counters.nextLevel(),
+      memberHook: opts.engine_name === 'rsync' ? deltaMembers : undefined,
+      skip: skips?.skip[i],
+      needed: skips?.needed[i],
+    });
+    if (stats.skipsFailed) return null;
+    done.files += stats.files;
+    done.directories = stats.directories;
+    done.bytesWritten += stats.bytesWritten;
+    for (const w of stats.warnings) l.log.warn(w);
+  }
+  return done;
 }

@@ -50,6 +50,18 @@ export class ByteSource {
     return this.take(Math.min(max, this.chunk.length - this.pos));
   }
 
+  /** The unread bytes of the current chunk, as chunk[start..]: fills from the source when none are left; null at the end. */
+  async current(): Promise<{ chunk: Buffer; start: number } | null> {
+    if (!(await this.fill())) return null;
+    return { chunk: this.chunk, start: this.pos };
+  }
+
+  /** Marks `n` bytes of what current() returned as read. */
+  consume(n: number): void {
+    this.pos += n;
+    this.offset += n;
+  }
+
   async skip(n: number, what: string): Promise<void> {
     let left = n;
     while (left > 0) left -= (await this.readSome(left, what)).length;
