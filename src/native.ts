@@ -118,6 +118,8 @@ export type TarFeedStop = (typeof TarFeedStop)[keyof typeof TarFeedStop];
 export interface NativeTarExtractOptions {
   /** Restore owners (the caller checked that it runs as root). */
   chown: boolean;
+  /** The process's umask (0..0o777): a file whose mode it keeps gets it at creation. */
+  umask: number;
   /** Typeflags an engine's hook extracts: the extractor stops at them. */
   hookedTypes: string;
   /** Member keys (`a/b`) not to write at this level, each followed by a NUL; '' for none. */

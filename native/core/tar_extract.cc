@@ -94,7 +94,12 @@ std::unique_ptr<TreeExtractor> TreeExtractor::open(const std::string& root, Extr
   return std::unique_ptr<TreeExtractor>(new TreeExtractor(fd, std::move(options)));
 }
 
-TreeExtractor::TreeExtractor(int root_fd, ExtractOptions options) : root_fd_(root_fd), options_(std::move(options)) {}
+TreeExtractor::TreeExtractor(int root_fd, ExtractOptions options)
+    : root_fd_(root_fd), options_(std::move(options)), euid_(::geteuid()), egid_(::getegid()) {}
+
+bool TreeExtractor::needs_chown(int64_t uid, int64_t gid) const {
+  return options_.chown && (uid != static_cast<int64_t>(euid_) || gid != static_cast<int64_t>(egid_));
+}
 
 TreeExtractor::~TreeExtractor() {
   forget();
@@ -362,10 +367,15 @@ bool TreeExtractor::on_file(const MemberHeader& h, FeedResult& r) {
     // O_EXCL|O_NOFOLLOW: a fresh inode, whatever raced into the name; what was there is
     // unlinked, never written through (a hard link to a file outside keeps its content).
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-    file_fd_ = ::openat(dir, name, flags, 0600);
+    // A plain mode the umask keeps is given at creation (a syscall fewer per file); any other
+    // is set at the end, when the content is in. A restore extracts into a 0700 staging
+    // directory, so nobody else sees a file before it is whole either way.
+    file_mode_set_ = (h.mode & ~0777u) == 0 && (h.mode & options_.umask) == 0;
+    const mode_t create = file_mode_set_ ? static_cast<mode_t>(h.mode) : 0600;
+    file_fd_ = ::openat(dir, name, flags, create);
     if (file_fd_ < 0 && errno == EEXIST) {
       if (!remove_existing(dir, rel, comps.back(), r)) return false;
-      file_fd_ = ::openat(dir, name, flags, 0600);
+      file_fd_ = ::openat(dir, name, flags, create);
     }
     if (file_fd_ < 0) return sys_fail(r, "open", rel, errno);
   }
@@ -382,9 +392,10 @@ bool TreeExtractor::end_file(FeedResult& r) {
   set_times(ts, file_.has_atime ? file_.atime : file_.mtime, file_.mtime);
   int err = 0;
   const char* call = "";
-  if (options_.chown && ::fchown(fd, static_cast<uid_t>(file_.uid), static_cast<gid_t>(file_.gid)) != 0) {
+  if (needs_chown(file_.uid, file_.gid) &&
+      ::fchown(fd, static_cast<uid_t>(file_.uid), static_cast<gid_t>(file_.gid)) != 0) {
     err = errno, call = "chown";
-  } else if (::fchmod(fd, file_.mode) != 0) {
+  } else if (!file_mode_set_ && ::fchmod(fd, file_.mode) != 0) {
     err = errno, call = "chmod";
   } else if (::futimens(fd, ts) != 0) {
     err = errno, call = "utimes";
@@ -410,7 +421,7 @@ bool TreeExtractor::on_symlink(const MemberHeader& h, FeedResult& r) {
   const std::string& name = comps.back();
   if (!remove_existing(dir, rel, name, r)) return false;
   if (::symlinkat(h.linkname.c_str(), dir, name.c_str()) != 0) return sys_fail(r, "symlink", rel, errno);
-  if (options_.chown &&
+  if (needs_chown(h.uid, h.gid) &&
       ::fchownat(dir, name.c_str(), static_cast<uid_t>(h.uid), static_cast<gid_t>(h.gid), AT_SYMLINK_NOFOLLOW) != 0) {
     return sys_fail(r, "lchown", rel, errno);
   }
@@ -506,7 +517,7 @@ FeedResult TreeExtractor::finish() {
     const std::string rel = join_components(d.comps, d.comps.size());
     int err = 0;
     const char* call = "";
-    if (same && options_.chown && ::fchown(fd, static_cast<uid_t>(d.uid), static_cast<gid_t>(d.gid)) != 0) {
+    if (same && needs_chown(d.uid, d.gid) && ::fchown(fd, static_cast<uid_t>(d.uid), static_cast<gid_t>(d.gid)) != 0) {
       err = errno, call = "chown";
     } else if (same && ::fchmod(fd, d.mode) != 0) {
       err = errno, call = "chmod";

@@ -9,8 +9,10 @@
 // levels, what a level may skip); this does the bytes and the system calls.
 #pragma once
 
+#include <sys/types.h>
 #include <cstddef>
 #include <cstdint>
+
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -24,6 +26,7 @@ namespace pf::tar {
 
 struct ExtractOptions {
   bool chown = false;        // restore owners (the caller checked it runs as root)
+  uint32_t umask = 077;      // the process's umask: a file whose mode it keeps is created with it
   std::string hooked_types;  // typeflags an engine's hook extracts: stop at them
   // Member keys ("a/b", tar_paths.h join) whose content a later level replaces or deletes:
   // not written at this level. Empty: everything is written.
@@ -99,8 +102,13 @@ class TreeExtractor {
     uint64_t dev, ino;
   };
 
+  // Owners to set: not the ones a new file already has (ours).
+  bool needs_chown(int64_t uid, int64_t gid) const;
+
   int root_fd_;
   ExtractOptions options_;
+  uid_t euid_;
+  gid_t egid_;
   TarParser parser_;
   State state_ = State::Header;
   std::unordered_map<std::string, int> dirs_;  // rel path -> O_NOFOLLOW directory descriptor
@@ -109,6 +117,7 @@ class TreeExtractor {
   std::unordered_set<std::string> skipped_;  // members this level did not write
   // The regular member being written (fd -1: skipped), its data left, then the padding.
   int file_fd_ = -1;
+  bool file_mode_set_ = false;  // created with its final mode: no fchmod
   MemberHeader file_;
   uint64_t data_left_ = 0;
   uint64_t pad_left_ = 0;

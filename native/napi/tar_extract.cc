@@ -1,7 +1,7 @@
 // TarExtractor: the restore's native extractor (core/tar_extract.h) for one level, fed the
 // decompressed archive chunk by chunk on the libuv pool.
 //
-//   new TarExtractor(root, { chown: boolean, hookedTypes: string, skip: string, needed: string })
+//   new TarExtractor(root, { chown: boolean, umask: number, hookedTypes: string, skip: string, needed: string })
 //                         // skip, needed: member keys, each followed by a NUL
 //   ex.feed(chunk, start, end) -> Promise<[used, stop, files, directories, bytesWritten, status, message, errno,
 //   unmet]> ex.stoppedMember() -> header object of the member a Member stop left to the caller ex.forget() the caller
@@ -50,6 +50,12 @@ pf::tar::ExtractOptions options_arg(const Napi::CallbackInfo& info, size_t i) {
   if (!chown.IsBoolean()) throw Napi::TypeError::New(env, "options.chown must be a boolean");
   opts.chown = chown.As<Napi::Boolean>().Value();
   opts.hooked_types = string_value(env, o.Get("hookedTypes"), "options.hookedTypes");
+  Napi::Value umask = o.Get("umask");
+  if (!umask.IsNumber()) throw Napi::TypeError::New(env, "options.umask must be a number");
+  const double mask = umask.As<Napi::Number>().DoubleValue();
+  if (!(mask >= 0 && mask <= 0777) || static_cast<double>(static_cast<uint32_t>(mask)) != mask)
+    throw Napi::RangeError::New(env, "options.umask must be an integer in 0..0o777");
+  opts.umask = static_cast<uint32_t>(mask);
   opts.skip = key_set(o, "skip");
   opts.needed = key_set(o, "needed");
   return opts;

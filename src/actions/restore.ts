@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { integrityError, noBackupError } from '../base/errors.js';
 import { extractTar } from '../engines/tar/index.js';
-import { isCodecName } from '../codecs/index.js';
+import { CODEC_OUT_SIZE, isCodecName } from '../codecs/index.js';
+import { ChunkPool } from '../bytes/chunk-pool.js';
 import { deltaMembers } from '../engines/rsync/index.js';
 import { readPassword } from '../crypto/keys.js';
 import { readArchive } from '../pipeline/read-archive.js';
@@ -57,6 +58,7 @@ function memberStream(
   keys: MemberKeys | null,
   threads: number,
   counters: { bytes: number },
+  pool: ChunkPool,
 ): AsyncIterable<Buffer> {
   const what = `backup ${m.level}_${m.ts}`;
   const codec = m.meta.compression ?? 'gzip';
@@ -69,6 +71,7 @@ function memberStream(
     codec,
     threads,
     what,
+    pool,
   });
 }
 
@@ -130,15 +133,18 @@ interface Levels {
 async function extractLevels(l: Levels, staging: string, skips: SupersededPlan | null): Promise<Extracted | null> {
   const { opts, counters } = l;
   const done = { files: 0, directories: 0, bytesWritten: 0 };
+  // The decompressed chunks go round between the decompressor and the extractor.
+  const pool = new ChunkPool(CODEC_OUT_SIZE, 8);
   for (const [i, m] of l.plan.members.entries()) {
     l.log.info(`restoring level ${m.level} (${m.level}_${m.ts}, ${formatLocalDate(m.ts)})`);
-    const stats = await extractTar(memberStream(l.storage, m, l.keys[i], opts.threads, counters), staging, {
+    const stats = await extractTar(memberStream(l.storage, m, l.keys[i], opts.threads, counters, pool), staging, {
       sameOwner: process.getuid?.() === 0,
       dryRun: opts.dry_run,
       stats: counters.nextLevel(),
       memberHook: opts.engine_name === 'rsync' ? deltaMembers : undefined,
       skip: skips?.skip[i],
       needed: skips?.needed[i],
+      recycle: pool,
     });
     if (stats.skipsFailed) return null;
     done.files += stats.files;

@@ -37,13 +37,15 @@ export function compress(opts: CompressOptions, source: AsyncIterable<Buffer>): 
   return codecStream(codec, false, level, threads, source);
 }
 
-export function decompress(codec: CodecName, threads: number, source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+/** With `pool`, the output chunks are the pool's (CODEC_OUT_SIZE): the consumer gives them back. */
+export function decompress(codec: CodecName, threads: number, source: AsyncIterable<Buffer>, pool?: ChunkPool): AsyncIterable<Buffer> {
   if (codec === 'none') return source;
-  return codecStream(codec, true, CODEC_DECODE_LEVEL, Math.max(1, threads), source);
+  return codecStream(codec, true, CODEC_DECODE_LEVEL, Math.max(1, threads), source, pool);
 }
 
 /** Decoders ignore the level; the native side still validates one. */
 const CODEC_DECODE_LEVEL = 1;
 
 export { CODECS, isCodecName, resolveLevel } from './registry.js';
+export { CODEC_OUT_SIZE } from './stream.js';
 export type { CodecName } from './registry.js';

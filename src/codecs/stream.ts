@@ -1,13 +1,20 @@
 // Drives a native CodecStream over an async stream of Buffers. Output is collected into
-// ~1 MiB Buffers owned by the consumer (each yielded Buffer is fresh, never reused).
+// ~1 MiB Buffers owned by the consumer: fresh ones, or chunks of `pool` that the consumer
+// gives back when done with them (a restore's extractor does: no garbage per MiB restored).
 import { native, CodecKind, NativeCodecStream } from '../native.js';
 import { integrityError } from '../base/errors.js';
+import type { ChunkPool } from '../bytes/chunk-pool.js';
 
-const OUT_SIZE = 1 << 20;
+/** Size of the output chunks (and of the chunks of a pool given to codecStream). */
+export const CODEC_OUT_SIZE = 1 << 20;
 
 class OutputCollector {
-  private out = Buffer.allocUnsafe(OUT_SIZE);
+  constructor(private readonly pool: ChunkPool | undefined) {}
+  private out = this.alloc();
   private pos = 0;
+  private alloc(): Buffer {
+    return this.pool ? this.pool.take() : Buffer.allocUnsafe(CODEC_OUT_SIZE);
+  }
   space(): Buffer {
     return this.out.subarray(this.pos);
   }
@@ -15,7 +22,7 @@ class OutputCollector {
     this.pos += n;
     if (this.pos < this.out.length) return null;
     const full = this.out;
-    this.out = Buffer.allocUnsafe(OUT_SIZE);
+    this.out = this.alloc();
     this.pos = 0;
     return full;
   }
@@ -36,8 +43,9 @@ async function* drive(
   kind: CodecKind,
   decompress: boolean,
   source: AsyncIterable<Buffer>,
+  pool: ChunkPool | undefined,
 ): AsyncGenerator<Buffer> {
-  const out = new OutputCollector();
+  const out = new OutputCollector(pool);
   try {
     for await (const input of source) {
       let off = 0;
@@ -69,6 +77,8 @@ export function codecStream(
   level: number,
   threads: number,
   source: AsyncIterable<Buffer>,
+  pool?: ChunkPool,
 ): AsyncGenerator<Buffer> {
-  return drive(new native.CodecStream(kind, decompress, level, threads), kind, decompress, source);
+  if (pool && pool.chunkSize !== CODEC_OUT_SIZE) throw new RangeError(`codec output chunks are ${CODEC_OUT_SIZE} bytes`);
+  return drive(new native.CodecStream(kind, decompress, level, threads), kind, decompress, source, pool);
 }

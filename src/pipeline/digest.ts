@@ -3,7 +3,6 @@
 // go further, so damaged data is reported, never decompressed or extracted.
 import { native } from '../native.js';
 import { integrityError, passwordError } from '../base/errors.js';
-import { segment } from './segmenter.js';
 import type { ChunkLeases } from '../bytes/chunk-pool.js';
 import type { PartMd5Feed } from '../storage/part-md5s.js';
 import type { StreamDigest } from '../crypto/integrity.js';
@@ -75,28 +74,71 @@ export async function* verifySegments(
   hmacKey: Buffer | null,
   what: string,
 ): AsyncGenerator<Buffer> {
-  const digest = new native.Digest(hmacKey);
+  // The stored chunks of the segment being checked are held as they came (no copy into one
+  // segment buffer) and handed on once its hash matches: at most one segment is held.
+  const digest = new native.Digest(hmacKey, expected.segment_size);
+  const held = new HeldBytes();
   let index = 0;
   let size = 0;
-  for await (const seg of segment(source, expected.segment_size)) {
-    const sha = ((await digest.update(seg)) as Buffer).toString('hex');
+  const check = (sha: Buffer, length: number) => {
     if (index >= expected.segments.length)
       throw integrityError(`${what}: more data than the ${expected.size} bytes recorded (segment ${index} is extra)`);
-    if (sha !== expected.segments[index]) {
+    if (sha.toString('hex') !== expected.segments[index]) {
       throw integrityError(
-        `${what}: segment ${index} (bytes ${size}..${size + seg.length}) fails its SHA-256 check: the stored data is damaged`,
+        `${what}: segment ${index} (bytes ${size}..${size + length}) fails its SHA-256 check: the stored data is damaged`,
       );
     }
     index++;
-    size += seg.length;
-    yield seg;
+    size += length;
+  };
+  for await (const chunk of source) {
+    const completed = (await digest.update(chunk)) as Buffer[];
+    held.add(chunk);
+    for (const sha of completed) {
+      check(sha, expected.segment_size);
+      yield* held.take(expected.segment_size);
+    }
+  }
+  const [sha, hmac, last] = digest.final();
+  if (last) {
+    const length = held.bytes;
+    check(last, length);
+    yield* held.take(length);
   }
   if (size !== expected.size || index !== expected.segments.length) {
     throw integrityError(`${what}: truncated: ${size} of ${expected.size} bytes stored`);
   }
-  const [sha, hmac] = digest.final();
   if (sha.toString('hex') !== expected.sha256) throw integrityError(`${what}: whole-stream SHA-256 mismatch`);
   if (expected.hmac_sha256 && hmac && hmac.toString('hex') !== expected.hmac_sha256) {
     throw passwordError(`${what}: HMAC mismatch: wrong password or tampered data`);
+  }
+}
+
+/** Chunks kept in order; `take` hands on the first n bytes, splitting a chunk where it must. */
+class HeldBytes {
+  private chunks: Buffer[] = [];
+  bytes = 0;
+
+  add(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+  }
+
+  *take(n: number): Generator<Buffer> {
+    let left = n;
+    while (left > 0) {
+      const first = this.chunks[0];
+      if (first.length <= left) {
+        this.chunks.shift();
+        left -= first.length;
+        this.bytes -= first.length;
+        yield first;
+      } else {
+        this.chunks[0] = first.subarray(left);
+        this.bytes -= left;
+        yield first.subarray(0, left);
+        left = 0;
+      }
+    }
   }
 }

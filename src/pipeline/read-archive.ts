@@ -6,6 +6,7 @@ import { decryptStream } from '../crypto/cipher-stream.js';
 import type { CipherKeys } from '../crypto/keys.js';
 import type { StreamDigest } from '../crypto/integrity.js';
 import { prefetch } from '../bytes/prefetch.js';
+import type { ChunkPool } from '../bytes/chunk-pool.js';
 import { verifySegments } from './digest.js';
 
 /** Decompressed chunks kept ready. */
@@ -24,6 +25,8 @@ export interface ArchiveSource {
   threads: number;
   /** Names the backup in messages: `backup 1_1700000000`. */
   what: string;
+  /** Decompressed chunks come from here (CODEC_OUT_SIZE each); the consumer gives them back. */
+  pool?: ChunkPool;
 }
 
 /** The archive's bytes, checked, decrypted and decompressed. */
@@ -31,5 +34,5 @@ export function readArchive(s: ArchiveSource): AsyncIterable<Buffer> {
   let stream = s.stored;
   if (s.digest) stream = verifySegments(stream, s.digest, s.hmacKey, s.what);
   if (s.keysForSalt) stream = decryptStream(s.keysForSalt, stream);
-  return prefetch(decompress(s.codec, s.threads, stream), READ_AHEAD_CHUNKS);
+  return prefetch(decompress(s.codec, s.threads, stream, s.pool), READ_AHEAD_CHUNKS);
 }

@@ -2,25 +2,33 @@
 // for headers (zero-copy when a chunk holds them), streaming slices for member data.
 import { integrityError } from '../../base/errors.js';
 
+const EMPTY = Buffer.alloc(0);
+
 export class ByteSource {
   private readonly it: AsyncIterator<Buffer>;
-  private chunk: Buffer = Buffer.alloc(0);
+  private chunk: Buffer = EMPTY;
   private pos = 0;
-  private done = false;
+  private ended = false;
   /** Archive offset of the next unread byte. */
   offset = 0;
 
-  constructor(source: AsyncIterable<Buffer>) {
+  /** `done` gets every chunk once all of it was read and the next one is asked for. */
+  constructor(
+    source: AsyncIterable<Buffer>,
+    private readonly done?: (chunk: Buffer) => void,
+  ) {
     this.it = source[Symbol.asyncIterator]();
   }
 
   /** Makes unread bytes available; false at end of input. */
   private async fill(): Promise<boolean> {
     while (this.pos >= this.chunk.length) {
-      if (this.done) return false;
+      if (this.ended) return false;
+      if (this.chunk.length > 0) this.done?.(this.chunk);
+      this.chunk = EMPTY;
       const next = await this.it.next();
       if (next.done) {
-        this.done = true;
+        this.ended = true;
         return false;
       }
       this.chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
@@ -80,8 +88,8 @@ export class ByteSource {
 
   /** Releases the underlying iterator (early exit). */
   async close(): Promise<void> {
-    if (!this.done) {
-      this.done = true;
+    if (!this.ended) {
+      this.ended = true;
       await this.it.return?.();
     }
   }

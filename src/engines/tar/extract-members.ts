@@ -22,6 +22,7 @@ import { integrityError, notSupportedError, unsafeArchiveError } from '../../bas
 import { applyRenames, purgeDirectory, renameOps } from './purge.js';
 import { writeAll } from '../../bytes/write-all.js';
 import type { MemberHook } from './member-hook.js';
+import type { ChunkLeases } from '../../bytes/chunk-pool.js';
 import type { TarEntryHeader } from './reader.js';
 import { lstatKind, memberComponents, TargetTree } from './target-tree.js';
 
@@ -42,6 +43,11 @@ export interface ExtractOptions {
   skip?: ReadonlySet<string>;
   /** Keys this level's archive must hold because an earlier level skipped them. */
   needed?: ReadonlySet<string>;
+  /**
+   * Chunks of the source to give back once read through (the decompressor's pool): native
+   * extraction without a hook reads a chunk through before asking for the next.
+   */
+  recycle?: ChunkLeases;
   /** Which extractor; the default is the native one (the TypeScript one for a dry run). */
   extractor?: 'native' | 'typescript';
 }

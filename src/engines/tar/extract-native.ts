@@ -18,11 +18,14 @@ const TYPEFLAGS = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharC
 export async function extractNatively(source: AsyncIterable<Buffer>, x: Extraction, opts: ExtractOptions): Promise<void> {
   const extractor = new native.TarExtractor(x.tree.root, {
     chown: x.chown,
+    umask: process.umask(),
     hookedTypes: opts.memberHook ? TYPEFLAGS.filter((t) => opts.memberHook!.handles(t)).join('') : '',
     skip: keyList(opts.skip),
     needed: keyList(opts.needed),
   });
-  const src = new ByteSource(source);
+  // A hook may keep reading a body's pieces after asking for the next: no recycling then.
+  const recycle = opts.memberHook ? undefined : opts.recycle;
+  const src = new ByteSource(source, recycle ? (chunk) => recycle.give(chunk) : undefined);
   try {
     for (;;) {
       const at = await src.current();
