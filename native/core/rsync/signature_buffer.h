@@ -1,0 +1,29 @@
+// A signature built in memory from bytes handed over piece by piece, for a caller that reads
+// the file anyway (the tar writer's fast path signs each file from the bytes it archives, so
+// the file is read once). Same bytes as SignatureJob driven over the whole file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "signature.h"
+
+namespace pf::rsync {
+
+class SignatureBuffer {
+ public:
+  // params must come from resolve_sig_params; Param when they are not valid.
+  Status begin(const SigParams& params);
+  void add(const uint8_t* p, size_t n);
+  // The complete signature (header and every block's record); the builder is spent.
+  std::vector<uint8_t> finish();
+
+ private:
+  void run(const uint8_t* p, size_t n, bool eof);
+
+  SignatureJob job_;
+  std::vector<uint8_t> out_;
+};
+
+}  // namespace pf::rsync
