@@ -134,7 +134,7 @@ TreeDumper::Took TreeDumper::start_file(size_t i, Out& o) {
     // The plan's arguments were checked when it was made; only the size varies here.
     sig_valid_ = rsync::resolve_sig_params(static_cast<int64_t>(size), plan_.sig_magic, plan_.sig_block_len,
                                            plan_.sig_strong_len, &params, &why) == Status::Ok &&
-                 sig_.begin(params) == Status::Ok;
+                 sig_.begin(params, size) == Status::Ok;
     file_ctime_ = st.st_ctim;
   }
   return Took::Member;

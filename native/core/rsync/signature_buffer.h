@@ -13,8 +13,9 @@ namespace pf::rsync {
 
 class SignatureBuffer {
  public:
-  // params must come from resolve_sig_params; Param when they are not valid.
-  Status begin(const SigParams& params);
+  // params must come from resolve_sig_params; Param when they are not valid. `size`: the
+  // bytes expected, to size the output once (more may come; it then grows).
+  Status begin(const SigParams& params, uint64_t size);
   void add(const uint8_t* p, size_t n);
   // The complete signature (header and every block's record); the builder is spent.
   std::vector<uint8_t> finish();
@@ -23,7 +24,8 @@ class SignatureBuffer {
   void run(const uint8_t* p, size_t n, bool eof);
 
   SignatureJob job_;
-  std::vector<uint8_t> out_;
+  std::vector<uint8_t> out_;  // sized ahead; out_[0..produced_) written
+  size_t produced_ = 0;
 };
 
 }  // namespace pf::rsync

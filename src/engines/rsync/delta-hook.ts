@@ -86,7 +86,8 @@ export class DeltaHook implements RegularFileHook {
   /**
    * A file written to after its signature was taken (while the backup ran) may not match
    * what was stored; its signature is dropped so the next level stores it whole. Returns
-   * the names dropped.
+   * the names dropped, with those the fast path saw change while it read them. (A signature
+   * the fast path made is of the bytes stored, so a later change does not matter.)
    */
   dropChanged(): string[] {
     const dropped: string[] = [...this.changedWhileSigned];
