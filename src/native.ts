@@ -108,9 +108,10 @@ export interface NativeTarSignatureParams {
 }
 
 /**
- * A TarDumper fill's result. With a plan's `signature`: `signedEntries[i]` (an entry index)
- * completed in this fill with signature `signatures[i]`; `unsignedEntries` completed without
- * one (they changed while they were read).
+ * A TarDumper fill's result. With a plan's `signature`, `signed` holds a pair per file this
+ * fill completed and signed: its entry index, then the end of its signature in `signatures`
+ * (each starts where the previous one ends); `unsignedEntries` completed without one (they
+ * changed while they were read).
  */
 export type NativeTarFillResult = [
   end: number,
@@ -121,8 +122,8 @@ export type NativeTarFillResult = [
   symlinks: number,
   warnings: string[],
   error: string,
-  signedEntries: number[],
-  signatures: Buffer[],
+  signed: Uint32Array,
+  signatures: Buffer,
   unsignedEntries: number[],
 ];
 

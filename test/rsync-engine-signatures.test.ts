@@ -125,10 +125,12 @@ describe('rsync engine signatures', function () {
     const warnings: string[] = [];
     const touched = new Set<number>();
     for (;;) {
-      const [, next, stop, , , , w, error, signedEntries, signatures, unsignedEntries] = await dumper.fill(chunk, 0);
+      const [, next, stop, , , , w, error, signedPairs, signatures, unsignedEntries] = await dumper.fill(chunk, 0);
       assert.notEqual(stop, TarFillStop.Error, error);
       warnings.push(...w);
-      signedEntries.forEach((entry, i) => signed.set(entry, signatures[i]));
+      for (let i = 0, start = 0; i < signedPairs.length; start = signedPairs[i + 1], i += 2) {
+        signed.set(signedPairs[i], Buffer.from(signatures.subarray(start, signedPairs[i + 1])));
+      }
       unsigned.push(...unsignedEntries);
       if (stop === TarFillStop.Done) break;
       // Each file spans several chunks: change it once its first chunk is read.

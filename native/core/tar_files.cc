@@ -205,7 +205,8 @@ void TreeDumper::finish_signature(FillResult& r) {
   bool same = sig_valid_ && ::fstat(file_fd_, &now) == 0 && static_cast<uint64_t>(now.st_size) == file_size_ &&
               now.st_ctim.tv_sec == file_ctime_.tv_sec && now.st_ctim.tv_nsec == file_ctime_.tv_nsec;
   if (same) {
-    r.signatures.push_back({next_, sig_.finish()});
+    sig_.finish(&r.signature_bytes);
+    r.signed_entries.push_back({next_, r.signature_bytes.size()});
   } else {
     r.unsigned_entries.push_back(next_);
   }

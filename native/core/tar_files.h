@@ -51,10 +51,10 @@ struct DumpPlan {
   int64_t sig_strong_len = 0;
 };
 
-// A file's signature, from a fill of a plan with `sign`.
-struct EntrySignature {
+// A file whose signature a fill made: it ends at `end` in FillResult::signature_bytes.
+struct SignedEntry {
   size_t entry;
-  std::vector<uint8_t> bytes;
+  size_t end;
 };
 
 enum class FillStop : uint8_t {
@@ -73,10 +73,12 @@ struct FillResult {
   uint32_t symlinks = 0;
   std::vector<std::string> warnings;
   std::string error;
-  // With plan.sign: the files completed by this fill, each with its signature, or in
-  // `unsigned_entries` when it changed while it was read (its archived bytes may mix two
-  // versions: no signature is better than one the next level would trust).
-  std::vector<EntrySignature> signatures;
+  // With plan.sign: the files completed by this fill, in `signed_entries` with their
+  // signatures one after another in `signature_bytes`, or in `unsigned_entries` when they
+  // changed while they were read (the archived bytes may mix two versions: no signature is
+  // better than one the next level would trust).
+  std::vector<SignedEntry> signed_entries;
+  std::vector<uint8_t> signature_bytes;
   std::vector<size_t> unsigned_entries;
 };
 

@@ -8,7 +8,8 @@
 //     signature?: { magic, blockLength, strongLength } })  // sign every file stored (rdiff's conventions)
 //   dumper.fill(chunk, offset)
 //     -> Promise<[end, next, stop, bytesRead, files, symlinks, warnings: string[], error: string,
-//                 signedEntries: number[], signatures: Buffer[], unsignedEntries: number[]]>
+//                 signed: Uint32Array, signatures: Buffer, unsignedEntries: number[]]>
+//   signed holds (entry index, end of its signature in `signatures`) pairs.
 #include <memory>
 #include <string>
 #include <utility>
@@ -169,14 +170,13 @@ class FillWorker final : public PromiseWorker {
   Napi::Value Result(Napi::Env env) override {
     Napi::Array warnings = Napi::Array::New(env, result_.warnings.size());
     for (size_t i = 0; i < result_.warnings.size(); ++i) warnings.Set(static_cast<uint32_t>(i), result_.warnings[i]);
-    Napi::Array signed_entries = Napi::Array::New(env, result_.signatures.size());
-    Napi::Array signatures = Napi::Array::New(env, result_.signatures.size());
-    for (size_t i = 0; i < result_.signatures.size(); ++i) {
-      auto& sig = result_.signatures[i];
-      const auto at = static_cast<uint32_t>(i);
-      signed_entries.Set(at, Napi::Number::New(env, static_cast<double>(sig.entry)));
-      signatures.Set(at, Napi::Buffer<uint8_t>::Copy(env, sig.bytes.data(), sig.bytes.size()));
+    // One Buffer per fill and views into it: a Buffer per file cost more than the hashing.
+    auto signed_entries = Napi::Uint32Array::New(env, 2 * result_.signed_entries.size());
+    for (size_t i = 0; i < result_.signed_entries.size(); ++i) {
+      signed_entries[2 * i] = static_cast<uint32_t>(result_.signed_entries[i].entry);
+      signed_entries[2 * i + 1] = static_cast<uint32_t>(result_.signed_entries[i].end);
     }
+    auto signatures = Napi::Buffer<uint8_t>::Copy(env, result_.signature_bytes.data(), result_.signature_bytes.size());
     Napi::Array unsigned_entries = Napi::Array::New(env, result_.unsigned_entries.size());
     for (size_t i = 0; i < result_.unsigned_entries.size(); ++i) {
       unsigned_entries.Set(static_cast<uint32_t>(i),

@@ -1,15 +1,21 @@
 #include "signature_buffer.h"
 
 namespace pf::rsync {
+namespace {
+
+// Output memory kept from one file to the next (a signature of 1 GiB at 4 KiB blocks).
+constexpr size_t kKeptBytes = size_t{4} << 20;
+
+}  // namespace
 
 Status SignatureBuffer::begin(const SigParams& params, uint64_t size) {
   job_ = SignatureJob();  // a job is for one input: begin() alone would keep the last one's end
   Status s = job_.begin(params);
   if (s != Status::Ok) return s;
-  // Zero-filling the exact size costs nothing next to hashing it; a fixed window per call
-  // did (fresh pages for every small file).
+  // Sized once for the whole file: a fixed window per call cost fresh pages for every small file.
+  if (out_.capacity() > kKeptBytes) out_ = {};  // a huge file's records are not kept for the next
   const uint64_t blocks = (size + params.block_len - 1) / params.block_len;
-  out_.assign(kSigHeaderBytes + blocks * (4 + params.strong_len), 0);
+  out_.resize(kSigHeaderBytes + blocks * (4 + params.strong_len));
   produced_ = 0;
   return Status::Ok;
 }
@@ -30,11 +36,10 @@ void SignatureBuffer::run(const uint8_t* p, size_t n, bool eof) {
 
 void SignatureBuffer::add(const uint8_t* p, size_t n) { run(p, n, false); }
 
-std::vector<uint8_t> SignatureBuffer::finish() {
+void SignatureBuffer::finish(std::vector<uint8_t>* into) {
   run(nullptr, 0, true);
-  out_.resize(produced_);
+  into->insert(into->end(), out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(produced_));
   produced_ = 0;
-  return std::move(out_);
 }
 
 }  // namespace pf::rsync

@@ -17,8 +17,9 @@ class SignatureBuffer {
   // bytes expected, to size the output once (more may come; it then grows).
   Status begin(const SigParams& params, uint64_t size);
   void add(const uint8_t* p, size_t n);
-  // The complete signature (header and every block's record); the builder is spent.
-  std::vector<uint8_t> finish();
+  // Appends the complete signature (header and every block's record) to *into; the builder
+  // is spent until the next begin (which reuses its memory).
+  void finish(std::vector<uint8_t>* into);
 
  private:
   void run(const uint8_t* p, size_t n, bool eof);

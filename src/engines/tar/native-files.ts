@@ -62,7 +62,7 @@ export async function* dumpEntriesNatively(ctx: DumpContext, directories: Scanne
   const pacer = new Pacer();
   for (;;) {
     const { buf, offset } = ctx.out.reserve(BLOCK_SIZE);
-    const [end, next, stop, bytesRead, files, symlinks, warnings, error, signedEntries, signatures, unsignedEntries] = await dumper.fill(
+    const [end, next, stop, bytesRead, files, symlinks, warnings, error, signed, signatures, unsignedEntries] = await dumper.fill(
       buf,
       offset,
     );
@@ -71,10 +71,12 @@ export async function* dumpEntriesNatively(ctx: DumpContext, directories: Scanne
     ctx.stats.symlinks += symlinks;
     ctx.stats.bytesRead += bytesRead;
     for (const w of warnings) ctx.warn(w);
-    const signed = ctx.fileHook?.signed;
-    if (signed) {
-      signedEntries.forEach((entry, i) => signed.signature(nameOf(entries[entry]), signatures[i]));
-      for (const entry of unsignedEntries) signed.changed(nameOf(entries[entry]));
+    const hook = ctx.fileHook?.signed;
+    if (hook) {
+      for (let i = 0, start = 0; i < signed.length; start = signed[i + 1], i += 2) {
+        hook.signature(nameOf(entries[signed[i]]), signatures.subarray(start, signed[i + 1]));
+      }
+      for (const entry of unsignedEntries) hook.changed(nameOf(entries[entry]));
     }
     pacer.turned();
     if (stop === TarFillStop.Error) throw sourceError(error);
