@@ -72,6 +72,8 @@ export async function* dumpEntriesNatively(ctx: DumpContext, directories: Scanne
     ctx.stats.bytesRead += bytesRead;
     for (const w of warnings) ctx.warn(w);
     const hook = ctx.fileHook?.signed;
+    // An addon built before signing existed would store the files and sign none.
+    if (hook && !signed) throw new Error('the native addon does not sign files: rebuild it (npx node-gyp rebuild)');
     if (hook) {
       for (let i = 0, start = 0; i < signed.length; start = signed[i + 1], i += 2) {
         hook.signature(nameOf(entries[signed[i]]), signatures.subarray(start, signed[i + 1]));
