@@ -54,6 +54,7 @@
         'native/core/rsync/rollsum.cc',
         'native/core/rsync/selftest.cc',
         'native/core/rsync/signature.cc',
+        'native/core/rsync/signature_buffer.cc',
         'native/core/rsync/sigformat.cc',
         'native/core/rsync/sigload.cc',
         'native/core/rsync/strongsum.cc',

@@ -96,19 +96,48 @@ export interface NativeTarDumpPlan {
   entryDirs: Uint32Array;
   names: string;
   kinds: Uint8Array;
+  /** Set: every regular file stored also gets its librsync signature, made from the bytes archived. */
+  signature?: NativeTarSignatureParams;
 }
+
+/** rs_sig_args' arguments, resolved against each file's size (blockLength 0 = recommended, strongLength 0 = max, -1 = min). */
+export interface NativeTarSignatureParams {
+  magic: RsyncMagic;
+  blockLength: number;
+  strongLength: number;
+}
+
+/**
+ * A TarDumper fill's result. With a plan's `signature`, `signed` holds a pair per file this
+ * fill completed and signed: its entry index, then the end of its signature in `signatures`
+ * (each starts where the previous one ends); `unsignedEntries` completed without one (they
+ * changed while they were read).
+ */
+export type NativeTarFillResult = [
+  end: number,
+  next: number,
+  stop: TarFillStop,
+  bytesRead: number,
+  files: number,
+  symlinks: number,
+  warnings: string[],
+  error: string,
+  signed: Uint32Array,
+  signatures: Buffer,
+  unsignedEntries: number[],
+];
 
 /**
  * The tar writer's fast path (native/core/tar_files.h): `fill` writes the plan's regular files
  * (data across as many chunks as it takes) and short symlinks into `chunk` from `offset`, on
  * the libuv pool, going on where the last fill stopped. Resolves
- * `[end, next, stop, bytesRead, files, symlinks, warnings, error]`: bytes up to `end` are
+ * a NativeTarFillResult `[end, next, stop, bytesRead, files, symlinks, warnings, error, …]`: bytes up to `end` are
  * written; with stop Entry, entry `next` is left to the TypeScript writer (the next fill starts
  * after it); with stop Full the chunk has no room left (a file may continue in the next one);
  * with stop Error, `error` says which read failed. The chunk must not be touched until it settles.
  */
 export interface NativeTarDumper {
-  fill(chunk: Buffer, offset: number): Promise<[number, number, TarFillStop, number, number, number, string[], string]>;
+  fill(chunk: Buffer, offset: number): Promise<NativeTarFillResult>;
 }
 
 /** Why a TarExtractor feed stopped (core/tar_extract.h FeedStop). */

@@ -128,6 +128,15 @@ TreeDumper::Took TreeDumper::start_file(size_t i, Out& o) {
   file_done_ = 0;
   file_shrank_ = false;
   pad_left_ = padding_of(size);
+  if (plan_.sign) {
+    rsync::SigParams params;
+    std::string why;
+    // The plan's arguments were checked when it was made; only the size varies here.
+    sig_valid_ = rsync::resolve_sig_params(static_cast<int64_t>(size), plan_.sig_magic, plan_.sig_block_len,
+                                           plan_.sig_strong_len, &params, &why) == Status::Ok &&
+                 sig_.begin(params, size) == Status::Ok;
+    file_ctime_ = st.st_ctim;
+  }
   return Took::Member;
 }
 
@@ -155,6 +164,7 @@ bool TreeDumper::continue_file(Out& o, FillResult& r) {
       r.warnings.push_back(name + ": read error: " + why);
       got = 0;
     }
+    if (plan_.sign && sig_valid_) sig_.add(o.buf + o.pos, got);
     o.pos += got;
     file_done_ += got;
     r.bytes_read += got;
@@ -162,6 +172,7 @@ bool TreeDumper::continue_file(Out& o, FillResult& r) {
       r.warnings.push_back(name + ": file changed as we read it (shrank by " + std::to_string(file_size_ - file_done_) +
                            " bytes; padded with zeros)");
       file_shrank_ = true;
+      sig_valid_ = false;
     }
   }
   if (file_done_ < file_size_) return false;
@@ -172,7 +183,9 @@ bool TreeDumper::continue_file(Out& o, FillResult& r) {
     if (!file_shrank_ && read_some(file_fd_, &probe, 1, &extra, &why) == Status::Ok && extra > 0) {
       r.warnings.push_back(name + ": file changed as we read it (grew; cut to " + std::to_string(file_size_) +
                            " bytes)");
+      sig_valid_ = false;
     }
+    if (plan_.sign) finish_signature(r);
     close_file();
   }
   const size_t pad = std::min(pad_left_, o.room());
@@ -183,6 +196,21 @@ bool TreeDumper::continue_file(Out& o, FillResult& r) {
   in_file_ = false;
   ++r.files;
   return true;
+}
+
+// Hands on the signature of the file just read, unless the file changed meanwhile: a
+// different size or ctime now than when it was opened (a write that kept the size).
+void TreeDumper::finish_signature(FillResult& r) {
+  struct stat now;
+  bool same = sig_valid_ && ::fstat(file_fd_, &now) == 0 && static_cast<uint64_t>(now.st_size) == file_size_ &&
+              now.st_ctim.tv_sec == file_ctime_.tv_sec && now.st_ctim.tv_nsec == file_ctime_.tv_nsec;
+  if (same) {
+    sig_.finish(&r.signature_bytes);
+    r.signed_entries.push_back({next_, r.signature_bytes.size()});
+  } else {
+    r.unsigned_entries.push_back(next_);
+  }
+  sig_valid_ = false;
 }
 
 // A symlink is one header block: its target fits the header's link field, or it is left.

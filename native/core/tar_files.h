@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rsync/signature_buffer.h"
+
 namespace pf::tar {
 
 constexpr size_t kBlock = 512;
@@ -39,6 +41,20 @@ struct DumpPlan {
   bool track_hard_links = true;
   // A read failure once the header is written: true = warn and pad, false = fail the fill.
   bool ignore_failed_read = false;
+  // Set: every regular file the fill stores also gets its librsync signature, computed from
+  // the very bytes copied into the archive (the rsync engine's manifest), with these
+  // resolve_sig_params arguments (block length 0 = recommended, strong length -1 = minimum),
+  // resolved against each file's size.
+  bool sign = false;
+  uint32_t sig_magic = 0;
+  int64_t sig_block_len = 0;
+  int64_t sig_strong_len = 0;
+};
+
+// A file whose signature a fill made: it ends at `end` in FillResult::signature_bytes.
+struct SignedEntry {
+  size_t entry;
+  size_t end;
 };
 
 enum class FillStop : uint8_t {
@@ -57,6 +73,13 @@ struct FillResult {
   uint32_t symlinks = 0;
   std::vector<std::string> warnings;
   std::string error;
+  // With plan.sign: the files completed by this fill, in `signed_entries` with their
+  // signatures one after another in `signature_bytes`, or in `unsigned_entries` when they
+  // changed while they were read (the archived bytes may mix two versions: no signature is
+  // better than one the next level would trust).
+  std::vector<SignedEntry> signed_entries;
+  std::vector<uint8_t> signature_bytes;
+  std::vector<size_t> unsigned_entries;
 };
 
 class TreeDumper {
@@ -80,6 +103,7 @@ class TreeDumper {
   Took start_file(size_t i, Out& o);
   Took write_symlink(size_t i, Out& o, FillResult& r);
   bool continue_file(Out& o, FillResult& r);
+  void finish_signature(FillResult& r);
   void close_file();
 
   std::shared_ptr<const IdNames> ids_;
@@ -94,6 +118,10 @@ class TreeDumper {
   uint64_t file_done_ = 0;  // data bytes written (read, or zeros after it shrank)
   bool file_shrank_ = false;
   size_t pad_left_ = 0;
+  // With plan.sign: the file's signature so far; false once it changed while read.
+  rsync::SignatureBuffer sig_;
+  bool sig_valid_ = false;
+  struct timespec file_ctime_ = {};
 };
 
 }  // namespace pf::tar

@@ -4,14 +4,18 @@
 //   new TarDumper(userIds, userNames, groupIds, groupNames, {
 //     followSymlinks, trackHardLinks, ignoreFailedRead,
 //     dirs: string[], prefixes: string[],          // per directory: absolute path, archive prefix
-//     entryDirs: Uint32Array, names: string, kinds: Uint8Array })  // names joined by NUL
+//     entryDirs: Uint32Array, names: string, kinds: Uint8Array,   // names joined by NUL
+//     signature?: { magic, blockLength, strongLength } })  // sign every file stored (rdiff's conventions)
 //   dumper.fill(chunk, offset)
-//     -> Promise<[end, next, stop, bytesRead, files, symlinks, warnings: string[], error: string]>
+//     -> Promise<[end, next, stop, bytesRead, files, symlinks, warnings: string[], error: string,
+//                 signed: Uint32Array, signatures: Buffer, unsignedEntries: number[]]>
+//   signed holds (entry index, end of its signature in `signatures`) pairs.
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "../core/rsync/sigformat.h"
 #include "../core/tar_files.h"
 #include "args.h"
 #include "exports.h"
@@ -61,6 +65,42 @@ std::vector<std::string> string_list(const Napi::Object& o, const char* key) {
   for (uint32_t i = 0; i < a.Length(); ++i)
     out.push_back(string_value(env, a.Get(i), std::string("options.") + key + "[]"));
   return out;
+}
+
+double number_option(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("options.signature.") + key + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+// options.signature: the arguments of rdiff's rs_sig_args, checked once here (resolved
+// against a size of 0) so that each file's resolution in the fill cannot fail.
+void signature_option(const Napi::Object& o, pf::tar::DumpPlan* plan) {
+  Napi::Env env = o.Env();
+  Napi::Value v = o.Get("signature");
+  if (v.IsUndefined()) return;
+  if (!v.IsObject()) throw Napi::TypeError::New(env, "options.signature must be an object");
+  Napi::Object sig = v.As<Napi::Object>();
+  Napi::Value magic = sig.Get("magic");
+  if (!magic.IsString() || !pf::rsync::magic_from_name(magic.As<Napi::String>().Utf8Value(), &plan->sig_magic)) {
+    throw Napi::RangeError::New(env,
+                                "options.signature.magic must be one of 'rs-md4', 'rs-blake2', 'rk-md4', 'rk-blake2'");
+  }
+  double block = number_option(sig, "blockLength");
+  double strong = number_option(sig, "strongLength");
+  if (block != static_cast<double>(static_cast<int64_t>(block)) ||
+      strong != static_cast<double>(static_cast<int64_t>(strong))) {
+    throw Napi::RangeError::New(env, "options.signature lengths must be integers");
+  }
+  plan->sig_block_len = static_cast<int64_t>(block);
+  plan->sig_strong_len = static_cast<int64_t>(strong);
+  pf::rsync::SigParams resolved;
+  std::string why;
+  if (pf::rsync::resolve_sig_params(0, plan->sig_magic, plan->sig_block_len, plan->sig_strong_len, &resolved, &why) !=
+      pf::Status::Ok) {
+    throw Napi::RangeError::New(env, "options.signature: " + why);
+  }
+  plan->sign = true;
 }
 
 pf::tar::DumpPlan plan_arg(const Napi::CallbackInfo& info, size_t i) {
@@ -115,6 +155,7 @@ pf::tar::DumpPlan plan_arg(const Napi::CallbackInfo& info, size_t i) {
   }
   if (at != names.size())
     throw Napi::RangeError::New(env, "options.names holds more names than options.entryDirs has entries");
+  signature_option(o, &plan);
   return plan;
 }
 
@@ -129,7 +170,19 @@ class FillWorker final : public PromiseWorker {
   Napi::Value Result(Napi::Env env) override {
     Napi::Array warnings = Napi::Array::New(env, result_.warnings.size());
     for (size_t i = 0; i < result_.warnings.size(); ++i) warnings.Set(static_cast<uint32_t>(i), result_.warnings[i]);
-    Napi::Array r = Napi::Array::New(env, 8);
+    // One Buffer per fill and views into it: a Buffer per file cost more than the hashing.
+    auto signed_entries = Napi::Uint32Array::New(env, 2 * result_.signed_entries.size());
+    for (size_t i = 0; i < result_.signed_entries.size(); ++i) {
+      signed_entries[2 * i] = static_cast<uint32_t>(result_.signed_entries[i].entry);
+      signed_entries[2 * i + 1] = static_cast<uint32_t>(result_.signed_entries[i].end);
+    }
+    auto signatures = Napi::Buffer<uint8_t>::Copy(env, result_.signature_bytes.data(), result_.signature_bytes.size());
+    Napi::Array unsigned_entries = Napi::Array::New(env, result_.unsigned_entries.size());
+    for (size_t i = 0; i < result_.unsigned_entries.size(); ++i) {
+      unsigned_entries.Set(static_cast<uint32_t>(i),
+                           Napi::Number::New(env, static_cast<double>(result_.unsigned_entries[i])));
+    }
+    Napi::Array r = Napi::Array::New(env, 11);
     r.Set(0u, Napi::Number::New(env, static_cast<double>(result_.end)));
     r.Set(1u, Napi::Number::New(env, static_cast<double>(result_.next)));
     r.Set(2u, Napi::Number::New(env, static_cast<double>(result_.stop)));
@@ -138,6 +191,9 @@ class FillWorker final : public PromiseWorker {
     r.Set(5u, Napi::Number::New(env, result_.symlinks));
     r.Set(6u, warnings);
     r.Set(7u, Napi::String::New(env, result_.error));
+    r.Set(8u, signed_entries);
+    r.Set(9u, signatures);
+    r.Set(10u, unsigned_entries);
     return r;
   }
   void Settled() override;

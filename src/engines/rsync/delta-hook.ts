@@ -3,13 +3,15 @@
 // against it ('E' member) when that is smaller than the file. Signatures and deltas are made
 // by the diff library's fd forms (src/rsync/fds.ts), natively from the descriptors opened
 // here (big files never pass through JS) into unlinked temp files, opened synchronously: a
-// round trip to the pool per open costs more than the open itself, on every file.
+// round trip to the pool per open costs more than the open itself, on every file. A file with
+// no previous signature is stored whole, so it takes the tar writer's native fast path, which
+// signs it from the very bytes it archives (`signed`): one read, no per-file round trip.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deltaToFd, signatureToFd, type RsyncSignature, type SignatureOptions } from '../../rsync/index.js';
 import { sourceError } from '../../base/errors.js';
-import type { RegularFileHook, StoredContent } from '../tar/file-hook.js';
+import type { RegularFileHook, SignedFiles, StoredContent } from '../tar/file-hook.js';
 import { DELTA_TYPEFLAG } from './delta-member.js';
 
 export const SIGNATURE_MAGIC: RsyncSignature['magic'] = 'rk-blake2';
@@ -35,11 +37,27 @@ export class DeltaHook implements RegularFileHook {
   readonly stats: DeltaHookStats = { deltas: 0, deltaBytes: 0, whole: 0 };
   private readonly tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-rsync-'));
   private counter = 0;
+  /** Stored whole by the native fast path, changed while it read them. */
+  private readonly changedWhileSigned: string[] = [];
+  readonly signed: SignedFiles;
 
   constructor(
     private readonly previous: Map<string, Buffer>,
     private readonly blockLength: number,
-  ) {}
+  ) {
+    this.signed = {
+      params: { magic: SIGNATURE_MAGIC, blockLength, strongLength: SIGNATURE_OPTIONS.strongLength! },
+      wantsReplace: (name) => previous.has(name),
+      signature: (name, signature) => {
+        this.signatures.set(name, signature);
+        this.stats.whole++;
+      },
+      changed: (name) => {
+        this.changedWhileSigned.push(name);
+        this.stats.whole++;
+      },
+    };
+  }
 
   async replace(name: string, abs: string, size: number): Promise<StoredContent | null> {
     const st = fs.lstatSync(abs, { bigint: true });
@@ -68,10 +86,11 @@ export class DeltaHook implements RegularFileHook {
   /**
    * A file written to after its signature was taken (while the backup ran) may not match
    * what was stored; its signature is dropped so the next level stores it whole. Returns
-   * the names dropped.
+   * the names dropped, with those the fast path saw change while it read them. (A signature
+   * the fast path made is of the bytes stored, so a later change does not matter.)
    */
   dropChanged(): string[] {
-    const dropped: string[] = [];
+    const dropped: string[] = [...this.changedWhileSigned];
     for (const [name, t] of this.taken) {
       const st = fs.lstatSync(t.abs, { bigint: true, throwIfNoEntry: false });
       if (st && st.ctimeNs === t.ctimeNs && st.size === t.size) continue;

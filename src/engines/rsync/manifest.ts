@@ -18,12 +18,23 @@ export function serializeManifest(m: RsyncManifest): Buffer {
   const header = Buffer.from(
     JSON.stringify({ block_length: m.blockLength, magic: m.magic, files: m.signatures.size, snapshot_size: m.snapshot.length }),
   );
-  const parts: Buffer[] = [MAGIC, u32(header.length), header, m.snapshot];
-  for (const [name, sig] of [...m.signatures].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const n = Buffer.from(name, 'utf8');
-    parts.push(u32(n.length), n, u32(sig.length), sig);
+  const files = [...m.signatures].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // One buffer written in place: tens of thousands of files made as many small Buffers.
+  let size = MAGIC.length + 4 + header.length + m.snapshot.length;
+  for (const [name, sig] of files) size += 8 + Buffer.byteLength(name, 'utf8') + sig.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = MAGIC.copy(out, 0);
+  at = out.writeUInt32BE(header.length, at);
+  at += header.copy(out, at);
+  at += m.snapshot.copy(out, at);
+  for (const [name, sig] of files) {
+    const n = out.write(name, at + 4, 'utf8');
+    out.writeUInt32BE(n, at);
+    at += 4 + n;
+    at = out.writeUInt32BE(sig.length, at);
+    at += sig.copy(out, at);
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
 export function parseManifest(buf: Buffer, what: string): RsyncManifest {
@@ -50,10 +61,4 @@ export function parseManifest(buf: Buffer, what: string): RsyncManifest {
   }
   if (at !== buf.length) throw integrityError(`${what}: ${buf.length - at} unexpected bytes after the rsync manifest`);
   return { blockLength: header.block_length, magic: header.magic, snapshot, signatures };
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
 }

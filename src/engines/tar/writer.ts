@@ -45,7 +45,8 @@ export interface TarBackupOptions {
   /** Lets an engine store some regular files differently (the rsync engine's deltas). */
   fileHook?: RegularFileHook;
   /**
-   * Plain regular files through the addon's fast path (default true; never with a fileHook).
+   * Plain regular files through the addon's fast path (default true; with a fileHook, only
+   * one that takes signed files from it).
    * false writes every member in TypeScript: the same bytes, for tests to compare.
    */
   nativeFiles?: boolean;
@@ -117,7 +118,7 @@ async function* runBackup(opts: TarBackupOptions): AsyncGenerator<Buffer, TarBac
     });
     if (totals) totals.complete = true;
     ctx.stats.changes = countChanges(directories, previous);
-    yield* dumpTree(ctx, directories, opts.nativeFiles !== false && !ctx.fileHook);
+    yield* dumpTree(ctx, directories, opts.nativeFiles !== false && (!ctx.fileHook || ctx.fileHook.signed !== undefined));
   } else {
     yield* dumpSingleFile(ctx, rootAbs, sinceNs, totals);
   }
