@@ -2,6 +2,7 @@
 // HMAC-SHA256 when encrypted. On restore every segment is checked before any of its bytes
 // go further, so damaged data is reported, never decompressed or extracted.
 import { native } from '../native.js';
+import { collectGarbage } from '../bytes/collect-garbage.js';
 import { integrityError, passwordError } from '../base/errors.js';
 import type { ChunkLeases } from '../bytes/chunk-pool.js';
 import type { PartMd5Feed } from '../storage/part-md5s.js';
@@ -97,6 +98,8 @@ export async function* verifySegments(
     for (const sha of completed) {
       check(sha, expected.segment_size);
       yield* held.take(expected.segment_size);
+      // The stored chunks of the segment before are garbage now.
+      collectGarbage();
     }
   }
   const [sha, hmac, last] = digest.final();
