@@ -38,6 +38,7 @@
         'native/core/tar_parse.cc',
         'native/core/tar_paths.cc',
         'native/core/tar_extract.cc',
+        'native/core/file_writer.cc',
         'native/core/dir_list.cc',
         'native/core/versions.cc',
         'native/core/rsync/basis.cc',

@@ -62,20 +62,6 @@ int remove_tree(int dir_fd, const char* name, int depth) {
   return ::unlinkat(dir_fd, name, AT_REMOVEDIR) == 0 ? 0 : errno;
 }
 
-// Whole-buffer write, across short writes and signals. 0 or an errno.
-int write_all(int fd, const uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return 0;
-}
-
 void set_times(timespec (&ts)[2], int64_t atime, int64_t mtime) {
   ts[0].tv_sec = static_cast<time_t>(atime);
   ts[0].tv_nsec = 0;
@@ -95,16 +81,27 @@ std::unique_ptr<TreeExtractor> TreeExtractor::open(const std::string& root, Extr
 }
 
 TreeExtractor::TreeExtractor(int root_fd, ExtractOptions options)
-    : root_fd_(root_fd), options_(std::move(options)), euid_(::geteuid()), egid_(::getegid()) {}
+    : root_fd_(root_fd),
+      options_(std::move(options)),
+      euid_(::geteuid()),
+      egid_(::getegid()),
+      writer_(std::make_unique<FileWriter>()) {}
 
 bool TreeExtractor::needs_chown(int64_t uid, int64_t gid) const {
   return options_.chown && (uid != static_cast<int64_t>(euid_) || gid != static_cast<int64_t>(egid_));
 }
 
 TreeExtractor::~TreeExtractor() {
+  writer_.reset();  // done with every descriptor it was given
   forget();
   close_quietly(file_fd_);
   close_quietly(root_fd_);
+}
+
+void TreeExtractor::drain(FeedResult& r) {
+  std::string call, name;
+  int err = writer_->drain(call, name);
+  if (err && r.status == Status::Ok) sys_fail(r, call.c_str(), name, err);
 }
 
 void TreeExtractor::forget() {
@@ -144,11 +141,12 @@ FeedResult TreeExtractor::feed(const uint8_t* data, size_t len) {
     if (state_ == State::Data) {
       size_t take = static_cast<size_t>(std::min<uint64_t>(data_left_, n));
       if (file_fd_ >= 0) {
-        int err = write_all(file_fd_, data + r.used, take);
-        if (err) {
-          sys_fail(r, "write", file_.name, err);
-          break;
-        }
+        WriteJob job;
+        job.fd = file_fd_;
+        job.data = data + r.used;
+        job.len = take;
+        job.name = file_.name;
+        writer_->submit(std::move(job));
         r.bytes_written += take;
       }
       data_left_ -= take;
@@ -173,6 +171,7 @@ FeedResult TreeExtractor::feed(const uint8_t* data, size_t len) {
     }
     if (p.header) on_member(r);
   }
+  drain(r);
   return r;
 }
 
@@ -386,22 +385,19 @@ bool TreeExtractor::on_file(const MemberHeader& h, FeedResult& r) {
 bool TreeExtractor::end_file(FeedResult& r) {
   state_ = pad_left_ > 0 ? State::Padding : State::Header;
   if (file_fd_ < 0) return true;
-  int fd = file_fd_;
+  WriteJob job;
+  job.fd = file_fd_;
+  job.close = true;
+  job.attrs.chown = needs_chown(file_.uid, file_.gid);
+  job.attrs.uid = file_.uid;
+  job.attrs.gid = file_.gid;
+  job.attrs.chmod = !file_mode_set_;
+  job.attrs.mode = file_.mode;
+  job.attrs.atime = file_.has_atime ? file_.atime : file_.mtime;
+  job.attrs.mtime = file_.mtime;
+  job.name = file_.name;
   file_fd_ = -1;
-  timespec ts[2];
-  set_times(ts, file_.has_atime ? file_.atime : file_.mtime, file_.mtime);
-  int err = 0;
-  const char* call = "";
-  if (needs_chown(file_.uid, file_.gid) &&
-      ::fchown(fd, static_cast<uid_t>(file_.uid), static_cast<gid_t>(file_.gid)) != 0) {
-    err = errno, call = "chown";
-  } else if (!file_mode_set_ && ::fchmod(fd, file_.mode) != 0) {
-    err = errno, call = "chmod";
-  } else if (::futimens(fd, ts) != 0) {
-    err = errno, call = "utimes";
-  }
-  if (::close(fd) != 0 && !err) err = errno, call = "close";
-  if (err) return sys_fail(r, call, file_.name, err);
+  writer_->submit(std::move(job));
   r.files++;
   return true;
 }
@@ -497,17 +493,15 @@ FeedResult TreeExtractor::end() const {
 
 FeedResult TreeExtractor::finish() {
   FeedResult r;
+  drain(r);
+  if (r.status != Status::Ok) return r;
   r.unmet = static_cast<uint32_t>(options_.needed.size());
-  forget();
   for (const Delayed& d : delayed_) {
-    // Walked again from the target with O_NOFOLLOW: a later member may have replaced the
-    // directory or a parent; then it is left alone.
-    int fd = ::openat(root_fd_, ".", kDirFlags);
-    for (size_t i = 0; fd >= 0 && i < d.comps.size(); ++i) {
-      int next = ::openat(fd, d.comps[i].c_str(), kDirFlags);
-      ::close(fd);
-      fd = next;
-    }
+    // Looked up again through descriptors opened with O_NOFOLLOW (those cached are still
+    // right: whatever removed or replaced a directory dropped it); a directory a later member
+    // replaced, or moved a parent of, is left alone.
+    FeedResult ignored;
+    int fd = directory(d.comps, d.comps.size(), false, "", ignored);
     if (fd < 0) continue;
     struct stat st;
     bool same =
@@ -524,12 +518,12 @@ FeedResult TreeExtractor::finish() {
     } else if (same && ::futimens(fd, ts) != 0) {
       err = errno, call = "utimes";
     }
-    ::close(fd);
     if (err) {
       sys_fail(r, call, rel, err);
-      return r;
+      break;
     }
   }
+  forget();
   return r;
 }
 

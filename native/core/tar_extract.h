@@ -19,6 +19,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "file_writer.h"
 #include "status.h"
 #include "tar_parse.h"
 
@@ -86,6 +87,8 @@ class TreeExtractor {
   bool on_symlink(const MemberHeader& h, FeedResult& r);
   bool on_hard_link(const MemberHeader& h, FeedResult& r);
   bool end_file(FeedResult& r);
+  // Waits for the writer (the input must not go away before); its failure fails `r`.
+  void drain(FeedResult& r);
   // The descriptor of the directory holding comps[0..count), made when missing and `create`.
   int directory(const std::vector<std::string>& comps, size_t count, bool create, const std::string& member,
                 FeedResult& r);
@@ -116,8 +119,9 @@ class TreeExtractor {
   std::unordered_map<std::string, size_t> delayed_at_;
   std::unordered_set<std::string> skipped_;  // members this level did not write
   // The regular member being written (fd -1: skipped), its data left, then the padding.
-  int file_fd_ = -1;
-  bool file_mode_set_ = false;  // created with its final mode: no fchmod
+  std::unique_ptr<FileWriter> writer_;  // writes, sets up and closes the files opened here
+  int file_fd_ = -1;                    // until its close is handed to the writer
+  bool file_mode_set_ = false;          // created with its final mode: no fchmod
   MemberHeader file_;
   uint64_t data_left_ = 0;
   uint64_t pad_left_ = 0;
