@@ -1,11 +1,10 @@
 // One level extracted by the native extractor (native/core/tar_extract.h): each decompressed
 // chunk goes to the addon, which parses the members and creates the files on the libuv pool
 // while a thread of its own writes, sets up and closes them (file_writer.h), a pool round trip
-// per chunk rather than several per file. A member it
-// leaves to TypeScript (a directory with rename records, a device or FIFO, an engine's hooked
-// type, an unknown type) is extracted here by extract-members.ts, reading its data from the
-// same stream, and the native side then drops the directory descriptors it holds, since the
-// tree may have changed under them.
+// per chunk rather than several per file. A member it leaves to TypeScript (a directory with
+// rename records, a device or FIFO, an engine's hooked type, an unknown type) is extracted
+// here by extract-members.ts, reading its data from the same stream, and the native side then
+// drops the directory descriptors it holds, since the tree may have changed under them.
 import { integrityError, notSupportedError, targetError, unsafeArchiveError } from '../../base/errors.js';
 import { native, TarFeedStop, type NativeStoppedMember, type NativeTarExtractor, type TarExtractStatus } from '../../native.js';
 import { ByteSource } from './byte-source.js';
