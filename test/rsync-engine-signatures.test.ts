@@ -11,24 +11,18 @@ import { native, TarEntryKind, TarFillStop } from '../src/native.js';
 import { createRsyncBackup, parseManifest } from '../src/engines/rsync/index.js';
 import { createTarBackup } from '../src/engines/tar/index.js';
 import { prng, rdiff } from './helpers/rdiff-fixtures.js';
-import { collect, removeDir, tempDir, withoutAtimes } from './tar-helpers.test.js';
+import { collect, removeDir, tempDir, withoutAtimes, writeUnder } from './tar-helpers.test.js';
 
 const BLOCK = 4096;
-
-async function write(root: string, rel: string, data: Buffer | string): Promise<void> {
-  const abs = path.join(root, rel);
-  await fsp.mkdir(path.dirname(abs), { recursive: true });
-  await fsp.writeFile(abs, data);
-}
 
 /** Sizes around signature-block and 1 MiB chunk edges, many small files, and files the fast path leaves. */
 async function populate(root: string): Promise<void> {
   const sizes = [0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 4 * BLOCK, 4 * BLOCK + 7, 65_536, 65_537, (1 << 20) - 512, (1 << 20) + 1];
-  for (const [i, size] of sizes.entries()) await write(root, `sizes/f${size}`, prng(size, 100 + i));
-  await write(root, 'big/five', prng(5 * (1 << 20) + 4321, 7));
-  for (let i = 0; i < 300; i++) await write(root, `many/${String(i).padStart(3, '0')}`, prng(1000 + ((i * 7919) % 20_000), 1000 + i));
-  await write(root, `names/${'l'.repeat(120)}`, prng(9000, 3));
-  await write(root, 'links/a', prng(12_345, 4));
+  for (const [i, size] of sizes.entries()) await writeUnder(root, `sizes/f${size}`, prng(size, 100 + i));
+  await writeUnder(root, 'big/five', prng(5 * (1 << 20) + 4321, 7));
+  for (let i = 0; i < 300; i++) await writeUnder(root, `many/${String(i).padStart(3, '0')}`, prng(1000 + ((i * 7919) % 20_000), 1000 + i));
+  await writeUnder(root, `names/${'l'.repeat(120)}`, prng(9000, 3));
+  await writeUnder(root, 'links/a', prng(12_345, 4));
   await fsp.link(path.join(root, 'links/a'), path.join(root, 'links/b'));
   await fsp.symlink('a', path.join(root, 'links/sym'));
 }
@@ -94,8 +88,8 @@ describe('rsync engine signatures', function () {
     const changed = Buffer.from(await fsp.readFile(big));
     prng(100, 9).copy(changed, 2 * (1 << 20));
     await fsp.writeFile(big, changed);
-    await write(root, 'new/file', prng(70_000, 11));
-    await write(root, 'many/new', prng(3000, 12));
+    await writeUnder(root, 'new/file', prng(70_000, 11));
+    await writeUnder(root, 'many/new', prng(3000, 12));
     const l1 = await rsyncLevel(root, l0.manifest);
     assert.equal(l1.deltas, 1);
     assertSameSignatures(parseManifest(l1.manifest, 'level 1').signatures, await rdiffSignatures(root));
@@ -103,9 +97,9 @@ describe('rsync engine signatures', function () {
 
   it('gives no signature to a file that changes while the fast path reads it', async function () {
     const root = path.join(work, 'racing');
-    await write(root, 'grows', prng(64 * 1024, 1));
-    await write(root, 'rewritten', prng(64 * 1024, 2));
-    await write(root, 'still', prng(64 * 1024, 3));
+    await writeUnder(root, 'grows', prng(64 * 1024, 1));
+    await writeUnder(root, 'rewritten', prng(64 * 1024, 2));
+    await writeUnder(root, 'still', prng(64 * 1024, 3));
     // A ctime after the creation's, whatever the kernel clock's tick.
     await sleep(50);
     const dumper = new native.TarDumper([], [], [], [], {

@@ -5,15 +5,10 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SourceTotals, type TarBackupOptions } from '../src/engines/tar/index.js';
-import { backup, removeDir, tempDir } from './tar-helpers.test.js';
+import { backup, removeDir, tempDir, writeUnder } from './tar-helpers.test.js';
 
 /** Changes made now get a ctime after the next level's snapshot time (taken 100 ms early). */
 const settle = () => new Promise((r) => setTimeout(r, 250));
-
-async function write(root: string, rel: string, data: string): Promise<void> {
-  await fsp.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
-  await fsp.writeFile(path.join(root, rel), data);
-}
 
 describe('tar engine: changes since the previous level, and the scan totals', function () {
   let root: string;
@@ -36,7 +31,7 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
       ['gone/g2', 'g2'],
       ['x.log', 'excluded'],
     ])
-      await write(src, rel, data);
+      await writeUnder(src, rel, data);
     await fsp.link(path.join(src, 'c'), path.join(src, 'hl'));
     await fsp.symlink('a', path.join(src, 'link'));
     await settle();
@@ -48,19 +43,19 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
     // a b c hl link sub/d sub/e gone/g1 gone/g2 (x.log is excluded, directories are not counted)
     assert.deepEqual(chainStart.stats.changes, { new: 9, changed: 0, unchanged: 0, removed: 0 });
 
-    await write(src, 'a', 'AAAA!');
+    await writeUnder(src, 'a', 'AAAA!');
     await fsp.rm(path.join(src, 'b'));
-    await write(src, 'f', 'new file');
+    await writeUnder(src, 'f', 'new file');
     await fsp.rm(path.join(src, 'gone'), { recursive: true });
-    await write(src, 'sub/d', 'DD');
-    await write(src, 'newdir/h', 'h');
-    await write(src, 'x.log', 'still excluded');
+    await writeUnder(src, 'sub/d', 'DD');
+    await writeUnder(src, 'newdir/h', 'h');
+    await writeUnder(src, 'x.log', 'still excluded');
     await settle();
     const l1 = await level(chainStart.snapshot);
     // new: f, newdir/h; changed: a, sub/d; unchanged: c, hl, link, sub/e; removed: b, gone/g1, gone/g2
     assert.deepEqual(l1.stats.changes, { new: 2, changed: 2, unchanged: 4, removed: 3 });
 
-    await write(src, 'c', 'C'); // and its other name, hl, whose inode changed with it
+    await writeUnder(src, 'c', 'C'); // and its other name, hl, whose inode changed with it
     await settle();
     const l2 = await level(l1.snapshot);
     assert.deepEqual(l2.stats.changes, { new: 0, changed: 2, unchanged: 6, removed: 0 });
@@ -77,7 +72,7 @@ describe('tar engine: changes since the previous level, and the scan totals', fu
     assert.equal(totals.files, 6);
     assert.equal(totals.bytes, 5 + 1 + 8 + 2 + 5 + 1);
 
-    await write(src, 'sub/e', 'EEEEEEE');
+    await writeUnder(src, 'sub/e', 'EEEEEEE');
     await settle();
     const incremental = new SourceTotals();
     const l1 = await level(chainStart.snapshot, incremental);

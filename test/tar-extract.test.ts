@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { closeSync, constants as C, openSync, promises as fsp, writeSync } from 'node:fs';
 import path from 'node:path';
 import { extractTar, type HookedMember, type MemberHook } from '../src/engines/tar/index.js';
-import { archive, chunked, gnuTar, member, removeDir, tempDir, treeState } from './tar-helpers.test.js';
-
-async function write(root: string, rel: string, data: string): Promise<void> {
-  const abs = path.join(root, rel);
-  await fsp.mkdir(path.dirname(abs), { recursive: true });
-  await fsp.writeFile(abs, data);
-}
+import { archive, chunked, gnuTar, member, removeDir, tempDir, treeState, writeUnder } from './tar-helpers.test.js';
 
 function paxMember(records: Record<string, string>, name = './PaxHeaders/x'): Buffer {
   const body = Object.entries(records)
@@ -48,11 +42,11 @@ describe('tar extract: stock GNU tar chains', function () {
       // it to stock tar, which then leaves it out of the next level. Let a few ticks pass.
       await new Promise((r) => setTimeout(r, 30));
     };
-    await write(root, 'A/fa', 'A');
-    await write(root, 'a-b/fab', 'a-b');
-    await write(root, 'top/mid/leaf/h', 'h');
-    await write(root, 'keep', 'k');
-    await write(root, 'gone', 'g');
+    await writeUnder(root, 'A/fa', 'A');
+    await writeUnder(root, 'a-b/fab', 'a-b');
+    await writeUnder(root, 'top/mid/leaf/h', 'h');
+    await writeUnder(root, 'keep', 'k');
+    await writeUnder(root, 'gone', 'g');
     await fsp.symlink('keep', path.join(root, 'ln'));
     await level();
     // swap A and a-b (X record), rename deep, delete, add
@@ -61,7 +55,7 @@ describe('tar extract: stock GNU tar chains', function () {
     await fsp.rename(path.join(root, 'tmpswap'), path.join(root, 'a-b'));
     await fsp.rename(path.join(root, 'top/mid/leaf'), path.join(root, 'top/mid/leaf2'));
     await fsp.rm(path.join(root, 'gone'));
-    await write(root, 'top/new', 'n');
+    await writeUnder(root, 'top/new', 'n');
     await level();
     await fsp.rename(path.join(root, 'top'), path.join(root, 'top2'));
     await fsp.writeFile(path.join(root, 'keep'), 'k2');
@@ -93,15 +87,15 @@ describe('tar extract: stock GNU tar chains', function () {
 
   it('purges like tar: strays deleted, N entries kept, type mismatches replaced', async () => {
     const root = path.join(dir, 'purge-src');
-    await write(root, 'f', 'f');
-    await write(root, 'd/x', 'x');
+    await writeUnder(root, 'f', 'f');
+    await writeUnder(root, 'd/x', 'x');
     const a = path.join(dir, 'purge.tar');
     gnuTar(['--listed-incremental', path.join(dir, 'purge.snap'), '-cf', a, '-C', root, '.']);
     const target = path.join(dir, 'purge-target');
-    await write(target, 'stray', 's');
-    await write(target, 'straydir/deep/x', 's');
-    await write(target, 'f/inside', 'dir where a file is listed');
-    await write(target, 'd', 'file where a dir is listed');
+    await writeUnder(target, 'stray', 's');
+    await writeUnder(target, 'straydir/deep/x', 's');
+    await writeUnder(target, 'f/inside', 'dir where a file is listed');
+    await writeUnder(target, 'd', 'file where a dir is listed');
     await extractTar(chunked(await fsp.readFile(a)), target, { sameOwner: false });
     assert.deepEqual((await fsp.readdir(target)).sort(), ['d', 'f']);
     assert.equal(await fsp.readFile(path.join(target, 'f'), 'utf8'), 'f');

@@ -27,6 +27,14 @@ export async function removeDir(dir: string): Promise<void> {
 }
 
 /** Runs stock GNU tar; throws with its stderr unless the exit status is allowed. */
+/** Writes `data` at `rel` under `root`, making its directories; `mode` is then set as given. */
+export async function writeUnder(root: string, rel: string, data: string | Buffer, mode?: number): Promise<void> {
+  const abs = path.join(root, rel);
+  await fsp.mkdir(path.dirname(abs), { recursive: true });
+  await fsp.writeFile(abs, data);
+  if (mode !== undefined) await fsp.chmod(abs, mode);
+}
+
 export function gnuTar(
   args: string[],
   opts: { input?: Buffer; allow?: number[] } = {},

@@ -10,45 +10,38 @@ import { encodeMemberHeader } from '../src/engines/tar/header.js';
 import { localIdNames } from '../src/engines/tar/ids.js';
 import type { TarBackupOptions } from '../src/engines/tar/writer.js';
 import { parseSnapshot } from '../src/engines/tar/index.js';
-import { backup, removeDir, run, tempDir, withoutAtimes } from './tar-helpers.test.js';
+import { backup, removeDir, run, tempDir, withoutAtimes, writeUnder } from './tar-helpers.test.js';
 
 const isRoot = process.getuid?.() === 0;
-
-async function write(root: string, rel: string, data: Buffer | string, mode?: number): Promise<void> {
-  const abs = path.join(root, rel);
-  await fsp.mkdir(path.dirname(abs), { recursive: true });
-  await fsp.writeFile(abs, data);
-  if (mode !== undefined) await fsp.chmod(abs, mode);
-}
 
 /** Sizes around block and chunk edges, enough small files to cross several 1 MiB chunks, and every case the fast path leaves. */
 async function populate(root: string): Promise<void> {
   for (const size of [0, 1, 511, 512, 513, 1023, 1024, 65_536, (1 << 20) - 512, (1 << 20) - 511, (1 << 20) + 1]) {
-    await write(root, `sizes/f${size}`, randomBytes(size));
+    await writeUnder(root, `sizes/f${size}`, randomBytes(size));
   }
-  for (let i = 0; i < 400; i++) await write(root, `many/${String(i).padStart(3, '0')}`, randomBytes(1000 + ((i * 7919) % 9000)));
-  await write(root, 'modes/priv', 'p', 0o600);
-  await write(root, 'modes/suid', 's', 0o4755);
-  await write(root, 'modes/sticky', 't', 0o1644);
-  await write(root, `names/${'n'.repeat(100 - './names/'.length)}`, 'exactly 100 bytes of name');
-  await write(root, `names/${'l'.repeat(120)}`, 'a long name');
-  await write(root, 'names/ünïcødé', 'utf-8');
-  await write(root, 'links/a', 'linked');
+  for (let i = 0; i < 400; i++) await writeUnder(root, `many/${String(i).padStart(3, '0')}`, randomBytes(1000 + ((i * 7919) % 9000)));
+  await writeUnder(root, 'modes/priv', 'p', 0o600);
+  await writeUnder(root, 'modes/suid', 's', 0o4755);
+  await writeUnder(root, 'modes/sticky', 't', 0o1644);
+  await writeUnder(root, `names/${'n'.repeat(100 - './names/'.length)}`, 'exactly 100 bytes of name');
+  await writeUnder(root, `names/${'l'.repeat(120)}`, 'a long name');
+  await writeUnder(root, 'names/ünïcødé', 'utf-8');
+  await writeUnder(root, 'links/a', 'linked');
   await fsp.link(path.join(root, 'links/a'), path.join(root, 'links/b'));
-  await write(root, 'links/c', 'after the links');
+  await writeUnder(root, 'links/c', 'after the links');
   await fsp.symlink('a', path.join(root, 'links/sym'));
   await fsp.symlink('t'.repeat(101), path.join(root, 'links/longsym'));
   run('mkfifo', [path.join(root, 'links/fifo')]);
-  await write(root, 'times/now', 'n');
-  await write(root, 'times/past', 'p');
+  await writeUnder(root, 'times/now', 'n');
+  await writeUnder(root, 'times/past', 'p');
   // fs.utimes takes a negative time as "now"; touch sets it.
   run('touch', ['-h', '-d', '@-100', path.join(root, 'times/past')]);
-  await write(root, 'times/future', 'f');
+  await writeUnder(root, 'times/future', 'f');
   await fsp.utimes(path.join(root, 'times/future'), 10_000_000_000, 10_000_000_000);
   if (isRoot) {
-    await write(root, 'ids/big', 'big ids');
+    await writeUnder(root, 'ids/big', 'big ids');
     await fsp.chown(path.join(root, 'ids/big'), 3_000_000, 70_000_000);
-    await write(root, 'ids/nobody', 'named ids');
+    await writeUnder(root, 'ids/nobody', 'named ids');
     await fsp.chown(path.join(root, 'ids/nobody'), 65534, 65534);
   }
 }
@@ -130,7 +123,7 @@ describe('tar writer: native fast path', function () {
   it('writes the same level 1 as the TypeScript path', async () => {
     const chainStart = await archive({ root }, false);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    await write(root, 'many/new', randomBytes(3000));
+    await writeUnder(root, 'many/new', randomBytes(3000));
     await fsp.appendFile(path.join(root, 'sizes/f513'), 'more');
     const fast = await archive({ root, previousSnapshot: chainStart.snapshot }, true);
     const slow = await archive({ root, previousSnapshot: chainStart.snapshot }, false);
@@ -392,8 +385,8 @@ describe('tar writer: native fast path', function () {
     });
 
     it('pads a file that shrank while read with zeros, and cuts one that grew, with the TypeScript warnings', async () => {
-      await write(root, 'change/shrinks', randomBytes(100_000));
-      await write(root, 'change/grows', randomBytes(100_000));
+      await writeUnder(root, 'change/shrinks', randomBytes(100_000));
+      await writeUnder(root, 'change/grows', randomBytes(100_000));
       const d = dumper([
         ['change', 'shrinks', 'File'],
         ['change', 'grows', 'File'],

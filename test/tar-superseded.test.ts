@@ -6,8 +6,11 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { BLOCK_SIZE, parseSnapshot, type Snapshot } from '../src/engines/tar/index.js';
-import { memberKey, planSuperseded, supersededMembers } from '../src/engines/tar/superseded.js';
-import { archiveHeaders, gnuTar, removeDir, tempDir, treeState } from './tar-helpers.test.js';
+import { memberKey, planSuperseded } from '../src/engines/tar/superseded.js';
+
+/** The skip sets of the plan, or null when nothing may be skipped. */
+const supersededMembers = (snapshots: readonly (Snapshot | null)[]) => planSuperseded(snapshots)?.skip ?? null;
+import { archiveHeaders, gnuTar, removeDir, tempDir, treeState, writeUnder } from './tar-helpers.test.js';
 
 /** A chain of GNU tar levels over `root`, each level's snapshot kept apart. */
 class GnuChain {
@@ -74,11 +77,6 @@ function sorted(sets: readonly Set<string>[]): string[][] {
   return sets.map((s) => [...s].sort());
 }
 
-async function write(root: string, rel: string, content: string): Promise<void> {
-  await fsp.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
-  await fsp.writeFile(path.join(root, rel), content);
-}
-
 describe('tar restore plan: members a later level supersedes', function () {
   let dir: string;
   beforeEach(async () => {
@@ -99,19 +97,19 @@ describe('tar restore plan: members a later level supersedes', function () {
   it('skips what a later level writes again, deletes or turns into a directory', async () => {
     const chain = new GnuChain(dir);
     const t = chain.root;
-    for (const f of ['a.txt', 'b.txt', 'c.txt', 'sub/f1', 'sub/f2', 'gone/x', 'keep/k']) await write(t, f, `0 ${f}`);
+    for (const f of ['a.txt', 'b.txt', 'c.txt', 'sub/f1', 'sub/f2', 'gone/x', 'keep/k']) await writeUnder(t, f, `0 ${f}`);
     await chain.level();
-    await write(t, 'a.txt', '1 a');
+    await writeUnder(t, 'a.txt', '1 a');
     await fsp.rm(path.join(t, 'b.txt'));
-    await write(t, 'new.txt', '1 new');
-    await write(t, 'sub/f1', '1 f1');
+    await writeUnder(t, 'new.txt', '1 new');
+    await writeUnder(t, 'sub/f1', '1 f1');
     await fsp.rm(path.join(t, 'gone'), { recursive: true });
     await chain.level();
-    await write(t, 'a.txt', '2 a');
+    await writeUnder(t, 'a.txt', '2 a');
     await fsp.rm(path.join(t, 'new.txt'));
-    await write(t, 'sub/f2', '2 f2');
+    await writeUnder(t, 'sub/f2', '2 f2');
     await fsp.rm(path.join(t, 'c.txt'));
-    await write(t, 'c.txt/inner', '2 inner');
+    await writeUnder(t, 'c.txt/inner', '2 inner');
     await chain.level();
 
     const plan = planSuperseded(chain.snapshots)!;
@@ -131,8 +129,8 @@ describe('tar restore plan: members a later level supersedes', function () {
 
   it('keeps a file under a directory a later level excludes (listed N, no record: never purged)', async () => {
     const chain = new GnuChain(dir);
-    await write(chain.root, 'x/f', '0 f');
-    await write(chain.root, 'y/g', '0 g');
+    await writeUnder(chain.root, 'x/f', '0 f');
+    await writeUnder(chain.root, 'y/g', '0 g');
     await chain.level();
     await chain.level(['--exclude=./x']);
     const last = chain.snapshots[1];
@@ -149,10 +147,10 @@ describe('tar restore plan: members a later level supersedes', function () {
 
   it('plans nothing for a renamed directory, a missing snapshot or an inode listed twice', async () => {
     const chain = new GnuChain(dir);
-    await write(chain.root, 'sub/f', '0 f');
-    await write(chain.root, 'other/g', '0 g');
+    await writeUnder(chain.root, 'sub/f', '0 f');
+    await writeUnder(chain.root, 'other/g', '0 g');
     await chain.level();
-    await write(chain.root, 'other/g', '1 g');
+    await writeUnder(chain.root, 'other/g', '1 g');
     await chain.level();
     assert.notEqual(supersededMembers(chain.snapshots), null);
     await fsp.rename(path.join(chain.root, 'sub'), path.join(chain.root, 'renamed'));
@@ -191,7 +189,7 @@ describe('tar restore plan: members a later level supersedes', function () {
     for (let run = 0; run < 10; run++) {
       const chain = new GnuChain(path.join(dir, `run${run}`));
       await fsp.mkdir(chain.dir);
-      for (const f of ['f1', 'd1/f1', 'd1/d3/f2', 'd2/f3']) await write(chain.root, f, `init ${f}`);
+      for (const f of ['f1', 'd1/f1', 'd1/d3/f2', 'd2/f3']) await writeUnder(chain.root, f, `init ${f}`);
       for (let level = 0; level < 4; level++) {
         if (level > 0) for (let m = 0; m < 6; m++) await mutate(chain.root, pick(), pick(), random(8), `${run}.${level}.${m}`);
         await chain.level();

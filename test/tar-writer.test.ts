@@ -16,38 +16,32 @@ import {
   tempDir,
   treeState,
   withoutAtimes,
+  writeUnder,
 } from './tar-helpers.test.js';
 
 const LONG_DIR = 'd'.repeat(105);
-
-async function write(root: string, rel: string, data: string | Buffer, mode?: number): Promise<void> {
-  const abs = path.join(root, rel);
-  await fsp.mkdir(path.dirname(abs), { recursive: true });
-  await fsp.writeFile(abs, data);
-  if (mode !== undefined) await fsp.chmod(abs, mode);
-}
 
 async function populate(root: string, fifo: boolean): Promise<void> {
   await fsp.mkdir(path.join(root, 'sub', 'deep'), { recursive: true });
   await fsp.mkdir(path.join(root, 'emptydir'));
   await fsp.mkdir(path.join(root, 'sticky'));
   await fsp.chmod(path.join(root, 'sticky'), 0o1777);
-  await write(root, 'a.txt', 'hello\n');
-  await write(root, 'big', randomBytes(1_500_001));
-  await write(root, 'empty', '');
-  await write(root, 'sub/f1', 'f1');
-  await write(root, 'sub/deep/f2', 'f2');
-  await write(root, 'olddir/in', 'in');
-  await write(root, 'tomove', 'move me');
-  await write(root, 'todel', 'delete me');
-  await write(root, 'priv', 'secret', 0o600);
-  await write(root, 'suid', '#!/bin/true\n', 0o4755);
-  await write(root, `${LONG_DIR}/${'f'.repeat(110)}`, 'long');
-  await write(root, 'bigids', 'ids');
+  await writeUnder(root, 'a.txt', 'hello\n');
+  await writeUnder(root, 'big', randomBytes(1_500_001));
+  await writeUnder(root, 'empty', '');
+  await writeUnder(root, 'sub/f1', 'f1');
+  await writeUnder(root, 'sub/deep/f2', 'f2');
+  await writeUnder(root, 'olddir/in', 'in');
+  await writeUnder(root, 'tomove', 'move me');
+  await writeUnder(root, 'todel', 'delete me');
+  await writeUnder(root, 'priv', 'secret', 0o600);
+  await writeUnder(root, 'suid', '#!/bin/true\n', 0o4755);
+  await writeUnder(root, `${LONG_DIR}/${'f'.repeat(110)}`, 'long');
+  await writeUnder(root, 'bigids', 'ids');
   await fsp.chown(path.join(root, 'bigids'), 3_000_000, 70_000_000);
-  await write(root, 'future', 'f');
+  await writeUnder(root, 'future', 'f');
   await fsp.utimes(path.join(root, 'future'), 10_000_000_000, 10_000_000_000);
-  await write(root, 'past', 'p');
+  await writeUnder(root, 'past', 'p');
   await fsp.utimes(path.join(root, 'past'), -100, -100);
   await fsp.symlink('a.txt', path.join(root, 'link'));
   await fsp.symlink('t'.repeat(150), path.join(root, 'longlink'));
@@ -59,21 +53,21 @@ async function mutate1(root: string, fifo: boolean): Promise<void> {
   await fsp.writeFile(path.join(root, 'a.txt'), 'HELLO!\n');
   await fsp.appendFile(path.join(root, 'big'), 'more');
   await fsp.rm(path.join(root, 'todel'));
-  await write(root, 'newfile', 'new');
-  await write(root, 'newdir/x', 'x');
+  await writeUnder(root, 'newfile', 'new');
+  await writeUnder(root, 'newdir/x', 'x');
   await fsp.rename(path.join(root, 'tomove'), path.join(root, 'moved'));
   await fsp.rename(path.join(root, 'olddir'), path.join(root, 'renamed'));
   await fsp.chmod(path.join(root, 'sub/f1'), 0o600);
   await fsp.unlink(path.join(root, 'link'));
   await fsp.symlink('moved', path.join(root, 'link'));
   await fsp.link(path.join(root, 'newfile'), path.join(root, 'hard2'));
-  await write(root, `sub/${'g'.repeat(130)}`, 'g');
+  await writeUnder(root, `sub/${'g'.repeat(130)}`, 'g');
   if (fifo) run('mkfifo', [path.join(root, 'fifo2')]);
   await fsp.mkdir(path.join(root, 'emptydir2'));
   await fsp.rm(path.join(root, 'empty'));
-  await write(root, 'empty/x', 'file became a dir');
+  await writeUnder(root, 'empty/x', 'file became a dir');
   await fsp.rm(path.join(root, 'sub/deep'), { recursive: true });
-  await write(root, 'sub/deep', 'dir became a file');
+  await writeUnder(root, 'sub/deep', 'dir became a file');
 }
 
 async function mutate2(root: string): Promise<void> {
@@ -82,9 +76,9 @@ async function mutate2(root: string): Promise<void> {
   await fsp.rename(path.join(root, 'newfile'), path.join(root, 'newfile2'));
   await fsp.chmod(path.join(root, 'moved'), 0o2750);
   await fsp.unlink(path.join(root, 'link'));
-  await write(root, 'link', 'symlink became a file');
+  await writeUnder(root, 'link', 'symlink became a file');
   await fsp.rename(path.join(root, LONG_DIR), path.join(root, 'short'));
-  await write(root, 'emptydir/now', 'not empty');
+  await writeUnder(root, 'emptydir/now', 'not empty');
 }
 
 interface Chain {
@@ -218,7 +212,7 @@ describe('tar writer: byte equality with GNU tar', function () {
 
     await fsp.writeFile(path.join(root, 'a.txt'), 'changed');
     await fsp.rm(path.join(root, 'todel'));
-    await write(root, 'newdir/n', 'n');
+    await writeUnder(root, 'newdir/n', 'n');
     await fsp.chmod(path.join(root, 'sub/f1'), 0o640);
     await fsp.rename(path.join(root, 'tomove'), path.join(root, 'moved'));
     const ours1 = await backup({ root, previousSnapshot: ours0.snapshot });
@@ -248,7 +242,7 @@ describe('tar writer: byte equality with GNU tar', function () {
 
   it('hard dereference stores every name in full; soft dereference follows symlinks', async () => {
     const root = path.join(dir, 'deref');
-    await write(root, 'a', 'data');
+    await writeUnder(root, 'a', 'data');
     await fsp.link(path.join(root, 'a'), path.join(root, 'b'));
     await fsp.symlink('a', path.join(root, 's'));
     for (const [deref, args] of [
@@ -265,7 +259,7 @@ describe('tar writer: byte equality with GNU tar', function () {
 
   it('does not descend into a mount point (--one-file-system) but lists it with an empty dumpdir', async function () {
     const root = path.join(dir, 'ofs');
-    await write(root, 'a', 'a');
+    await writeUnder(root, 'a', 'a');
     await fsp.mkdir(path.join(root, 'mnt'));
     const mounted = spawnSync('mount', ['-t', 'tmpfs', 'none', path.join(root, 'mnt')]);
     if (mounted.status !== 0) {
@@ -273,7 +267,7 @@ describe('tar writer: byte equality with GNU tar', function () {
       this.skip();
     }
     try {
-      await write(root, 'mnt/inside', 'not archived');
+      await writeUnder(root, 'mnt/inside', 'not archived');
       const ours = await backup({ root, previousSnapshot: null });
       const theirs = gnuTar([
         '--listed-incremental',

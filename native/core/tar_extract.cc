@@ -349,19 +349,27 @@ bool TreeExtractor::entry_components(const MemberHeader& h, std::vector<std::str
   return true;
 }
 
+bool TreeExtractor::skips(const std::string& rel) {
+  if (options_.skip.empty()) return false;  // and nothing was skipped
+  if (options_.skip.count(rel)) {
+    skipped_.insert(rel);
+    return true;
+  }
+  skipped_.erase(rel);
+  return false;
+}
+
 bool TreeExtractor::on_file(const MemberHeader& h, FeedResult& r) {
   std::vector<std::string> comps;
   if (!entry_components(h, comps, r)) return false;
   file_ = h;
   state_ = State::Data;
-  std::string rel = join_components(comps, comps.size());
-  if (!options_.skip.empty() && options_.skip.count(rel)) {
-    skipped_.insert(std::move(rel));
+  const std::string rel = join_components(comps, comps.size());
+  if (skips(rel)) {
     file_fd_ = -1;
   } else {
     int dir = directory(comps, comps.size() - 1, true, h.name, r);
     if (dir < 0) return false;
-    skipped_.erase(rel);
     const char* name = comps.back().c_str();
     // O_EXCL|O_NOFOLLOW: a fresh inode, whatever raced into the name; what was there is
     // unlinked, never written through (a hard link to a file outside keeps its content).
@@ -406,14 +414,10 @@ bool TreeExtractor::on_symlink(const MemberHeader& h, FeedResult& r) {
   std::vector<std::string> comps;
   if (!entry_components(h, comps, r)) return false;
   state_ = pad_left_ > 0 ? State::Padding : State::Header;
-  std::string rel = join_components(comps, comps.size());
-  if (!options_.skip.empty() && options_.skip.count(rel)) {
-    skipped_.insert(std::move(rel));
-    return true;
-  }
+  const std::string rel = join_components(comps, comps.size());
+  if (skips(rel)) return true;
   int dir = directory(comps, comps.size() - 1, true, h.name, r);
   if (dir < 0) return false;
-  skipped_.erase(rel);
   const std::string& name = comps.back();
   if (!remove_existing(dir, rel, name, r)) return false;
   if (::symlinkat(h.linkname.c_str(), dir, name.c_str()) != 0) return sys_fail(r, "symlink", rel, errno);

@@ -83,6 +83,9 @@ class TreeExtractor {
   bool on_directory(const MemberHeader& h, FeedResult& r);
   // A non-directory member's components; false (r failed) for a refused name or the target itself.
   bool entry_components(const MemberHeader& h, std::vector<std::string>& comps, FeedResult& r);
+  // Whether this level skips the member at `rel` (a later level replaces it), remembering
+  // what it skipped for the hard links that may name it.
+  bool skips(const std::string& rel);
   bool on_file(const MemberHeader& h, FeedResult& r);
   bool on_symlink(const MemberHeader& h, FeedResult& r);
   bool on_hard_link(const MemberHeader& h, FeedResult& r);

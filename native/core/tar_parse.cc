@@ -141,6 +141,12 @@ ParseResult consumed(size_t used) {
   return r;
 }
 
+ParseResult header_ready(size_t used) {
+  ParseResult r = consumed(used);
+  r.header = true;
+  return r;
+}
+
 std::string truncated(const char* what, uint64_t offset) {
   return std::string("truncated tar archive: unexpected end of data in ") + what + " at offset " +
          std::to_string(offset);
@@ -341,10 +347,7 @@ ParseResult TarParser::on_block(size_t used) {
   h.data_size = data_size;
   h.padding = padded(data_size) - data_size;
   header_ = std::move(h);
-  ParseResult r;
-  r.used = used;
-  r.header = true;
-  return r;
+  return header_ready(used);
 }
 
 ParseResult TarParser::start_meta(char type, uint64_t at, uint64_t size, size_t used) {
@@ -397,10 +400,7 @@ ParseResult TarParser::on_meta_data(size_t used) {
   header_.data_size = 0;
   header_.padding = skip_left_;
   skip_left_ = 0;
-  ParseResult r;
-  r.used = used;
-  r.header = true;
-  return r;
+  return header_ready(used);
 }
 
 ParseResult TarParser::end() const {

@@ -25,25 +25,28 @@ export class RestoreProgress implements ProgressCounters {
   committing: string | null = null;
   readonly totalBytes: number | null;
   totalFiles: number | null;
+  /** Every member the levels hold: the total when nothing is skipped. */
+  private readonly allFiles: number | null;
   private current = {} as ExtractStats;
   private filesBefore = 0;
 
   constructor(members: Member[]) {
     this.totalBytes = sumOf(members, (m) => permafrostInfo(m.meta)?.data.size);
-    this.totalFiles = sumOf(members, membersOf);
+    this.allFiles = sumOf(members, membersOf);
+    this.totalFiles = this.allFiles;
   }
 
   /** Members the restore will not write because a later level replaces them. */
   willSkip(members: number): void {
-    if (this.totalFiles !== null) this.totalFiles = Math.max(0, this.totalFiles - members);
+    if (this.allFiles !== null) this.totalFiles = Math.max(0, this.allFiles - members);
   }
 
   /** The restore starts over (every level in full): nothing read or written counts. */
-  restart(totalFiles: number | null): void {
+  restart(): void {
     this.bytes = 0;
     this.filesBefore = 0;
     this.current = {} as ExtractStats;
-    this.totalFiles = totalFiles;
+    this.totalFiles = this.allFiles;
   }
 
   /** Live counters for the next level's extraction. */

@@ -84,7 +84,6 @@ export async function runRestore(opts: AgentOptions, storage: Storage, log: Logg
   const state = await checkTarget(target, opts.overwrite);
   const counters = new RestoreProgress(plan.members);
   const skips = await planSkips(opts, storage, plan.members, password, log);
-  const totalFiles = counters.totalFiles;
   counters.willSkip(skippedCount(skips));
   let staging = opts.dry_run ? target : await createStaging(target);
   const stopProgress = progressShown(opts.quiet) ? startProgress('restore', counters) : () => {};
@@ -96,7 +95,7 @@ export async function runRestore(opts: AgentOptions, storage: Storage, log: Logg
       log.info('a level did not hold what skipping members counted on: restoring again, every level in full');
       await discardStaging(staging);
       staging = await createStaging(target);
-      counters.restart(totalFiles);
+      counters.restart();
       extracted = (await extractLevels(levels, staging, null))!;
     }
     done = extracted;

@@ -69,6 +69,12 @@ export async function dumpHookedFile(ctx: DumpContext, name: string, abs: string
   })();
 }
 
+/** One dumped entry: a regular file through the engine's file hook when there is one. */
+export async function* dumpEntry(ctx: DumpContext, name: string, abs: string, kind: string): AsyncGenerator<Buffer> {
+  if (ctx.fileHook && kind === 'file') yield* await dumpHookedFile(ctx, name, abs);
+  else yield* dumpMember(ctx, name, abs, kind);
+}
+
 function isLaterLink(ctx: DumpContext, st: BigIntStats): boolean {
   return ctx.trackHardLinks && st.nlink > 1n && ctx.links.has(`${st.dev}:${st.ino}`);
 }

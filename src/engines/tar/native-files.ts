@@ -11,7 +11,7 @@ import { native, TarEntryKind, TarFillStop, type NativeTarDumper } from '../../n
 import { sourceError } from '../../base/errors.js';
 import type { DumpContext } from './dump-context.js';
 import { BLOCK_SIZE } from './header.js';
-import { dumpHookedFile, dumpMember } from './members.js';
+import { dumpEntry } from './members.js';
 import { Pacer } from './pacer.js';
 import type { ScannedDir } from './scan.js';
 
@@ -87,10 +87,8 @@ export async function* dumpEntriesNatively(ctx: DumpContext, directories: Scanne
     if (ctx.out.hasReady()) yield* ctx.out.drain();
     if (stop === TarFillStop.Done) return;
     if (stop === TarFillStop.Entry) {
-      const { dir, name, kind } = entries[next];
-      const abs = path.join(dir.abs, name);
-      if (ctx.fileHook && kind === 'file') yield* await dumpHookedFile(ctx, nameOf(entries[next]), abs);
-      else yield* dumpMember(ctx, nameOf(entries[next]), abs, kind);
+      const entry = entries[next];
+      yield* dumpEntry(ctx, nameOf(entry), path.join(entry.dir.abs, entry.name), entry.kind);
       yield* pacer.handOn(ctx.out);
     }
   }

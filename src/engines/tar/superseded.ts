@@ -49,11 +49,6 @@ export function memberKey(name: string): string {
   return memberComponents(name).join('/');
 }
 
-/** The skip sets of `planSuperseded`, or null when nothing may be skipped. */
-export function supersededMembers(snapshots: readonly (Snapshot | null)[]): Set<string>[] | null {
-  return planSuperseded(snapshots)?.skip ?? null;
-}
-
 /** Snapshots of the chain, level 0 first. */
 export function planSuperseded(snapshots: readonly (Snapshot | null)[]): SupersededPlan | null {
   try {

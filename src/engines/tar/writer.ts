@@ -12,7 +12,7 @@ import { encodeDumpdir } from './dumpdir.js';
 import { BLOCK_SIZE, paddedSize } from './header.js';
 import { localIdNames, noIdNames, type IdNames } from './ids.js';
 import { headerFromStat, writeHeader, type DumpContext, type DumpStats } from './dump-context.js';
-import { dumpHookedFile, dumpMember } from './members.js';
+import { dumpEntry } from './members.js';
 import type { RegularFileHook } from './file-hook.js';
 import { dumpEntriesNatively } from './native-files.js';
 import { Pacer } from './pacer.js';
@@ -187,8 +187,7 @@ async function* dumpInOrder(
 ): AsyncGenerator<Buffer, void> {
   const pacer = new Pacer();
   for (const m of members) {
-    if (ctx.fileHook && m.kind === 'file') yield* await dumpHookedFile(ctx, m.name, m.abs);
-    else yield* dumpMember(ctx, m.name, m.abs, m.kind);
+    yield* dumpEntry(ctx, m.name, m.abs, m.kind);
     yield* pacer.handOn(ctx.out);
   }
 }
