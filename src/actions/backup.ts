@@ -29,7 +29,9 @@ import {
   metadataPrefix,
   parseMemberName,
 } from '../catalog/layout.js';
-import { withChainLock } from './chain-lock.js';
+import { chainLockName, withChainLock } from './chain-lock.js';
+import { excludesFor, withPointInTime } from './point-in-time.js';
+import type { PointInTime } from '../snapshot/index.js';
 import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from '../catalog/metadata.js';
 import { readEngineMetadata, sealEngineMetadata, type SealedEngineMetadata } from '../catalog/engine-metadata.js';
 
@@ -98,13 +100,23 @@ async function putBuffer(storage: Storage, p: string, data: Buffer): Promise<voi
 }
 
 export async function runBackup(opts: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
-  return withChainLock(storage, opts, 'backup', log, () => backupUnderLock(opts, storage, log));
+  return withChainLock(storage, opts, 'backup', log, async () => {
+    const started = new Date();
+    const source = await resolveSource(opts.path_to_backup!);
+    if (opts.sync && !opts.dry_run) syncFilesystem(source, log);
+    return withPointInTime(opts, source, chainLockName(opts), log, (pit) => backupUnderLock(opts, storage, log, started, source, pit));
+  });
 }
 
-async function backupUnderLock(opts: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
-  const started = new Date();
-  const source = await resolveSource(opts.path_to_backup!);
-  if (opts.sync && !opts.dry_run) syncFilesystem(source, log);
+/** `source` is --path-to-backup's real path (what metadata names); the engine reads `pit.path`. */
+async function backupUnderLock(
+  opts: AgentOptions,
+  storage: Storage,
+  log: Logger,
+  started: Date,
+  source: string,
+  pit: PointInTime,
+): Promise<BackupResult> {
   const chainName = chainNameOf(opts.hostname, opts.backup_name!);
   const chains = await listChains(storage, opts.engine_name, chainName);
   const decision = chooseLevel(
@@ -133,7 +145,7 @@ async function backupUnderLock(opts: AgentOptions, storage: Storage, log: Logger
   const live = {} as TarBackupStats;
   const chunks = archiveChunks();
   const progress = new BackupProgress(live, progressShown(opts.quiet));
-  const engine = startEngine(opts, source, previousEngineMetadata, live, chunks, progress.totals);
+  const engine = startEngine(excludesFor(opts, pit), pit.path, previousEngineMetadata, live, chunks, progress.totals);
   const stopProgress = progress.start(`backup level ${id.level}`);
 
   let digest: StreamDigest;
@@ -177,6 +189,7 @@ async function backupUnderLock(opts: AgentOptions, storage: Storage, log: Logger
   }
   const { stats, engineStats, sealed } = await engineStored;
   for (const w of stats.warnings) log.warn(w);
+  await pit.check(); // a snapshot that became invalid while it was read fails the backup
 
   const finished = new Date();
   const info: PermafrostBackupInfo = {
@@ -208,6 +221,7 @@ async function backupUnderLock(opts: AgentOptions, storage: Storage, log: Logger
       files_removed: stats.changes.removed,
     },
     ...(opts.engine_name === 'rsync' ? { rsync: { block_length: opts.rsync_block_size, ...engineStats } } : {}),
+    ...(Object.keys(pit.details).length ? { point_in_time: { path: pit.path, ...pit.details } } : {}),
     started_at: started.toISOString(),
     finished_at: finished.toISOString(),
     duration_ms: finished.getTime() - started.getTime(),

@@ -10,6 +10,11 @@ import { VERSION } from '../base/version.js';
 import { onInterrupt } from '../base/interrupt.js';
 import { chainNameOf } from '../catalog/layout.js';
 
+/** `<engine>/<host>_<backup-name>`: one live run of each. */
+export function chainLockName(opts: AgentOptions): string {
+  return `${opts.engine_name}/${chainNameOf(opts.hostname, opts.backup_name!)}`;
+}
+
 export async function withChainLock<T>(
   storage: Storage,
   opts: AgentOptions,
@@ -17,7 +22,7 @@ export async function withChainLock<T>(
   log: Logger,
   run: () => Promise<T>,
 ): Promise<T> {
-  const name = `${opts.engine_name}/${chainNameOf(opts.hostname, opts.backup_name!)}`;
+  const name = chainLockName(opts);
   const lock = await storage.lock(name, thisHolder(action, `permafrost-agent ${VERSION}`), opts.lock_wait * 1000);
   log.debug(`holding the lock of ${name}`);
   const forget = onInterrupt(() => lock.release());

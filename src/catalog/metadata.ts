@@ -49,6 +49,11 @@ export interface PermafrostBackupInfo {
   };
   /** rsync engine only: signature block length, files stored as deltas and their bytes. */
   rsync?: { block_length: number; deltas?: number; delta_bytes?: number };
+  /**
+   * What the source was read from when it was not read as it is: `path` (the snapshot's or hot
+   * copy's path of the source), the provider and its snapshot, the --mode and its facts.
+   */
+  point_in_time?: { path: string } & Record<string, unknown>;
   started_at: string;
   finished_at: string;
   duration_ms: number;

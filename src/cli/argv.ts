@@ -20,7 +20,7 @@ interface AgentArg extends ArgOption {
   asks?: 'help' | 'version';
 }
 
-const TAKES = { bool: 'flag', strbool: 'optional-value' } as const;
+const TAKES = { bool: 'flag', strbool: 'optional-value', strword: 'optional-value' } as const;
 
 const TABLE: readonly AgentArg[] = [
   { long: 'help', short: 'h', takes: 'flag', exact: true, asks: 'help' },

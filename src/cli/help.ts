@@ -68,6 +68,7 @@ function metavar(spec: OptionSpec): string {
     return ` {${shown.join(',')}}`;
   }
   if (spec.type === 'strbool') return ' [yes|no]';
+  if (spec.type === 'strword') return ' [WORD]';
   return { int: ' N', float: ' N', size: ' SIZE', str: ` ${spec.dest.toUpperCase()}` }[spec.type];
 }
 

@@ -30,10 +30,12 @@ const ECHOED = [
 ] as const;
 
 export function backupReport(opts: AgentOptions, r: BackupResult): Record<string, unknown> {
+  // Freezer puts path_to_backup after its LVM snapshot's adjustment in both: the path read.
+  const read = r.info.point_in_time?.path ?? r.info.source.path;
   const out: Record<string, unknown> = {
     curr_backup_level: r.id.level,
-    fs_real_path: r.info.source.path,
-    vol_snap_path: r.info.source.path,
+    fs_real_path: read,
+    vol_snap_path: read,
     client_os: process.platform,
     client_version: VERSION,
     time_stamp: r.id.ts,

@@ -3,7 +3,11 @@
 // Options that this build does not implement are marked so they fail loudly instead of being
 // ignored. The table is in --help order: by group, then the order a reader needs them in.
 
-export type OptionType = 'str' | 'int' | 'float' | 'bool' | 'size' | 'strbool';
+/**
+ * `strbool`: Freezer's string "booleans", on for any word but the false ones; `strword`: the
+ * same, but the word is kept (`--snapshot btrfs`); given without a value, either is on (true).
+ */
+export type OptionType = 'str' | 'int' | 'float' | 'bool' | 'size' | 'strbool' | 'strword';
 
 /** Help groups, in the order --help shows them, with their headings. */
 export const GROUPS = {
@@ -65,7 +69,7 @@ const TABLE = [
   { name: 'exclude', dest: 'exclude', type: 'str', group: 'source', metavar: 'GLOB', multi: true, help: 'Exclude paths matching this glob (repeatable; GNU tar semantics).' },
   { name: 'dereference-symlink', dest: 'dereference_symlink', type: 'str', group: 'source', choices: ['none', 'None', 'soft', 'hard', 'all'], help: 'Follow symlinks (soft), hard links (hard) or both (all).' },
   { name: 'sync', dest: 'sync', type: 'bool', group: 'source', default: true, help: 'Flush the source filesystem (syncfs) before an fs backup.' },
-  { name: 'snapshot', dest: 'snapshot', type: 'strbool', group: 'source', short: 's', ...unsupported, help: 'Take an LVM snapshot of the source first.' },
+  { name: 'snapshot', dest: 'snapshot', type: 'strword', group: 'source', short: 's', metavar: '[btrfs|lvm|auto]', help: 'Back up from a snapshot of the source: btrfs, lvm, or auto (by the file system under --path-to-backup). Any other word means lvm, as in Freezer; false/no/off means none.' },
   { name: 'lvm-srcvol', dest: 'lvm_srcvol', type: 'str', group: 'source', ...unsupported, help: 'LVM source volume.' },
   { name: 'lvm-snapname', dest: 'lvm_snapname', type: 'str', group: 'source', ...unsupported, help: 'LVM snapshot name.' },
   { name: 'lvm-snap-perm', dest: 'lvm_snapperm', type: 'str', group: 'source', choices: ['ro', 'rw'], ...unsupported, help: 'LVM snapshot permission.' },
@@ -172,6 +176,8 @@ type Scalar<E> = E extends { type: 'int' | 'float' | 'size' }
   ? number
   : E extends { type: 'bool' | 'strbool' }
     ? boolean
+    : E extends { type: 'strword' }
+      ? string | boolean
     : E extends { choices: readonly (infer C extends string)[] }
       ? C
       : string;

@@ -70,6 +70,9 @@ export function convertValue(spec: OptionSpec, raw: string): unknown {
     case 'strbool':
       value = parseStrBool(raw);
       break;
+    case 'strword':
+      value = parseStrBool(raw) && raw.trim();
+      break;
   }
   if (spec.choices && !spec.choices.includes(String(value))) {
     const hint = didYouMean(raw.trim().toLowerCase(), spec.choices);

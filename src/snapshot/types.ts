@@ -9,6 +9,11 @@ export interface PointInTime {
   readonly path: string;
   /** What was taken, for the backup's metadata (provider, snapshot name, binlog position…). */
   readonly details: Record<string, unknown>;
+  /**
+   * The provider's own names below `path`, left out of the backup (GNU tar --exclude patterns;
+   * `./name` matches at the root only): btrfs's snapshot directory when `path` is a subvolume's root.
+   */
+  readonly exclude?: readonly string[];
   /** Throws a clear error when the copy became invalid while it was read (a full LVM snapshot). */
   check(): Promise<void>;
   /** Removes whatever was made (snapshot, mount, hot copy). Idempotent; never throws. */
@@ -19,7 +24,10 @@ export interface PointInTime {
 export interface SnapshotRequest {
   /** The real path of --path-to-backup. */
   source: string;
-  /** Chain name (`<host>_<backup-name>`): names the snapshot, so a leftover can be found. */
+  /**
+   * The chain as its lock names it (`<engine>/<host>_<backup-name>`: one live run each): names
+   * the snapshot, so a leftover of a killed run can be found. Any characters but NUL.
+   */
   chainName: string;
   log: Logger;
 }
