@@ -134,9 +134,9 @@ describe('command line', function () {
   });
 
   it('fails an option that is not implemented yet with its own exit code', function () {
-    const r = agent(['--action', 'backup', '--storage', 'local', '--container', work, '-N', 'x', '-F', work, '--snapshot', 'yes']);
+    const r = agent(['--action', 'backup', '--storage', 'local', '--container', work, '-N', 'x', '-F', work, '--cinder-vol-id', 'v1']);
     assert.equal(r.status, ExitCode.NOT_SUPPORTED);
-    assert.match(r.stderr, /not supported yet: --snapshot/);
+    assert.match(r.stderr, /not supported yet: --cinder-vol-id/);
     const s = agent(['--action', 'backup', '--storage', 'ftp', '--container', work, '-N', 'x', '-F', work]);
     assert.equal(s.status, ExitCode.NOT_SUPPORTED, 'ftp is not in this build');
     assert.match(s.stderr, /not supported yet: --storage ftp/);

@@ -178,9 +178,9 @@ type Scalar<E> = E extends { type: 'int' | 'float' | 'size' }
     ? boolean
     : E extends { type: 'strword' }
       ? string | boolean
-    : E extends { choices: readonly (infer C extends string)[] }
-      ? C
-      : string;
+      : E extends { choices: readonly (infer C extends string)[] }
+        ? C
+        : string;
 type Value<E> = E extends { multi: true } ? Scalar<E>[] : Scalar<E>;
 
 /**

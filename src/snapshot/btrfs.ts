@@ -72,7 +72,9 @@ async function take(req: SnapshotRequest): Promise<PointInTime> {
   const subvolume = await subvolumeRoot(req.source);
   const rel = path.relative(subvolume, req.source);
   if (rel === SNAPSHOT_DIR || rel.startsWith(`${SNAPSHOT_DIR}/`)) {
-    throw usageError(`--snapshot btrfs: ${req.source} is where permafrost keeps its btrfs snapshots; it cannot be backed up from a snapshot`);
+    throw usageError(
+      `--snapshot btrfs: ${req.source} is where permafrost keeps its btrfs snapshots; it cannot be backed up from a snapshot`,
+    );
   }
   const snapshot = path.join(subvolume, SNAPSHOT_DIR, snapshotName(req.chainName));
   await removeLeftover(snapshot, req.log);
