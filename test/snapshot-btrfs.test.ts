@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AGENT, agent, agentOk } from './helpers/agent.js';
-import { btrfsTempDir, startBtrfsOrSkip, type BtrfsInfo } from './helpers/btrfs.js';
+import { btrfsTempDir, startBtrfsOrSkip, stopBtrfs, type BtrfsInfo } from './helpers/btrfs.js';
 import { mutationSuite } from './helpers/mutation-suite.js';
 import { snapshotTree, tempDir, write } from './helpers/tree.js';
 import { ExitCode } from '../src/base/errors.js';
@@ -79,9 +79,9 @@ describe('--snapshot btrfs', function () {
     work = btrfsTempDir(info);
     store = tempDir('pf-snap-store-');
   });
-  after(() => {
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+  after(async () => {
     if (store) fs.rmSync(store, { recursive: true, force: true });
+    if (info) await stopBtrfs();
   });
 
   /** A source under the test subvolume with `mib` MiB of incompressible data read before zz/. */

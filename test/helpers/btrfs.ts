@@ -1,6 +1,6 @@
 // A btrfs file system on a loop device for the snapshot tests, run by test/services/btrfs.sh
-// (which installs btrfs-progs when it is missing). One per state directory; it stays mounted
-// between suites (start reuses it), and each test works in a directory of its own on it.
+// (which installs btrfs-progs when it is missing). Start reuses a mounted one; the suite that
+// started it stops it (unmounted, loop device detached, image removed).
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnvLines, runServiceScript, serviceScript, startOrSkip } from './service-script.js';
@@ -19,6 +19,10 @@ export async function startBtrfs(): Promise<BtrfsInfo> {
   await runServiceScript(BTRFS_SCRIPT, ['start']);
   const env = parseEnvLines((await runServiceScript(BTRFS_SCRIPT, ['env'])).stdout);
   return { mount: env.BTRFS_MOUNT, subvol: env.BTRFS_SUBVOL, device: env.BTRFS_DEVICE };
+}
+
+export async function stopBtrfs(): Promise<void> {
+  await runServiceScript(BTRFS_SCRIPT, ['stop']);
 }
 
 /** For a mocha `before` hook: mounts it, or skips the suite when this machine cannot. */
