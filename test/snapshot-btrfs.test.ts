@@ -11,8 +11,9 @@ import { AGENT, agent, agentOk } from './helpers/agent.js';
 import { btrfsTempDir, startBtrfsOrSkip, stopBtrfs, type BtrfsInfo } from './helpers/btrfs.js';
 import { mutationSuite } from './helpers/mutation-suite.js';
 import { snapshotTree, tempDir, write } from './helpers/tree.js';
-import { ExitCode } from '../src/base/errors.js';
-import { snapshotName } from '../src/snapshot/btrfs.js';
+import { ExitCode, type PermafrostError } from '../src/base/errors.js';
+import { btrfsProvider, snapshotName } from '../src/snapshot/btrfs.js';
+import { silentLogger } from '../src/base/log.js';
 import { snapshotChoice } from '../src/snapshot/choice.js';
 import { buildAgentOptions } from '../src/config/agent-options.js';
 import { parseArgv } from '../src/cli/argv.js';
@@ -207,6 +208,55 @@ describe('--snapshot btrfs', function () {
     assert.notEqual(r.status, 0, r.stderr);
     assert.match(r.stderr, TAKEN, 'the failure came after the snapshot');
     assert.equal(fs.existsSync(TAKEN.exec(r.stderr)![1]), false);
+    assert.deepEqual(snapshotsIn(info.subvol), []);
+  });
+
+  it('fails the backup (exit 4) when the snapshot is deleted while it is read; no backup is recorded', async function () {
+    const src = bigSource('vanished', 16);
+    const run = new Running(backupArgs(src, 'vanished', '--snapshot', 'btrfs', ...slow));
+    await run.waitFor(TAKEN);
+    const snapshot = TAKEN.exec(run.stderr)![1];
+    assert.equal(spawnSync('btrfs', ['subvolume', 'delete', snapshot]).status, 0);
+    assert.equal((await run.done).status, ExitCode.SOURCE, run.stderr);
+    // Whichever notices first: the engine (it cannot read the source in the snapshot), or the
+    // snapshot's check after the engine ended.
+    assert.match(
+      run.stderr,
+      new RegExp(`error: .*(${snapshot}/\\S+: ENOENT|the btrfs snapshot ${snapshot} disappeared while it was read)`),
+    );
+    assert.match(run.stderr, new RegExp(`btrfs snapshot ${snapshot} was gone already`));
+    assert.doesNotMatch(run.stderr, /cannot delete the btrfs snapshot/);
+    assert.equal(fs.existsSync(path.join(store, 'metadata', 'tar', 'h_vanished')), false, 'no backup was recorded');
+    assert.deepEqual(snapshotsIn(info.subvol), []);
+  });
+
+  it("the provider's check() fails once the snapshot is gone; release() is then quiet and idempotent", async function () {
+    const src = path.join(work, 'check');
+    write(src, 'f.txt', 'check\n');
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
+    const pit = await btrfsProvider.take({ source: src, chainName: 'tar/h_check', log });
+    assert.equal(fs.readFileSync(path.join(pit.path, 'f.txt'), 'utf8'), 'check\n');
+    await pit.check();
+    const snapshot = pit.details.snapshot as string;
+    assert.equal(spawnSync('btrfs', ['subvolume', 'delete', snapshot]).status, 0);
+    await assert.rejects(pit.check(), (err: PermafrostError) => {
+      assert.equal(err.exitCode, ExitCode.SOURCE);
+      assert.equal(err.message, `the btrfs snapshot ${snapshot} disappeared while it was read`);
+      return true;
+    });
+    await pit.release();
+    await pit.release();
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(snapshotsIn(info.subvol), []);
+  });
+
+  it('takes no snapshot with --dry-run, and says so', function () {
+    const src = path.join(work, 'dry');
+    write(src, 'f.txt', 'dry\n');
+    const r = agentOk(backupArgs(src, 'dry', '--snapshot', 'btrfs', '--dry-run', '--verbose'));
+    assert.doesNotMatch(r.stderr, TAKEN);
+    assert.match(r.stderr, /dry run: no btrfs snapshot taken; the source is read as it is/);
     assert.deepEqual(snapshotsIn(info.subvol), []);
   });
 

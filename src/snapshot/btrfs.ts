@@ -38,10 +38,13 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-async function deleteSubvolume(snapshot: string): Promise<void> {
-  await btrfs(['subvolume', 'delete', snapshot]);
+/** false: it was gone already (someone else deleted it, and the backup failed for it). */
+async function deleteSubvolume(snapshot: string): Promise<boolean> {
+  const there = await exists(snapshot);
+  if (there) await btrfs(['subvolume', 'delete', snapshot]);
   // The directory goes with the last snapshot in it (another chain's may still be there).
   await fs.rmdir(path.dirname(snapshot)).catch(() => {});
+  return there;
 }
 
 async function removeLeftover(snapshot: string, log: Logger): Promise<void> {
@@ -90,7 +93,7 @@ async function take(req: SnapshotRequest): Promise<PointInTime> {
     },
     release() {
       released ??= deleteSubvolume(snapshot).then(
-        () => req.log.info(`btrfs snapshot deleted: ${snapshot}`),
+        (there) => req.log.info(there ? `btrfs snapshot deleted: ${snapshot}` : `btrfs snapshot ${snapshot} was gone already`),
         (err: Error) => req.log.warn(`cannot delete the btrfs snapshot ${snapshot}: ${err.message}; the next run of this chain removes it`),
       );
       return released;
