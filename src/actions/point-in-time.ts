@@ -12,13 +12,17 @@ export async function withPointInTime<T>(
   log: Logger,
   run: (pit: PointInTime) => Promise<T>,
 ): Promise<T> {
-  let pit: PointInTime | undefined;
-  // Interrupted while it is being taken: the next run of the chain removes what stays.
+  let taking: Promise<PointInTime> | undefined;
+  // Interrupted while it is being taken: it is released once taken, within the time an
+  // interrupted run has (past that, the chain's next run removes what stays).
   const forget = onInterrupt(async () => {
+    const pit = await taking?.catch(() => undefined);
     await pit?.release();
   });
+  let pit: PointInTime | undefined;
   try {
-    pit = await takePointInTime(opts, source, chainName, log);
+    taking = takePointInTime(opts, source, chainName, log);
+    pit = await taking;
     return await run(pit);
   } finally {
     forget();
