@@ -16,12 +16,12 @@ const DM_NAME_MAX = 127;
 const MAX_MAJOR = 0xfff;
 const MAX_MINOR = 0xfffff;
 
-function checkName(name: string): void {
+export function checkDmName(name: string): void {
   if (typeof name !== 'string' || name.length === 0 || name.includes('\0') || Buffer.byteLength(name) > DM_NAME_MAX)
     throw new RangeError(`a device-mapper name is 1..${DM_NAME_MAX} bytes without NUL: ${JSON.stringify(name)}`);
 }
 
-function checkDevice(major: number, minor: number): void {
+export function checkDmDevice(major: number, minor: number): void {
   const ok = (v: number, max: number) => Number.isInteger(v) && v >= 0 && v <= max;
   if (!ok(major, MAX_MAJOR) || !ok(minor, MAX_MINOR) || (major === 0 && minor === 0))
     throw new RangeError(`not a device number: ${major}:${minor}`);
@@ -39,11 +39,11 @@ export function systemDeviceMapper(): DeviceMapper | null {
   }
   return {
     byDevice(major, minor) {
-      checkDevice(major, minor);
+      checkDmDevice(major, minor);
       return native.dmStatus('', major, minor);
     },
     byName(name) {
-      checkName(name);
+      checkDmName(name);
       return native.dmStatus(name, 0, 0);
     },
   };

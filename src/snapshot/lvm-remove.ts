@@ -40,16 +40,24 @@ async function withRetries(cmd: string, args: string[], t: Teardown): Promise<Ra
   return r;
 }
 
-/** Resolves the problems left (empty: all removed). */
+const said = (r: Ran) => r.stderr.replace(/\.$/, '') || `exit ${r.code}`;
+const quoted = (p: string) => (/^[\w./+-]+$/.test(p) ? p : `'${p.replaceAll("'", "'\\''")}'`);
+
+/** Resolves the problems left (empty: all removed); `t.mounted` keeps what is still mounted. */
 export async function teardown(t: Teardown): Promise<string[]> {
   const problems: string[] = [];
-  for (const dir of t.mounted) {
+  for (const dir of [...t.mounted]) {
     const r = await withRetries('umount', [dir], t);
-    if (r.code === 0) continue;
-    // Still busy: detach it now so lvremove can go ahead once the last user lets go.
-    const lazy = await tryRun('umount', ['-l', dir], t.log);
-    if (lazy.code !== 0) problems.push(`umount ${dir} failed: ${r.stderr || `exit ${r.code}`}`);
-    else t.log.warn(`lvm snapshot: ${dir} was busy (${r.stderr}); detached it with umount -l`);
+    if (r.code !== 0) {
+      // Still busy: detach it now so lvremove can go ahead once the last user lets go.
+      const lazy = await tryRun('umount', ['-l', dir], t.log);
+      if (lazy.code !== 0) {
+        problems.push(`umount ${dir} failed: ${said(r)}`);
+        continue;
+      }
+      t.log.warn(`lvm snapshot: ${dir} was busy (${said(r)}); detached it with umount -l`);
+    }
+    t.mounted.splice(t.mounted.indexOf(dir), 1);
   }
   for (const dir of t.madeDirs) {
     try {
@@ -60,7 +68,7 @@ export async function teardown(t: Teardown): Promise<string[]> {
     }
   }
   const r = await withRetries('lvremove', lvremoveArgs(t.vg, t.name), t);
-  if (r.code !== 0) problems.push(`lvremove -f ${t.vg}/${t.name} failed: ${r.stderr || `exit ${r.code}`}`);
+  if (r.code !== 0) problems.push(`lvremove -f ${t.vg}/${t.name} failed: ${said(r)}`);
   return problems;
 }
 
@@ -75,7 +83,7 @@ export async function teardownOrWarn(t: Teardown, what: string): Promise<boolean
   if (problems.length === 0) return true;
   t.log.warn(
     `lvm snapshot: ${what} ${t.vg}/${t.name} was not removed completely: ${problems.join('; ')}. ` +
-      `Remove it by hand: ${t.mounted.map((d) => `umount ${d}; `).join('')}lvremove -f ${t.vg}/${t.name}`,
+      `Remove it by hand: ${t.mounted.map((d) => `umount ${quoted(d)}; `).join('')}lvremove -f ${t.vg}/${t.name}`,
   );
   return false;
 }
