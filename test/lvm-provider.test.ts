@@ -4,9 +4,11 @@
 // keeps a mount table of its own, and the stand-in umount really unmounts it. Asserts the exact
 // command lines, the path handed to the backup, and that lvremove runs on every exit path.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runInterruptSteps } from '../src/base/interrupt.js';
 import type { Logger } from '../src/base/log.js';
 import { parseArgv } from '../src/cli/argv.js';
 import { buildAgentOptions } from '../src/config/agent-options.js';
@@ -229,6 +231,15 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     assert.deepEqual(mountedUnder(work), []);
   });
 
+  it('takes the snapshot down when the run is interrupted (SIGINT) while it holds it', async function () {
+    const pit = await createLvmProvider(settings()).take(req(origin));
+    await runInterruptSteps(10_000);
+    assert.equal(calls('lvremove').length, 1);
+    assert.deepEqual(mountedUnder(work), []);
+    await pit.release();
+    assert.equal(calls('lvremove').length, 1, 'the later release finds it done');
+  });
+
   it('retries lvremove while the volume is in use, then gives up with a warning and never throws', async function () {
     fs.writeFileSync(path.join(state, 'lvremove.busy'), '2');
     const log = recorder();
@@ -267,6 +278,51 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     const order = calls().map((c) => c[0]);
     assert.ok(order.indexOf('lvremove') < order.indexOf('lvcreate'), 'before the new snapshot is made');
     await pit.release();
+  });
+
+  it('removes what a run killed with SIGKILL left behind, at the next take()', async function () {
+    // A child process takes a snapshot and is killed -9 while it holds it.
+    const lvm = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'snapshot', 'lvm.js');
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { createLvmProvider } from ${JSON.stringify(lvm)};
+         import fs from 'node:fs';
+         const s = JSON.parse(process.argv[1]);
+         const log = { debug() {}, info() {}, warn() {}, error() {} };
+         const mountTable = async () => s.lines + fs.readFileSync(s.state + '/mounts', 'utf8');
+         const pit = await createLvmProvider({ ...s.settings, mountTable, deviceMapper: null }).take({ source: s.source, chainName: 'host1_files', log });
+         process.stdout.write(pit.path + '\\n');
+         setInterval(() => {}, 1000);`,
+        JSON.stringify({
+          state,
+          source: origin,
+          lines: `/dev/sda1 / ext4 rw 0 0\n${ORIGIN_DEVICE} ${origin} ext4 rw 0 0\n`,
+          settings: { perm: 'ro', size: '1G', mountBase: base, removeAttempts: 2, removeWaitMs: 5 },
+        }),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const taken = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (b: Buffer) => resolve(b.toString().trim()));
+      child.once('exit', (code) => reject(new Error(`the child exited ${code} before taking the snapshot`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const killed = calls('lvcreate')[0][6];
+    assert.equal(taken, path.join(base, killed));
+    assert.deepEqual(mountedUnder(work), [taken], 'the killed run left its snapshot mounted');
+    fs.writeFileSync(path.join(state, 'lvs.names'), `  data|\n  ${killed}|data\n`);
+    const log = recorder();
+    const pit = await createLvmProvider(settings()).take(req(origin, log));
+    assert.match(log.warnings[0], new RegExp(`removing vg0/${killed}, left by an earlier run that did not finish`));
+    assert.deepEqual(calls('umount')[0], [taken]);
+    assert.deepEqual(calls('lvremove')[0], ['-f', `vg0/${killed}`]);
+    assert.equal(fs.existsSync(taken), false);
+    await pit.release();
+    assert.deepEqual(mountedUnder(work), []);
   });
 
   it('with --lvm-snapname, removes a leftover of that name only if it is a snapshot of the same origin', async function () {
