@@ -50,7 +50,9 @@ const snap = { name: 'vg0-permafrost_snap_x', uuid: 'LVM-abcdefabcdef', major: 2
 
 describe('native device-mapper calls', function () {
   it('parses a snapshot status answer, Invalid included', function () {
-    const ok = native._dmParseStatus(answer({ ...snap, targets: [{ start: 0, length: 2097152, type: 'snapshot', status: '1024/2097152 16' }] }));
+    const ok = native._dmParseStatus(
+      answer({ ...snap, targets: [{ start: 0, length: 2097152, type: 'snapshot', status: '1024/2097152 16' }] }),
+    );
     assert.deepEqual(ok, {
       name: snap.name,
       uuid: snap.uuid,
@@ -60,7 +62,9 @@ describe('native device-mapper calls', function () {
       flags: 32,
       targets: [{ start: 0, length: 2097152, type: 'snapshot', status: '1024/2097152 16' }],
     });
-    const invalid = native._dmParseStatus(answer({ ...snap, minor: 0x1203, targets: [{ start: 0, length: 8, type: 'snapshot', status: 'Invalid' }] }));
+    const invalid = native._dmParseStatus(
+      answer({ ...snap, minor: 0x1203, targets: [{ start: 0, length: 8, type: 'snapshot', status: 'Invalid' }] }),
+    );
     assert.equal(invalid?.targets[0].status, 'Invalid');
     assert.equal(invalid?.minor, 0x1203, 'minors above 255 are decoded as the kernel encodes them');
   });
@@ -90,7 +94,13 @@ describe('native device-mapper calls', function () {
     const unterminated = Buffer.from(good);
     unterminated.writeUInt32LE(HEADER + SPEC + 3, 12); // ends inside "Invalid"
     assert.equal(native._dmParseStatus(unterminated), null, 'a status line without its NUL');
-    const two = answer({ ...snap, targets: [{ start: 0, length: 1, type: 'linear', status: 'a' }, { start: 1, length: 1, type: 'linear', status: 'b' }] });
+    const two = answer({
+      ...snap,
+      targets: [
+        { start: 0, length: 1, type: 'linear', status: 'a' },
+        { start: 1, length: 1, type: 'linear', status: 'b' },
+      ],
+    });
     const back = Buffer.from(two);
     back.writeUInt32LE(0, HEADER + 20);
     assert.equal(native._dmParseStatus(back), null, 'a next offset that does not move forward');
@@ -136,8 +146,9 @@ describe('native device-mapper calls', function () {
     assert.equal(native.dmStatus('permafrost-no-such-device-here', 0, 0), null);
     for (const name of fs.readdirSync('/dev/mapper').filter((n) => n !== 'control')) {
       const d = native.dmStatus(name, 0, 0);
-      assert.equal(d?.name, name);
-      assert.deepEqual(native.dmStatus('', d!.major, d!.minor)?.name, name, 'the same device by its number');
+      assert.ok(d, name);
+      assert.equal(d.name, name);
+      assert.equal(native.dmStatus('', d.major, d.minor)?.name, name, 'the same device by its number');
     }
   });
 });

@@ -51,7 +51,10 @@ const settings = (over: Partial<LvmSettings> = {}): LvmSettings => ({
 });
 
 const lvmOpts = (...args: string[]) =>
-  buildAgentOptions({}, parseArgv(['--path-to-backup', '/srv/x', '--backup-name', 'b', '--storage', 'local', '--container', '/c', ...args]).values);
+  buildAgentOptions(
+    {},
+    parseArgv(['--path-to-backup', '/srv/x', '--backup-name', 'b', '--storage', 'local', '--container', '/c', ...args]).values,
+  );
 
 describe('LVM: guessing the volume from the mount table', function () {
   it('reads both device forms, LVM escaping and short names that Freezer missed', function () {
@@ -63,7 +66,15 @@ describe('LVM: guessing the volume from the mount table', function () {
     assert.deepEqual(lvOfDevicePath('/dev/mapper/a---b'), { vg: 'a-', lv: 'b' });
     // Not logical volumes: a whole disk, an md array, a dm name without a single '-', an LVM
     // layer (vg-lv-real), udev's by-uuid links.
-    for (const d of ['/dev/sda1', '/dev/md/boot', '/dev/mapper/cryptswap', '/dev/mapper/vg-lv-real', '/dev/disk/by-uuid/1234', 'tmpfs', '/dev/mapper/-x'])
+    for (const d of [
+      '/dev/sda1',
+      '/dev/md/boot',
+      '/dev/mapper/cryptswap',
+      '/dev/mapper/vg-lv-real',
+      '/dev/disk/by-uuid/1234',
+      'tmpfs',
+      '/dev/mapper/-x',
+    ])
       assert.equal(lvOfDevicePath(d), null, d);
   });
 
@@ -75,7 +86,10 @@ describe('LVM: guessing the volume from the mount table', function () {
     assert.equal(mountOf('/', parseMountTable(UBUNTU))?.device, '/dev/mapper/ubuntu--vg-ubuntu--lv');
     assert.equal(mountOf('/boot/efi/EFI', parseMountTable(UBUNTU))?.device, '/dev/sda1');
     // Mounted over: the last entry of a mount point wins.
-    assert.equal(mountOf('/a/b', parseMountTable('/dev/x / ext4 rw 0 0\n/dev/vg/one /a ext4 rw 0 0\n/dev/vg/two /a ext4 rw 0 0\n'))?.device, '/dev/vg/two');
+    assert.equal(
+      mountOf('/a/b', parseMountTable('/dev/x / ext4 rw 0 0\n/dev/vg/one /a ext4 rw 0 0\n/dev/vg/two /a ext4 rw 0 0\n'))?.device,
+      '/dev/vg/two',
+    );
   });
 
   it('guesses VG, LV, the origin and the file system type of each sample', async function () {
@@ -101,7 +115,8 @@ describe('LVM: guessing the volume from the mount table', function () {
   it('says what to give when the source is on no logical volume', async function () {
     await assert.rejects(resolveVolume(settings(), '/boot/grub', parseMountTable(UBUNTU), null, silentLogger), {
       code: 'ERR_CONFIG',
-      message: /cannot tell which logical volume \/boot\/grub is on: it is on \/dev\/sda2, mounted on \/boot, which is not a logical volume \(this system has no device-mapper to ask\); give --lvm-srcvol and --lvm-volgroup/,
+      message:
+        /cannot tell which logical volume \/boot\/grub is on: it is on \/dev\/sda2, mounted on \/boot, which is not a logical volume \(this system has no device-mapper to ask\); give --lvm-srcvol and --lvm-volgroup/,
     });
     await assert.rejects(resolveVolume(settings({ volgroup: 'other' }), '/home/x', parseMountTable(RHEL), null, silentLogger), {
       message: /\/home\/x is on rhel\/home, which is not in --lvm-volgroup other/,
@@ -114,16 +129,34 @@ describe('LVM: guessing the volume from the mount table', function () {
       byDevice: () => (asked++, null),
       byName: () => (asked++, null),
     };
-    const v = await resolveVolume(settings({ srcvol: '/dev/rhel/home', volgroup: 'rhel' }), '/home/a', parseMountTable(RHEL), dm, silentLogger);
+    const v = await resolveVolume(
+      settings({ srcvol: '/dev/rhel/home', volgroup: 'rhel' }),
+      '/home/a',
+      parseMountTable(RHEL),
+      dm,
+      silentLogger,
+    );
     assert.deepEqual([v.vg, v.lv, v.origin, v.how, asked], ['rhel', 'home', '/dev/rhel/home', 'options', 0]);
-    await assert.rejects(resolveVolume(settings({ srcvol: '/dev/rhel/home', volgroup: 'rhel' }), '/etc', parseMountTable(RHEL), null, silentLogger), {
-      code: 'ERR_CONFIG',
-      message: /--path-to-backup \/etc is on rhel\/root \(mounted on \/\), not on rhel\/home/,
-    });
+    await assert.rejects(
+      resolveVolume(settings({ srcvol: '/dev/rhel/home', volgroup: 'rhel' }), '/etc', parseMountTable(RHEL), null, silentLogger),
+      {
+        code: 'ERR_CONFIG',
+        message: /--path-to-backup \/etc is on rhel\/root \(mounted on \/\), not on rhel\/home/,
+      },
+    );
     // Freezer's README form: the path is inside --lvm-dirmount, so it is the snapshot's own.
-    const old = await resolveVolume(settings({ srcvol: '/dev/mongo/mongolv', volgroup: 'mongo', dirmount: '/var/lib/snapshot-backup' }), '/var/lib/snapshot-backup/mongod_ops2', [], null, silentLogger);
+    const old = await resolveVolume(
+      settings({ srcvol: '/dev/mongo/mongolv', volgroup: 'mongo', dirmount: '/var/lib/snapshot-backup' }),
+      '/var/lib/snapshot-backup/mongod_ops2',
+      [],
+      null,
+      silentLogger,
+    );
     assert.equal(old.sourceMount, null);
-    assert.equal(pathInSnapshot('/var/lib/snapshot-backup/mongod_ops2', '/var/lib/snapshot-backup', old), '/var/lib/snapshot-backup/mongod_ops2');
+    assert.equal(
+      pathInSnapshot('/var/lib/snapshot-backup/mongod_ops2', '/var/lib/snapshot-backup', old),
+      '/var/lib/snapshot-backup/mongod_ops2',
+    );
     await assert.rejects(resolveVolume(settings({ dirmount: '/var/snap' }), '/var/snap/x', parseMountTable(UBUNTU), null, silentLogger), {
       message: /inside --lvm-dirmount \/var\/snap, where the snapshot is to be mounted: give --lvm-srcvol/,
     });
@@ -146,7 +179,10 @@ describe('LVM: device-mapper names and fill levels', function () {
     assert.deepEqual(splitDmName('vg-snap-cow'), { vg: 'vg', lv: 'snap', layer: 'cow' });
     assert.equal(splitDmName('cryptroot'), null);
     assert.equal(dmNameOf('ubuntu-vg', 'snap-1'), 'ubuntu--vg-snap--1');
-    assert.deepEqual(lvOfDmDevice({ name: 'vg-lv', uuid: 'LVM-x', major: 253, minor: 0, openCount: 0, flags: 0, targets: [] }), { vg: 'vg', lv: 'lv' });
+    assert.deepEqual(lvOfDmDevice({ name: 'vg-lv', uuid: 'LVM-x', major: 253, minor: 0, openCount: 0, flags: 0, targets: [] }), {
+      vg: 'vg',
+      lv: 'lv',
+    });
     assert.equal(lvOfDmDevice({ name: 'luks-1', uuid: 'CRYPT-LUKS2-x', major: 253, minor: 0, openCount: 0, flags: 0, targets: [] }), null);
     assert.equal(lvOfDmDevice({ name: 'vg-lv-real', uuid: 'LVM-x-real', major: 253, minor: 0, openCount: 0, flags: 0, targets: [] }), null);
     assert.deepEqual(splitDev(0xfd03n), { major: 253, minor: 3 });
@@ -185,7 +221,10 @@ describe('LVM: snapshot names and options', function () {
 
   it('takes the --lvm-* options with Freezer defaults and refuses bad values by name', function () {
     const s = lvmSettingsFrom(lvmOpts('--lvm-srcvol', '/dev/vg/lv', '--lvm-dirmount', '/mnt/snap'));
-    assert.deepEqual([s.srcvol, s.volgroup, s.perm, s.size, s.dirmount, s.snapname], ['/dev/vg/lv', undefined, 'ro', '1G', '/mnt/snap', undefined]);
+    assert.deepEqual(
+      [s.srcvol, s.volgroup, s.perm, s.size, s.dirmount, s.snapname],
+      ['/dev/vg/lv', undefined, 'ro', '1G', '/mnt/snap', undefined],
+    );
     assert.equal(lvmSettingsFrom(lvmOpts('--lvm-snapsize', '10%ORIGIN', '--lvm-snap-perm', 'rw')).perm, 'rw');
     const bad: [string[], RegExp][] = [
       [['--lvm-snapsize', '1G; reboot'], /--lvm-snapsize: 1G; reboot/],
@@ -195,7 +234,8 @@ describe('LVM: snapshot names and options', function () {
       [['--lvm-srcvol', '/dev/a/b', '--lvm-volgroup', 'c'], /--lvm-srcvol \/dev\/a\/b is in volume group a, not in --lvm-volgroup c/],
       [['--lvm-dirmount', 'rel/dir'], /--lvm-dirmount: rel\/dir \(an absolute path\)/],
     ];
-    for (const [args, message] of bad) assert.throws(() => lvmSettingsFrom(lvmOpts(...args)), { code: 'ERR_USAGE', message }, args.join(' '));
+    for (const [args, message] of bad)
+      assert.throws(() => lvmSettingsFrom(lvmOpts(...args)), { code: 'ERR_USAGE', message }, args.join(' '));
     assert.throws(() => lvmOpts('--lvm-snap-perm', 'rx'), { code: 'ERR_USAGE' });
   });
 

@@ -99,7 +99,8 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     work = tempDir('pf-lvm-');
     const bin = path.join(work, 'bin');
     fs.mkdirSync(bin);
-    for (const [name, body] of Object.entries(STANDINS)) fs.writeFileSync(path.join(bin, name), STANDIN_HEADER + body + '\n', { mode: 0o755 });
+    for (const [name, body] of Object.entries(STANDINS))
+      fs.writeFileSync(path.join(bin, name), STANDIN_HEADER + body + '\n', { mode: 0o755 });
     savedPath = process.env.PATH;
     process.env.PATH = `${bin}:${process.env.PATH}`;
     origin = path.join(work, 'origin');
@@ -154,7 +155,11 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
       found_by: 'mount table',
     });
     await pit.check();
-    assert.deepEqual(calls('lvs').at(-1), ['--noheadings', '-o', 'lv_attr,data_percent', `vg0/${name}`], 'no device-mapper here: the fill level comes from lvs');
+    assert.deepEqual(
+      calls('lvs').at(-1),
+      ['--noheadings', '-o', 'lv_attr,data_percent', `vg0/${name}`],
+      'no device-mapper here: the fill level comes from lvs',
+    );
     await pit.release();
     assert.deepEqual(calls('umount'), [[dir]]);
     assert.deepEqual(calls('lvremove'), [['-f', `vg0/${name}`]]);
@@ -172,7 +177,8 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     assert.deepEqual(calls('lvcreate')[0].slice(0, 2), ['--extents', '10%ORIGIN']);
     await assert.rejects(pit.check(), {
       code: 'ERR_SOURCE',
-      message: /LVM snapshot vg0\/permafrost_snap_\S+ became invalid while it was read: lvs reports it invalid \(it filled up\)\. .*--lvm-snapsize \(now 10%ORIGIN\)/,
+      message:
+        /LVM snapshot vg0\/permafrost_snap_\S+ became invalid while it was read: lvs reports it invalid \(it filled up\)\. .*--lvm-snapsize \(now 10%ORIGIN\)/,
     });
     await pit.release();
     assert.equal(calls('lvremove').length, 1);
@@ -182,7 +188,15 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     let status = '2048/2097152 16';
     const dm: DeviceMapper = {
       byDevice: () => null,
-      byName: (n) => ({ name: n, uuid: 'LVM-x', major: 253, minor: 9, openCount: 1, flags: 0, targets: [{ start: 0, length: 8, type: 'snapshot', status }] }),
+      byName: (n) => ({
+        name: n,
+        uuid: 'LVM-x',
+        major: 253,
+        minor: 9,
+        openCount: 1,
+        flags: 0,
+        targets: [{ start: 0, length: 8, type: 'snapshot', status }],
+      }),
     };
     const pit = await createLvmProvider(settings({ deviceMapper: dm })).take(req(origin));
     const before = calls('lvs').length;
@@ -209,7 +223,8 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     fs.writeFileSync(path.join(state, 'lvcreate.fail'), '  Volume group "vg0" has insufficient free space (0 extents): 256 required.');
     await assert.rejects(createLvmProvider(settings()).take(req(origin)), {
       code: 'ERR_SOURCE',
-      message: /lvcreate of vg0\/permafrost_snap_\S+ from \/dev\/vg0\/data \(guessed from the mount table\) failed: Volume group "vg0" has insufficient free space/,
+      message:
+        /lvcreate of vg0\/permafrost_snap_\S+ from \/dev\/vg0\/data \(guessed from the mount table\) failed: Volume group "vg0" has insufficient free space/,
     });
     assert.deepEqual(calls('lvremove'), []);
     assert.deepEqual(fs.readdirSync(base), [], 'the mount directory it made is gone');
@@ -254,7 +269,10 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     await pit2.release();
     assert.equal(calls('lvremove').length, 3 + 4, 'bounded');
     assert.equal(log2.warnings.length, 1);
-    assert.match(log2.warnings[0], /the snapshot vg0\/\S+ was not removed completely: lvremove -f vg0\/\S+ failed: .*contains a filesystem in use\. Remove it by hand: lvremove -f vg0\/\S+$/);
+    assert.match(
+      log2.warnings[0],
+      /the snapshot vg0\/\S+ was not removed completely: lvremove -f vg0\/\S+ failed: .*contains a filesystem in use\. Remove it by hand: lvremove -f vg0\/\S+$/,
+    );
   });
 
   it('removes leftovers of a killed run of the same chain, with a warning', async function () {
@@ -264,7 +282,10 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     const dir = path.join(base, leftover);
     fs.mkdirSync(dir, { recursive: true });
     spawnSync('/usr/bin/mount', ['--bind', origin, dir]);
-    fs.writeFileSync(path.join(state, 'mounts'), `/dev/mapper/vg0-${leftover.replaceAll('-', '--')} ${dir.replace(/ /g, '\\040')} ext4 ro 0 0\n`);
+    fs.writeFileSync(
+      path.join(state, 'mounts'),
+      `/dev/mapper/vg0-${leftover.replaceAll('-', '--')} ${dir.replace(/ /g, '\\040')} ext4 ro 0 0\n`,
+    );
     fs.writeFileSync(path.join(state, 'lvs.names'), `  data|\n  ${leftover}|data\n  ${other}|data\n`);
     fs.mkdirSync(path.join(base, `${prefix}feedf00d`)); // killed between mkdir and lvcreate
     const log = recorder();
@@ -272,7 +293,10 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     assert.deepEqual(calls('umount')[0], [dir]);
     assert.deepEqual(calls('lvremove')[0], ['-f', `vg0/${leftover}`]);
     assert.equal(calls('lvremove').length, 1, "another chain's snapshot is left alone");
-    assert.match(log.warnings[0], new RegExp(`removing vg0/${leftover}, left by an earlier run that did not finish \\(mounted on ${dir}\\)`));
+    assert.match(
+      log.warnings[0],
+      new RegExp(`removing vg0/${leftover}, left by an earlier run that did not finish \\(mounted on ${dir}\\)`),
+    );
     assert.match(log.warnings[1], /removed the empty mount directory .*feedf00d, left by an earlier run/);
     assert.equal(fs.existsSync(dir), false);
     const order = calls().map((c) => c[0]);
@@ -343,10 +367,31 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     const dirmount = path.join(work, 'snapshot-backup');
     const options = (...args: string[]) =>
       lvmSettingsFrom(buildAgentOptions({}, parseArgv(['--storage', 'local', '--container', '/c', ...args]).values));
-    const cases: { args: string[]; source: string; table: string; blkid?: string; existed: boolean; lvcreate: string[]; mount: (name: string) => string[] }[] = [
+    const cases: {
+      args: string[];
+      source: string;
+      table: string;
+      blkid?: string;
+      existed: boolean;
+      lvcreate: string[];
+      mount: (name: string) => string[];
+    }[] = [
       {
         // mongo: the path is inside --lvm-dirmount; its origin is mounted elsewhere, on xfs.
-        args: ['--lvm-srcvol', '/dev/mongo/mongolv', '--lvm-dirmount', dirmount, '--lvm-volgroup', 'mongo', '--path-to-backup', `${dirmount}/mongod_ops2`, '--mode', 'fs', '--backup-name', 'mongod-ops2'],
+        args: [
+          '--lvm-srcvol',
+          '/dev/mongo/mongolv',
+          '--lvm-dirmount',
+          dirmount,
+          '--lvm-volgroup',
+          'mongo',
+          '--path-to-backup',
+          `${dirmount}/mongod_ops2`,
+          '--mode',
+          'fs',
+          '--backup-name',
+          'mongod-ops2',
+        ],
         source: `${dirmount}/mongod_ops2`,
         table: '/dev/sda1 / ext4 rw 0 0\n/dev/mapper/mongo-mongolv /var/lib/mongodb xfs rw 0 0\n',
         existed: true,
@@ -355,7 +400,22 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
       },
       {
         // jenkins: the path is --lvm-dirmount itself; the type comes from blkid.
-        args: ['--lvm-srcvol', '/dev/jenkins/jenkins-home', '--lvm-dirmount', dirmount, '--lvm-volgroup', 'jenkins', '--path-to-backup', dirmount, '--exclude', '*.lock', '--mode', 'fs', '--backup-name', 'jenkins-ops2'],
+        args: [
+          '--lvm-srcvol',
+          '/dev/jenkins/jenkins-home',
+          '--lvm-dirmount',
+          dirmount,
+          '--lvm-volgroup',
+          'jenkins',
+          '--path-to-backup',
+          dirmount,
+          '--exclude',
+          '*.lock',
+          '--mode',
+          'fs',
+          '--backup-name',
+          'jenkins-ops2',
+        ],
         source: dirmount,
         table: '/dev/sda1 / ext4 rw 0 0\n',
         blkid: 'ext4\n',
@@ -365,7 +425,18 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
       },
       {
         // mysql (the LVM part): no type known anywhere, so mount finds it.
-        args: ['--lvm-srcvol', '/dev/mysqlvg/mysqlvol', '--lvm-dirmount', dirmount, '--lvm-volgroup', 'mysqlvg', '--path-to-backup', dirmount, '--backup-name', 'mysql-ops002'],
+        args: [
+          '--lvm-srcvol',
+          '/dev/mysqlvg/mysqlvol',
+          '--lvm-dirmount',
+          dirmount,
+          '--lvm-volgroup',
+          'mysqlvg',
+          '--path-to-backup',
+          dirmount,
+          '--backup-name',
+          'mysql-ops002',
+        ],
         source: dirmount,
         table: '/dev/sda1 / ext4 rw 0 0\n',
         existed: false,
@@ -381,7 +452,11 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
       const s = { ...options(...c.args), mountBase: base, mountTable: table(c.table), deviceMapper: null, removeWaitMs: 5 };
       const pit = await createLvmProvider(s).take(req(c.source));
       const name = calls('lvcreate')[0][6];
-      assert.deepEqual(calls('lvcreate')[0], c.lvcreate.map((a) => (a === 'NAME' ? name : a)), c.args.join(' '));
+      assert.deepEqual(
+        calls('lvcreate')[0],
+        c.lvcreate.map((a) => (a === 'NAME' ? name : a)),
+        c.args.join(' '),
+      );
       assert.deepEqual(calls('mount')[0], c.mount(name));
       if (c.blkid) assert.deepEqual(calls('blkid')[0], ['-o', 'value', '-s', 'TYPE', `/dev/jenkins/${name}`]);
       assert.equal(pit.path, c.source, "the path inside --lvm-dirmount is the snapshot's own");
@@ -400,7 +475,10 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     assert.equal(await isLogicalVolume(work, { mountTable: t, deviceMapper: null }), false);
     fs.writeFileSync(path.join(state, 'lvs.one.fail'), '  Failed to find logical volume "vg0/data"');
     assert.equal(await isLogicalVolume(origin, { mountTable: t, deviceMapper: null }), false, 'lvs does not know it');
-    const dm = (uuid: string): DeviceMapper => ({ byDevice: (major, minor) => ({ name: 'vg-lv', uuid, major, minor, openCount: 1, flags: 0, targets: [] }), byName: () => null });
+    const dm = (uuid: string): DeviceMapper => ({
+      byDevice: (major, minor) => ({ name: 'vg-lv', uuid, major, minor, openCount: 1, flags: 0, targets: [] }),
+      byName: () => null,
+    });
     assert.equal(await isLogicalVolume(work, { deviceMapper: dm('LVM-abc') }), true);
     assert.equal(await isLogicalVolume(work, { deviceMapper: dm('CRYPT-LUKS2-abc') }), false);
   });

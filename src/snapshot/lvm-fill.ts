@@ -18,21 +18,32 @@ export function fillOfLvs(text: string): SnapshotFill | null {
   return { valid: true, percent: p };
 }
 
-export async function checkFill(o: { vg: string; name: string; size: string; dm: DeviceMapper | null; log: Logger }): Promise<SnapshotFill> {
+export async function checkFill(o: {
+  vg: string;
+  name: string;
+  size: string;
+  dm: DeviceMapper | null;
+  log: Logger;
+}): Promise<SnapshotFill> {
   let fill: SnapshotFill | null = null;
   let from = 'device-mapper';
   const dmName = dmNameOf(o.vg, o.name);
   if (o.dm && Buffer.byteLength(dmName) <= 127) {
     const d = o.dm.byName(dmName);
-    if (!d) throw sourceError(`LVM snapshot ${o.vg}/${o.name} is gone (device-mapper has no ${dmName}): the backup read from a snapshot that was removed`);
+    if (!d)
+      throw sourceError(
+        `LVM snapshot ${o.vg}/${o.name} is gone (device-mapper has no ${dmName}): the backup read from a snapshot that was removed`,
+      );
     fill = snapshotFill(d);
   }
   if (!fill) {
     from = 'lvs';
     const r = await run('lvs', lvsFillArgs(o.vg, o.name), o.log);
-    if (r.code !== 0) throw sourceError(`LVM snapshot ${o.vg}/${o.name}: cannot check how full it is: lvs failed: ${r.stderr || `exit ${r.code}`}`);
+    if (r.code !== 0)
+      throw sourceError(`LVM snapshot ${o.vg}/${o.name}: cannot check how full it is: lvs failed: ${r.stderr || `exit ${r.code}`}`);
     fill = fillOfLvs(r.stdout);
-    if (!fill) throw sourceError(`LVM snapshot ${o.vg}/${o.name}: cannot check how full it is: lvs said ${JSON.stringify(r.stdout.trim())}`);
+    if (!fill)
+      throw sourceError(`LVM snapshot ${o.vg}/${o.name}: cannot check how full it is: lvs said ${JSON.stringify(r.stdout.trim())}`);
   }
   if (!fill.valid)
     throw sourceError(

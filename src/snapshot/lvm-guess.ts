@@ -1,5 +1,5 @@
 // Which logical volume a path is on, from the mount table (/proc/mounts) when device-mapper
-// cannot say. Freezer's guess (docs/FREEZER.md §3.6) missed names under 3 characters, the
+// cannot say. Freezer's guess (docs/FREEZER.md §7) missed names under 3 characters, the
 // /dev/<vg>/<lv> form and mount points with spaces; this one reads both device forms, undoes
 // LVM's `--` escaping and /proc/mounts' octal escapes. It is a guess: lvcreate confirms it.
 import path from 'node:path';
@@ -48,7 +48,34 @@ export function mountOf(p: string, entries: readonly MountEntry[]): MountEntry |
 }
 
 // Two-component names under /dev that are not volume groups.
-const NOT_VGS = new Set(['mapper', 'disk', 'md', 'block', 'char', 'bus', 'cciss', 'ida', 'rd', 'rbd', 'zvol', 'drbd', 'bcache', 'loop', 'nbd', 'vfio', 'net', 'pts', 'shm', 'input', 'snd', 'dri', 'fd', 'cpu', 'hugepages', 'mqueue']);
+const NOT_VGS = new Set([
+  'mapper',
+  'disk',
+  'md',
+  'block',
+  'char',
+  'bus',
+  'cciss',
+  'ida',
+  'rd',
+  'rbd',
+  'zvol',
+  'drbd',
+  'bcache',
+  'loop',
+  'nbd',
+  'vfio',
+  'net',
+  'pts',
+  'shm',
+  'input',
+  'snd',
+  'dri',
+  'fd',
+  'cpu',
+  'hugepages',
+  'mqueue',
+]);
 
 export const LVM_NAME = /^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/;
 

@@ -42,7 +42,9 @@ export async function removeLeftovers(q: LeftoverQuery): Promise<number> {
     if (q.prefix !== null) return x.name.startsWith(q.prefix);
     if (x.name !== q.snapname) return false;
     if (x.origin !== q.originLv)
-      throw configError(`--lvm-snapname ${q.snapname}: ${q.vg}/${q.snapname} exists and is not a snapshot of ${q.vg}/${q.originLv}; choose another name`);
+      throw configError(
+        `--lvm-snapname ${q.snapname}: ${q.vg}/${q.snapname} exists and is not a snapshot of ${q.vg}/${q.originLv}; choose another name`,
+      );
     return true;
   });
   for (const x of found) {

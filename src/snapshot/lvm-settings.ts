@@ -75,7 +75,8 @@ export function lvmSettingsFrom(opts: AgentOptions): LvmSettings {
     if (lv && volgroup !== undefined && lv.vg !== volgroup)
       throw usageError(`--lvm-srcvol ${srcvol} is in volume group ${lv.vg}, not in --lvm-volgroup ${volgroup}`);
   }
-  if (dirmount !== undefined && !path.isAbsolute(dirmount)) throw usageError(`invalid value for --lvm-dirmount: ${dirmount} (an absolute path)`);
+  if (dirmount !== undefined && !path.isAbsolute(dirmount))
+    throw usageError(`invalid value for --lvm-dirmount: ${dirmount} (an absolute path)`);
   return {
     srcvol,
     volgroup,
@@ -96,7 +97,10 @@ export function lvmSettingsFrom(opts: AgentOptions): LvmSettings {
  * same once cut or made legal do not take each other's snapshots for leftovers).
  */
 export function chainPrefix(chainName: string): string {
-  const legal = chainName.replace(/[^A-Za-z0-9+_.-]/g, '_').slice(0, 24).replace(RESERVED_PARTS, '-$1');
+  const legal = chainName
+    .replace(/[^A-Za-z0-9+_.-]/g, '_')
+    .slice(0, 24)
+    .replace(RESERVED_PARTS, '-$1');
   const hash = createHash('sha256').update(chainName).digest('hex').slice(0, 8);
   return `${SNAPSHOT_PREFIX}${legal}_${hash}_`;
 }

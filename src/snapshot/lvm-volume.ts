@@ -40,7 +40,13 @@ function guessHelp(source: string, m: MountEntry | null, dm: DeviceMapper | null
   return `cannot tell which logical volume ${source} is on: ${where}${dm ? '' : ' (this system has no device-mapper to ask)'}; give --lvm-srcvol and --lvm-volgroup`;
 }
 
-export async function resolveVolume(s: LvmSettings, source: string, mounts: readonly MountEntry[], dm: DeviceMapper | null, log: Logger): Promise<Volume> {
+export async function resolveVolume(
+  s: LvmSettings,
+  source: string,
+  mounts: readonly MountEntry[],
+  dm: DeviceMapper | null,
+  log: Logger,
+): Promise<Volume> {
   const inside = s.dirmount !== undefined && isInside(source, s.dirmount);
   const sourceMount = inside ? null : mountOf(source, mounts);
   let vg: string;

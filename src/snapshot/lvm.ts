@@ -104,13 +104,16 @@ export function createLvmProvider(settings: LvmSettings): SnapshotProvider {
         const device = `/dev/${vol.vg}/${name}`;
         const fsType = vol.fsType ?? (await fsTypeOf(device, log));
         const mounted = await run('mount', mountArgs({ fsType, perm: settings.perm, device, dir }), log);
-        if (mounted.code !== 0) throw sourceError(`LVM snapshot: mount of ${device} on ${dir} failed: ${mounted.stderr || `exit ${mounted.code}`}`);
+        if (mounted.code !== 0)
+          throw sourceError(`LVM snapshot: mount of ${device} on ${dir} failed: ${mounted.stderr || `exit ${mounted.code}`}`);
         t.mounted.push(dir);
         const at = pathInSnapshot(req.source, dir, vol);
         try {
           await stat(at);
         } catch {
-          throw configError(`--path-to-backup ${req.source} is not in the snapshot of ${vol.vg}/${vol.lv ?? vol.origin} (no ${at}): is it on that volume?`);
+          throw configError(
+            `--path-to-backup ${req.source} is not in the snapshot of ${vol.vg}/${vol.lv ?? vol.origin} (no ${at}): is it on that volume?`,
+          );
         }
         log.info(`lvm snapshot: ${vol.vg}/${name} of ${vol.origin} mounted on ${dir}; backing up ${at}`);
         return {
