@@ -359,7 +359,7 @@ describe('LVM snapshot provider (stand-in lvm programs)', function () {
     fs.writeFileSync(path.join(state, 'lvs.names'), '  data|\n  mysnap|\n');
     await assert.rejects(createLvmProvider(settings({ snapname: 'mysnap' })).take(req(origin)), {
       code: 'ERR_CONFIG',
-      message: /--lvm-snapname mysnap: vg0\/mysnap exists and is not a snapshot of vg0\/data; choose another name/,
+      message: /--lvm-snapname mysnap: vg0\/mysnap exists and is not known to be a snapshot of vg0\/data; choose another name/,
     });
   });
 

@@ -13,7 +13,8 @@ import type { LvmSettings } from './lvm-settings.js';
 
 export interface LeftoverQuery {
   vg: string;
-  originLv: string;
+  /** null when --lvm-srcvol is a path that names no LV (then --lvm-snapname cannot be checked). */
+  originLv: string | null;
   /** The chain's prefix, or null when --lvm-snapname names the snapshot. */
   prefix: string | null;
   snapname: string | null;
@@ -41,9 +42,9 @@ export async function removeLeftovers(q: LeftoverQuery): Promise<number> {
   const found = parseLvsNames(r.stdout).filter((x) => {
     if (q.prefix !== null) return x.name.startsWith(q.prefix);
     if (x.name !== q.snapname) return false;
-    if (x.origin !== q.originLv)
+    if (q.originLv === null || x.origin !== q.originLv)
       throw configError(
-        `--lvm-snapname ${q.snapname}: ${q.vg}/${q.snapname} exists and is not a snapshot of ${q.vg}/${q.originLv}; choose another name`,
+        `--lvm-snapname ${q.snapname}: ${q.vg}/${q.snapname} exists and is not known to be a snapshot of ${q.vg}/${q.originLv ?? '--lvm-srcvol'}; choose another name`,
       );
     return true;
   });

@@ -58,18 +58,16 @@ export function createLvmProvider(settings: LvmSettings): SnapshotProvider {
       const dm = deviceMapperOf(settings, log);
       let mounts = parseMountTable(await settings.mountTable());
       const vol = await resolveVolume(settings, req.source, mounts, dm, log);
-      if (vol.lv !== null) {
-        const removed = await removeLeftovers({
-          vg: vol.vg,
-          originLv: vol.lv,
-          prefix: settings.snapname === undefined ? chainPrefix(req.chainName) : null,
-          snapname: settings.snapname ?? null,
-          mounts,
-          settings,
-          log,
-        });
-        if (removed > 0) mounts = parseMountTable(await settings.mountTable());
-      }
+      const removed = await removeLeftovers({
+        vg: vol.vg,
+        originLv: vol.lv,
+        prefix: settings.snapname === undefined ? chainPrefix(req.chainName) : null,
+        snapname: settings.snapname ?? null,
+        mounts,
+        settings,
+        log,
+      });
+      if (removed > 0) mounts = parseMountTable(await settings.mountTable());
       const name = settings.snapname ?? newSnapshotName(req.chainName);
       const dir = settings.dirmount ?? path.join(settings.mountBase, name);
       const busy = mounts.filter((m) => m.mountPoint === dir).at(-1);
