@@ -29,6 +29,8 @@ export function checkDmDevice(major: number, minor: number): void {
 
 /** The addon's device-mapper, or null when this system has none (said once by the caller). */
 export function systemDeviceMapper(): DeviceMapper | null {
+  // An addon built before these calls existed (a stale prebuild) answers nothing either.
+  if (typeof native.dmVersion !== 'function') return null;
   try {
     native.dmVersion();
   } catch (err) {
