@@ -36,6 +36,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tryLock", Napi::Function::New(env, pfn::TryLock, "tryLock"));
   exports.Set("setMmapThreshold", Napi::Function::New(env, pfn::SetMmapThreshold, "setMmapThreshold"));
 
+  // Device-mapper facts for the LVM snapshot provider (DM ioctls on /dev/mapper/control).
+  exports.Set("dmVersion", Napi::Function::New(env, pfn::DmVersion, "dmVersion"));
+  exports.Set("dmStatus", Napi::Function::New(env, pfn::DmStatus, "dmStatus"));
+  exports.Set("_dmParseStatus", Napi::Function::New(env, pfn::DmParseStatus, "_dmParseStatus"));
+
   // rsync: rdiff 2.3.2-identical signatures, deltas and patches; streaming jobs over caller
   // buffers and whole-file jobs over fds, all on the libuv pool.
   exports.Set("SignatureJob", pfn::SignatureJobClass(env));

@@ -227,6 +227,30 @@ export interface NativeListing {
   stats: BigInt64Array;
 }
 
+/** One target of a device-mapper device and its status line (DM_TABLE_STATUS). */
+export interface NativeDmTarget {
+  /** In 512-byte sectors. */
+  start: number;
+  length: number;
+  /** `linear`, `snapshot`, `snapshot-origin`, … */
+  type: string;
+  /** A snapshot's: `<used>/<total> <metadata>` (sectors), `Invalid` once it filled up, or `Overflow`. */
+  status: string;
+}
+
+/** A device-mapper device as DM_TABLE_STATUS reports it (native/core/dm_ioctl.h). */
+export interface NativeDmDevice {
+  /** For LVM: `<vg>-<lv>` with every `-` of either name doubled. */
+  name: string;
+  /** For LVM: `LVM-<vg uuid><lv uuid>` (a layer adds `-<suffix>`). */
+  uuid: string;
+  major: number;
+  minor: number;
+  openCount: number;
+  flags: number;
+  targets: NativeDmTarget[];
+}
+
 export interface NativeBinding {
   /** Versions of the linked libraries, e.g. `{ bzip2: '1.0.8', xz: '5.4.1', zstd: '1.5.4', zlib: '1.3', openssl: '3.0.x' }`. */
   versions: Record<string, string>;
@@ -291,6 +315,16 @@ export interface NativeBinding {
    * not available (non-glibc).
    */
   setMmapThreshold(bytes: number): boolean;
+  /** DM_VERSION on /dev/mapper/control. Throws ERR_ERRNO (errno ENOENT: this kernel or /dev has no device-mapper). */
+  dmVersion(): [number, number, number];
+  /**
+   * DM_TABLE_STATUS of one device: by `name` (1..127 bytes, no NUL) with major and minor 0, or
+   * by `major` (0..4095) and `minor` (0..2^20-1) with name ''. null when there is no such
+   * device; throws ERR_ERRNO for the rest.
+   */
+  dmStatus(name: string, major: number, minor: number): NativeDmDevice | null;
+  /** Test only: parses a DM_TABLE_STATUS answer (struct dm_ioctl and data); null when malformed. */
+  _dmParseStatus(answer: Buffer): NativeDmDevice | null;
   /**
    * Streaming signature writer. `blockLength` 1..2^30 or 0 = rdiff's recommendation;
    * `strongLength` 1..16 (MD4) / 1..32 (BLAKE2), 0 = maximum, -1 = rdiff's minimum;

@@ -10,7 +10,7 @@ OUT=${OUT:-build-fuzz}  # not under build/, which node-gyp rebuild wipes
 [ -x "$OUT/fuzz_roundtrip" ] || native/fuzz/build.sh
 SEEDS="$OUT/seeds"
 rm -rf "$SEEDS"
-mkdir -p "$SEEDS"/{raw,sigload,delta_reader,patch,roundtrip,sha256_lanes,tar_extract}
+mkdir -p "$SEEDS"/{raw,sigload,delta_reader,patch,roundtrip,sha256_lanes,tar_extract,dm_status}
 # fuzz_patch's basis generator, reproduced to build matching seeds.
 python3 - "$SEEDS/raw" <<'PY'
 import random, sys
@@ -85,8 +85,27 @@ for name, data in seeds.items():
     open(f'{sys.argv[1]}/{name}', 'wb').write(b'\x00\x00' + data)
 PY
 rm -rf "$T"
+# dm_status: DM_TABLE_STATUS answers as the kernel lays them out (struct dm_ioctl of 312 bytes,
+# targets of 40 bytes each followed by their status line), a snapshot's and three linear ones.
+python3 - "$SEEDS/dm_status" <<'PY'
+import struct, sys
+def answer(targets):
+    data = b''
+    for i, (kind, status) in enumerate(targets):
+        body = status.encode() + b'\0'
+        end = len(data) + 40 + len(body)
+        nxt = (end + 7) & ~7 if i + 1 < len(targets) else 0
+        data += struct.pack('<QQiI16s', i * 8, 8, 0, nxt, kind.encode()) + body
+        data += b'\0' * (((len(data) + 7) & ~7) - len(data))
+    head = struct.pack('<3IIIIiIII', 4, 47, 0, 312 + len(data), 312, len(targets), 1, 32, 0, 0)
+    head += struct.pack('<Q', 253 << 8 | 4) + b'vg-lv'.ljust(128, b'\0') + b'LVM-x'.ljust(129, b'\0')
+    return head.ljust(312, b'\0') + data
+open(f'{sys.argv[1]}/snapshot', 'wb').write(answer([('snapshot', '1024/2097152 16')]))
+open(f'{sys.argv[1]}/invalid', 'wb').write(answer([('snapshot', 'Invalid')]))
+open(f'{sys.argv[1]}/linear3', 'wb').write(answer([('linear', ''), ('linear', 'x'), ('striped', '2 256 8:16 A')]))
+PY
 status=0
-for t in ${FUZZ_TARGETS:-sigload delta_reader patch roundtrip parallel_delta sha256_lanes tar_extract}; do
+for t in ${FUZZ_TARGETS:-sigload delta_reader patch roundtrip parallel_delta sha256_lanes tar_extract dm_status}; do
   mkdir -p "$OUT/corpus/$t"
   echo "== fuzz_$t for ${SECONDS_EACH}s"
   if ! "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \

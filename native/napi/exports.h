@@ -24,6 +24,11 @@ Napi::Value Mknod(const Napi::CallbackInfo& info);
 Napi::Value TryLock(const Napi::CallbackInfo& info);
 Napi::Value SetMmapThreshold(const Napi::CallbackInfo& info);
 
+// Device-mapper facts (DM ioctls) for the LVM snapshot provider.
+Napi::Value DmVersion(const Napi::CallbackInfo& info);
+Napi::Value DmStatus(const Napi::CallbackInfo& info);
+Napi::Value DmParseStatus(const Napi::CallbackInfo& info);
+
 // rsync (librsync 2.3.2 / rdiff compatible) signatures, deltas and patches.
 Napi::Function SignatureJobClass(Napi::Env env);
 Napi::Value SignatureFile(const Napi::CallbackInfo& info);

@@ -32,6 +32,7 @@ import {
 import { chainLockName, withChainLock } from './chain-lock.js';
 import { excludesFor, withPointInTime } from './point-in-time.js';
 import type { PointInTime } from '../snapshot/index.js';
+import { snapshotChoice } from '../snapshot/choice.js';
 import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from '../catalog/metadata.js';
 import { readEngineMetadata, sealEngineMetadata, type SealedEngineMetadata } from '../catalog/engine-metadata.js';
 
@@ -48,6 +49,18 @@ async function resolveSource(p: string): Promise<string> {
   } catch (err) {
     throw sourceError(`cannot read --path-to-backup ${p}: ${(err as Error).message}`, err);
   }
+}
+
+/**
+ * Freezer's README form of an LVM backup: --path-to-backup inside --lvm-dirmount, where the
+ * snapshot is mounted; it exists only once the snapshot is, so it is taken as given (the LVM
+ * provider checks it against the mount).
+ */
+function insideLvmMount(opts: AgentOptions): string | null {
+  if (!opts.lvm_dirmount || snapshotChoice(opts) !== 'lvm') return null;
+  const p = path.resolve(opts.path_to_backup!);
+  const rel = path.relative(path.resolve(opts.lvm_dirmount), p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)) ? p : null;
 }
 
 /**
@@ -102,8 +115,9 @@ async function putBuffer(storage: Storage, p: string, data: Buffer): Promise<voi
 export async function runBackup(opts: AgentOptions, storage: Storage, log: Logger): Promise<BackupResult> {
   return withChainLock(storage, opts, 'backup', log, async () => {
     const started = new Date();
-    const source = await resolveSource(opts.path_to_backup!);
-    if (opts.sync && !opts.dry_run) syncFilesystem(source, log);
+    const inMount = insideLvmMount(opts);
+    const source = inMount ?? (await resolveSource(opts.path_to_backup!));
+    if (opts.sync && !opts.dry_run && !inMount) syncFilesystem(source, log);
     return withPointInTime(opts, source, chainLockName(opts), log, (pit) => backupUnderLock(opts, storage, log, started, source, pit));
   });
 }

@@ -23,7 +23,7 @@ export function plainSource(source: string, details: Record<string, unknown> = {
 export async function takePointInTime(opts: AgentOptions, source: string, chainName: string, log: Logger): Promise<PointInTime> {
   const choice = snapshotChoice(opts);
   // Chosen before the mode connects to anything: a wrong --snapshot fails first.
-  const provider = choice ? await chooseProvider(choice, source) : null;
+  const provider = choice ? await chooseProvider(choice, source, opts) : null;
   const mode = await openMode(opts, log);
   try {
     await mode.prepare();
