@@ -1,7 +1,12 @@
-// --mode: the database modes behind one interface (../types.ts). `fs` does nothing.
+// --mode: the database modes behind one interface (../types.ts). `fs` does nothing; `mysql`
+// (mysql.ts) and `mongo` (mongo.ts) load their drivers only when they run.
 import type { AgentOptions } from '../../config/agent-options.js';
+import { usageError } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
 import type { DatabaseMode } from '../types.js';
+import { mongoMode } from './mongo.js';
+import { readMysqlConf } from './mysql-conf.js';
+import { mysqlMode } from './mysql.js';
 
 const fsMode: DatabaseMode = {
   name: 'fs',
@@ -11,8 +16,18 @@ const fsMode: DatabaseMode = {
   close: async () => {},
 };
 
+/** A database's answer should come in seconds: the connection limit is short, whatever --timeout. */
+const connectMs = (opts: AgentOptions) => Math.min(opts.timeout, 10) * 1000;
+
 export async function openMode(opts: AgentOptions, log: Logger): Promise<DatabaseMode> {
-  void log;
   if (opts.mode === 'fs') return fsMode;
+  if (opts.mode === 'mysql') {
+    if (!opts.mysql_conf) throw usageError('--mode mysql needs --mysql-conf');
+    const conf = readMysqlConf(opts.mysql_conf, log);
+    return mysqlMode({ conf, stagingDir: opts.mysql_staging_dir, timeoutMs: connectMs(opts) }, log);
+  }
+  if (opts.mode === 'mongo') {
+    return mongoMode({ host: opts.mongo_host ?? opts.hostname, port: opts.mongo_port, timeoutMs: connectMs(opts) }, log);
+  }
   throw new Error(`mode ${opts.mode} has no implementation`);
 }
