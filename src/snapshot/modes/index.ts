@@ -16,18 +16,18 @@ const fsMode: DatabaseMode = {
   close: async () => {},
 };
 
-/** A database's answer should come in seconds: the connection limit is short, whatever --timeout. */
-const connectMs = (opts: AgentOptions) => Math.min(opts.timeout, 10) * 1000;
+/** A database on this host answers in seconds: the connection limit is short, whatever --timeout. */
+const connectMs = (opts: AgentOptions, maxSeconds: number) => Math.min(opts.timeout, maxSeconds) * 1000;
 
 export async function openMode(opts: AgentOptions, log: Logger): Promise<DatabaseMode> {
   if (opts.mode === 'fs') return fsMode;
   if (opts.mode === 'mysql') {
     if (!opts.mysql_conf) throw usageError('--mode mysql needs --mysql-conf');
     const conf = readMysqlConf(opts.mysql_conf, log);
-    return mysqlMode({ conf, stagingDir: opts.mysql_staging_dir, timeoutMs: connectMs(opts) }, log);
+    return mysqlMode({ conf, stagingDir: opts.mysql_staging_dir, timeoutMs: connectMs(opts, 10) }, log);
   }
   if (opts.mode === 'mongo') {
-    return mongoMode({ host: opts.mongo_host ?? opts.hostname, port: opts.mongo_port, timeoutMs: connectMs(opts) }, log);
+    return mongoMode({ host: opts.mongo_host ?? opts.hostname, port: opts.mongo_port, timeoutMs: connectMs(opts, 5) }, log);
   }
   throw new Error(`mode ${opts.mode} has no implementation`);
 }

@@ -41,7 +41,7 @@ export function mongoMode(settings: MongoModeSettings, log: Logger): DatabaseMod
     name: 'mongo',
 
     async prepare() {
-      const { MongoClient } = await import('mongodb');
+      const { MongoClient } = await import('./mongo-driver.js');
       const client = new MongoClient(`mongodb://${address}/?directConnection=true`, {
         serverSelectionTimeoutMS: settings.timeoutMs,
         connectTimeoutMS: settings.timeoutMs,

@@ -37,7 +37,7 @@ export function sqlError(err: unknown, conf: MysqlConf, doing: string): Permafro
 }
 
 export async function connect(conf: MysqlConf, timeoutMs: number): Promise<SqlConnection> {
-  const { default: mariadb } = await import('mariadb');
+  const { mariadb } = await import('./mysql-driver.js');
   const where = conf.socket ? { socketPath: conf.socket } : { host: conf.host ?? 'localhost', port: conf.port };
   try {
     return await mariadb.createConnection({
