@@ -74,7 +74,7 @@ const TABLE = [
   { name: 'lvm-volgroup', dest: 'lvm_volgroup', type: 'str', group: 'source', ...unsupported, help: 'LVM volume group.' },
   { name: 'lvm-auto-snap', dest: 'lvm_auto_snap', type: 'str', group: 'source', ...unsupported, help: 'LVM automatic snapshot (older Freezer).' },
   { name: 'mysql-conf', dest: 'mysql_conf', type: 'str', group: 'source', metavar: 'FILE', help: 'mysql mode: INI file with a [default] section: host, port (3306), user, password, socket.' },
-  { name: 'mysql-staging-dir', dest: 'mysql_staging_dir', type: 'str', group: 'source', metavar: 'DIR', default: '/var/lib/permafrost/mysql-staging', help: 'mysql mode without --snapshot: where mariadb-backup\'s hot copy is made and prepared (needs about the datadir\'s size free; removed after the backup).' },
+  { name: 'mysql-staging-dir', dest: 'mysql_staging_dir', type: 'str', group: 'source', metavar: 'DIR', default: '/var/lib/permafrost/mysql-staging', help: 'mysql mode: where mariadb-backup\'s hot copy is made and prepared when no snapshot is taken (needs about the datadir\'s size free; removed after the backup).' },
   { name: 'mongo-host', dest: 'mongo_host', type: 'str', group: 'source', metavar: 'HOST', help: 'mongo mode: the mongod to ask whether it is the primary (default: --hostname, as Freezer).' },
   { name: 'mongo-port', dest: 'mongo_port', type: 'int', group: 'source', metavar: 'PORT', default: 27017, help: 'mongo mode: its port.' },
   { name: 'sql-server-conf', dest: 'sql_server_conf', type: 'str', group: 'source', ...unsupported, help: 'SQL Server configuration file.' },
