@@ -9,7 +9,17 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { agent, agentAsync, agentOk } from './helpers/agent.js';
-import { connectTo, createRowsTable, gtidSeq, startMariadbOrSkip, startOnDatadir, verifyRows, writeMysqlConf, Writer, type MariadbInfo } from './helpers/mariadb.js';
+import {
+  connectTo,
+  createRowsTable,
+  gtidSeq,
+  startMariadbOrSkip,
+  startOnDatadir,
+  verifyRows,
+  writeMysqlConf,
+  Writer,
+  type MariadbInfo,
+} from './helpers/mariadb.js';
 
 /** Every object below `v` that records a binary log position (wherever the metadata puts it). */
 function binlogRecords(v: unknown): Array<Record<string, unknown>> {
@@ -23,15 +33,38 @@ describe('permafrost-agent --mode mysql and mongo', function () {
   const store = path.join(work, 'store');
   const staging = path.join(work, 'staging');
   let db: MariadbInfo;
-  const common = (name: string) => ['--storage', 'local', '--container', store, '--backup-name', name, '--hostname', 'testhost', '--mysql-staging-dir', staging];
-  const mysqlBackup = (conf: string, name = 'db') => ['--action', 'backup', '--mode', 'mysql', '--mysql-conf', conf, '--path-to-backup', db.datadir, ...common(name)];
+  const common = (name: string) => [
+    '--storage',
+    'local',
+    '--container',
+    store,
+    '--backup-name',
+    name,
+    '--hostname',
+    'testhost',
+    '--mysql-staging-dir',
+    staging,
+  ];
+  const mysqlBackup = (conf: string, name = 'db') => [
+    '--action',
+    'backup',
+    '--mode',
+    'mysql',
+    '--mysql-conf',
+    conf,
+    '--path-to-backup',
+    db.datadir,
+    ...common(name),
+  ];
 
   before(async function () {
     db = await startMariadbOrSkip(this);
     // A build whose backup action does not run the modes backs a missing --mysql-conf up as files.
     const probe = agent(mysqlBackup(path.join(work, 'no-such.conf'), 'probe'));
     if (probe.status === 0) {
-      console.log('      skipped: this build backs up without running --mode (takePointInTime, src/snapshot/index.ts, is not in backup.ts yet)');
+      console.log(
+        '      skipped: this build backs up without running --mode (takePointInTime, src/snapshot/index.ts, is not in backup.ts yet)',
+      );
       this.skip();
     }
   });
@@ -109,7 +142,19 @@ describe('permafrost-agent --mode mysql and mongo', function () {
     const { port } = srv.address() as net.AddressInfo;
     await new Promise((r) => srv.close(r));
     const src = fs.mkdtempSync(path.join(work, 'files-'));
-    const r = agent(['--action', 'backup', '--mode', 'mongo', '--mongo-host', '127.0.0.1', '--mongo-port', String(port), '--path-to-backup', src, ...common('mongo')]);
+    const r = agent([
+      '--action',
+      'backup',
+      '--mode',
+      'mongo',
+      '--mongo-host',
+      '127.0.0.1',
+      '--mongo-port',
+      String(port),
+      '--path-to-backup',
+      src,
+      ...common('mongo'),
+    ]);
     assert.equal(r.status, 4, r.stderr);
     assert.match(r.stderr, new RegExp(`cannot ask mongod at 127\\.0\\.0\\.1:${port} whether it is the primary`));
     assert.ok(!fs.existsSync(path.join(store, 'metadata', 'tar', 'testhost_mongo')));

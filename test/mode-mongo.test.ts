@@ -28,7 +28,10 @@ describe('--mode mongo', () => {
       assert.equal(refusal({ ismaster: true }), null); // isMaster, before MongoDB 4.4.2
     });
     it('a secondary or an arbiter: no, naming it and the primary', () => {
-      assert.equal(refusal({ isWritablePrimary: false, secondary: true, setName: 'rs0', primary: 'b:27017' }), 'it is a secondary of replica set rs0; the primary is b:27017');
+      assert.equal(
+        refusal({ isWritablePrimary: false, secondary: true, setName: 'rs0', primary: 'b:27017' }),
+        'it is a secondary of replica set rs0; the primary is b:27017',
+      );
       assert.equal(refusal({ ismaster: false, secondary: true }), 'it is a secondary');
       assert.equal(refusal({ isWritablePrimary: false, arbiterOnly: true, setName: 'rs0' }), 'it is an arbiter of replica set rs0');
       assert.equal(refusal({}), 'it is not the primary');
@@ -37,12 +40,27 @@ describe('--mode mongo', () => {
 
   it('a mongod that cannot be reached: a source error (exit 4) naming host and port, nothing backed up', async () => {
     const port = await closedPort();
-    const opts = buildAgentOptions({}, { action: 'backup', mode: 'mongo', backup_name: 'b', path_to_backup: '/x', storage: 'local', mongo_host: '127.0.0.1', mongo_port: port, timeout: 2 });
+    const opts = buildAgentOptions(
+      {},
+      {
+        action: 'backup',
+        mode: 'mongo',
+        backup_name: 'b',
+        path_to_backup: '/x',
+        storage: 'local',
+        mongo_host: '127.0.0.1',
+        mongo_port: port,
+        timeout: 2,
+      },
+    );
     const mode = await openMode(opts, silentLogger);
     await assert.rejects(mode.prepare(), (err: unknown) => {
       assert.ok(isPermafrostError(err), String(err));
       assert.equal(err.exitCode, ExitCode.SOURCE);
-      assert.match(err.message, new RegExp(`--mode mongo: cannot ask mongod at 127\\.0\\.0\\.1:${port} whether it is the primary: .*ECONNREFUSED`));
+      assert.match(
+        err.message,
+        new RegExp(`--mode mongo: cannot ask mongod at 127\\.0\\.0\\.1:${port} whether it is the primary: .*ECONNREFUSED`),
+      );
       console.log(`      (the message: ${err.message})`);
       return true;
     });
@@ -51,7 +69,18 @@ describe('--mode mongo', () => {
   });
 
   it("defaults to Freezer's <hostname>:27017", async () => {
-    const opts = buildAgentOptions({}, { action: 'backup', mode: 'mongo', backup_name: 'b', path_to_backup: '/x', storage: 'local', hostname: 'no-such-host.invalid', timeout: 2 });
+    const opts = buildAgentOptions(
+      {},
+      {
+        action: 'backup',
+        mode: 'mongo',
+        backup_name: 'b',
+        path_to_backup: '/x',
+        storage: 'local',
+        hostname: 'no-such-host.invalid',
+        timeout: 2,
+      },
+    );
     assert.equal(opts.mongo_port, 27017);
     const mode = await openMode(opts, silentLogger);
     await assert.rejects(mode.prepare(), /cannot ask mongod at no-such-host\.invalid:27017/);
@@ -59,7 +88,11 @@ describe('--mode mongo', () => {
 
   it('--mongo-port outside 1..65535 is a usage error', () => {
     assert.throws(
-      () => buildAgentOptions({}, { action: 'backup', mode: 'mongo', backup_name: 'b', path_to_backup: '/x', storage: 'local', mongo_port: 70000 }),
+      () =>
+        buildAgentOptions(
+          {},
+          { action: 'backup', mode: 'mongo', backup_name: 'b', path_to_backup: '/x', storage: 'local', mongo_port: 70000 },
+        ),
       (err: unknown) => isPermafrostError(err) && err.exitCode === ExitCode.USAGE && /--mongo-port/.test(err.message),
     );
   });

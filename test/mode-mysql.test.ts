@@ -13,9 +13,18 @@ import type { Logger } from '../src/base/log.js';
 import { buildAgentOptions } from '../src/config/agent-options.js';
 import { openMode } from '../src/snapshot/modes/index.js';
 import { readMysqlConf } from '../src/snapshot/modes/mysql-conf.js';
-import { mysqlMode } from '../src/snapshot/modes/mysql.js';
 import type { DatabaseMode } from '../src/snapshot/types.js';
-import { connectTo, createRowsTable, gtidSeq, startMariadbOrSkip, startOnDatadir, verifyRows, writeMysqlConf, Writer, type MariadbInfo } from './helpers/mariadb.js';
+import {
+  connectTo,
+  createRowsTable,
+  gtidSeq,
+  startMariadbOrSkip,
+  startOnDatadir,
+  verifyRows,
+  writeMysqlConf,
+  Writer,
+  type MariadbInfo,
+} from './helpers/mariadb.js';
 
 function recordingLog(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
@@ -44,9 +53,15 @@ describe('--mysql-conf', () => {
 
   it('reads host, port, user, password and socket from [default], quotes stripped', () => {
     const log = recordingLog();
-    const f = write('ok.conf', `[default]\nhost = "db.example"\nport = 3307\nuser = 'backup'\npassword = "p#a=s:s w"\nsocket = /run/mysqld/mysqld.sock\n`);
+    const f = write(
+      'ok.conf',
+      `[default]\nhost = "db.example"\nport = 3307\nuser = 'backup'\npassword = "p#a=s:s w"\nsocket = /run/mysqld/mysqld.sock\n`,
+    );
     const c = readMysqlConf(f, log);
-    assert.deepEqual({ ...c }, { file: f, host: 'db.example', port: 3307, user: 'backup', password: 'p#a=s:s w', socket: '/run/mysqld/mysqld.sock' });
+    assert.deepEqual(
+      { ...c },
+      { file: f, host: 'db.example', port: 3307, user: 'backup', password: 'p#a=s:s w', socket: '/run/mysqld/mysqld.sock' },
+    );
     assert.deepEqual(log.warnings, []);
   });
 
@@ -104,7 +119,19 @@ describe('--mode mysql on a real MariaDB', function () {
   });
 
   const open = (conf: string, extra: Record<string, unknown> = {}) => {
-    const opts = buildAgentOptions({}, { action: 'backup', mode: 'mysql', mysql_conf: conf, backup_name: 'db', path_to_backup: db.datadir, storage: 'local', mysql_staging_dir: staging, ...extra });
+    const opts = buildAgentOptions(
+      {},
+      {
+        action: 'backup',
+        mode: 'mysql',
+        mysql_conf: conf,
+        backup_name: 'db',
+        path_to_backup: db.datadir,
+        storage: 'local',
+        mysql_staging_dir: staging,
+        ...extra,
+      },
+    );
     return openMode(opts, recordingLog()).then((m) => (modes.push(m), m));
   };
 
@@ -195,7 +222,10 @@ describe('--mode mysql on a real MariaDB', function () {
         assert.ok(afterCopy > before, 'the writer committed nothing while the copy was made (no concurrency tested)');
         assert.ok(pit.path.startsWith(fs.realpathSync(staging) + path.sep), pit.path);
         assert.equal(fs.statSync(path.dirname(pit.path)).mode & 0o777, 0o700);
-        assert.ok(!fs.readdirSync(path.dirname(pit.path)).includes('client.cnf'), 'the option file with the password is left in the staging dir');
+        assert.ok(
+          !fs.readdirSync(path.dirname(pit.path)).includes('client.cnf'),
+          'the option file with the password is left in the staging dir',
+        );
         assert.equal(pit.details.method, 'mariadb-backup');
         assert.match(String(pit.details.binlog_file), /^binlog\.\d{6}$/);
         assert.ok(Number(pit.details.binlog_position) > 0);
@@ -206,7 +236,11 @@ describe('--mode mysql on a real MariaDB', function () {
         const n = await verifyRows(restored.conn, table);
         assert.ok(n >= before, `rows committed before the copy began are missing: ${n} < ${before}`);
         assert.ok(n <= afterCopy, `more rows than were committed: ${n} > ${afterCopy}`);
-        assert.equal(n, gtidSeq(String(pit.details.gtid)) - gtidSeq(startGtid), `rows ${n} vs GTID ${String(pit.details.gtid)} (start ${startGtid})`);
+        assert.equal(
+          n,
+          gtidSeq(String(pit.details.gtid)) - gtidSeq(startGtid),
+          `rows ${n} vs GTID ${String(pit.details.gtid)} (start ${startGtid})`,
+        );
         await restored.stop();
         restored = undefined;
 
@@ -232,14 +266,21 @@ describe('--mode mysql on a real MariaDB', function () {
       await pit!.release();
       assert.ok(!fs.existsSync(leftover));
       assert.ok(fs.existsSync(other), "another chain's copy was removed");
-      assert.ok(log.warnings.some((w) => w.includes(leftover) && /earlier run/.test(w)), log.warnings.join('\n'));
+      assert.ok(
+        log.warnings.some((w) => w.includes(leftover) && /earlier run/.test(w)),
+        log.warnings.join('\n'),
+      );
       fs.rmSync(other, { recursive: true });
     });
 
     it('refuses a --path-to-backup that is not the server datadir (exit 4)', async () => {
       const m = await open(writeMysqlConf(work, db, 'socket'));
       await m.prepare();
-      await rejectsWith(m.hotCopy(req(work)), 'SOURCE', new RegExp(`--path-to-backup ${work} is not the server's datadir ${fs.realpathSync(db.datadir)}`));
+      await rejectsWith(
+        m.hotCopy(req(work)),
+        'SOURCE',
+        new RegExp(`--path-to-backup ${work} is not the server's datadir ${fs.realpathSync(db.datadir)}`),
+      );
     });
 
     it('without mariadb-backup installed: a config error naming the package', async () => {
@@ -270,7 +311,11 @@ describe('--mode mysql on a real MariaDB', function () {
       try {
         const m = await open(writeMysqlConf(work, db, 'socket'), { mysql_staging_dir: small });
         await m.prepare();
-        await rejectsWith(m.hotCopy(req()), 'SOURCE', new RegExp(`--mysql-staging-dir ${small} has .* free; the hot copy of .* needs about .*MB`));
+        await rejectsWith(
+          m.hotCopy(req()),
+          'SOURCE',
+          new RegExp(`--mysql-staging-dir ${small} has .* free; the hot copy of .* needs about .*MB`),
+        );
       } finally {
         spawnSync('umount', [small]);
       }

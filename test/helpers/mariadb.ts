@@ -40,7 +40,13 @@ export function startMariadbOrSkip(ctx: Mocha.Context): Promise<MariadbInfo> {
 }
 
 export function connectTo(db: MariadbInfo): Promise<Connection> {
-  return mariadb.createConnection({ socketPath: db.socket, user: db.user, password: db.password, bigIntAsNumber: true, insertIdAsNumber: true });
+  return mariadb.createConnection({
+    socketPath: db.socket,
+    user: db.user,
+    password: db.password,
+    bigIntAsNumber: true,
+    insertIdAsNumber: true,
+  });
 }
 
 /** A --mysql-conf file for `db` (0600), through its socket or its TCP port. */
@@ -103,7 +109,9 @@ export class Writer {
 
 export async function createRowsTable(conn: Connection, table: string): Promise<void> {
   await conn.query(`DROP TABLE IF EXISTS ${table}`);
-  await conn.query(`CREATE TABLE ${table} (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(400) NOT NULL, sum CHAR(64) NOT NULL) ENGINE=InnoDB`);
+  await conn.query(
+    `CREATE TABLE ${table} (id INT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(400) NOT NULL, sum CHAR(64) NOT NULL) ENGINE=InnoDB`,
+  );
 }
 
 export interface RestoredServer {
@@ -118,7 +126,16 @@ export async function startOnDatadir(datadir: string, stateDir: string): Promise
   const errorLog = path.join(stateDir, 'restored-error.log');
   const child = spawn(
     '/usr/sbin/mariadbd',
-    ['--no-defaults', '--user=root', `--datadir=${datadir}`, `--socket=${socket}`, '--skip-networking', `--pid-file=${path.join(stateDir, 'restored.pid')}`, `--log-error=${errorLog}`, '--innodb-buffer-pool-size=32M'],
+    [
+      '--no-defaults',
+      '--user=root',
+      `--datadir=${datadir}`,
+      `--socket=${socket}`,
+      '--skip-networking',
+      `--pid-file=${path.join(stateDir, 'restored.pid')}`,
+      `--log-error=${errorLog}`,
+      '--innodb-buffer-pool-size=32M',
+    ],
     { stdio: 'ignore' },
   );
   let exited: string | null = null;
@@ -142,7 +159,9 @@ export async function startOnDatadir(datadir: string, stateDir: string): Promise
       if (exited || i > 600) {
         child.kill('SIGKILL');
         const tail = fs.existsSync(errorLog) ? fs.readFileSync(errorLog, 'utf8').split('\n').slice(-8).join('\n') : '';
-        throw new Error(`mariadbd on the restored datadir ${datadir} did not start (${exited ?? (err as Error).message}):\n${tail}`);
+        throw new Error(`mariadbd on the restored datadir ${datadir} did not start (${exited ?? (err as Error).message}):\n${tail}`, {
+          cause: err,
+        });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -154,12 +173,15 @@ export async function startOnDatadir(datadir: string, stateDir: string): Promise
  * its sum), CHECK TABLE OK. Returns n.
  */
 export async function verifyRows(conn: Connection, table: string): Promise<number> {
-  const [agg] = await conn.query(`SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS top, COALESCE(MIN(id), 1) AS bottom FROM ${table}`);
+  const [agg] = await conn.query<Array<{ n: number; top: number; bottom: number }>>(
+    `SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS top, COALESCE(MIN(id), 1) AS bottom FROM ${table}`,
+  );
   if (Number(agg.n) !== Number(agg.top) || Number(agg.bottom) !== 1) throw new Error(`rows are not ids 1..n: ${JSON.stringify(agg)}`);
-  const rows = await conn.query(`SELECT id, payload, sum FROM ${table}`);
-  for (const r of rows) if (payloadSum(r.payload) !== r.sum || !r.payload.startsWith(`row ${r.id} `)) throw new Error(`row ${r.id} is not whole`);
-  const check = await conn.query(`CHECK TABLE ${table}`);
-  const status = check.map((c: { Msg_text: string }) => c.Msg_text).join(', ');
+  const rows = await conn.query<Array<{ id: number; payload: string; sum: string }>>(`SELECT id, payload, sum FROM ${table}`);
+  for (const r of rows)
+    if (payloadSum(r.payload) !== r.sum || !r.payload.startsWith(`row ${r.id} `)) throw new Error(`row ${r.id} is not whole`);
+  const check = await conn.query<Array<{ Msg_text: string }>>(`CHECK TABLE ${table}`);
+  const status = check.map((c) => c.Msg_text).join(', ');
   if (status !== 'OK') throw new Error(`CHECK TABLE ${table}: ${status}`);
   return Number(agg.n);
 }

@@ -76,11 +76,15 @@ export async function runMariadbBackup(defaultsFile: string, args: string[], log
     }
     if (run.status === 0) return;
     const text = run.tail.join('\n');
-    const last = run.tail.filter((l) => l.trim()).slice(-6).join(' | ');
+    const last = run.tail
+      .filter((l) => l.trim())
+      .slice(-6)
+      .join(' | ');
     const how = run.signal ? `was killed by ${run.signal}` : `exited ${run.status}`;
     if (/No space left|errno: ?28|\bENOSPC\b/i.test(text))
       throw sourceError(`${what}: ${stagingDir} ran out of space (${bin} ${how}); --mysql-staging-dir needs about the datadir's size free`);
-    if (/Access denied/i.test(text)) throw configError(`${what}: ${bin} ${how}: the server refused the credentials or a privilege: ${last}`);
+    if (/Access denied/i.test(text))
+      throw configError(`${what}: ${bin} ${how}: the server refused the credentials or a privilege: ${last}`);
     throw sourceError(`${what}: ${bin} ${how}: ${last}`);
   }
   throw configError(

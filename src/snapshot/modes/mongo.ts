@@ -50,13 +50,17 @@ export function mongoMode(settings: MongoModeSettings, log: Logger): DatabaseMod
         let reply: HelloReply;
         try {
           const admin = client.db('admin');
-          reply = (await admin.command({ hello: 1 }).catch((err: { code?: number }) => {
+          const answer = await admin.command({ hello: 1 }).catch((err: { code?: number }) => {
             // CommandNotFound: a server older than 4.4.2 knows only isMaster.
             if (err.code === 59) return admin.command({ isMaster: 1 });
             throw err;
-          })) as HelloReply;
+          });
+          reply = answer;
         } catch (err) {
-          throw sourceError(`--mode mongo: cannot ask mongod at ${address} whether it is the primary: ${(err as Error).message} (--mongo-host, --mongo-port)`, err);
+          throw sourceError(
+            `--mode mongo: cannot ask mongod at ${address} whether it is the primary: ${(err as Error).message} (--mongo-host, --mongo-port)`,
+            err,
+          );
         }
         const why = refusal(reply);
         if (why) throw sourceError(`--mode mongo: refusing to back up mongod at ${address}: ${why}; back up the primary's files`);

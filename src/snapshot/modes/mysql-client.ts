@@ -32,7 +32,9 @@ export function sqlError(err: unknown, conf: MysqlConf, doing: string): Permafro
   if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_DBACCESS_DENIED_ERROR')
     return configError(`${where} refused the credentials of ${conf.file} (${why})`);
   if (e.code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || e.code === 'ER_TABLEACCESS_DENIED_ERROR')
-    return configError(`${doing}: user ${conf.user ?? '(none)'} of ${conf.file} lacks a privilege (${why}); --mode mysql needs RELOAD, LOCK TABLES, PROCESS and BINLOG MONITOR (REPLICATION CLIENT on MySQL)`);
+    return configError(
+      `${doing}: user ${conf.user ?? '(none)'} of ${conf.file} lacks a privilege (${why}); --mode mysql needs RELOAD, LOCK TABLES, PROCESS and BINLOG MONITOR (REPLICATION CLIENT on MySQL)`,
+    );
   return sourceError(`${doing}: ${where}: ${why}`, err);
 }
 
@@ -92,7 +94,7 @@ export async function binlogPosition(c: SqlConnection, facts: ServerFacts): Prom
   }
   if (!status) throw lastErr;
   const [gtidRow] = await rows(c, facts.mariadb ? 'SELECT @@global.gtid_binlog_pos AS gtid' : 'SELECT @@global.gtid_executed AS gtid');
-  const gtid = gtidRow?.gtid ? String(gtidRow.gtid) : null;
+  const gtid = typeof gtidRow?.gtid === 'string' && gtidRow.gtid !== '' ? gtidRow.gtid : null;
   // No row: the binary log is off (no position to record).
   if (!status.length) return { binlog_file: null, binlog_position: null, gtid };
   return { binlog_file: String(status[0].File), binlog_position: Number(status[0].Position), gtid };

@@ -81,7 +81,9 @@ async function checkSpace(base: string, datadir: string): Promise<void> {
 
 export async function mariadbHotCopy(conf: MysqlConf, facts: ServerFacts, stagingDir: string, req: SnapshotRequest): Promise<PointInTime> {
   if (!facts.mariadb)
-    throw notSupportedError(`--mode mysql without --snapshot makes its copy with mariadb-backup, which supports MariaDB only; the server is ${facts.version} (use --snapshot)`);
+    throw notSupportedError(
+      `--mode mysql without --snapshot makes its copy with mariadb-backup, which supports MariaDB only; the server is ${facts.version} (use --snapshot)`,
+    );
   const datadir = realpathSync(facts.datadir);
   if (realpathSync(req.source) !== datadir)
     throw sourceError(
@@ -95,7 +97,9 @@ export async function mariadbHotCopy(conf: MysqlConf, facts: ServerFacts, stagin
   const release = async () => {
     if (released) return;
     released = true;
-    await fsp.rm(root, { recursive: true, force: true }).catch((err: Error) => req.log.warn(`could not remove the hot copy ${root}: ${err.message}`));
+    await fsp
+      .rm(root, { recursive: true, force: true })
+      .catch((err: Error) => req.log.warn(`could not remove the hot copy ${root}: ${err.message}`));
   };
   try {
     const defaults = path.join(root, 'client.cnf');

@@ -56,11 +56,19 @@ export function mysqlMode(settings: MysqlModeSettings, log: Logger): DatabaseMod
           throw sqlError(err, conf, 'cannot read the binary log position');
         }
         const value = await take();
-        const details = { mode: 'mysql', method: 'flush-tables-with-read-lock', server_version: f.version, ...position, lock_held_ms: Date.now() - locked };
+        const details = {
+          mode: 'mysql',
+          method: 'flush-tables-with-read-lock',
+          server_version: f.version,
+          ...position,
+          lock_held_ms: Date.now() - locked,
+        };
         return { value, details };
       } finally {
         // Closing the connection would release the lock too: a failure here only costs the warning.
-        await c.query('UNLOCK TABLES').catch((err: Error) => log.warn(`mysql: UNLOCK TABLES failed (${err.message}); the lock ends with the connection`));
+        await c
+          .query('UNLOCK TABLES')
+          .catch((err: Error) => log.warn(`mysql: UNLOCK TABLES failed (${err.message}); the lock ends with the connection`));
       }
     },
 
@@ -77,4 +85,3 @@ export function mysqlMode(settings: MysqlModeSettings, log: Logger): DatabaseMod
     },
   };
 }
-
