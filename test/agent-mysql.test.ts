@@ -124,6 +124,11 @@ describe('permafrost-agent --mode mysql and mongo', function () {
 
       const target = path.join(work, 'restored');
       agentOk(['--action', 'restore', '--restore-abs-path', target, ...common('db')]);
+      assert.match(
+        fs.readFileSync(path.join(target, 'xtrabackup_checkpoints'), 'utf8'),
+        /^backup_type = log-applied$/m,
+        'the backed-up copy was not prepared',
+      );
       restoredServer = await startOnDatadir(target, path.join(work, 'restored-state'));
       const n = await verifyRows(restoredServer.conn, table);
       assert.ok(n >= before && n <= afterBackup, `${n} rows, not within ${before}..${afterBackup}`);

@@ -227,6 +227,8 @@ describe('--mode mysql on a real MariaDB', function () {
           'the option file with the password is left in the staging dir',
         );
         assert.equal(pit.details.method, 'mariadb-backup');
+        // Prepared: the redo log is applied (an unprepared copy says full-backuped).
+        assert.match(fs.readFileSync(path.join(pit.path, 'xtrabackup_checkpoints'), 'utf8'), /^backup_type = log-applied$/m);
         assert.match(String(pit.details.binlog_file), /^binlog\.\d{6}$/);
         assert.ok(Number(pit.details.binlog_position) > 0);
 
