@@ -13,6 +13,7 @@ import type { Logger } from '../src/base/log.js';
 import { buildAgentOptions } from '../src/config/agent-options.js';
 import { openMode } from '../src/snapshot/modes/index.js';
 import { readMysqlConf } from '../src/snapshot/modes/mysql-conf.js';
+import { mysqlMode } from '../src/snapshot/modes/mysql.js';
 import type { DatabaseMode } from '../src/snapshot/types.js';
 import {
   connectTo,
@@ -184,6 +185,29 @@ describe('--mode mysql on a real MariaDB', function () {
       assert.equal(details.gtid, gtidInside);
       assert.match(String(details.binlog_file), /^binlog\.\d{6}$/);
       assert.ok(gtidSeq(String(details.gtid)) > 0);
+    });
+
+    it('gives up (exit 4) when the lock cannot be had in time, without calling take()', async () => {
+      const conf = readMysqlConf(writeMysqlConf(work, db, 'socket'), recordingLog());
+      const m = mysqlMode({ conf, stagingDir: staging, timeoutMs: 5000, lockWaitSeconds: 1 }, recordingLog());
+      modes.push(m);
+      await m.prepare();
+      // A session holding a table lock keeps FLUSH TABLES WITH READ LOCK waiting.
+      await other.query(`LOCK TABLES ${table} WRITE`);
+      let taken = false;
+      try {
+        await rejectsWith(
+          m.quiesce(async () => {
+            taken = true;
+          }),
+          'SOURCE',
+          /FLUSH TABLES WITH READ LOCK waited 1 s .* gave up; nothing was taken/,
+        );
+      } finally {
+        await other.query('UNLOCK TABLES');
+      }
+      assert.equal(taken, false);
+      await insert();
     });
 
     it('releases the lock when take() fails, and passes its error on', async () => {

@@ -24,7 +24,10 @@ export async function openMode(opts: AgentOptions, log: Logger): Promise<Databas
   if (opts.mode === 'mysql') {
     if (!opts.mysql_conf) throw usageError('--mode mysql needs --mysql-conf');
     const conf = readMysqlConf(opts.mysql_conf, log);
-    return mysqlMode({ conf, stagingDir: opts.mysql_staging_dir, timeoutMs: connectMs(opts, 10) }, log);
+    return mysqlMode(
+      { conf, stagingDir: opts.mysql_staging_dir, timeoutMs: connectMs(opts, 10), lockWaitSeconds: Math.min(opts.timeout, 60) },
+      log,
+    );
   }
   if (opts.mode === 'mongo') {
     return mongoMode({ host: opts.mongo_host ?? opts.hostname, port: opts.mongo_port, timeoutMs: connectMs(opts, 5) }, log);

@@ -65,12 +65,15 @@ async function stagingBase(dir: string, datadir: string): Promise<string> {
     if (err instanceof MakeDirsError) throw configError(err.describeFor('--mysql-staging-dir'));
     throw err;
   }
-  await fsp.chmod(base, 0o700);
+  // An existing directory keeps its mode (it may be shared, /tmp say): each copy is made in a
+  // directory of its own, 0700 (mkdtemp).
   return realpathSync(base);
 }
 
 async function checkSpace(base: string, datadir: string): Promise<void> {
-  const need = await datadirBytes(datadir);
+  const need = await datadirBytes(datadir).catch((err: Error) => {
+    throw sourceError(`cannot read the datadir ${datadir} to size its hot copy: ${err.message}`, err);
+  });
   const st = await fsp.statfs(base);
   const free = st.bavail * st.bsize;
   if (free < need)

@@ -2,6 +2,7 @@
 // while the snapshot is taken, and the binary log position read under the lock is the
 // snapshot's. Without it, the copy is mariadb-backup's hot copy (mysql-hotcopy.ts): no global
 // lock is held for the whole backup, as Freezer's mode did.
+import { sourceError } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
 import type { DatabaseMode, PointInTime, SnapshotRequest } from '../types.js';
 import { binlogPosition, connect, describeServer, serverFacts, sqlError, type ServerFacts, type SqlConnection } from './mysql-client.js';
@@ -14,6 +15,12 @@ export interface MysqlModeSettings {
   stagingDir: string;
   /** Connection time limit. */
   timeoutMs: number;
+  /**
+   * How long FLUSH TABLES WITH READ LOCK may wait for running statements: while it waits, every
+   * other write waits behind it, so a long statement must fail the backup rather than stall
+   * the server.
+   */
+  lockWaitSeconds: number;
 }
 
 export function mysqlMode(settings: MysqlModeSettings, log: Logger): DatabaseMode {
@@ -43,8 +50,13 @@ export function mysqlMode(settings: MysqlModeSettings, log: Logger): DatabaseMod
     async quiesce<T>(take: () => Promise<T>) {
       const { conn: c, facts: f } = opened();
       try {
+        await c.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.round(settings.lockWaitSeconds))}`);
         await c.query('FLUSH TABLES WITH READ LOCK');
       } catch (err) {
+        if ((err as { code?: string }).code === 'ER_LOCK_WAIT_TIMEOUT')
+          throw sourceError(
+            `FLUSH TABLES WITH READ LOCK waited ${settings.lockWaitSeconds} s for running statements or table locks of the MySQL server at ${describeServer(conf)} and gave up; nothing was taken`,
+          );
         throw sqlError(err, conf, 'FLUSH TABLES WITH READ LOCK failed');
       }
       const locked = Date.now();
