@@ -94,8 +94,10 @@ for (const [name, entry] of Object.entries(BINARIES)) {
     format: 'cjs',
     target: 'node20',
     // Loaded from node_modules at run time: node-gyp-build finds the addon, ssh2 and
-    // better-sqlite3 have native parts of their own.
-    external: ['node-gyp-build', 'ssh2', 'better-sqlite3'],
+    // better-sqlite3 have native parts of their own; the database drivers (--mode mysql,
+    // mongo) are imported only by the runs that use them, and mongodb's optional peers
+    // (kerberos, snappy, …) cannot be resolved at bundle time.
+    external: ['node-gyp-build', 'ssh2', 'better-sqlite3', 'mariadb', 'mongodb'],
     // The modules find the package root (package.json, the addon) from their own URL; in the
     // bundle that is the bundle's, two levels below the root as dist/src/*.js are.
     define: { 'import.meta.url': '__bundleUrl', ...BUILT },

@@ -38,7 +38,7 @@ export interface StorageSection extends Partial<OptionValues> {
 // The option table says which choices are implemented, so --help and these checks agree.
 export const IMPLEMENTED_STORAGES = new Set(supportedChoices(optionByName('storage')!));
 const IMPLEMENTED_ENGINES = new Set(supportedChoices(optionByName('engine')!));
-const IMPLEMENTED_MODES = new Set(['fs']);
+const IMPLEMENTED_MODES = new Set(['fs', 'mysql', 'mongo']);
 
 function checkNotSupported(explicit: Record<string, unknown>): void {
   for (const spec of OPTIONS) {
@@ -82,6 +82,7 @@ function validate(opts: AgentOptions): void {
   checkRange('upload-queue-size', opts.upload_queue_size, 1, 64);
   checkRange('storage-retries', opts.storage_retries, 0, 100);
   checkRange('lock-wait', opts.lock_wait, 0, 1e6);
+  checkRange('mongo-port', opts.mongo_port, 1, 65535);
   const needsName = opts.action === 'backup' || opts.action === 'restore' || opts.action === 'admin';
   if (needsName && !opts.backup_name) throw usageError(`--action ${opts.action} needs --backup-name`);
   if (opts.backup_name !== undefined && !/^[^/\0]+$/.test(opts.backup_name)) {
@@ -92,6 +93,7 @@ function validate(opts: AgentOptions): void {
   if (opts.action === 'backup' && opts.no_incremental && (opts.max_level || opts.always_level)) {
     throw usageError('--no-incremental cannot be combined with --max-level or --always-level');
   }
+  if (opts.action === 'backup' && opts.mode === 'mysql' && !opts.mysql_conf) throw usageError('--mode mysql needs --mysql-conf');
   if (opts.action === 'restore' && !opts.restore_abs_path) throw usageError('--action restore needs --restore-abs-path');
   if (opts.action === 'admin' && opts.remove_from_date === undefined && opts.remove_older_than === undefined) {
     throw usageError('--action admin needs --remove-older-than or --remove-from-date');
