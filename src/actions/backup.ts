@@ -30,6 +30,7 @@ import {
   parseMemberName,
 } from '../catalog/layout.js';
 import { withChainLock } from './chain-lock.js';
+import { backupConsistency } from './consistency.js';
 import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from '../catalog/metadata.js';
 import { readEngineMetadata, sealEngineMetadata, type SealedEngineMetadata } from '../catalog/engine-metadata.js';
 
@@ -130,6 +131,7 @@ async function backupUnderLock(opts: AgentOptions, storage: Storage, log: Logger
   const password = opts.encrypt_pass_file ? readPassword(opts.encrypt_pass_file) : null;
   const previousEngineMetadata = decision.parent ? await readEngineMetadata(storage, decision.parent, password) : null;
   const keys = password ? newKeys(password, opts.encrypt_kdf, opts.encrypt_iter) : null;
+  const consistency = await backupConsistency(opts, source, log);
   const live = {} as TarBackupStats;
   const chunks = archiveChunks();
   const progress = new BackupProgress(live, progressShown(opts.quiet));
@@ -207,6 +209,7 @@ async function backupUnderLock(opts: AgentOptions, storage: Storage, log: Logger
       files_unchanged: stats.changes.unchanged,
       files_removed: stats.changes.removed,
     },
+    ...consistency,
     ...(opts.engine_name === 'rsync' ? { rsync: { block_length: opts.rsync_block_size, ...engineStats } } : {}),
     started_at: started.toISOString(),
     finished_at: finished.toISOString(),
