@@ -23,7 +23,7 @@ function documentedChecksum(root: string): string {
     return b;
   };
   const visit = (dirAbs: Buffer, rel: Buffer) => {
-    const names = (fs.readdirSync(dirAbs, { encoding: 'buffer' }) as Buffer[]).sort(Buffer.compare);
+    const names = (fs.readdirSync(dirAbs, { encoding: 'buffer' }) as Buffer[]).sort((a, b) => Buffer.compare(a, b));
     for (const name of names) {
       const abs = Buffer.concat([dirAbs, Buffer.from('/'), name]);
       const childRel = rel.length ? Buffer.concat([rel, Buffer.from('/'), name]) : name;
@@ -59,7 +59,16 @@ describe('consistency check (--consistency-check, --consistency-checksum)', func
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   const fresh = (what: string) => path.join(work, `${what}-${++n}`);
-  const storeArgs = (store: string, name = 'cons') => ['--storage', 'local', '--container', store, '--backup-name', name, '--hostname', 'h'];
+  const storeArgs = (store: string, name = 'cons') => [
+    '--storage',
+    'local',
+    '--container',
+    store,
+    '--backup-name',
+    name,
+    '--hostname',
+    'h',
+  ];
 
   /** A backup with --consistency-check; its --metadata-out JSON. */
   function backup(src: string, store: string, extra: string[] = []): Record<string, unknown> & { consistency_checksum: string } {

@@ -95,7 +95,7 @@ async function* walkDir(abs: Buffer, rel: Buffer, st: BigIntStats, ancestors: Se
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw walkError('cannot read directory', abs, err);
   }
-  names.sort(Buffer.compare);
+  names.sort((a, b) => Buffer.compare(a, b));
   const inside = new Set(ancestors).add(`${st.dev}:${st.ino}`);
   const slash = Buffer.from('/');
   for (let i = 0; i < names.length; i += STAT_BATCH) {
