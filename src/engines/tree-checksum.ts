@@ -95,6 +95,7 @@ async function* walkDir(abs: Buffer, rel: Buffer, st: BigIntStats, ancestors: Se
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw walkError('cannot read directory', abs, err);
   }
+  // libuv happens to sort scandir's names the same way; the format must not depend on that.
   names.sort((a, b) => Buffer.compare(a, b));
   const inside = new Set(ancestors).add(`${st.dev}:${st.ino}`);
   const slash = Buffer.from('/');
@@ -145,8 +146,8 @@ async function recordOf(e: Entry, follow: boolean): Promise<Buffer> {
   const head = (type: string) => Buffer.concat([Buffer.from(type, 'latin1'), field(e.rel)]);
   if (s.isDirectory()) return head('d');
   if (s.isFile()) {
-    const { size, digest } = await fileDigest(e.abs, follow, s.size);
-    return Buffer.concat([head('f'), u64(size), digest]);
+    const read = await fileDigest(e.abs, follow, s.size);
+    return read ? Buffer.concat([head('f'), u64(read.size), read.digest]) : Buffer.alloc(0); // gone: left out
   }
   if (s.isSymbolicLink()) {
     let target: Buffer;
@@ -162,12 +163,16 @@ async function recordOf(e: Entry, follow: boolean): Promise<Buffer> {
   return head('p'); // a FIFO: the only type left once sockets are left out
 }
 
-/** SHA-256 of a file's bytes as read now, with their count (the file may have changed since its stat). */
-async function fileDigest(abs: Buffer, follow: boolean, sizeHint: bigint): Promise<{ size: bigint; digest: Buffer }> {
+/**
+ * SHA-256 of a file's bytes as read now, with their count (the file may have changed since its
+ * stat); null when it was removed since.
+ */
+async function fileDigest(abs: Buffer, follow: boolean, sizeHint: bigint): Promise<{ size: bigint; digest: Buffer } | null> {
   let fh: fs.FileHandle;
   try {
     fh = await fs.open(abs, constants.O_RDONLY | (follow ? 0 : constants.O_NOFOLLOW));
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw walkError('cannot open', abs, err);
   }
   try {
