@@ -33,6 +33,7 @@ import { chainLockName, withChainLock } from './chain-lock.js';
 import { excludesFor, withPointInTime } from './point-in-time.js';
 import type { PointInTime } from '../snapshot/index.js';
 import { snapshotChoice } from '../snapshot/choice.js';
+import { backupConsistency } from './consistency.js';
 import { buildMetadata, serializeMetadata, EncryptionInfo, PermafrostBackupInfo } from '../catalog/metadata.js';
 import { readEngineMetadata, sealEngineMetadata, type SealedEngineMetadata } from '../catalog/engine-metadata.js';
 
@@ -156,10 +157,13 @@ async function backupUnderLock(
   const password = opts.encrypt_pass_file ? readPassword(opts.encrypt_pass_file) : null;
   const previousEngineMetadata = decision.parent ? await readEngineMetadata(storage, decision.parent, password) : null;
   const keys = password ? newKeys(password, opts.encrypt_kdf, opts.encrypt_iter) : null;
+  // The checksum describes what the engine reads: the point in time, with the same excludes.
+  const engineOpts = excludesFor(opts, pit);
+  const consistency = await backupConsistency(engineOpts, pit.path, log);
   const live = {} as TarBackupStats;
   const chunks = archiveChunks();
   const progress = new BackupProgress(live, progressShown(opts.quiet));
-  const engine = startEngine(excludesFor(opts, pit), pit.path, previousEngineMetadata, live, chunks, progress.totals);
+  const engine = startEngine(engineOpts, pit.path, previousEngineMetadata, live, chunks, progress.totals);
   const stopProgress = progress.start(`backup level ${id.level}`);
 
   let digest: StreamDigest;
@@ -234,6 +238,7 @@ async function backupUnderLock(
       files_unchanged: stats.changes.unchanged,
       files_removed: stats.changes.removed,
     },
+    ...consistency,
     ...(opts.engine_name === 'rsync' ? { rsync: { block_length: opts.rsync_block_size, ...engineStats } } : {}),
     ...(Object.keys(pit.details).length ? { point_in_time: { path: pit.path, ...pit.details } } : {}),
     started_at: started.toISOString(),

@@ -20,6 +20,7 @@ import { keysForMember, type MemberKeys } from '../catalog/member-keys.js';
 import { formatLocalDate, parseLocalDate } from '../catalog/dates.js';
 import { checkTarget, commitStaging, createStaging, discardStaging } from './staging.js';
 import { RestoreProgress } from './restore-progress.js';
+import { verifyConsistency } from './consistency.js';
 import { planSkips, skippedCount } from './restore-skips.js';
 import type { SupersededPlan } from '../engines/tar/superseded.js';
 
@@ -99,6 +100,8 @@ export async function runRestore(opts: AgentOptions, storage: Storage, log: Logg
       extracted = (await extractLevels(levels, staging, null))!;
     }
     done = extracted;
+    // Before the commit: a tree that does not match never replaces the target.
+    await verifyConsistency(opts, staging, target, log);
     if (!opts.dry_run) {
       counters.committing = 'committing the staging directory';
       await commitStaging(staging, target, state);

@@ -47,6 +47,8 @@ export interface PermafrostBackupInfo {
     files_unchanged?: number;
     files_removed?: number;
   };
+  /** --consistency-check: the tree checksum of the source (FORMAT.md §6). */
+  consistency_checksum?: string;
   /** rsync engine only: signature block length, files stored as deltas and their bytes. */
   rsync?: { block_length: number; deltas?: number; delta_bytes?: number };
   /**

@@ -40,7 +40,8 @@ export function backupReport(opts: AgentOptions, r: BackupResult): Record<string
     client_version: VERSION,
     time_stamp: r.id.ts,
   };
-  const values: Record<string, unknown> = { ...opts, backup_media: 'fs' };
+  // consistency_checksum is the one the backup computed (--consistency-check), as Freezer's.
+  const values: Record<string, unknown> = { ...opts, backup_media: 'fs', consistency_checksum: r.info.consistency_checksum };
   for (const k of ECHOED) out[k] = values[k] || '';
   out.permafrost = r.info;
   return out;

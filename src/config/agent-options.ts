@@ -95,6 +95,11 @@ function validate(opts: AgentOptions): void {
   }
   if (opts.action === 'backup' && opts.mode === 'mysql' && !opts.mysql_conf) throw usageError('--mode mysql needs --mysql-conf');
   if (opts.action === 'restore' && !opts.restore_abs_path) throw usageError('--action restore needs --restore-abs-path');
+  if (opts.consistency_checksum && !/^[0-9a-fA-F]{64}$/.test(opts.consistency_checksum)) {
+    throw usageError(
+      `invalid value for --consistency-checksum: "${opts.consistency_checksum}" (64 hex digits: the consistency_checksum of a backup made with --consistency-check)`,
+    );
+  }
   if (opts.action === 'admin' && opts.remove_from_date === undefined && opts.remove_older_than === undefined) {
     throw usageError('--action admin needs --remove-older-than or --remove-from-date');
   }
