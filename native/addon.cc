@@ -35,6 +35,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, pfn::Mknod, "mknod"));
   exports.Set("tryLock", Napi::Function::New(env, pfn::TryLock, "tryLock"));
   exports.Set("setMmapThreshold", Napi::Function::New(env, pfn::SetMmapThreshold, "setMmapThreshold"));
+  exports.Set("applyThreadControls", Napi::Function::New(env, pfn::ApplyThreadControls, "applyThreadControls"));
+  exports.Set("getThreadControls", Napi::Function::New(env, pfn::GetThreadControls, "getThreadControls"));
 
   // rsync: rdiff 2.3.2-identical signatures, deltas and patches; streaming jobs over caller
   // buffers and whole-file jobs over fds, all on the libuv pool.
