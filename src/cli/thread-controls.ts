@@ -27,10 +27,18 @@ const IO_CLASS_WORDS = { rt: 'realtime', be: 'best-effort', idle: 'idle' } as co
 const MAX_PRIORITY_NICE_STEP = -19;
 const MAX_PRIORITY_IO: IoPriority = { ioClass: 'rt', level: 0 };
 
+/** The options that ask for controls (AgentOptions' fields). */
+export interface ControlOptions {
+  max_priority: boolean;
+  nice?: number;
+  io_prio?: IoPriority;
+  cpu_list?: number[];
+}
+
 const clampNice = (n: number) => Math.min(19, Math.max(-20, n));
 
 /** `currentNice`: the main thread's nice now, which --max-priority lowers by 19 as Freezer does. */
-export function planControls(o: Pick<AgentOptions, 'max_priority' | 'nice' | 'io_prio' | 'cpu_list'>, currentNice: number): ControlPlan {
+export function planControls(o: ControlOptions, currentNice: number): ControlPlan {
   const plan: ControlPlan = { controls: {}, asked: {}, said: {} };
   if (o.nice !== undefined || o.max_priority) {
     const nice = o.nice ?? clampNice(currentNice + MAX_PRIORITY_NICE_STEP);
