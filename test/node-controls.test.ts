@@ -121,7 +121,7 @@ async function readDuringBackup(work: string, extra: string[], taskset?: string)
     }),
   );
   const started = new Promise<void>((resolve) => {
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
       // The action has begun: the lock is held, the level chosen, the archive being written.
       if (/: level \d+ \(/.test(stderr)) resolve();

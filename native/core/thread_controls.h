@@ -16,8 +16,8 @@ struct ThreadControls {
   bool set_nice = false;
   int nice = 0;  // absolute, -20..19
   bool set_io = false;
-  int io_class = 0;  // 1 realtime, 2 best-effort, 3 idle
-  int io_level = 0;  // 0..7
+  int io_class = 0;       // 1 realtime, 2 best-effort, 3 idle
+  int io_level = 0;       // 0..7
   std::vector<int> cpus;  // empty: affinity left alone
 };
 

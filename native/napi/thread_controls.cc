@@ -37,8 +37,8 @@ std::vector<int> cpu_list(const Napi::Object& o) {
     Napi::Value c = a.Get(i);
     double d = c.IsNumber() ? c.As<Napi::Number>().DoubleValue() : -1;
     if (!(d >= 0 && d <= max) || static_cast<double>(static_cast<int>(d)) != d) {
-      throw Napi::RangeError::New(o.Env(), "controls.cpus[" + std::to_string(i) + "] must be a CPU of this system, 0.." +
-                                               std::to_string(max));
+      throw Napi::RangeError::New(
+          o.Env(), "controls.cpus[" + std::to_string(i) + "] must be a CPU of this system, 0.." + std::to_string(max));
     }
     cpus.push_back(static_cast<int>(d));
   }
