@@ -1,9 +1,11 @@
 // --max-priority (Freezer's) and --nice, --io-priority, --cpu-affinity (permafrost's) on every
 // thread of the process. Linux keeps nice, I/O priority and affinity per thread, and the work
 // is done by the libuv pool's threads (and liblzma's, which they start), not the main thread.
-// Threads inherit all three from the thread that creates them; the pool is started by the
-// main thread. So: set the main thread and every existing thread, make sure the pool's
-// threads exist, set every thread again. An explicit option wins over --max-priority.
+// Threads inherit all three from the thread that creates them, and the pool is started by the
+// main thread: so the main thread is set first, then every existing thread (the pool too, when
+// something started it already). test/node-controls.test.ts shows that this alone covers every
+// thread of a backup; the pool is then made to exist and every thread set once more, for a
+// thread started meanwhile by one not yet set. An explicit option wins over --max-priority.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { usageError } from '../base/errors.js';
