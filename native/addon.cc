@@ -35,6 +35,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, pfn::Mknod, "mknod"));
   exports.Set("tryLock", Napi::Function::New(env, pfn::TryLock, "tryLock"));
   exports.Set("setMmapThreshold", Napi::Function::New(env, pfn::SetMmapThreshold, "setMmapThreshold"));
+  exports.Set("applyThreadControls", Napi::Function::New(env, pfn::ApplyThreadControls, "applyThreadControls"));
+  exports.Set("getThreadControls", Napi::Function::New(env, pfn::GetThreadControls, "getThreadControls"));
 
   // Device-mapper facts for the LVM snapshot provider (DM ioctls on /dev/mapper/control).
   exports.Set("dmVersion", Napi::Function::New(env, pfn::DmVersion, "dmVersion"));

@@ -22,6 +22,29 @@ export interface NativeCodecStream {
   close(): void;
 }
 
+/** applyThreadControls' input: each key present is applied. */
+export interface NativeThreadControls {
+  nice?: number;
+  ioClass?: number;
+  ioLevel?: number;
+  cpus?: number[];
+}
+
+/** The first failure of each control that failed. */
+export interface NativeThreadControlFailures {
+  nice?: NodeJS.ErrnoException;
+  io?: NodeJS.ErrnoException;
+  cpus?: NodeJS.ErrnoException;
+}
+
+export interface NativeThreadState {
+  nice: number;
+  /** 0 none set (the kernel derives it from nice), 1 realtime, 2 best-effort, 3 idle. */
+  ioClass: number;
+  ioLevel: number;
+  cpus: number[];
+}
+
 export interface NativeCipher {
   /** AES-256-CFB128 in place (output length == input length); resolves with the same Buffer. */
   update(data: Buffer): Promise<Buffer>;
@@ -301,6 +324,16 @@ export interface NativeBinding {
   startWriteback(fd: number, offset: number, length: number): Promise<boolean>;
   /** nice(2) increment, ioprio_set(2) class/level for this process; throws with errno on failure. */
   setPriority(nice: number, ioClass: number, ioLevel: number): void;
+  /**
+   * Sets nice (absolute, -20..19), I/O class (1 realtime, 2 best-effort, 3 idle) with level
+   * 0..7, and CPU affinity (CPUs of this system) on the calling thread, then on every other
+   * thread of the process; an absent key leaves that control alone. Bad values throw
+   * TypeError/RangeError; failing system calls do not throw: the first failure of each
+   * control comes back under its key (an ERR_ERRNO error with errno and syscall).
+   */
+  applyThreadControls(controls: NativeThreadControls): NativeThreadControlFailures;
+  /** What the kernel holds for thread `tid` (0: the calling thread); throws ERR_ERRNO (ESRCH when it has gone). */
+  getThreadControls(tid: number): NativeThreadState;
   /** mknod(2) for FIFOs and device nodes (Node has none); `mode` includes the S_IF* type bits. Throws with errno. */
   mknod(path: string, mode: number, major: number, minor: number): void;
   /**

@@ -23,6 +23,8 @@ Napi::Value StartWriteback(const Napi::CallbackInfo& info);
 Napi::Value Mknod(const Napi::CallbackInfo& info);
 Napi::Value TryLock(const Napi::CallbackInfo& info);
 Napi::Value SetMmapThreshold(const Napi::CallbackInfo& info);
+Napi::Value ApplyThreadControls(const Napi::CallbackInfo& info);
+Napi::Value GetThreadControls(const Napi::CallbackInfo& info);
 
 // Device-mapper facts (DM ioctls) for the LVM snapshot provider.
 Napi::Value DmVersion(const Napi::CallbackInfo& info);

@@ -119,7 +119,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     log = createLogger({ logFile: o.log_file, debug: o.debug || o.verbose, quiet: o.quiet });
     log.info(`action ${o.action} (permafrost ${VERSION})`);
     // The addon is loaded only now, past --help and usage errors, which stay fast without it.
-    if (o.max_priority) (await import('./priority.js')).raisePriority(log);
+    // First of all, before the pool has work: threads started later inherit the controls.
+    await (await import('./thread-controls.js')).applyThreadControls(o, log);
     (await import('./memory.js')).boundMemory();
     // Interrupted: let go of what others would wait for (a chain's lock) before exiting 130.
     exitOnSignals('permafrost-agent', () => runInterruptSteps(INTERRUPT_CLEANUP_MS));

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { notSupportedError, usageError } from '../base/errors.js';
 import { OPTIONS, optionByName, supportedChoices, type OptionValues } from './options.js';
+import { checkCpusExist, ControlValueError, parseCpuList, parseIoPriority, type IoPriority } from './process-controls.js';
 
 export type Action = OptionValues['action'];
 export type Dereference = 'none' | 'soft' | 'hard' | 'all';
@@ -19,6 +20,10 @@ export interface AgentOptions extends Omit<OptionValues, Settled> {
   dereference_symlink: Dereference;
   no_incremental: boolean;
   max_priority: boolean;
+  /** --cpu-affinity parsed: CPUs ascending, each one online on this machine. */
+  cpu_list?: number[];
+  /** --io-priority parsed. */
+  io_prio?: IoPriority;
   /** No --container (nor job file key) was given: Freezer's default is used, and said. */
   container_defaulted: boolean;
   /** `[storage:NAME]` sections of the job file: their own storage, container and credentials. */
@@ -83,6 +88,7 @@ function validate(opts: AgentOptions): void {
   checkRange('storage-retries', opts.storage_retries, 0, 100);
   checkRange('lock-wait', opts.lock_wait, 0, 1e6);
   checkRange('mongo-port', opts.mongo_port, 1, 65535);
+  checkRange('nice', opts.nice, -20, 19);
   const needsName = opts.action === 'backup' || opts.action === 'restore' || opts.action === 'admin';
   if (needsName && !opts.backup_name) throw usageError(`--action ${opts.action} needs --backup-name`);
   if (opts.backup_name !== undefined && !/^[^/\0]+$/.test(opts.backup_name)) {
@@ -106,6 +112,23 @@ function validate(opts: AgentOptions): void {
   if (opts.action === 'exec' && !opts.command) throw usageError('--action exec needs --command');
 }
 
+/** Parses a --cpu-affinity or --io-priority value; a bad one is a usage error naming it. */
+function controlValue<T>(name: string, raw: string | undefined, parse: (raw: string) => T): T | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return parse(raw);
+  } catch (err) {
+    if (err instanceof ControlValueError) throw usageError(`invalid value for --${name}: ${err.message}`);
+    throw err;
+  }
+}
+
+const cpuAffinity = (raw: string) => {
+  const cpus = parseCpuList(raw);
+  checkCpusExist(cpus);
+  return cpus;
+};
+
 export function buildAgentOptions(fromFile: Record<string, unknown>, fromArgv: Record<string, unknown>): AgentOptions {
   const defaults: Record<string, unknown> = {};
   for (const spec of OPTIONS) if (spec.default !== undefined) defaults[spec.dest] = spec.default;
@@ -120,6 +143,8 @@ export function buildAgentOptions(fromFile: Record<string, unknown>, fromArgv: R
     exclude: read.exclude ?? [],
     no_incremental: Boolean(read.no_incremental),
     max_priority: Boolean(read.max_priority),
+    cpu_list: controlValue('cpu-affinity', read.cpu_affinity, cpuAffinity),
+    io_prio: controlValue('io-priority', read.io_priority, parseIoPriority),
     hostname: read.hostname || os.hostname(),
     threads: read.threads ?? Math.max(1, os.availableParallelism()),
     dereference_symlink: deref === 'None' ? 'none' : deref,
