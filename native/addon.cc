@@ -35,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, pfn::Mknod, "mknod"));
   exports.Set("tryLock", Napi::Function::New(env, pfn::TryLock, "tryLock"));
   exports.Set("setMmapThreshold", Napi::Function::New(env, pfn::SetMmapThreshold, "setMmapThreshold"));
+  exports.Set("sendUnixDatagram", Napi::Function::New(env, pfn::SendUnixDatagram, "sendUnixDatagram"));
 
   // rsync: rdiff 2.3.2-identical signatures, deltas and patches; streaming jobs over caller
   // buffers and whole-file jobs over fds, all on the libuv pool.

@@ -23,6 +23,7 @@ Napi::Value StartWriteback(const Napi::CallbackInfo& info);
 Napi::Value Mknod(const Napi::CallbackInfo& info);
 Napi::Value TryLock(const Napi::CallbackInfo& info);
 Napi::Value SetMmapThreshold(const Napi::CallbackInfo& info);
+Napi::Value SendUnixDatagram(const Napi::CallbackInfo& info);
 
 // rsync (librsync 2.3.2 / rdiff compatible) signatures, deltas and patches.
 Napi::Function SignatureJobClass(Napi::Env env);
