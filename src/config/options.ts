@@ -47,11 +47,24 @@ export interface OptionSpec {
    * Freezer's options goes to it first (argv.ts), so `--compress` stays `--compression`.
    */
   extension?: boolean;
+  /** With `supported: false`: what the user is told besides the option's name. */
+  unsupportedReason?: string;
   help: string;
 }
 
 const unsupported = { supported: false } as const;
 const extension = { extension: true } as const;
+
+/** Why the options of an OpenStack service mode or storage that this build lacks fail. */
+const NOT_HERE = {
+  cinder: 'the cinder modes (OpenStack volume backups: cinder, cinderbrick, cindernative) are not in this build',
+  glance: 'the glance mode (OpenStack image backups) is not in this build',
+  nova: 'the nova mode (OpenStack instance backups) is not in this build',
+  novaglance: 'the nova and glance modes (OpenStack tenant-wide backups) are not in this build',
+  sqlserver: 'the sqlserver mode (SQL Server on Windows) is not in this build',
+  ftp: 'the ftp and ftps storages are not in this build',
+} as const;
+const notHere = (what: keyof typeof NOT_HERE) => ({ supported: false, unsupportedReason: NOT_HERE[what] }) as const;
 
 // One line an option, so the table reads as one (prettier keeps its hands off).
 // prettier-ignore
@@ -62,8 +75,8 @@ const TABLE = [
   { name: 'hostname', dest: 'hostname', type: 'str', group: 'action', metavar: 'HOST', aliases: ['restore_from_host', 'restore-from-host'], help: 'Host name part of the chain name (default: this host).' },
   { name: 'command', dest: 'command', type: 'str', group: 'action', metavar: 'COMMAND', help: 'exec: command line run through /bin/sh -c.' },
   { name: 'dry-run', dest: 'dry_run', type: 'bool', group: 'action', default: false, help: 'Do everything except writing or removing anything.' },
-  { name: 'config-file', dest: 'config_file', type: 'str', group: 'action', multi: true, ...unsupported, help: 'oslo.config file.' },
-  { name: 'config-dir', dest: 'config_dir', type: 'str', group: 'action', ...unsupported, help: 'oslo.config directory.' },
+  { name: 'config-file', dest: 'config_file', type: 'str', group: 'action', metavar: 'FILE', multi: true, help: 'oslo.config file: options by dest name in [DEFAULT] (repeatable; later files win; --config-dir, the --config job file and the command line override them).' },
+  { name: 'config-dir', dest: 'config_dir', type: 'str', group: 'action', metavar: 'DIR', help: 'oslo.config directory: its *.conf files, in sorted order, are read after the --config-file files.' },
   { name: 'path-to-backup', dest: 'path_to_backup', type: 'str', group: 'source', metavar: 'PATH', short: 'F', help: 'File or directory to back up.' },
   { name: 'mode', dest: 'mode', type: 'str', group: 'source', metavar: 'MODE', short: 'm', default: 'fs', help: 'What to back up: fs (mysql, mongo, sqlserver, cinder, nova, glance are recognised but not supported yet).' },
   { name: 'engine', dest: 'engine_name', type: 'str', group: 'source', short: 'e', default: 'tar', choices: ['tar', 'rsync', 'rsyncv2', 'nova', 'osbrick', 'glance'], unsupportedChoices: ['rsyncv2', 'nova', 'osbrick', 'glance'], help: 'Backup engine: tar (GNU incremental tar) or rsync (the same archive with changed files stored as librsync deltas).' },
@@ -80,18 +93,18 @@ const TABLE = [
   { name: 'lvm-volgroup', dest: 'lvm_volgroup', type: 'str', group: 'source', ...unsupported, help: 'LVM volume group.' },
   { name: 'lvm-auto-snap', dest: 'lvm_auto_snap', type: 'str', group: 'source', ...unsupported, help: 'LVM automatic snapshot (older Freezer).' },
   { name: 'mysql-conf', dest: 'mysql_conf', type: 'str', group: 'source', ...unsupported, help: 'MySQL credentials file.' },
-  { name: 'sql-server-conf', dest: 'sql_server_conf', type: 'str', group: 'source', ...unsupported, help: 'SQL Server configuration file.' },
-  { name: 'cinder-vol-id', dest: 'cinder_vol_id', type: 'str', group: 'source', ...unsupported, help: 'Cinder volume id.' },
-  { name: 'cinder-vol-name', dest: 'cinder_vol_name', type: 'str', group: 'source', ...unsupported, help: 'Cinder volume name.' },
-  { name: 'cinderbrick-vol-id', dest: 'cinderbrick_vol_id', type: 'str', group: 'source', ...unsupported, help: 'Cinder volume id for os-brick.' },
-  { name: 'cindernative-vol-id', dest: 'cindernative_vol_id', type: 'str', group: 'source', ...unsupported, help: 'Cinder volume id for native backup.' },
-  { name: 'cindernative-backup-id', dest: 'cindernative_backup_id', type: 'str', group: 'source', ...unsupported, help: 'Cinder native backup id.' },
-  { name: 'glance-image-id', dest: 'glance_image_id', type: 'str', group: 'source', ...unsupported, help: 'Glance image id.' },
-  { name: 'glance-image-name', dest: 'glance_image_name', type: 'str', group: 'source', ...unsupported, help: 'Glance image name.' },
-  { name: 'glance-image-name-filter', dest: 'glance_image_name_filter', type: 'str', group: 'source', ...unsupported, help: 'Glance image name filter.' },
-  { name: 'nova-inst-id', dest: 'nova_inst_id', type: 'str', group: 'source', ...unsupported, help: 'Nova instance id.' },
-  { name: 'nova-inst-name', dest: 'nova_inst_name', type: 'str', group: 'source', ...unsupported, help: 'Nova instance name.' },
-  { name: 'project-id', dest: 'project_id', type: 'str', group: 'source', ...unsupported, help: 'Project for tenant-wide backups.' },
+  { name: 'sql-server-conf', dest: 'sql_server_conf', type: 'str', group: 'source', ...notHere('sqlserver'), help: 'SQL Server configuration file.' },
+  { name: 'cinder-vol-id', dest: 'cinder_vol_id', type: 'str', group: 'source', ...notHere('cinder'), help: 'Cinder volume id.' },
+  { name: 'cinder-vol-name', dest: 'cinder_vol_name', type: 'str', group: 'source', ...notHere('cinder'), help: 'Cinder volume name.' },
+  { name: 'cinderbrick-vol-id', dest: 'cinderbrick_vol_id', type: 'str', group: 'source', ...notHere('cinder'), help: 'Cinder volume id for os-brick.' },
+  { name: 'cindernative-vol-id', dest: 'cindernative_vol_id', type: 'str', group: 'source', ...notHere('cinder'), help: 'Cinder volume id for native backup.' },
+  { name: 'cindernative-backup-id', dest: 'cindernative_backup_id', type: 'str', group: 'source', ...notHere('cinder'), help: 'Cinder native backup id.' },
+  { name: 'glance-image-id', dest: 'glance_image_id', type: 'str', group: 'source', ...notHere('glance'), help: 'Glance image id.' },
+  { name: 'glance-image-name', dest: 'glance_image_name', type: 'str', group: 'source', ...notHere('glance'), help: 'Glance image name.' },
+  { name: 'glance-image-name-filter', dest: 'glance_image_name_filter', type: 'str', group: 'source', ...notHere('glance'), help: 'Glance image name filter.' },
+  { name: 'nova-inst-id', dest: 'nova_inst_id', type: 'str', group: 'source', ...notHere('nova'), help: 'Nova instance id.' },
+  { name: 'nova-inst-name', dest: 'nova_inst_name', type: 'str', group: 'source', ...notHere('nova'), help: 'Nova instance name.' },
+  { name: 'project-id', dest: 'project_id', type: 'str', group: 'source', ...notHere('novaglance'), help: 'Project for tenant-wide backups.' },
   { name: 'consistency-check', dest: 'consistency_check', type: 'bool', group: 'source', default: false, ...unsupported, help: 'Checksum the source before backup.' },
   { name: 'max-level', dest: 'max_level', type: 'int', group: 'levels', help: 'Start a new level 0 once the chain reaches this level (0/absent: unbounded).' },
   { name: 'always-level', dest: 'always_level', type: 'int', group: 'levels', help: 'Keep making this level, each a differential against level N-1.' },
@@ -99,13 +112,13 @@ const TABLE = [
   { name: 'no-incremental', dest: 'no_incremental', type: 'strbool', group: 'levels', help: 'Always make a level 0.' },
   { name: 'remove-older-than', dest: 'remove_older_than', type: 'float', group: 'levels', metavar: 'DAYS', short: 'R', help: 'admin: remove backups older than N days (never one a kept increment needs).' },
   { name: 'remove-from-date', dest: 'remove_from_date', type: 'str', group: 'levels', metavar: 'DATE', help: 'admin: remove backups older than YYYY-MM-DDThh:mm:ss (local time).' },
-  { name: 'incremental', dest: 'incremental', type: 'bool', group: 'levels', ...unsupported, help: 'Cinder native incremental.' },
-  { name: 'fullbackup-rotation', dest: 'fullbackup_rotation', type: 'int', group: 'levels', default: 1, ...unsupported, help: 'cindernative: full backups to keep.' },
+  { name: 'incremental', dest: 'incremental', type: 'bool', group: 'levels', ...notHere('cinder'), help: 'Cinder native incremental.' },
+  { name: 'fullbackup-rotation', dest: 'fullbackup_rotation', type: 'int', group: 'levels', default: 1, ...notHere('cinder'), help: 'cindernative: full backups to keep.' },
   { name: 'restore-abs-path', dest: 'restore_abs_path', type: 'str', group: 'restore', metavar: 'DIR', help: 'Directory to restore into.' },
   { name: 'restore-from-date', dest: 'restore_from_date', type: 'str', group: 'restore', metavar: 'DATE', help: 'Restore the newest backup at or before YYYY-MM-DDThh:mm:ss (local time).' },
   { name: 'overwrite', dest: 'overwrite', type: 'bool', group: 'restore', default: false, help: 'Restore into a non-empty directory; files not in the backup are removed (GNU tar semantics).' },
   { name: 'consistency-checksum', dest: 'consistency_checksum', type: 'str', group: 'restore', ...unsupported, help: 'Verify the restored tree against this checksum.' },
-  { name: 'nova-restore-network', dest: 'nova_restore_network', type: 'str', group: 'restore', ...unsupported, help: 'Network for a restored instance.' },
+  { name: 'nova-restore-network', dest: 'nova_restore_network', type: 'str', group: 'restore', ...notHere('nova'), help: 'Network for a restored instance.' },
   { name: 'storage', dest: 'storage', type: 'str', group: 'storage', default: 'swift', choices: ['local', 'ssh', 'swift', 's3', 'ftp', 'ftps'], unsupportedChoices: ['ftp', 'ftps'], help: 'Storage backend: local, ssh, swift or s3.' },
   { name: 'container', dest: 'container', type: 'str', group: 'storage', metavar: 'CONTAINER', short: 'C', default: 'freezer_backups', help: 'Container: a directory for --storage local, a directory on the remote host for --storage ssh (relative to the login directory unless absolute).' },
   { name: 'lock-wait', dest: 'lock_wait', type: 'float', group: 'storage', metavar: 'SECONDS', default: 0, ...extension, help: 'Seconds to wait while another backup or admin run holds the chain\'s lock (0: fail at once, exit code 12).' },
@@ -116,12 +129,12 @@ const TABLE = [
   { name: 'upload-queue-size', dest: 'upload_queue_size', type: 'int', group: 'storage', default: 2, ...extension, help: 'Segments uploading at once per storage (memory: about (queue + 2) x --max-segment-size).' },
   { name: 'proxy', dest: 'proxy', type: 'str', group: 'storage', metavar: 'URL', help: 'http:// proxy for the swift and s3 storages and Keystone (https targets through CONNECT); default: none, whatever HTTP(S)_PROXY say.' },
   { name: 'insecure', dest: 'insecure', type: 'bool', group: 'storage', default: false, help: 'Skip TLS verification (remote storages).' },
-  { name: 'ftp-host', dest: 'ftp_host', type: 'str', group: 'storage', ...unsupported, help: 'FTP host.' },
-  { name: 'ftp-port', dest: 'ftp_port', type: 'int', group: 'storage', ...unsupported, help: 'FTP port.' },
-  { name: 'ftp-username', dest: 'ftp_username', type: 'str', group: 'storage', ...unsupported, help: 'FTP user.' },
-  { name: 'ftp-password', dest: 'ftp_password', type: 'str', group: 'storage', ...unsupported, help: 'FTP password.' },
-  { name: 'ftp-keyfile', dest: 'ftp_keyfile', type: 'str', group: 'storage', ...unsupported, help: 'FTPS key file.' },
-  { name: 'ftp-certfile', dest: 'ftp_certfile', type: 'str', group: 'storage', ...unsupported, help: 'FTPS certificate file.' },
+  { name: 'ftp-host', dest: 'ftp_host', type: 'str', group: 'storage', ...notHere('ftp'), help: 'FTP host.' },
+  { name: 'ftp-port', dest: 'ftp_port', type: 'int', group: 'storage', ...notHere('ftp'), help: 'FTP port.' },
+  { name: 'ftp-username', dest: 'ftp_username', type: 'str', group: 'storage', ...notHere('ftp'), help: 'FTP user.' },
+  { name: 'ftp-password', dest: 'ftp_password', type: 'str', group: 'storage', ...notHere('ftp'), help: 'FTP password.' },
+  { name: 'ftp-keyfile', dest: 'ftp_keyfile', type: 'str', group: 'storage', ...notHere('ftp'), help: 'FTPS key file.' },
+  { name: 'ftp-certfile', dest: 'ftp_certfile', type: 'str', group: 'storage', ...notHere('ftp'), help: 'FTPS certificate file.' },
   { name: 'ssh-host', dest: 'ssh_host', type: 'str', group: 'ssh', metavar: 'HOST', help: 'SSH host.' },
   { name: 'ssh-port', dest: 'ssh_port', type: 'int', group: 'ssh', metavar: 'PORT', default: 22, help: 'SSH port.' },
   { name: 'ssh-username', dest: 'ssh_username', type: 'str', group: 'ssh', metavar: 'USER', help: 'SSH user.' },
@@ -160,15 +173,15 @@ const TABLE = [
   { name: 'metadata-out', dest: 'metadata_out', type: 'str', group: 'output', metavar: 'FILE', help: 'Write the backup metadata JSON to this file, or - for stdout.' },
   { name: 'log-file', dest: 'log_file', type: 'str', group: 'output', metavar: 'FILE', aliases: ['logfile'], help: 'Append log lines to this file.' },
   { name: 'log-dir', dest: 'log_dir', type: 'str', group: 'output', metavar: 'DIR', aliases: ['logdir'], help: 'Base directory of a relative --log-file.' },
-  { name: 'log-config-append', dest: 'log_config_append', type: 'str', group: 'output', aliases: ['log_config', 'log-config'], ...unsupported, help: 'Python logging configuration file.' },
-  { name: 'log-date-format', dest: 'log_date_format', type: 'str', group: 'output', ...unsupported, help: 'strftime format of log timestamps.' },
-  { name: 'log-format', dest: 'log_format', type: 'str', group: 'output', ...unsupported, ...extension, help: 'Log line format.' },
-  { name: 'use-syslog', dest: 'use_syslog', type: 'bool', group: 'output', default: false, ...unsupported, help: 'Log to syslog.' },
-  { name: 'use-syslog-rfc-format', dest: 'use_syslog_rfc_format', type: 'bool', group: 'output', default: false, ...unsupported, ...extension, help: 'RFC 5424 syslog format.' },
-  { name: 'syslog-log-facility', dest: 'syslog_log_facility', type: 'str', group: 'output', ...unsupported, help: 'Syslog facility.' },
-  { name: 'use-journal', dest: 'use_journal', type: 'bool', group: 'output', default: false, ...unsupported, help: 'Log to the systemd journal.' },
-  { name: 'use-json', dest: 'use_json', type: 'bool', group: 'output', default: false, ...unsupported, help: 'JSON log lines.' },
-  { name: 'watch-log-file', dest: 'watch_log_file', type: 'bool', group: 'output', default: false, ...unsupported, help: 'Reopen the log file when moved.' },
+  { name: 'log-config-append', dest: 'log_config_append', type: 'str', group: 'output', aliases: ['log_config', 'log-config'], ...unsupported, unsupportedReason: 'Python logging configuration files do not apply here; use --log-file, --log-format, --use-json, --use-syslog or --use-journal', help: 'Python logging configuration file.' },
+  { name: 'log-date-format', dest: 'log_date_format', type: 'str', group: 'output', metavar: 'FORMAT', help: 'strftime format of log times: %Y %y %m %d %H %M %S %j %a %b %p %z %Z %% (default: ISO 8601 in permafrost\'s own lines, %Y-%m-%d %H:%M:%S in --log-format and --use-json ones).' },
+  { name: 'log-format', dest: 'log_format', type: 'str', group: 'output', metavar: 'FORMAT', ...extension, help: 'Python logging format of log lines: %(asctime)s %(levelname)s %(levelno)d %(name)s %(message)s %(process)d %(msecs)03d %(created)f %(hostname)s, %%; widths and flags as in Python (%(levelname)-8s).' },
+  { name: 'use-syslog', dest: 'use_syslog', type: 'bool', group: 'output', default: false, help: 'Also log to syslog: datagrams to /dev/log (the PERMAFROST_SYSLOG_SOCKET environment variable names another socket).' },
+  { name: 'use-syslog-rfc-format', dest: 'use_syslog_rfc_format', type: 'bool', group: 'output', default: false, ...extension, help: 'With --use-syslog: RFC 5424 messages (version, ISO time, host, name, pid) instead of the BSD form glibc\'s syslog() writes.' },
+  { name: 'syslog-log-facility', dest: 'syslog_log_facility', type: 'str', group: 'output', metavar: 'FACILITY', default: 'LOG_USER', help: 'Syslog facility of --use-syslog and --use-journal: LOG_USER, LOG_DAEMON, LOG_LOCAL0..LOG_LOCAL7 or another syslog(3) name (any case, LOG_ optional).' },
+  { name: 'use-journal', dest: 'use_journal', type: 'bool', group: 'output', default: false, help: 'Also log to the systemd journal (its native protocol, to /run/systemd/journal/socket; PERMAFROST_JOURNAL_SOCKET names another socket).' },
+  { name: 'use-json', dest: 'use_json', type: 'bool', group: 'output', default: false, help: 'Log JSON objects (oslo.log\'s JSONFormatter fields: message, asctime, levelname, name, process, hostname...), one a line in --log-file.' },
+  { name: 'watch-log-file', dest: 'watch_log_file', type: 'bool', group: 'output', default: false, help: 'Reopen --log-file when it was moved or removed (logrotate): checked before each line. Without it, lines follow the moved file.' },
 ] as const satisfies readonly OptionSpec[];
 
 export const OPTIONS: readonly OptionSpec[] = TABLE;

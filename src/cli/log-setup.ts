@@ -1,0 +1,50 @@
+// The agent's log sinks from its options: --log-file (with --watch-log-file), --use-syslog
+// (--syslog-log-facility, --use-syslog-rfc-format) and --use-journal, each writing the record
+// in the form --use-json or --log-format (with --log-date-format) ask for. The formats were
+// checked with the options (agent-options.ts), so nothing here fails on them.
+import { fileSink } from '../base/log-file.js';
+import { compileDefaultLine, compileJsonFormat, compileLineFormat, DEFAULT_DATE_FORMAT, type LogRecord } from '../base/log-format.js';
+import { datagramSender } from '../base/log-datagram.js';
+import { journalDatagram } from '../base/log-journal.js';
+import { parseFacility, syslogDatagram } from '../base/log-syslog.js';
+import { warnOnStderr, type LogSink } from '../base/log.js';
+import type { AgentOptions } from '../config/agent-options.js';
+
+/** Where the datagrams go; the environment may point elsewhere (a container's socket, a test's). */
+export const SYSLOG_SOCKET = () => process.env.PERMAFROST_SYSLOG_SOCKET || '/dev/log';
+export const JOURNAL_SOCKET = () => process.env.PERMAFROST_JOURNAL_SOCKET || '/run/systemd/journal/socket';
+
+type Format = (r: LogRecord) => string;
+
+export async function logSinks(o: AgentOptions): Promise<LogSink[]> {
+  const dateFormat = o.log_date_format ?? DEFAULT_DATE_FORMAT;
+  const chosen: Format | undefined = o.use_json
+    ? compileJsonFormat(dateFormat)
+    : o.log_format
+      ? compileLineFormat(o.log_format, dateFormat)
+      : undefined;
+  const sinks: LogSink[] = [];
+  if (o.log_file) {
+    const file = fileSink(o.log_file, o.watch_log_file);
+    const line = chosen ?? compileDefaultLine(o.log_date_format);
+    sinks.push((r) => file.write(`${line(r)}\n`));
+  }
+  if (!o.use_syslog && !o.use_journal) return sinks;
+  // Syslog and journald stamp the time and level themselves: by default the message is all.
+  const body = chosen ?? ((r: LogRecord) => r.message);
+  const facility = parseFacility(o.syslog_log_facility);
+  const { native } = await import('../native.js');
+  const send = (p: string, d: Buffer) => native.sendUnixDatagram(p, d);
+  const warn = (m: string) => {
+    if (!o.quiet) warnOnStderr(m);
+  };
+  if (o.use_syslog) {
+    const to = datagramSender(send, SYSLOG_SOCKET(), 'syslog', warn);
+    sinks.push((r) => to(syslogDatagram(r, body(r), facility, o.use_syslog_rfc_format)));
+  }
+  if (o.use_journal) {
+    const to = datagramSender(send, JOURNAL_SOCKET(), 'the journal', warn);
+    sinks.push((r) => to(journalDatagram(r, body(r), facility)));
+  }
+  return sinks;
+}
