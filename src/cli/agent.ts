@@ -23,7 +23,12 @@ import { backupSummary, restoreSummary } from './summary.js';
 const INTERRUPT_CLEANUP_MS = 3000;
 
 async function dispatch(opts: AgentOptions, log: Logger): Promise<number> {
-  if (opts.action === 'exec') return (await import('../actions/exec.js')).runExec(opts.command!);
+  if (opts.action === 'exec') {
+    // The status, not the command line: that may hold a secret.
+    const status = await (await import('../actions/exec.js')).runExec(opts.command!);
+    log.info(`exec: the command exited with status ${status}`);
+    return status;
+  }
   // Loaded here, not at the top, so that --help, --version and usage errors stay fast.
   const { storageSetup } = await import('../config/storage-settings.js');
   const { openStorage } = await import('../storage/open.js');
