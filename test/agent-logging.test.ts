@@ -176,15 +176,18 @@ describe('agent logging options', function () {
 
   it('--log-format and --log-date-format lay out --log-file lines as Python logging does', function () {
     const log = path.join(work, 'format.log');
-    const r = agent([
-      ...EXEC,
-      '--log-file',
-      log,
-      '--log-format',
-      '%(asctime)s.%(msecs)03d %(process)d %(levelname)-8s|%(levelno)s %(name)s %% %(message)s',
-      '--log-date-format',
-      '%Y/%m/%d %H-%M-%S %j %a %b %p %y %z %Z %%',
-    ], { env: { TZ: 'UTC' } });
+    const r = agent(
+      [
+        ...EXEC,
+        '--log-file',
+        log,
+        '--log-format',
+        '%(asctime)s.%(msecs)03d %(process)d %(levelname)-8s|%(levelno)s %(name)s %% %(message)s',
+        '--log-date-format',
+        '%Y/%m/%d %H-%M-%S %j %a %b %p %y %z %Z %%',
+      ],
+      { env: { TZ: 'UTC' } },
+    );
     assert.equal(r.status, 0, r.stderr);
     const line = fs.readFileSync(log, 'utf8').split('\n')[0];
     assert.match(
@@ -196,7 +199,10 @@ describe('agent logging options', function () {
   it('formats a known time exactly, and refuses what it does not support with the usage exit code', function () {
     const t = new Date(2024, 1, 29, 13, 5, 9, 7); // local time: a leap day, afternoon
     assert.equal(compileDateFormat('%Y-%m-%d %H:%M:%S %j %a %b %p %y %%')(t), '2024-02-29 13:05:09 060 Thu Feb PM 24 %');
-    const line = compileLineFormat('[%(levelname)5.3s] %(msecs)03d %(levelno)+d %(message)-6s|', '%H')({ level: 'warn', message: 'm', time: t });
+    const line = compileLineFormat(
+      '[%(levelname)5.3s] %(msecs)03d %(levelno)+d %(message)-6s|',
+      '%H',
+    )({ level: 'warn', message: 'm', time: t });
     assert.equal(line, '[  WAR] 007 +30 m     |');
     for (const [args, message] of [
       [['--log-format', '%(nope)s'], /invalid value for --log-format: %\(nope\) is not a field/],

@@ -207,7 +207,10 @@ describe('did you mean', function () {
     assert.equal(r.status, ExitCode.USAGE);
     assert.match(r.stderr, /unrecognized arguments: --nosyncc \(did you mean --nosync\?\)/);
     assert.match(agent(['--no-sync']).stderr, /\(did you mean --nosync\?\)/);
-    assert.match(agent(['--nocompression']).stderr, /unrecognized arguments: --nocompression \(--compression takes a value, and only on\/off options have a --no form\)/);
+    assert.match(
+      agent(['--nocompression']).stderr,
+      /unrecognized arguments: --nocompression \(--compression takes a value, and only on\/off options have a --no form\)/,
+    );
   });
 
   it('suggests the nearest value of a choice', function () {

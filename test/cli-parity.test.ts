@@ -47,7 +47,10 @@ describe('command-line parity with argparse', function () {
     assert.match(r.stderr, /ambiguous option: --com could match --command, --compression, --compression-level\n/);
     const ext = agent(['--os-p', 'x']);
     assert.equal(ext.status, ExitCode.USAGE);
-    assert.match(ext.stderr, /ambiguous option: --os-p could match --os-password, --os-project-name, --os-project-id, --os-project-domain-name/);
+    assert.match(
+      ext.stderr,
+      /ambiguous option: --os-p could match --os-password, --os-project-name, --os-project-id, --os-project-domain-name/,
+    );
   });
 
   it('reports unknown options and stray values as "unrecognized arguments", exit code 2', function () {
@@ -71,7 +74,12 @@ describe('command-line parity with argparse', function () {
 
   it('prints --version and exits 0 with a stray value after it, and before an unknown option', function () {
     const version = `${JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version}\n`;
-    for (const args of [['--version', ''], ['--version', 'x'], ['--blabla', '--version'], ['--version', '--max-level', 'x']]) {
+    for (const args of [
+      ['--version', ''],
+      ['--version', 'x'],
+      ['--blabla', '--version'],
+      ['--version', '--max-level', 'x'],
+    ]) {
       const r = agent(args);
       assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stdout, version, args.join(' '));
@@ -83,6 +91,7 @@ describe('command-line parity with argparse', function () {
   it("marks permafrost's extensions in the option table, and none of Freezer's", function () {
     const ext = new Set(OPTIONS.filter((o) => o.extension).map((o) => o.name));
     for (const name of ['compression-level', 'threads', 'lock-wait', 'os-auth-url', 'verbose', 'json']) assert.ok(ext.has(name), name);
-    for (const name of ['compression', 'command', 'use-syslog', 'config-file', 'debug', 'os-identity-api-version']) assert.ok(!ext.has(name), name);
+    for (const name of ['compression', 'command', 'use-syslog', 'config-file', 'debug', 'os-identity-api-version'])
+      assert.ok(!ext.has(name), name);
   });
 });

@@ -29,7 +29,7 @@ export function fileSink(path: string, watch: boolean): FileSink {
         ({ dev, ino } = fstatSync(fd));
       }
       const data = Buffer.from(line);
-      for (let at = 0; at < data.length; ) at += writeSync(fd, data, at);
+      for (let at = 0; at < data.length;) at += writeSync(fd, data, at);
     },
   };
 }

@@ -102,9 +102,16 @@ const NUMERIC = new Set(['created', 'levelno', 'msecs', 'process']);
 export const FORMAT_FIELDS = ['asctime', 'created', 'hostname', 'levelname', 'levelno', 'message', 'msecs', 'name', 'process'];
 
 /** One `%(key)[flags][width][.precision]type`, as Python's printf-style formatting reads it. */
-function conversion(key: string, flags: string, width: string, precision: string, type: string): (v: Record<string, string | number>) => string {
+function conversion(
+  key: string,
+  flags: string,
+  width: string,
+  precision: string,
+  type: string,
+): (v: Record<string, string | number>) => string {
   if (!FORMAT_FIELDS.includes(key)) throw new LogFormatError(`%(${key}) is not a field (supported: ${FORMAT_FIELDS.join(', ')})`);
-  if ('dif'.includes(type) && !NUMERIC.has(key)) throw new LogFormatError(`%(${key})${type} needs a number; ${key} is text (use %(${key})s)`);
+  if ('dif'.includes(type) && !NUMERIC.has(key))
+    throw new LogFormatError(`%(${key})${type} needs a number; ${key} is text (use %(${key})s)`);
   const left = flags.includes('-');
   const zero = flags.includes('0') && !left && type !== 's';
   const plus = flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';

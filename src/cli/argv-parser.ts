@@ -119,8 +119,6 @@ interface Next {
   take(): string | undefined;
 }
 
-const named = (o: ArgOption, name: string) => !o.exact && (o.long === name || !!o.aliases?.includes(name));
-
 /** One way to name an option in full: its long name, an alias, or (for a flag) its `--no` form. */
 interface Spelling<O> {
   name: string;

@@ -37,7 +37,9 @@ function apply(file: string, text: string, into: OsloConfig): void {
   const ini = parseIni(text, file);
   for (const [name, entries] of ini.sections) {
     if (name !== 'DEFAULT' && name.toLowerCase() === 'default') {
-      throw configError(`${file}: [${name}]: oslo.config files keep options in [DEFAULT], in capitals (a --config job file takes [default])`);
+      throw configError(
+        `${file}: [${name}]: oslo.config files keep options in [DEFAULT], in capitals (a --config job file takes [default])`,
+      );
     }
     if (name !== 'DEFAULT') continue;
     for (const [key, raw] of entries) {
@@ -46,7 +48,8 @@ function apply(file: string, text: string, into: OsloConfig): void {
         into.notices.push(`${file} [DEFAULT]: "${key}" is no option of permafrost-agent; ignored, as oslo.config does`);
         continue;
       }
-      if (COMMAND_LINE_ONLY.has(spec.dest)) throw configError(`${file} [DEFAULT] ${key}: --${spec.name} can only be given on the command line`);
+      if (COMMAND_LINE_ONLY.has(spec.dest))
+        throw configError(`${file} [DEFAULT] ${key}: --${spec.name} can only be given on the command line`);
       try {
         const value = convertValue(spec, raw);
         into.values[spec.dest] = spec.multi ? [...((into.values[spec.dest] as unknown[]) ?? []), value] : value;
