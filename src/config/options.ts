@@ -1,7 +1,8 @@
 // The option table: every freezer-agent 13 option (docs/FREEZER.md §2.1: its own plus the oslo.log and
 // oslo.config ones), with its dest name (the INI key), type, default, aliases and help group.
 // Options that this build does not implement are marked so they fail loudly instead of being
-// ignored. The table is in --help order: by group, then the order a reader needs them in.
+// ignored; options of permafrost's own are marked `extension` (argparse's prefix rule reads it,
+// docs/FREEZER.md §2.1). The table is in --help order: by group, then the order a reader needs them in.
 
 export type OptionType = 'str' | 'int' | 'float' | 'bool' | 'size' | 'strbool';
 
