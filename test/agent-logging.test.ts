@@ -153,11 +153,18 @@ describe('agent logging options', function () {
     assert.match(fields.get('SYSLOG_PID')!, /^\d+$/);
   });
 
-  it('a syslog socket nobody listens on costs one warning, never the run', function () {
+  it('a syslog socket nobody listens on costs one warning, never the run; a path no socket can have is a usage error', function () {
     const r = agent([...EXEC, '--use-syslog'], { env: { PERMAFROST_SYSLOG_SOCKET: path.join(work, 'nobody.sock') } });
     assert.equal(r.status, 0);
     const warnings = r.stderr.match(/cannot log to syslog at .*nobody\.sock: sendto: No such file or directory/g) ?? [];
     assert.equal(warnings.length, 1, r.stderr);
+    const long = `/${'s'.repeat(120)}`;
+    const bad = agent([...EXEC, '--use-journal'], { env: { PERMAFROST_JOURNAL_SOCKET: long } });
+    assert.equal(bad.status, ExitCode.USAGE);
+    assert.match(
+      bad.stderr,
+      /PERMAFROST_JOURNAL_SOCKET=\/s+ cannot name a unix socket: it is 121 bytes long, and a unix socket path holds at most 107/,
+    );
   });
 
   it('--use-json writes oslo.log JSONFormatter objects, one a line', function () {

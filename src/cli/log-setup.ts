@@ -4,15 +4,20 @@
 // checked with the options (agent-options.ts), so nothing here fails on them.
 import { fileSink } from '../base/log-file.js';
 import { compileDefaultLine, compileJsonFormat, compileLineFormat, DEFAULT_DATE_FORMAT, type LogRecord } from '../base/log-format.js';
-import { datagramSender } from '../base/log-datagram.js';
+import { datagramSender, socketPathProblem } from '../base/log-datagram.js';
+import { usageError } from '../base/errors.js';
 import { journalDatagram } from '../base/log-journal.js';
 import { parseFacility, syslogDatagram } from '../base/log-syslog.js';
 import { warnOnStderr, type LogSink } from '../base/log.js';
 import type { AgentOptions } from '../config/agent-options.js';
 
 /** Where the datagrams go; the environment may point elsewhere (a container's socket, a test's). */
-export const SYSLOG_SOCKET = () => process.env.PERMAFROST_SYSLOG_SOCKET || '/dev/log';
-export const JOURNAL_SOCKET = () => process.env.PERMAFROST_JOURNAL_SOCKET || '/run/systemd/journal/socket';
+function socketPath(variable: string, fallback: string): string {
+  const path = process.env[variable] || fallback;
+  const problem = socketPathProblem(path);
+  if (problem) throw usageError(`${variable}=${path} cannot name a unix socket: ${problem}`);
+  return path;
+}
 
 type Format = (r: LogRecord) => string;
 
@@ -39,11 +44,11 @@ export async function logSinks(o: AgentOptions): Promise<LogSink[]> {
     if (!o.quiet) warnOnStderr(m);
   };
   if (o.use_syslog) {
-    const to = datagramSender(send, SYSLOG_SOCKET(), 'syslog', warn);
+    const to = datagramSender(send, socketPath('PERMAFROST_SYSLOG_SOCKET', '/dev/log'), 'syslog', warn);
     sinks.push((r) => to(syslogDatagram(r, body(r), facility, o.use_syslog_rfc_format)));
   }
   if (o.use_journal) {
-    const to = datagramSender(send, JOURNAL_SOCKET(), 'the journal', warn);
+    const to = datagramSender(send, socketPath('PERMAFROST_JOURNAL_SOCKET', '/run/systemd/journal/socket'), 'the journal', warn);
     sinks.push((r) => to(journalDatagram(r, body(r), facility)));
   }
   return sinks;
