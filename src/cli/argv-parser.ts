@@ -21,6 +21,11 @@ export interface ArgOption {
    */
   exact?: boolean;
   /**
+   * An `exact` option that a unique prefix of its long name names too, as argparse has its
+   * --help and --version (`--vers`); its full name and letter stay whole-argument only.
+   */
+  prefixes?: boolean;
+  /**
    * Not the original tool's (a permafrost extension): a prefix that names exactly one of the
    * original tool's options stands for it, even if it also begins an extension's name, so that
    * a prefix the original tool accepts (`--compress` for freezer-agent) keeps its meaning.
@@ -151,7 +156,8 @@ function resolveLong<O extends ArgOption>(
   const exact = all.find((s) => s.name === name);
   if (exact) return exact;
   if (rules.abbreviations && name !== '') {
-    const matching = all.filter((s) => s.name.startsWith(name));
+    const questions = table.filter((o) => o.exact && o.prefixes).map((option) => ({ name: option.long, option, negated: false }));
+    const matching = [...questions, ...all].filter((s) => s.name.startsWith(name));
     for (const pool of [matching.filter((s) => !s.option.extension), matching]) {
       const options = new Set(pool.map((s) => s.option));
       if (options.size === 1) return { option: pool[0].option, negated: pool.every((s) => s.negated) };

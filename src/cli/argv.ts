@@ -27,8 +27,8 @@ interface AgentArg extends ArgOption {
 const TAKES = { bool: 'flag', strbool: 'optional-value' } as const;
 
 const TABLE: readonly AgentArg[] = [
-  { long: 'help', short: 'h', takes: 'flag', exact: true, asks: 'help' },
-  { long: 'version', takes: 'flag', exact: true, asks: 'version' },
+  { long: 'help', short: 'h', takes: 'flag', exact: true, prefixes: true, asks: 'help' },
+  { long: 'version', takes: 'flag', exact: true, prefixes: true, asks: 'version' },
   ...OPTIONS.map((spec): AgentArg => ({
     long: spec.name,
     aliases: spec.aliases,
