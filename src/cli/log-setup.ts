@@ -21,6 +21,14 @@ function socketPath(variable: string, fallback: string): string {
 
 type Format = (r: LogRecord) => string;
 
+function openLogFile(path: string, watch: boolean): ReturnType<typeof fileSink> {
+  try {
+    return fileSink(path, watch);
+  } catch (err) {
+    throw usageError(`cannot open --log-file ${path}: ${(err as Error).message}`);
+  }
+}
+
 export async function logSinks(o: AgentOptions): Promise<LogSink[]> {
   const dateFormat = o.log_date_format ?? DEFAULT_DATE_FORMAT;
   const chosen: Format | undefined = o.use_json
@@ -30,7 +38,7 @@ export async function logSinks(o: AgentOptions): Promise<LogSink[]> {
       : undefined;
   const sinks: LogSink[] = [];
   if (o.log_file) {
-    const file = fileSink(o.log_file, o.watch_log_file);
+    const file = openLogFile(o.log_file, o.watch_log_file);
     const line = chosen ?? compileDefaultLine(o.log_date_format);
     sinks.push((r) => file.write(`${line(r)}\n`));
   }
