@@ -88,6 +88,7 @@ describe('command-line parity with argparse', function () {
     assert.match(agent(['--help', '']).stdout, /--path-to-backup/);
     // argparse abbreviates them too: --vers is --version; --h could be --help or --hostname.
     assert.equal(agent(['--vers', '--nosy']).stdout, version);
+    assert.equal(agent(['--vers', '--blabla']).status, 0);
     assert.match(agent(['--he']).stdout, /--path-to-backup/);
     assert.match(agent(['--h', 'x']).stderr, /ambiguous option: --h could match --help, --hostname\n/);
     assert.deepEqual(parseArgv(['--ho', 'h1']).values, { hostname: 'h1' });

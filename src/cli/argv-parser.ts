@@ -102,8 +102,9 @@ export function parseArgs<O extends ArgOption>(
     } else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const found = resolveLong(eq >= 0 ? arg.slice(2, eq) : arg.slice(2), arg, table, rules);
+      const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
       if (!found) extras.push(arg);
-      else on(withValue(found.option, `--${found.option.long}`, eq >= 0 ? arg.slice(eq + 1) : undefined, found.negated, rules, next));
+      else if (on(withValue(found.option, `--${found.option.long}`, inline, found.negated, rules, next)) === STOP) return positional;
     } else if (arg.startsWith('-') && arg.length >= 2) {
       if (!shortOptions(arg, table, rules, next, on)) extras.push(arg);
     } else if (rules.positionals) {
