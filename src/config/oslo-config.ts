@@ -1,7 +1,8 @@
 // oslo.config's files, as freezer-agent reads them: every --config-file in the order given,
 // then the *.conf files of --config-dir in sorted order, each later file overriding earlier
-// ones. Options are the [DEFAULT] section's keys, by dest name (`path_to_backup`; oslo's
-// dashed spelling and deprecated names are taken too), typed as on the command line. Other
+// ones. Options are the [DEFAULT] section's keys, by dest name (`path_to_backup`; deprecated
+// names too), typed as on the command line. Dashed keys (`log-file`) are taken as well, as in
+// job files: oslo.config does not read them (freezer-agent 13 ignores `log-file = …`). Other
 // sections are other services' groups and are left alone, as oslo does; an unknown key of
 // [DEFAULT] is left too, as oslo does, but said (a notice the agent logs as a warning).
 // Precedence (agent.ts): defaults < these files < the --config job file < the command line.
