@@ -21,6 +21,8 @@ function socketPath(variable: string, fallback: string): string {
 
 type Format = (r: LogRecord) => string;
 
+const OSLO_DEFAULT_FORMAT = '%(asctime)s.%(msecs)03d %(process)d %(levelname)s %(name)s [-] %(message)s';
+
 function openLogFile(path: string, watch: boolean): ReturnType<typeof fileSink> {
   try {
     return fileSink(path, watch);
@@ -43,8 +45,8 @@ export async function logSinks(o: AgentOptions): Promise<LogSink[]> {
     sinks.push((r) => file.write(`${line(r)}\n`));
   }
   if (!o.use_syslog && !o.use_journal) return sinks;
-  // Syslog and journald stamp the time and level themselves: by default the message is all.
-  const body = chosen ?? ((r: LogRecord) => r.message);
+  // oslo.log's default line (its logging_default_format_string), as freezer-agent sends it there.
+  const body = chosen ?? compileLineFormat(OSLO_DEFAULT_FORMAT, dateFormat);
   const facility = parseFacility(o.syslog_log_facility);
   const { native } = await import('../native.js');
   const send = (p: string, d: Buffer) => native.sendUnixDatagram(p, d);
