@@ -42,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dmVersion", Napi::Function::New(env, pfn::DmVersion, "dmVersion"));
   exports.Set("dmStatus", Napi::Function::New(env, pfn::DmStatus, "dmStatus"));
   exports.Set("_dmParseStatus", Napi::Function::New(env, pfn::DmParseStatus, "_dmParseStatus"));
+  exports.Set("sendUnixDatagram", Napi::Function::New(env, pfn::SendUnixDatagram, "sendUnixDatagram"));
 
   // rsync: rdiff 2.3.2-identical signatures, deltas and patches; streaming jobs over caller
   // buffers and whole-file jobs over fds, all on the libuv pool.

@@ -359,6 +359,12 @@ export interface NativeBinding {
   /** Test only: parses a DM_TABLE_STATUS answer (struct dm_ioctl and data); null when malformed. */
   _dmParseStatus(answer: Buffer): NativeDmDevice | null;
   /**
+   * One datagram to the AF_UNIX SOCK_DGRAM socket at `path` (1..107 bytes, no NUL; `data` at
+   * most 1 MiB), sent without waiting: syslog's /dev/log, journald's socket. Throws ERR_ERRNO
+   * with .errno and .syscall (ENOENT/ECONNREFUSED: nobody listens; EAGAIN: its queue is full).
+   */
+  sendUnixDatagram(path: string, data: Buffer): void;
+  /**
    * Streaming signature writer. `blockLength` 1..2^30 or 0 = rdiff's recommendation;
    * `strongLength` 1..16 (MD4) / 1..32 (BLAKE2), 0 = maximum, -1 = rdiff's minimum;
    * `magic` defaults to 'rk-blake2'. `fileSize` (optional) is the input's size for those

@@ -680,6 +680,21 @@ describe('native addon', function () {
       assert.throws(() => native.mknod(dev, 0o20600, 4096, 0), RangeError);
     });
 
+    it('sendUnixDatagram checks its arguments and reports errno: nobody listening, a file that is no socket', () => {
+      const regular = path.join(tmp, 'not-a-socket');
+      fs.writeFileSync(regular, '');
+      const errno = (name: string) => (e: Error & { code?: string; errno?: number; syscall?: string }) =>
+        e.code === 'ERR_ERRNO' && e.syscall === 'sendto' && e.errno === os.constants.errno[name as keyof typeof os.constants.errno];
+      assert.throws(() => native.sendUnixDatagram(path.join(tmp, 'nobody.sock'), Buffer.from('x')), errno('ENOENT'));
+      assert.throws(() => native.sendUnixDatagram(regular, Buffer.from('x')), errno('ECONNREFUSED'));
+      assert.throws(() => native.sendUnixDatagram('', Buffer.from('x')), RangeError);
+      assert.throws(() => native.sendUnixDatagram(`/${'a'.repeat(107)}`, Buffer.from('x')), RangeError);
+      assert.throws(() => native.sendUnixDatagram('/a\0b', Buffer.from('x')), TypeError);
+      assert.throws(() => native.sendUnixDatagram(regular, Buffer.alloc(MiB + 1)), RangeError);
+      assert.throws(() => native.sendUnixDatagram(regular, 'x' as unknown as Buffer), TypeError);
+      assert.throws(() => (native.sendUnixDatagram as unknown as (p: number, d: Buffer) => void)(1, Buffer.from('x')), TypeError);
+    });
+
     it('tryLock takes an exclusive flock without waiting: a second open file is refused until the first closes', () => {
       const file = path.join(tmp, 'lockfile');
       fs.writeFileSync(file, '');

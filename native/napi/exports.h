@@ -30,6 +30,7 @@ Napi::Value GetThreadControls(const Napi::CallbackInfo& info);
 Napi::Value DmVersion(const Napi::CallbackInfo& info);
 Napi::Value DmStatus(const Napi::CallbackInfo& info);
 Napi::Value DmParseStatus(const Napi::CallbackInfo& info);
+Napi::Value SendUnixDatagram(const Napi::CallbackInfo& info);
 
 // rsync (librsync 2.3.2 / rdiff compatible) signatures, deltas and patches.
 Napi::Function SignatureJobClass(Napi::Env env);

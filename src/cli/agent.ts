@@ -8,6 +8,8 @@ import { parseArgv } from './argv.js';
 import { helpText } from './help.js';
 import { loadConfigFile } from '../config/ini.js';
 import { createLogger, Logger } from '../base/log.js';
+import { loadOsloConfig } from '../config/oslo-config.js';
+import { logSinks } from './log-setup.js';
 import { failIfStalled } from './stall.js';
 import { runMain } from './run.js';
 import { writeErr, writeOut } from './out.js';
@@ -21,7 +23,12 @@ import { backupSummary, restoreSummary } from './summary.js';
 const INTERRUPT_CLEANUP_MS = 3000;
 
 async function dispatch(opts: AgentOptions, log: Logger): Promise<number> {
-  if (opts.action === 'exec') return (await import('../actions/exec.js')).runExec(opts.command!);
+  if (opts.action === 'exec') {
+    // The status, not the command line: that may hold a secret.
+    const status = await (await import('../actions/exec.js')).runExec(opts.command!);
+    log.info(`exec: the command exited with status ${status}`);
+    return status;
+  }
   // Loaded here, not at the top, so that --help, --version and usage errors stay fast.
   const { storageSetup } = await import('../config/storage-settings.js');
   const { openStorage } = await import('../storage/open.js');
@@ -111,13 +118,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       return ExitCode.OK;
     }
     quiet = parsed.values.quiet === true;
-    const configFile = parsed.values.config as string | undefined;
-    const fromFile = configFile ? loadConfigFile(configFile) : {};
+    // defaults < oslo.config files < the --config job file (which they may name) < the command line.
+    const oslo = loadOsloConfig((parsed.values.config_file as string[] | undefined) ?? [], parsed.values.config_dir as string | undefined);
+    const configFile = (parsed.values.config ?? oslo.values.config) as string | undefined;
+    const fromFile = { ...oslo.values, ...(configFile ? loadConfigFile(configFile) : {}) };
     const o = buildAgentOptions(fromFile, parsed.values);
     quiet = o.quiet;
     if (o.log_file) await makeLogDir(o.log_file);
-    log = createLogger({ logFile: o.log_file, debug: o.debug || o.verbose, quiet: o.quiet });
+    log = createLogger({ sinks: await logSinks(o), debug: o.debug || o.verbose, quiet: o.quiet });
     log.info(`action ${o.action} (permafrost ${VERSION})`);
+    for (const notice of oslo.notices) log.warn(notice);
     // The addon is loaded only now, past --help and usage errors, which stay fast without it.
     // First of all, before the pool has work: threads started later inherit the controls.
     await (await import('./thread-controls.js')).applyThreadControls(o, log);

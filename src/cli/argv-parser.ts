@@ -20,6 +20,17 @@ export interface ArgOption {
    * value or suggested (the agent's --help, -h and --version, outside freezer-agent's table).
    */
   exact?: boolean;
+  /**
+   * An `exact` option that a unique prefix of its long name names too, as argparse has its
+   * --help and --version (`--vers`); its full name and letter stay whole-argument only.
+   */
+  prefixes?: boolean;
+  /**
+   * Not the original tool's (a permafrost extension): a prefix that names exactly one of the
+   * original tool's options stands for it, even if it also begins an extension's name, so that
+   * a prefix the original tool accepts (`--compress` for freezer-agent) keeps its meaning.
+   */
+  extension?: boolean;
 }
 
 export interface ArgvRules {
@@ -42,7 +53,16 @@ export interface ArgvRules {
   flagValues: boolean;
   /** The message for a name that is no option: `long` (without dashes or value) or `short` (its letter). */
   unknown(typed: { long?: string; short?: string; arg: string }): string;
+  /**
+   * argparse's way: unknown options, and arguments that are neither options nor their values,
+   * are gathered and reported together once the whole line is parsed (after any bad value of a
+   * known option), by this message. Without it, the first is reported by `unknown` at once.
+   */
+  unrecognized?(extras: readonly string[]): string;
 }
+
+/** What the callback returns to end the parsing there (argparse's --help and --version). */
+export const STOP = Symbol('stop');
 
 export interface Occurrence<O extends ArgOption> {
   option: O;
@@ -63,9 +83,10 @@ export function parseArgs<O extends ArgOption>(
   argv: readonly string[],
   table: readonly O[],
   rules: ArgvRules,
-  on: (o: Occurrence<O>) => void,
+  on: (o: Occurrence<O>) => void | typeof STOP,
 ): string[] {
   const positional: string[] = [];
+  const extras: string[] = [];
   let i = 0;
   const next: Next = { peek: () => argv[i + 1], take: () => argv[++i] };
   for (; i < argv.length; i++) {
@@ -74,22 +95,27 @@ export function parseArgs<O extends ArgOption>(
       (o) => o.exact && (arg === `--${o.long}` || (arg.length === 2 && arg[0] === '-' && !!o.short?.includes(arg[1]))),
     );
     if (whole) {
-      on({ option: whole, negated: false, shown: arg });
+      if (on({ option: whole, negated: false, shown: arg }) === STOP) return positional;
     } else if (arg === '--' && rules.positionals) {
       positional.push(...argv.slice(i + 1));
       break;
     } else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
-      const { option, negated } = resolveLong(eq >= 0 ? arg.slice(2, eq) : arg.slice(2), arg, table, rules);
-      on(withValue(option, `--${option.long}`, eq >= 0 ? arg.slice(eq + 1) : undefined, negated, rules, next));
+      const found = resolveLong(eq >= 0 ? arg.slice(2, eq) : arg.slice(2), arg, table, rules);
+      const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+      if (!found) extras.push(arg);
+      else if (on(withValue(found.option, `--${found.option.long}`, inline, found.negated, rules, next)) === STOP) return positional;
     } else if (arg.startsWith('-') && arg.length >= 2) {
-      shortOptions(arg, table, rules, next, on);
+      if (!shortOptions(arg, table, rules, next, on)) extras.push(arg);
     } else if (rules.positionals) {
       positional.push(arg);
+    } else if (rules.unrecognized) {
+      extras.push(arg);
     } else {
       throw usageError(`unexpected argument "${arg}": options take the form --name value`);
     }
   }
+  if (extras.length) throw usageError(rules.unrecognized!(extras));
   return positional;
 }
 
@@ -99,46 +125,74 @@ interface Next {
   take(): string | undefined;
 }
 
-const named = (o: ArgOption, name: string) => !o.exact && (o.long === name || !!o.aliases?.includes(name));
+/** One way to name an option in full: its long name, an alias, or (for a flag) its `--no` form. */
+interface Spelling<O> {
+  name: string;
+  option: O;
+  negated: boolean;
+}
 
-/** By exact name, then by `--no` form, then by unique prefix, as the rules allow. */
+function spellings<O extends ArgOption>(table: readonly O[], rules: ArgvRules): Spelling<O>[] {
+  return table
+    .filter((o) => !o.exact)
+    .flatMap((option) => {
+      const names = [option.long, ...(option.aliases ?? [])].map((name) => ({ name, option, negated: false }));
+      const no = rules.noForms && option.takes === 'flag' ? [{ name: `no${option.long}`, option, negated: true }] : [];
+      return [...names, ...no];
+    });
+}
+
+/**
+ * By exact name (a `--no` form included), then by unique prefix as the rules allow: first among
+ * the original tool's options, then among all. Undefined for a name that is no option when the
+ * rules gather those (`unrecognized`).
+ */
 function resolveLong<O extends ArgOption>(
   name: string,
   arg: string,
   table: readonly O[],
   rules: ArgvRules,
-): { option: O; negated: boolean } {
-  const exact = table.find((o) => named(o, name));
-  if (exact) return { option: exact, negated: false };
-  if (rules.noForms && name.startsWith('no')) {
-    const flag = table.find((o) => named(o, name.slice(2)));
-    if (flag?.takes === 'flag') return { option: flag, negated: true };
+): { option: O; negated: boolean } | undefined {
+  const all = spellings(table, rules);
+  const exact = all.find((s) => s.name === name);
+  if (exact) return exact;
+  if (rules.abbreviations && name !== '') {
+    const questions = table.filter((o) => o.exact && o.prefixes).map((option) => ({ name: option.long, option, negated: false }));
+    const matching = [...questions, ...all].filter((s) => s.name.startsWith(name));
+    for (const pool of [matching.filter((s) => !s.option.extension), matching]) {
+      const options = new Set(pool.map((s) => s.option));
+      if (options.size === 1) return { option: pool[0].option, negated: pool.every((s) => s.negated) };
+      if (options.size > 1) {
+        const names = [...new Set(matching.map((s) => `--${s.negated ? 'no' : ''}${s.option.long}`))];
+        throw usageError(`ambiguous option: --${name} could match ${names.join(', ')}`);
+      }
+    }
   }
-  if (rules.abbreviations) {
-    const candidates = table.filter((o) => !o.exact && [o.long, ...(o.aliases ?? [])].some((n) => n.startsWith(name)));
-    if (candidates.length === 1) return { option: candidates[0], negated: false };
-    if (candidates.length > 1) throw usageError(`ambiguous option --${name}: could be ${candidates.map((o) => `--${o.long}`).join(', ')}`);
-  }
+  if (rules.unrecognized) return undefined;
   throw usageError(rules.unknown({ long: name, arg }));
 }
 
-/** `-X…`: one option and its value, or (with clusters) a run of flags ending with at most one option that takes a value. */
+/**
+ * `-X…`: one option and its value, or (with clusters) a run of flags ending with at most one
+ * option that takes a value. False for an unknown first letter when the rules gather those.
+ */
 function shortOptions<O extends ArgOption>(
   arg: string,
   table: readonly O[],
   rules: ArgvRules,
   next: Next,
-  on: (o: Occurrence<O>) => void,
-): void {
+  on: (o: Occurrence<O>) => void | typeof STOP,
+): boolean {
   for (let j = 1; j < arg.length; j++) {
     const letter = arg[j];
     const option = table.find((o) => !o.exact && o.short?.includes(letter));
+    if (!option && rules.unrecognized && j === 1) return false;
     if (!option) throw usageError(rules.unknown({ short: letter, arg }));
     const shown = `-${option.short![0]}/--${option.long}`;
     let rest: string | undefined = arg.slice(j + 1);
     if (!rules.clusters) {
       on(withValue(option, shown, rest === '' ? undefined : rest, false, rules, next));
-      return;
+      return true;
     }
     if (option.takes === 'flag') {
       on({ option, negated: false, shown });
@@ -146,8 +200,9 @@ function shortOptions<O extends ArgOption>(
     }
     if (rest.startsWith('=')) rest = rest.slice(1);
     on(withValue(option, shown, rest === '' ? undefined : rest, false, rules, next));
-    return;
+    return true;
   }
+  return true;
 }
 
 /** The occurrence of `option` with its value: `inline` (after `=` or the letter), else the next argument if it takes one. */

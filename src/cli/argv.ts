@@ -1,12 +1,16 @@
 // permafrost-agent's command line, with argparse's rules as freezer-agent (oslo.config) has
 // them: `--opt value`, `--opt=value`, `-X value`, `--noflag` for booleans, and unambiguous
-// prefixes (`--restore-abs-pat` from Freezer's own README works). A name that matches nothing
-// gets the nearest one. The parsing is argv-parser.ts's; this file maps the option table onto it.
+// prefixes (`--restore-abs-pat` from Freezer's own README works; a prefix that names one of
+// freezer-agent's own options names it even where it also begins one of our extensions, as
+// `--compress` does `--compression-level`). Unknown arguments are reported in argparse's words
+// (`unrecognized arguments: …`, which scripts look for) with the nearest name as a hint; --help
+// and --version answer as soon as they are met, as argparse's actions do. The parsing is
+// argv-parser.ts's; this file maps the option table onto it.
 import { usageError } from '../base/errors.js';
 import { OPTIONS, OptionSpec, optionByName } from '../config/options.js';
 import { didYouMean } from '../base/suggest.js';
 import { ValueError, convertValue } from '../config/values.js';
-import { ArgOption, ArgvRules, fullSpellings, parseArgs } from './argv-parser.js';
+import { ArgOption, ArgvRules, STOP, fullSpellings, parseArgs } from './argv-parser.js';
 
 export interface ParsedArgv {
   values: Record<string, unknown>;
@@ -23,13 +27,14 @@ interface AgentArg extends ArgOption {
 const TAKES = { bool: 'flag', strbool: 'optional-value', strword: 'optional-value' } as const;
 
 const TABLE: readonly AgentArg[] = [
-  { long: 'help', short: 'h', takes: 'flag', exact: true, asks: 'help' },
-  { long: 'version', takes: 'flag', exact: true, asks: 'version' },
+  { long: 'help', short: 'h', takes: 'flag', exact: true, prefixes: true, asks: 'help' },
+  { long: 'version', takes: 'flag', exact: true, prefixes: true, asks: 'version' },
   ...OPTIONS.map((spec): AgentArg => ({
     long: spec.name,
     aliases: spec.aliases,
     short: spec.short,
     takes: TAKES[spec.type as keyof typeof TAKES] ?? 'value',
+    extension: spec.extension,
     spec,
   })),
 ];
@@ -40,14 +45,20 @@ const RULES: ArgvRules = {
   noForms: true,
   clusters: false,
   flagValues: true,
-  unknown: ({ long, arg }) => (long === undefined ? `unknown option ${arg} (see --help)` : unknownLong(long)),
+  unknown: ({ arg }) => unrecognized([arg]),
+  unrecognized,
 };
 
-function unknownLong(name: string): string {
+/** argparse's message (its arguments joined by spaces, as it has them), then a hint for the first unknown option. */
+function unrecognized(extras: readonly string[]): string {
+  const first = extras.find((a) => a.startsWith('--') && a.length > 2);
+  return `unrecognized arguments: ${extras.join(' ')}${first ? unknownHint(first.slice(2).split('=')[0]) : ' (see --help)'}`;
+}
+
+function unknownHint(name: string): string {
   const rest = name.startsWith('no') ? optionByName(name.slice(2)) : undefined;
-  if (rest) return `unknown option --${name}: --${rest.name} takes a value, and only on/off options have a --no form`;
-  const hint = didYouMean(name, fullSpellings(TABLE, RULES), (w) => `--${w}`);
-  return `unknown option --${name}${hint || ' (see --help)'}`;
+  if (rest) return ` (--${rest.name} takes a value, and only on/off options have a --no form)`;
+  return didYouMean(name, fullSpellings(TABLE, RULES), (w) => `--${w}`) || ' (see --help)';
 }
 
 function store(values: Record<string, unknown>, spec: OptionSpec, raw: string, shown: string): void {
@@ -67,7 +78,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
   parseArgs(argv, TABLE, RULES, ({ option, value, negated, shown }) => {
     if (option.asks) {
       parsed[option.asks] = true;
-      return;
+      return STOP;
     }
     const spec = option.spec!;
     // A flag without a value is on (off by its --no form); so is an on/off option whose value is left out.

@@ -1,10 +1,13 @@
-// Typed, validated agent options: defaults < --config file < command line. Errors name the
+// Typed, validated agent options: defaults < oslo.config files (--config-file, --config-dir)
+// < --config job file < command line (the caller merges the files into `fromFile`). Errors name the
 // option and the bad value. Options recognised but not implemented fail here, loudly.
 import os from 'node:os';
 import path from 'node:path';
 import { notSupportedError, usageError } from '../base/errors.js';
 import { OPTIONS, optionByName, supportedChoices, type OptionValues } from './options.js';
 import { checkCpusExist, ControlValueError, parseCpuList, parseIoPriority, type IoPriority } from './process-controls.js';
+import { LogFormatError, compileDateFormat, compileLineFormat } from '../base/log-format.js';
+import { parseFacility } from '../base/log-syslog.js';
 
 export type Action = OptionValues['action'];
 export type Dereference = 'none' | 'soft' | 'hard' | 'all';
@@ -50,7 +53,7 @@ function checkNotSupported(explicit: Record<string, unknown>): void {
     if (spec.supported !== false || !(spec.dest in explicit)) continue;
     const v = explicit[spec.dest];
     if (v === spec.default || v === false || v === '' || v === undefined) continue;
-    throw notSupportedError(`not supported yet: --${spec.name}`);
+    throw notSupportedError(`not supported yet: --${spec.name}${spec.unsupportedReason ? `: ${spec.unsupportedReason}` : ''}`);
   }
 }
 
@@ -74,8 +77,25 @@ function validateBackend(opts: AgentOptions): void {
   if (!IMPLEMENTED_MODES.has(opts.mode)) throw notSupportedError(`not supported yet: --mode ${opts.mode}`);
 }
 
+/** The log formats and facility, compiled once here so that a bad one stops the run before it starts. */
+function validateLogging(opts: AgentOptions): void {
+  const check = (name: string, compile: () => unknown) => {
+    try {
+      compile();
+    } catch (err) {
+      if (err instanceof LogFormatError) throw usageError(`invalid value for --${name}: ${err.message}`);
+      throw err;
+    }
+  };
+  if (opts.log_date_format !== undefined) check('log-date-format', () => compileDateFormat(opts.log_date_format!));
+  if (opts.log_format !== undefined) check('log-format', () => compileLineFormat(opts.log_format!));
+  check('syslog-log-facility', () => parseFacility(opts.syslog_log_facility));
+  if (opts.watch_log_file && !opts.log_file) throw usageError('--watch-log-file needs --log-file (the file to watch)');
+}
+
 function validate(opts: AgentOptions): void {
   if (opts.action !== 'exec') validateBackend(opts);
+  validateLogging(opts);
   checkRange('max-level', opts.max_level, 0, 1_000_000);
   checkRange('always-level', opts.always_level, 0, 1_000_000);
   checkRange('restart-always-level', opts.restart_always_level, 0, 1e6);
