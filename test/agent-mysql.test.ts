@@ -1,8 +1,7 @@
 // permafrost-agent --mode mysql / mongo end to end: a backup of a live MariaDB (writer
 // committing rows) without --snapshot (mariadb-backup's hot copy), restored and started as a
 // datadir of its own; and the errors a user can cause, with their exit codes. The backup action
-// runs the modes through takePointInTime (src/snapshot/index.ts); until a build has it, a
-// backup ignores --mode and these tests skip, saying so.
+// runs the modes through takePointInTime (src/snapshot/index.ts).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -59,14 +58,6 @@ describe('permafrost-agent --mode mysql and mongo', function () {
 
   before(async function () {
     db = await startMariadbOrSkip(this);
-    // A build whose backup action does not run the modes backs a missing --mysql-conf up as files.
-    const probe = agent(mysqlBackup(path.join(work, 'no-such.conf'), 'probe'));
-    if (probe.status === 0) {
-      console.log(
-        '      skipped: this build backs up without running --mode (takePointInTime, src/snapshot/index.ts, is not in backup.ts yet)',
-      );
-      this.skip();
-    }
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 

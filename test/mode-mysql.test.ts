@@ -14,6 +14,7 @@ import { buildAgentOptions } from '../src/config/agent-options.js';
 import { openMode } from '../src/snapshot/modes/index.js';
 import { readMysqlConf } from '../src/snapshot/modes/mysql-conf.js';
 import { mysqlMode } from '../src/snapshot/modes/mysql.js';
+import { chainTag } from '../src/snapshot/modes/mysql-hotcopy.js';
 import type { DatabaseMode } from '../src/snapshot/types.js';
 import {
   connectTo,
@@ -225,7 +226,7 @@ describe('--mode mysql on a real MariaDB', function () {
 
   describe('hotCopy (mariadb-backup, no snapshot)', () => {
     const table = 'permafrost_test.rows';
-    const req = (source = db.datadir, log: Logger = recordingLog()) => ({ source, chainName: 'testhost_db', log });
+    const req = (source = db.datadir, log: Logger = recordingLog()) => ({ source, chainName: 'tar/testhost_db', log });
 
     it('copies the datadir while a writer commits, consistent at the binary log position it records', async function () {
       await createRowsTable(admin, table);
@@ -283,8 +284,8 @@ describe('--mode mysql on a real MariaDB', function () {
 
     it('removes the hot copy a killed run of the same chain left, with a warning', async () => {
       fs.mkdirSync(staging, { recursive: true });
-      const leftover = fs.mkdtempSync(path.join(staging, 'permafrost-mysql-testhost_db-'));
-      const other = fs.mkdtempSync(path.join(staging, 'permafrost-mysql-otherhost_db-'));
+      const leftover = fs.mkdtempSync(path.join(staging, `permafrost-mysql-${chainTag('tar/testhost_db')}-`));
+      const other = fs.mkdtempSync(path.join(staging, `permafrost-mysql-${chainTag('tar/testhost_db-other')}-`));
       const log = recordingLog();
       const m = await open(writeMysqlConf(work, db, 'socket'));
       await m.prepare();
@@ -320,7 +321,7 @@ describe('--mode mysql on a real MariaDB', function () {
         process.env.PATH = saved;
       }
       assert.deepEqual(
-        fs.readdirSync(staging).filter((n) => n.startsWith('permafrost-mysql-testhost_db-')),
+        fs.readdirSync(staging).filter((n) => n.startsWith(`permafrost-mysql-${chainTag('tar/testhost_db')}-`)),
         [],
         'the staging directory of the failed copy was left behind',
       );

@@ -20,9 +20,11 @@ export interface MariadbInfo {
   state: string;
 }
 
-export async function startMariadb(): Promise<MariadbInfo> {
-  await runServiceScript(MARIADB_SCRIPT, ['start']);
-  const env = parseEnvLines((await runServiceScript(MARIADB_SCRIPT, ['env'])).stdout);
+/** `stateDir`: a server of its own there (datadir included); default: the shared test server. */
+export async function startMariadb(stateDir?: string): Promise<MariadbInfo> {
+  const where = stateDir ? { PERMAFROST_MARIADB_DIR: stateDir } : {};
+  await runServiceScript(MARIADB_SCRIPT, ['start'], where);
+  const env = parseEnvLines((await runServiceScript(MARIADB_SCRIPT, ['env'], where)).stdout);
   return {
     host: env.MARIADB_HOST,
     port: Number(env.MARIADB_PORT),
@@ -35,8 +37,13 @@ export async function startMariadb(): Promise<MariadbInfo> {
 }
 
 /** For a mocha `before` hook: starts the server, or skips the suite when this machine cannot run MariaDB. */
-export function startMariadbOrSkip(ctx: Mocha.Context): Promise<MariadbInfo> {
-  return startOrSkip(ctx, 'MariaDB', startMariadb);
+export function startMariadbOrSkip(ctx: Mocha.Context, stateDir?: string): Promise<MariadbInfo> {
+  return startOrSkip(ctx, 'MariaDB', () => startMariadb(stateDir));
+}
+
+/** Stops the server of `stateDir` (started by startMariadb(stateDir)). */
+export async function stopMariadb(stateDir: string): Promise<void> {
+  await runServiceScript(MARIADB_SCRIPT, ['stop'], { PERMAFROST_MARIADB_DIR: stateDir });
 }
 
 export function connectTo(db: MariadbInfo): Promise<Connection> {
@@ -135,6 +142,9 @@ export async function startOnDatadir(datadir: string, stateDir: string): Promise
       `--pid-file=${path.join(stateDir, 'restored.pid')}`,
       `--log-error=${errorLog}`,
       '--innodb-buffer-pool-size=32M',
+      // A snapshot of a server with its binary log in the datadir: recovery needs that log to
+      // settle the transactions a snapshot caught prepared (committed only if in the log).
+      ...(fs.existsSync(path.join(datadir, 'binlog.index')) ? [`--log-bin=${path.join(datadir, 'binlog')}`, '--server-id=2'] : []),
     ],
     { stdio: 'ignore' },
   );

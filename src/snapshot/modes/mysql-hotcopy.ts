@@ -4,6 +4,7 @@
 // log and blocks commits only for its short final step; `--prepare` then applies the log, so
 // the copy is a datadir MariaDB starts on, consistent at the binary log position it records.
 // Freezer instead held FLUSH TABLES WITH READ LOCK for the whole file backup.
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { configError, notSupportedError, sourceError } from '../../base/errors.js';
@@ -47,9 +48,18 @@ async function datadirBytes(dir: string): Promise<number> {
   return total;
 }
 
+/**
+ * A chain's part of its hot copies' names: the chain name (`<engine>/<host>_<name>`) made one
+ * path component, and a hash of it, so that no chain takes another's copy for a leftover.
+ */
+export function chainTag(chainName: string): string {
+  const hash = createHash('sha256').update(chainName).digest('hex').slice(0, 8);
+  return `${chainName.replace(/[^A-Za-z0-9._-]/g, '_')}_${hash}`;
+}
+
 async function removeLeftovers(base: string, chainName: string, req: SnapshotRequest): Promise<void> {
   for (const name of await fsp.readdir(base)) {
-    if (!name.startsWith(`${PREFIX}${chainName}-`)) continue;
+    if (!name.startsWith(`${PREFIX}${chainTag(chainName)}-`)) continue;
     req.log.warn(`removing ${path.join(base, name)}, a hot copy left by an earlier run of this chain that did not end`);
     await fsp.rm(path.join(base, name), { recursive: true, force: true });
   }
@@ -95,7 +105,7 @@ export async function mariadbHotCopy(conf: MysqlConf, facts: ServerFacts, stagin
   const base = await stagingBase(stagingDir, datadir);
   await removeLeftovers(base, req.chainName, req);
   await checkSpace(base, datadir);
-  const root = await fsp.mkdtemp(path.join(base, `${PREFIX}${req.chainName}-`));
+  const root = await fsp.mkdtemp(path.join(base, `${PREFIX}${chainTag(req.chainName)}-`));
   let released = false;
   const release = async () => {
     if (released) return;
