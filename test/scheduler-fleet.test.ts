@@ -292,7 +292,17 @@ describe('scheduler: fleet mode, sessions of two nodes on freezer-api with Maria
       [jobB, b],
     ] as const)
       assert.equal((await jobEnds(env, jobId, h)).Result, 'success');
-    assert.equal((await show()).Status, 'completed');
+    // The nodes report the session's end through their outboxes, after the job's end: wait for it.
+    const completed = async () => {
+      const until = Date.now() + 20_000;
+      let s = await show();
+      while (s.Status !== 'completed' && Date.now() < until) {
+        await sleep(1000);
+        s = await show();
+      }
+      return s;
+    };
+    assert.equal((await completed()).Status, 'completed');
 
     // Run 2: node A alone. Its end must not complete the session: B has not run yet.
     await sleep(1500); // past hold_off
@@ -307,12 +317,7 @@ describe('scheduler: fleet mode, sessions of two nodes on freezer-api with Maria
     await freezerCli(env, ['job-start', jobB]);
     await b.waitFor('the second run of B', () => runsLogged(b, jobB) === 2, 60_000);
     await jobEnds(env, jobB, b);
-    const until = Date.now() + 20_000;
-    let end = await show();
-    while (end.Status !== 'completed' && Date.now() < until) {
-      await sleep(1000);
-      end = await show();
-    }
+    const end = await completed();
     assert.equal(end.Status, 'completed', `${JSON.stringify(end)}\n--- A ---\n${a.log()}\n--- B ---\n${b.log()}`);
     assert.equal(end.Result, 'success');
   });
